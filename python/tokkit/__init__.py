@@ -1,0 +1,25 @@
+"""tokkit: fast tokenizers with exact parity to the tools you already use."""
+
+from tokkit._tokkit import __version__
+from tokkit.errors import (
+    EncodingError,
+    InvalidArgumentError,
+    InvalidUtf8Error,
+    TokkitError,
+    TokkitFileNotFoundError,
+    TrainingError,
+    UnsupportedError,
+    VocabFormatError,
+)
+
+__all__ = [
+    "EncodingError",
+    "InvalidArgumentError",
+    "InvalidUtf8Error",
+    "TokkitError",
+    "TokkitFileNotFoundError",
+    "TrainingError",
+    "UnsupportedError",
+    "VocabFormatError",
+    "__version__",
+]

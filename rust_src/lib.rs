@@ -1,0 +1,14 @@
+//! tokkit: tokenizers with exact parity to the reference tools.
+//!
+//! Every algorithm runs the same pipeline (see [`pipeline`]): a normalizer, a
+//! pre-tokenizer, a model (WordPiece, BPE, byte-level BPE, Unigram), a
+//! post-processor and a decoder. File formats are read and written in
+//! [`formats`]; the Python bindings live in `py` and nowhere else.
+
+pub mod error;
+pub mod pipeline;
+
+#[cfg(feature = "python")]
+mod py;
+
+pub use error::{Error, Result};

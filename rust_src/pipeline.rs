@@ -1,0 +1,197 @@
+//! The data path every tokenizer runs, whatever its algorithm:
+//!
+//! ```text
+//! text ─Normalizer─▶ Normalized (text + alignment back to the original)
+//!      ─PreTokenizer▶ pieces (byte ranges of the normalized text)
+//!      ─Model───────▶ tokens (ids + byte ranges inside each piece)
+//!      ─PostProcessor▶ Encoding with special tokens ([CLS] … [SEP])
+//! ids  ─Decoder─────▶ text
+//! ```
+//!
+//! Every stage is immutable once built (`Send + Sync`), so one tokenizer can
+//! serve many threads without locks.
+
+use std::ops::Range;
+
+use crate::error::Result;
+
+/// A byte range of the original text, `start..end`, kept as `u32` pairs because
+/// a tokenizer stores one per normalized byte when offsets are requested.
+pub type Span = (u32, u32);
+
+/// Text after normalization, with the way back to the original text.
+///
+/// Alignment is tracked only when offsets were asked for; the id-only fast
+/// path pays nothing for it.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    text: String,
+    /// For each byte of `text`, the original byte range of the character it
+    /// came from (every char produced from one input char shares its span).
+    alignments: Option<Vec<Span>>,
+}
+
+impl Normalized {
+    /// Starts from `original`, tracking alignment when `track_offsets`.
+    pub fn new(original: &str, track_offsets: bool) -> Self {
+        let alignments = track_offsets.then(|| {
+            let mut spans = Vec::with_capacity(original.len());
+            for (start, c) in original.char_indices() {
+                let span = (start as u32, (start + c.len_utf8()) as u32);
+                spans.extend(std::iter::repeat_n(span, c.len_utf8()));
+            }
+            spans
+        });
+        Normalized {
+            text: original.to_owned(),
+            alignments,
+        }
+    }
+
+    /// The normalized text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether alignments are tracked.
+    pub fn tracks_offsets(&self) -> bool {
+        self.alignments.is_some()
+    }
+
+    /// Rewrites the text: `f` reads the current characters with their spans and
+    /// pushes the new text into the [`Builder`]. Spans stay attached to chars,
+    /// so offsets survive any number of rewrites.
+    pub fn rewrite<F>(&mut self, f: F)
+    where
+        F: FnOnce(SpannedChars<'_>, &mut Builder),
+    {
+        let mut builder = Builder {
+            text: String::with_capacity(self.text.len() + self.text.len() / 8),
+            alignments: self
+                .alignments
+                .as_ref()
+                .map(|a| Vec::with_capacity(a.len())),
+        };
+        f(
+            SpannedChars {
+                text: &self.text,
+                pos: 0,
+                alignments: self.alignments.as_deref(),
+            },
+            &mut builder,
+        );
+        self.text = builder.text;
+        self.alignments = builder.alignments;
+    }
+
+    /// The original byte range covered by the normalized byte range `range`,
+    /// or `None` when alignments are not tracked. An empty range maps to an
+    /// empty range at the original position of its start.
+    pub fn original_range(&self, range: Range<usize>) -> Option<Range<usize>> {
+        let alignments = self.alignments.as_ref()?;
+        if range.start >= range.end {
+            let at = alignments.get(range.start).map_or_else(
+                || alignments.last().map_or(0, |s| s.1 as usize),
+                |s| s.0 as usize,
+            );
+            return Some(at..at);
+        }
+        let start = alignments.get(range.start)?.0 as usize;
+        let end = alignments.get(range.end - 1)?.1 as usize;
+        Some(start..end.max(start))
+    }
+}
+
+/// The characters of a [`Normalized`] with their original spans.
+pub struct SpannedChars<'a> {
+    text: &'a str,
+    pos: usize,
+    alignments: Option<&'a [Span]>,
+}
+
+impl Iterator for SpannedChars<'_> {
+    type Item = (char, Span);
+
+    #[inline]
+    fn next(&mut self) -> Option<(char, Span)> {
+        let c = self.text[self.pos..].chars().next()?;
+        let span = self
+            .alignments
+            .and_then(|a| a.get(self.pos).copied())
+            .unwrap_or((0, 0));
+        self.pos += c.len_utf8();
+        Some((c, span))
+    }
+}
+
+impl SpannedChars<'_> {
+    /// The text not yet read.
+    pub fn rest(&self) -> &str {
+        &self.text[self.pos..]
+    }
+}
+
+/// Receives the output of [`Normalized::rewrite`].
+pub struct Builder {
+    text: String,
+    alignments: Option<Vec<Span>>,
+}
+
+impl Builder {
+    /// Appends `c`, which came from the original text at `span`.
+    #[inline]
+    pub fn push(&mut self, c: char, span: Span) {
+        self.text.push(c);
+        if let Some(a) = &mut self.alignments {
+            a.extend(std::iter::repeat_n(span, c.len_utf8()));
+        }
+    }
+
+    /// The text built so far.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+/// Changes text before it is split: cleaning, case folding, Unicode forms.
+pub trait Normalizer: Send + Sync {
+    /// Normalizes in place.
+    fn normalize(&self, text: &mut Normalized);
+}
+
+/// Splits normalized text into the pieces the model sees one at a time.
+pub trait PreTokenizer: Send + Sync {
+    /// Appends the byte ranges of the pieces of `text` to `out`, in order and
+    /// without overlap. Bytes between pieces are dropped (whitespace, say).
+    fn split(&self, text: &str, out: &mut Vec<Range<usize>>);
+}
+
+/// One token produced by a [`Model`]: its id and the byte range it covers
+/// inside the piece it was cut from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    /// Vocabulary id.
+    pub id: u32,
+    /// Start byte inside the piece.
+    pub start: u32,
+    /// End byte (exclusive) inside the piece.
+    pub end: u32,
+}
+
+/// Turns one piece into tokens: WordPiece, BPE, byte-level BPE, Unigram.
+pub trait Model: Send + Sync {
+    /// Appends the tokens of `piece` to `out`.
+    fn tokenize(&self, piece: &str, out: &mut Vec<Token>) -> Result<()>;
+    /// The id of a token string.
+    fn token_to_id(&self, token: &str) -> Option<u32>;
+    /// The string of an id (as the vocabulary file spells it).
+    fn id_to_token(&self, id: u32) -> Option<&str>;
+    /// Number of ids (the largest id + 1).
+    fn vocab_size(&self) -> usize;
+}
+
+/// Turns tokens back into text.
+pub trait Decoder: Send + Sync {
+    /// Joins token strings (as [`Model::id_to_token`] spells them) into text.
+    fn decode(&self, tokens: &[&str]) -> String;
+}

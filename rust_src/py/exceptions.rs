@@ -1,0 +1,100 @@
+//! The Python exception hierarchy, declared once; `tokkit.errors` re-exports it.
+
+use pyo3::exceptions::{PyFileNotFoundError, PyUnicodeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::{create_exception, PyErr};
+
+use crate::error::Error;
+
+create_exception!(
+    tokkit,
+    TokkitError,
+    pyo3::exceptions::PyException,
+    "Base class of every tokkit error."
+);
+create_exception!(
+    tokkit,
+    VocabFormatError,
+    TokkitError,
+    "A vocabulary or model file is malformed."
+);
+create_exception!(
+    tokkit,
+    UnsupportedError,
+    TokkitError,
+    "A configuration asks for something tokkit does not implement."
+);
+create_exception!(
+    tokkit,
+    TrainingError,
+    TokkitError,
+    "Training could not produce a model."
+);
+create_exception!(
+    tokkit,
+    EncodingError,
+    TokkitError,
+    "Encoding or decoding failed."
+);
+
+/// Registers the exception classes (and the ones built in Python, which need
+/// a second base class) on the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("TokkitError", py.get_type::<TokkitError>())?;
+    m.add("VocabFormatError", py.get_type::<VocabFormatError>())?;
+    m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
+    m.add("TrainingError", py.get_type::<TrainingError>())?;
+    m.add("EncodingError", py.get_type::<EncodingError>())?;
+    let builtins = py.import("builtins")?;
+    let make_type = builtins.getattr("type")?;
+    let tokkit_error = py.get_type::<TokkitError>();
+    // Subclasses of both a tokkit class and a builtin one, so callers can catch
+    // either: `except FileNotFoundError` keeps working with tokkit.
+    for (name, builtin) in [
+        (
+            "TokkitFileNotFoundError",
+            py.get_type::<PyFileNotFoundError>(),
+        ),
+        ("InvalidUtf8Error", py.get_type::<PyUnicodeError>()),
+        ("InvalidArgumentError", py.get_type::<PyValueError>()),
+    ] {
+        let bases = (tokkit_error.clone(), builtin);
+        let namespace = pyo3::types::PyDict::new(py);
+        namespace.set_item("__module__", "tokkit.errors")?;
+        let class = make_type.call1((name, bases, namespace))?;
+        m.add(name, class)?;
+    }
+    Ok(())
+}
+
+fn error_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("tokkit._tokkit")?.getattr(name)
+}
+
+/// Every core error becomes the matching Python exception, so `?` works in
+/// the bindings.
+impl From<Error> for PyErr {
+    fn from(err: Error) -> PyErr {
+        let message = err.to_string();
+        Python::attach(|py| {
+            let class_name = match &err {
+                Error::FileNotFound { .. } => "TokkitFileNotFoundError",
+                Error::InvalidUtf8 { .. } => "InvalidUtf8Error",
+                Error::InvalidArgument(_) => "InvalidArgumentError",
+                Error::VocabFormat { .. } => return VocabFormatError::new_err(message),
+                Error::Unsupported(_) => return UnsupportedError::new_err(message),
+                Error::Training(_) => return TrainingError::new_err(message),
+                Error::Encoding(_) => return EncodingError::new_err(message),
+                Error::Io { .. } => return TokkitError::new_err(message),
+            };
+            match error_class(py, class_name) {
+                Ok(class) => match class.call1((message.clone(),)) {
+                    Ok(instance) => PyErr::from_value(instance),
+                    Err(e) => e,
+                },
+                Err(_) => TokkitError::new_err(message),
+            }
+        })
+    }
+}

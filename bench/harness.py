@@ -1,0 +1,88 @@
+"""The benchmark harness: every case runs tokkit and each reference on the same
+input in the same process, checks they agree, then reports throughput and the
+ratio tokkit / reference.
+
+A case module (``bench/cases_*.py``) defines ``cases(quick: bool) -> list[Case]``.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@dataclass
+class Case:
+    """One measurement: the same work done by several implementations.
+
+    ``impls`` maps a name to a zero-argument callable doing the whole work once;
+    the first entry is tokkit's. ``nbytes`` is the input size of one call (for
+    MB/s). ``check`` runs before timing and raises when outputs differ.
+    """
+
+    name: str
+    nbytes: int
+    impls: dict[str, Callable[[], object]]
+    check: Callable[[], None] | None = None
+    repeat: int = 5
+    notes: list[str] = field(default_factory=list)
+
+
+def time_best(fn: Callable[[], object], repeat: int) -> float:
+    """Best wall time of ``repeat`` calls (after one warm-up)."""
+    fn()
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def run_case(case: Case) -> list[dict]:
+    """Checks, times and returns one row per implementation."""
+    if case.check is not None:
+        case.check()
+    rows = []
+    for impl, fn in case.impls.items():
+        seconds = time_best(fn, case.repeat)
+        rows.append(
+            {
+                "case": case.name,
+                "impl": impl,
+                "seconds": seconds,
+                "mb_per_s": case.nbytes / seconds / 1e6 if case.nbytes else None,
+            }
+        )
+    ours = rows[0]["seconds"]
+    for row in rows:
+        row["tokkit_speedup"] = row["seconds"] / ours
+    return rows
+
+
+def load_documents(paths: list[Path], size: int) -> list[str]:
+    """Cuts the files into documents of about ``size`` bytes, at line ends."""
+    docs = []
+    for path in paths:
+        current: list[str] = []
+        length = 0
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+            current.append(line)
+            length += len(line.encode("utf-8"))
+            if length >= size:
+                docs.append("".join(current))
+                current, length = [], 0
+        if current:
+            docs.append("".join(current))
+    return docs
+
+
+def corpus_paths() -> list[Path]:
+    """Every shared corpus file."""
+    return sorted((SHARED / "corpus").rglob("*.txt"))

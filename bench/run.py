@@ -1,0 +1,63 @@
+"""Run every benchmark: ``python bench/run.py [--quick] [--only NAME]``.
+
+Each ``bench/cases_*.py`` module contributes cases; for each case the same input
+goes to tokkit and to every reference, outputs are checked equal, then MB/s (or
+seconds and peak RSS for training) and tokkit's speed-up are printed and
+written to ``bench/results/results.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from harness import run_case  # noqa: E402
+
+
+def format_rows(rows: list[dict]) -> list[str]:
+    lines = [
+        "| case | implementation | MB/s | seconds | tokkit speed-up |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for row in rows:
+        mbs = f"{row['mb_per_s']:.2f}" if row["mb_per_s"] is not None else "-"
+        extra = f" (peak RSS {row['peak_rss_mb']:.0f} MB)" if row.get("peak_rss_mb") else ""
+        lines.append(
+            f"| {row['case']} | {row['impl']}{extra} | {mbs} | {row['seconds']:.4f} "
+            f"| {row['tokkit_speedup']:.2f}x |"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, fewer repeats")
+    parser.add_argument("--only", help="run only the case modules whose name contains this")
+    args = parser.parse_args(argv)
+
+    rows: list[dict] = []
+    for path in sorted(HERE.glob("cases_*.py")):
+        if args.only and args.only not in path.stem:
+            continue
+        module = importlib.import_module(path.stem)
+        for case in module.cases(args.quick):
+            case_rows = run_case(case)
+            for line in format_rows(case_rows)[2:]:
+                print(line, flush=True)
+            rows.extend(case_rows)
+
+    table = "\n".join(format_rows(rows))
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    (out / "results.md").write_text(table + "\n", encoding="utf-8")
+    print("\n" + table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+//! File formats: parse and write only; building models is elsewhere.
+
+pub mod tiktoken;

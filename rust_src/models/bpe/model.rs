@@ -1,0 +1,223 @@
+//! The byte-level BPE model: a [`Vocab`] plus a merge table keyed by pairs of
+//! ids, and the per-piece encoder (whole-piece lookup first, then the merge
+//! loop of [`super::merge`]).
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+
+use super::byte_alphabet;
+use super::merge::{self, Merges, Scratch};
+use super::vocab::{Vocab, NO_ID};
+use crate::error::{Error, Result};
+use crate::pipeline::{Model, Token};
+
+/// Byte-level BPE: pieces are byte strings, the initial symbols their bytes.
+pub struct BpeModel {
+    vocab: Vocab,
+    /// `(left << 32) | right` to (rank, merged id).
+    merges: FxHashMap<u64, (u32, u32)>,
+    /// Token names in GPT-2's byte alphabet, built on first use (only
+    /// [`Model::id_to_token`] needs them).
+    names: OnceLock<Names>,
+}
+
+/// Token names by id and ids by name.
+struct Names {
+    by_id: Vec<String>,
+    ids: FxHashMap<String, u32>,
+}
+
+#[inline]
+fn key(left: u32, right: u32) -> u64 {
+    (u64::from(left) << 32) | u64::from(right)
+}
+
+impl Merges for BpeModel {
+    #[inline]
+    fn merge(&self, left: u32, right: u32) -> Option<(u32, u32)> {
+        self.merges.get(&key(left, right)).copied()
+    }
+}
+
+impl BpeModel {
+    /// A model with tiktoken's semantics from mergeable ranks: the rank of a
+    /// token is its id and its merge priority, and two adjacent symbols merge
+    /// when their concatenation is a token. Each token's splits into two
+    /// tokens are listed once here, so the merge loop hashes pairs of ids
+    /// instead of byte strings.
+    pub fn from_ranks(ranks: Vec<(Vec<u8>, u32)>) -> Result<Self> {
+        let vocab = Vocab::new(ranks)?;
+        let mut merges = FxHashMap::default();
+        for (id, bytes) in vocab.iter() {
+            for k in 1..bytes.len() {
+                let (Some(left), Some(right)) = (vocab.id(&bytes[..k]), vocab.id(&bytes[k..]))
+                else {
+                    continue;
+                };
+                merges.insert(key(left, right), (id, id));
+            }
+        }
+        Ok(BpeModel {
+            vocab,
+            merges,
+            names: OnceLock::new(),
+        })
+    }
+
+    /// The token table.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// Encodes one piece, calling `emit(id, start, end)` for each token with
+    /// its byte range inside the piece.
+    #[inline]
+    pub fn encode_piece_with(
+        &self,
+        piece: &[u8],
+        scratch: &mut Scratch,
+        mut emit: impl FnMut(u32, u32, u32),
+    ) -> Result<()> {
+        let end = u32::try_from(piece.len())
+            .map_err(|_| Error::Encoding("a piece longer than 4 GiB cannot be encoded".into()))?;
+        if let Some(id) = self.vocab.id(piece) {
+            emit(id, 0, end);
+            return Ok(());
+        }
+        scratch.clear();
+        for (i, &b) in piece.iter().enumerate() {
+            let id = self.vocab.byte_id(b);
+            if id == NO_ID {
+                return Err(Error::Encoding(format!(
+                    "byte 0x{b:02x} has no token in the vocabulary"
+                )));
+            }
+            scratch.ids.push(id);
+            scratch.starts.push(i as u32);
+        }
+        scratch.starts.push(end);
+        merge::merge(self, scratch, emit);
+        Ok(())
+    }
+
+    /// Encodes one piece, appending its ids to `out`.
+    #[inline]
+    pub fn encode_piece(
+        &self,
+        piece: &[u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
+        self.encode_piece_with(piece, scratch, |id, _, _| out.push(id))
+    }
+
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut by_id = vec![String::new(); self.vocab.size()];
+            let mut ids = FxHashMap::default();
+            for (id, bytes) in self.vocab.iter() {
+                let name = byte_alphabet::spell(bytes);
+                ids.insert(name.clone(), id);
+                by_id[id as usize] = name;
+            }
+            Names { by_id, ids }
+        })
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+impl Model for BpeModel {
+    fn tokenize(&self, piece: &str, out: &mut Vec<Token>) -> Result<()> {
+        let mut push = |id, start, end| out.push(Token { id, start, end });
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.encode_piece_with(piece.as_bytes(), &mut scratch, &mut push),
+            Err(_) => self.encode_piece_with(piece.as_bytes(), &mut Scratch::default(), &mut push),
+        })
+    }
+
+    fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.names().ids.get(token).copied()
+    }
+
+    fn id_to_token(&self, id: u32) -> Option<&str> {
+        self.vocab.bytes(id)?;
+        self.names().by_id.get(id as usize).map(String::as_str)
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.vocab.size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> BpeModel {
+        let mut ranks: Vec<(Vec<u8>, u32)> = (0..=255u8).map(|b| (vec![b], u32::from(b))).collect();
+        for (i, t) in ["ab", "bc", "abc", "aa", "aaaa", " t", "he", " the"]
+            .iter()
+            .enumerate()
+        {
+            ranks.push((t.as_bytes().to_vec(), 256 + i as u32));
+        }
+        BpeModel::from_ranks(ranks).unwrap()
+    }
+
+    fn encode(m: &BpeModel, text: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        m.encode_piece(text.as_bytes(), &mut Scratch::default(), &mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn merges_by_rank() {
+        let m = toy();
+        assert_eq!(encode(&m, "abc"), vec![258]);
+        assert_eq!(encode(&m, "abcx"), vec![258, u32::from(b'x')]);
+        assert_eq!(encode(&m, "aaaaa"), vec![260, u32::from(b'a')]);
+        assert_eq!(encode(&m, " the"), vec![263]);
+        assert_eq!(encode(&m, " thex"), vec![263, u32::from(b'x')]);
+        assert_eq!(
+            encode(&m, " thx"),
+            vec![261, u32::from(b'h'), u32::from(b'x')]
+        );
+    }
+
+    #[test]
+    fn long_piece_uses_heap_and_agrees() {
+        let m = toy();
+        let text = "a".repeat(1001);
+        let ids = encode(&m, &text);
+        assert_eq!(ids.len(), 251);
+        assert!(ids[..250].iter().all(|&i| i == 260));
+        assert_eq!(ids[250], u32::from(b'a'));
+    }
+
+    #[test]
+    fn model_trait_offsets_and_names() {
+        let m = toy();
+        let mut out = Vec::new();
+        m.tokenize(" thx", &mut out).unwrap();
+        let spans: Vec<(u32, u32)> = out.iter().map(|t| (t.start, t.end)).collect();
+        assert_eq!(spans, vec![(0, 2), (2, 3), (3, 4)]);
+        assert_eq!(m.id_to_token(263), Some("Ġthe"));
+        assert_eq!(m.token_to_id("Ġthe"), Some(263));
+        assert_eq!(m.vocab_size(), 264);
+    }
+
+    #[test]
+    fn missing_byte_is_an_error() {
+        let m = BpeModel::from_ranks(vec![(b"a".to_vec(), 0)]).unwrap();
+        let mut out = Vec::new();
+        assert!(m
+            .encode_piece(b"ab", &mut Scratch::default(), &mut out)
+            .is_err());
+    }
+}

@@ -1,0 +1,3 @@
+//! Models: turn one pre-tokenized piece into token ids.
+
+pub mod bpe;

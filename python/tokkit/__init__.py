@@ -11,15 +11,18 @@ from tokkit.errors import (
     UnsupportedError,
     VocabFormatError,
 )
+from tokkit.tiktoken import TiktokenEncoding, load_tiktoken
 
 __all__ = [
     "EncodingError",
     "InvalidArgumentError",
     "InvalidUtf8Error",
+    "TiktokenEncoding",
     "TokkitError",
     "TokkitFileNotFoundError",
     "TrainingError",
     "UnsupportedError",
     "VocabFormatError",
     "__version__",
+    "load_tiktoken",
 ]

@@ -9,6 +9,7 @@
 pub mod byte_alphabet;
 pub mod merge;
 pub mod model;
+pub mod table;
 pub mod vocab;
 
 pub use model::BpeModel;

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 
 use super::byte_alphabet;
+use super::table::U64Map;
 use super::merge::{self, Merges, Scratch};
 use super::vocab::{Vocab, NO_ID};
 use crate::error::{Error, Result};
@@ -16,8 +17,8 @@ use crate::pipeline::{Model, Token};
 /// Byte-level BPE: pieces are byte strings, the initial symbols their bytes.
 pub struct BpeModel {
     vocab: Vocab,
-    /// `(left << 32) | right` to (rank, merged id).
-    merges: FxHashMap<u64, (u32, u32)>,
+    /// `(left << 32) | right` to `(rank << 32) | merged id`.
+    merges: U64Map,
     /// Token names in GPT-2's byte alphabet, built on first use (only
     /// [`Model::id_to_token`] needs them).
     names: OnceLock<Names>,
@@ -37,7 +38,9 @@ fn key(left: u32, right: u32) -> u64 {
 impl Merges for BpeModel {
     #[inline]
     fn merge(&self, left: u32, right: u32) -> Option<(u32, u32)> {
-        self.merges.get(&key(left, right)).copied()
+        self.merges
+            .get(key(left, right))
+            .map(|v| ((v >> 32) as u32, v as u32))
     }
 }
 
@@ -49,15 +52,19 @@ impl BpeModel {
     /// instead of byte strings.
     pub fn from_ranks(ranks: Vec<(Vec<u8>, u32)>) -> Result<Self> {
         let vocab = Vocab::new(ranks)?;
-        let mut merges = FxHashMap::default();
+        let mut pairs = Vec::new();
         for (id, bytes) in vocab.iter() {
             for k in 1..bytes.len() {
                 let (Some(left), Some(right)) = (vocab.id(&bytes[..k]), vocab.id(&bytes[k..]))
                 else {
                     continue;
                 };
-                merges.insert(key(left, right), (id, id));
+                pairs.push((key(left, right), (u64::from(id) << 32) | u64::from(id)));
             }
+        }
+        let mut merges = U64Map::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            merges.insert(k, v);
         }
         Ok(BpeModel {
             vocab,

@@ -3,6 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
+use super::table::{long_key, short_key, U64Map, SHORT};
 use crate::error::{Error, Result};
 
 /// Marks a byte, or an id slot, without a token.
@@ -15,8 +16,14 @@ pub struct Vocab {
     /// `arena[offsets[id]..offsets[id + 1]]` are the bytes of `id`; an empty
     /// range is an id without a token (ranks may have gaps).
     offsets: Vec<u32>,
-    /// Bytes to id.
-    ids: FxHashMap<Box<[u8]>, u32>,
+    /// Ids of tokens of at most [`SHORT`] bytes, by their packed bytes.
+    short: U64Map,
+    /// Ids of longer tokens, by the hash of their bytes.
+    long: U64Map,
+    /// Longer tokens whose hash another token already has (in practice none).
+    collisions: FxHashMap<Box<[u8]>, u32>,
+    /// Number of tokens.
+    count: usize,
     /// The id of each single byte, [`NO_ID`] when the vocabulary lacks it.
     byte_ids: [u32; 256],
 }
@@ -36,18 +43,13 @@ impl Vocab {
                 size - 1
             )));
         }
+        let count = tokens.len();
+        let shorts = tokens.iter().filter(|(b, _)| b.len() <= SHORT).count();
         let mut by_id: Vec<Option<Vec<u8>>> = vec![None; size];
-        let mut ids = FxHashMap::default();
-        ids.reserve(tokens.len());
         let mut byte_ids = [NO_ID; 256];
         for (bytes, id) in tokens {
             if bytes.is_empty() {
                 return Err(Error::InvalidArgument(format!("token {id} is empty")));
-            }
-            if let Some(previous) = ids.insert(bytes.clone().into_boxed_slice(), id) {
-                return Err(Error::InvalidArgument(format!(
-                    "tokens {previous} and {id} have the same bytes {bytes:?}"
-                )));
             }
             if let [b] = bytes[..] {
                 byte_ids[b as usize] = id;
@@ -71,18 +73,61 @@ impl Vocab {
                 .map_err(|_| Error::InvalidArgument("vocabulary is too large".into()))?;
             offsets.push(end);
         }
-        Ok(Vocab {
+        drop(by_id);
+        let mut vocab = Vocab {
             arena,
             offsets,
-            ids,
+            short: U64Map::with_capacity(shorts),
+            long: U64Map::with_capacity(count - shorts),
+            collisions: FxHashMap::default(),
+            count,
             byte_ids,
-        })
+        };
+        for id in 0..size as u32 {
+            let Some(bytes) = vocab.bytes(id) else {
+                continue;
+            };
+            let duplicate = if bytes.len() <= SHORT {
+                vocab.short.insert(short_key(bytes), u64::from(id))
+            } else {
+                let key = long_key(bytes);
+                match vocab.long.get(key) {
+                    None => vocab.long.insert(key, u64::from(id)),
+                    Some(other) if vocab.bytes(other as u32) == Some(bytes) => Some(other),
+                    Some(_) => {
+                        let bytes: Box<[u8]> = bytes.into();
+                        vocab.collisions.insert(bytes, id).map(u64::from)
+                    }
+                }
+            };
+            if let Some(previous) = duplicate {
+                return Err(Error::InvalidArgument(format!(
+                    "tokens {previous} and {id} have the same bytes {:?}",
+                    vocab.bytes(id).unwrap_or_default()
+                )));
+            }
+        }
+        Ok(vocab)
     }
 
     /// The id of the token made of exactly `bytes`.
     #[inline]
     pub fn id(&self, bytes: &[u8]) -> Option<u32> {
-        self.ids.get(bytes).copied()
+        if bytes.len() <= SHORT {
+            if bytes.is_empty() {
+                return None;
+            }
+            return self.short.get(short_key(bytes)).map(|v| v as u32);
+        }
+        if let Some(id) = self.long.get(long_key(bytes)) {
+            if self.bytes(id as u32) == Some(bytes) {
+                return Some(id as u32);
+            }
+        }
+        if self.collisions.is_empty() {
+            return None;
+        }
+        self.collisions.get(bytes).copied()
     }
 
     /// The id of the one-byte token `b`, [`NO_ID`] when there is none.
@@ -109,12 +154,12 @@ impl Vocab {
 
     /// Number of tokens (ids with bytes).
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.count
     }
 
     /// Whether there are no tokens.
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.count == 0
     }
 
     /// Every `(id, bytes)`, by increasing id.
@@ -146,5 +191,11 @@ mod tests {
         assert!(Vocab::new(vec![(b"a".to_vec(), 0), (b"a".to_vec(), 1)]).is_err());
         assert!(Vocab::new(vec![(b"a".to_vec(), 0), (b"b".to_vec(), 0)]).is_err());
         assert!(Vocab::new(vec![(Vec::new(), 0)]).is_err());
+        let long = b"a long token".to_vec();
+        assert!(Vocab::new(vec![(long.clone(), 0), (long.clone(), 1)]).is_err());
+        let v = Vocab::new(vec![(long.clone(), 0), (b"another long one".to_vec(), 1)]).unwrap();
+        assert_eq!(v.id(&long), Some(0));
+        assert_eq!(v.id(b"another long one"), Some(1));
+        assert_eq!(v.id(b"not a token at all"), None);
     }
 }

@@ -5,7 +5,13 @@
 //! post-processor and a decoder. File formats are read and written in
 //! [`formats`]; the Python bindings live in `py` and nowhere else.
 
+pub mod decoders;
 pub mod error;
+pub mod formats;
+pub mod models;
+pub mod normalize;
+pub mod pretokenize;
+pub mod tokenizer;
 pub mod pipeline;
 
 #[cfg(feature = "python")]

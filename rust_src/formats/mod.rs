@@ -1,0 +1,3 @@
+//! File formats: parse and write only, no tokenization logic.
+
+pub mod vocab_txt;

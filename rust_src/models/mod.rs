@@ -1,0 +1,3 @@
+//! The subword models, a folder per algorithm.
+
+pub mod wordpiece;

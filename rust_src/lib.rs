@@ -6,6 +6,7 @@
 //! [`formats`]; the Python bindings live in `py` and nowhere else.
 
 pub mod error;
+pub mod normalize;
 pub mod pipeline;
 
 #[cfg(feature = "python")]

@@ -10,9 +10,9 @@ pub mod error;
 pub mod formats;
 pub mod models;
 pub mod normalize;
+pub mod pipeline;
 pub mod pretokenize;
 pub mod tokenizer;
-pub mod pipeline;
 
 #[cfg(feature = "python")]
 mod py;

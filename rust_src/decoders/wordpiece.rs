@@ -63,11 +63,20 @@ mod tests {
 
     #[test]
     fn glues_continuations_and_cleans_punctuation() {
-        let d = WordPieceDecoder { prefix: "##".into(), cleanup: true };
+        let d = WordPieceDecoder {
+            prefix: "##".into(),
+            cleanup: true,
+        };
         // Checked against HF tokenizers 0.23.3 decoders.WordPiece(cleanup=True).
-        assert_eq!(d.decode(&["un", "##aff", "##able", "!", "isn", "'", "t"]), "unaffable! isn ' t");
+        assert_eq!(
+            d.decode(&["un", "##aff", "##able", "!", "isn", "'", "t"]),
+            "unaffable! isn ' t"
+        );
         assert_eq!(d.decode(&["##a", "b"]), "##a b");
-        let d = WordPieceDecoder { prefix: "##".into(), cleanup: false };
+        let d = WordPieceDecoder {
+            prefix: "##".into(),
+            cleanup: false,
+        };
         assert_eq!(d.decode(&["a", ",", "##b"]), "a ,b");
     }
 }

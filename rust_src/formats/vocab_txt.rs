@@ -33,7 +33,11 @@ pub fn parse_vocab_txt(
     }
     for (index, raw) in body.split(|&b| b == b'\n').enumerate() {
         let line = std::str::from_utf8(raw).map_err(|e| {
-            Error::vocab(path, index + 1, format!("not UTF-8 (byte {} of the line)", e.valid_up_to()))
+            Error::vocab(
+                path,
+                index + 1,
+                format!("not UTF-8 (byte {} of the line)", e.valid_up_to()),
+            )
         })?;
         let id = u32::try_from(index)
             .map_err(|_| Error::vocab(path, index + 1, "more than 2^32 lines"))?;

@@ -2,4 +2,6 @@
 
 pub mod bert;
 pub mod pyunicode;
+// Generated (tools/gen_pyunicode_tables.py); rustfmt would only reflow its tables.
+#[rustfmt::skip]
 mod pyunicode_tables;

@@ -107,7 +107,10 @@ mod tests {
     #[test]
     fn splits_whitespace_and_isolates_punctuation() {
         for compat in [BertCompat::Google, BertCompat::Hf] {
-            assert_eq!(words(compat, " Hi,there!! a-b "), ["Hi", ",", "there", "!", "!", "a", "-", "b"]);
+            assert_eq!(
+                words(compat, " Hi,there!! a-b "),
+                ["Hi", ",", "there", "!", "!", "a", "-", "b"]
+            );
         }
     }
 

@@ -57,7 +57,9 @@ impl AddedMatcher {
         let mut segments = Vec::new();
         let mut last = 0;
         for m in self.automaton.find_iter(text) {
-            let Some(token) = self.tokens.get(m.pattern().as_usize()) else { continue };
+            let Some(token) = self.tokens.get(m.pattern().as_usize()) else {
+                continue;
+            };
             let (mut start, mut end) = (m.start(), m.end());
             if start < last {
                 continue;
@@ -134,11 +136,18 @@ mod tests {
         let m = AddedMatcher::new(vec![t]).unwrap();
         assert_eq!(
             m.split("a  <m>  b"),
-            [Segment::Text(0..1), Segment::Added(5, 1..8), Segment::Text(8..9)]
+            [
+                Segment::Text(0..1),
+                Segment::Added(5, 1..8),
+                Segment::Text(8..9)
+            ]
         );
         let mut t = token("ab", 7);
         t.single_word = true;
         let m = AddedMatcher::new(vec![t]).unwrap();
-        assert_eq!(m.split("xab ab"), [Segment::Text(0..4), Segment::Added(7, 4..6)]);
+        assert_eq!(
+            m.split("xab ab"),
+            [Segment::Text(0..4), Segment::Added(7, 4..6)]
+        );
     }
 }

@@ -104,7 +104,10 @@ impl Encoding {
         }
         if max_len == 0 {
             let all = std::mem::take(self);
-            self.overflowing.push(Encoding { overflowing: Vec::new(), ..all });
+            self.overflowing.push(Encoding {
+                overflowing: Vec::new(),
+                ..all
+            });
             return;
         }
         let step = max_len.saturating_sub(stride).max(1);
@@ -136,11 +139,21 @@ impl Encoding {
         let mut parts = windows.into_iter().map(|w| self.slice(w));
         let Some(first) = parts.next() else { return };
         let overflowing: Vec<Encoding> = parts.collect();
-        *self = Encoding { overflowing, ..first };
+        *self = Encoding {
+            overflowing,
+            ..first
+        };
     }
 
     /// Pads to `target` tokens with `pad_id`/`pad_token`, on `side`.
-    pub fn pad(&mut self, target: usize, pad_id: u32, pad_type_id: u32, pad_token: &str, side: Side) {
+    pub fn pad(
+        &mut self,
+        target: usize,
+        pad_id: u32,
+        pad_type_id: u32,
+        pad_token: &str,
+        side: Side,
+    ) {
         for overflow in &mut self.overflowing {
             overflow.pad(target, pad_id, pad_type_id, pad_token, side);
         }
@@ -198,7 +211,15 @@ mod tests {
     fn enc(n: u32) -> Encoding {
         let mut e = Encoding::default();
         for i in 0..n {
-            e.push(i, i.to_string(), (i as usize, i as usize + 1), 0, Some(i), Some(0), false);
+            e.push(
+                i,
+                i.to_string(),
+                (i as usize, i as usize + 1),
+                0,
+                Some(i),
+                Some(0),
+                false,
+            );
         }
         e
     }

@@ -83,11 +83,17 @@ impl Tokenizer {
 
     /// Sets the added tokens (matched before normalization unless `normalized`).
     pub fn with_added_tokens(mut self, tokens: Vec<AddedToken>) -> Result<Self> {
-        let (normalized, raw): (Vec<_>, Vec<_>) =
-            tokens.iter().filter(|t| !t.content.is_empty()).cloned().partition(|t| t.normalized);
-        self.raw_matcher = (!raw.is_empty()).then(|| AddedMatcher::new(raw)).transpose()?;
-        self.normalized_matcher =
-            (!normalized.is_empty()).then(|| AddedMatcher::new(normalized)).transpose()?;
+        let (normalized, raw): (Vec<_>, Vec<_>) = tokens
+            .iter()
+            .filter(|t| !t.content.is_empty())
+            .cloned()
+            .partition(|t| t.normalized);
+        self.raw_matcher = (!raw.is_empty())
+            .then(|| AddedMatcher::new(raw))
+            .transpose()?;
+        self.normalized_matcher = (!normalized.is_empty())
+            .then(|| AddedMatcher::new(normalized))
+            .transpose()?;
         self.added_tokens = tokens;
         Ok(self)
     }
@@ -126,7 +132,10 @@ impl Tokenizer {
         if !with_added_tokens {
             return model;
         }
-        let extra = self.added_tokens.iter().filter(|t| self.model.id_to_token(t.id).is_none());
+        let extra = self
+            .added_tokens
+            .iter()
+            .filter(|t| self.model.id_to_token(t.id).is_none());
         model + extra.count()
     }
 
@@ -179,7 +188,8 @@ impl Tokenizer {
                 }
                 for piece in &pieces {
                     tokens.clear();
-                    self.model.tokenize(&part_text[piece.clone()], &mut tokens)?;
+                    self.model
+                        .tokenize(&part_text[piece.clone()], &mut tokens)?;
                     let base = part.start + piece.start;
                     for t in &tokens {
                         let r = base + t.start as usize..base + t.end as usize;
@@ -203,7 +213,15 @@ impl Tokenizer {
     fn encode_sequence(&self, text: &str, sequence: u32) -> Result<Encoding> {
         let mut encoding = Encoding::default();
         self.run(text, true, &mut |id, range, word| {
-            encoding.push(id, String::new(), (range.start, range.end), 0, Some(word), Some(sequence), false)
+            encoding.push(
+                id,
+                String::new(),
+                (range.start, range.end),
+                0,
+                Some(word),
+                Some(sequence),
+                false,
+            )
         })?;
         for (id, token) in encoding.ids.iter().zip(encoding.tokens.iter_mut()) {
             *token = self.id_to_token(*id).unwrap_or_default().to_owned();
@@ -214,7 +232,12 @@ impl Tokenizer {
     /// Encodes a text (or a pair) the way HF's `Tokenizer.encode` does:
     /// pipeline, truncation, post-processing, padding. Offsets are byte
     /// offsets into each input text.
-    pub fn encode(&self, first: &str, second: Option<&str>, add_special_tokens: bool) -> Result<Encoding> {
+    pub fn encode(
+        &self,
+        first: &str,
+        second: Option<&str>,
+        add_special_tokens: bool,
+    ) -> Result<Encoding> {
         let mut a = self.encode_sequence(first, 0)?;
         let mut b = second.map(|s| self.encode_sequence(s, 1)).transpose()?;
         if let Some(t) = &self.truncation {
@@ -232,7 +255,12 @@ impl Tokenizer {
     }
 
     /// Post-processes, overflowing windows included (each gets its special tokens).
-    fn post_process(&self, mut a: Encoding, mut b: Option<Encoding>, add_special: bool) -> Encoding {
+    fn post_process(
+        &self,
+        mut a: Encoding,
+        mut b: Option<Encoding>,
+        add_special: bool,
+    ) -> Encoding {
         let Some(p) = &self.post_processor else {
             if let Some(b) = b {
                 a.extend(b);
@@ -240,7 +268,10 @@ impl Tokenizer {
             return a;
         };
         let a_over = std::mem::take(&mut a.overflowing);
-        let b_over = b.as_mut().map(|b| std::mem::take(&mut b.overflowing)).unwrap_or_default();
+        let b_over = b
+            .as_mut()
+            .map(|b| std::mem::take(&mut b.overflowing))
+            .unwrap_or_default();
         let mut overflowing = Vec::new();
         for o in a_over {
             overflowing.push(p.process(o, b.clone(), add_special));

@@ -7,8 +7,12 @@ pub trait PostProcessor: Send + Sync {
     /// How many tokens [`PostProcessor::process`] adds (truncation leaves room).
     fn added_tokens(&self, is_pair: bool) -> usize;
     /// Combines the encoded sequences into the final encoding.
-    fn process(&self, first: Encoding, second: Option<Encoding>, add_special_tokens: bool)
-        -> Encoding;
+    fn process(
+        &self,
+        first: Encoding,
+        second: Option<Encoding>,
+        add_special_tokens: bool,
+    ) -> Encoding;
 }
 
 /// One element of a template.
@@ -17,7 +21,11 @@ pub enum Piece {
     /// The first (0) or second (1) input sequence, with its segment id.
     Sequence { which: u32, type_id: u32 },
     /// A special token's ids and strings, with its segment id.
-    Special { ids: Vec<u32>, tokens: Vec<String>, type_id: u32 },
+    Special {
+        ids: Vec<u32>,
+        tokens: Vec<String>,
+        type_id: u32,
+    },
 }
 
 /// HF's TemplateProcessing (and BertProcessing, which is one fixed template).
@@ -58,7 +66,11 @@ impl PostProcessor for Template {
             }
             return out;
         }
-        let template = if second.is_some() { &self.pair } else { &self.single };
+        let template = if second.is_some() {
+            &self.pair
+        } else {
+            &self.single
+        };
         let mut sequences = [Some(first), second];
         let mut out = Encoding::default();
         for piece in template {
@@ -74,7 +86,11 @@ impl PostProcessor for Template {
                         out.extend(seq);
                     }
                 }
-                Piece::Special { ids, tokens, type_id } if add_special_tokens => {
+                Piece::Special {
+                    ids,
+                    tokens,
+                    type_id,
+                } if add_special_tokens => {
                     for (id, token) in ids.iter().zip(tokens) {
                         out.push(*id, token.clone(), (0, 0), *type_id, None, None, true);
                     }

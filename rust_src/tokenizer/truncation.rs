@@ -94,7 +94,11 @@ impl Truncation {
                 if swapped {
                     std::mem::swap(&mut short, &mut long);
                 }
-                long = if short > max_length { short } else { short.max(max_length - short) };
+                long = if short > max_length {
+                    short
+                } else {
+                    short.max(max_length - short)
+                };
                 if short + long > max_length {
                     short = max_length / 2;
                     long = short + max_length % 2;
@@ -143,7 +147,13 @@ impl Padding {
             }
         }
         for encoding in encodings {
-            encoding.pad(length, self.pad_id, self.pad_type_id, &self.pad_token, self.side);
+            encoding.pad(
+                length,
+                self.pad_id,
+                self.pad_type_id,
+                &self.pad_token,
+                self.side,
+            );
         }
     }
 }

@@ -79,7 +79,11 @@ impl WordPiece {
                 self.unk_token
             ))
         })?;
-        out.push(Token { id, start: 0, end: len as u32 });
+        out.push(Token {
+            id,
+            start: 0,
+            end: len as u32,
+        });
         Ok(())
     }
 }
@@ -96,11 +100,19 @@ impl Model for WordPiece {
         let first = out.len();
         let mut start = 0;
         while start < bytes.len() {
-            let from = if start == 0 { Some(ROOT) } else { self.continuation };
+            let from = if start == 0 {
+                Some(ROOT)
+            } else {
+                self.continuation
+            };
             let found = from.and_then(|node| self.trie.longest_match(node, &bytes[start..]));
             match found {
                 Some((id, len)) => {
-                    out.push(Token { id, start: start as u32, end: (start + len) as u32 });
+                    out.push(Token {
+                        id,
+                        start: start as u32,
+                        end: (start + len) as u32,
+                    });
                     start += len;
                 }
                 None => {
@@ -130,7 +142,11 @@ mod tests {
     use super::*;
 
     fn model(tokens: &[&str]) -> WordPiece {
-        let vocab = tokens.iter().enumerate().map(|(i, t)| (t.to_string(), i as u32)).collect();
+        let vocab = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.to_string(), i as u32))
+            .collect();
         WordPiece::new(vocab, "[UNK]", "##", 100)
     }
 
@@ -154,7 +170,14 @@ mod tests {
         let m = model(&["[UNK]", "un", "##aff"]);
         let mut out = Vec::new();
         m.tokenize("unaffable", &mut out).unwrap();
-        assert_eq!(out, vec![Token { id: 0, start: 0, end: 9 }]);
+        assert_eq!(
+            out,
+            vec![Token {
+                id: 0,
+                start: 0,
+                end: 9
+            }]
+        );
     }
 
     #[test]

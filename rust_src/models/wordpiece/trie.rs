@@ -73,7 +73,12 @@ impl Trie {
         for (&b, &t) in &children[0] {
             root_children[b as usize] = t;
         }
-        Trie { nodes, edge_bytes, edge_targets, root_children }
+        Trie {
+            nodes,
+            edge_bytes,
+            edge_targets,
+            root_children,
+        }
     }
 
     /// The child of `node` along byte `b`.
@@ -106,7 +111,10 @@ impl Trie {
     /// The token id stored at `node`, if a vocabulary entry ends there.
     #[inline]
     pub fn token(&self, node: NodeId) -> Option<u32> {
-        self.nodes.get(node as usize).map(|n| n.token).filter(|&t| t != NO_TOKEN)
+        self.nodes
+            .get(node as usize)
+            .map(|n| n.token)
+            .filter(|&t| t != NO_TOKEN)
     }
 
     /// The longest vocabulary entry that starts `bytes` when walking from
@@ -151,7 +159,12 @@ mod tests {
     #[test]
     fn many_children_use_binary_search() {
         let tokens: Vec<String> = (b'a'..=b'z').map(|c| format!("q{}", c as char)).collect();
-        let trie = Trie::new(tokens.iter().enumerate().map(|(i, t)| (t.as_str(), i as u32)));
+        let trie = Trie::new(
+            tokens
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.as_str(), i as u32)),
+        );
         assert_eq!(trie.longest_match(ROOT, b"qz"), Some((25, 2)));
         assert_eq!(trie.longest_match(ROOT, b"qa"), Some((0, 2)));
     }

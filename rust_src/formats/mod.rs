@@ -1,3 +1,4 @@
 //! File formats: parse and write only, no tokenization logic.
 
+pub mod hf_json;
 pub mod vocab_txt;

@@ -30,9 +30,17 @@ pub struct Tokenizer {
     raw_matcher: Option<AddedMatcher>,
     /// Added tokens matched in the normalized text.
     normalized_matcher: Option<AddedMatcher>,
-    /// Truncation found in tokenizer.json (or set by the caller).
+    /// Truncation and padding found in tokenizer.json.
+    pub defaults: EncodeOptions,
+}
+
+/// Per-call settings: what HF keeps as mutable tokenizer state lives here,
+/// so the tokenizer itself never changes once built.
+#[derive(Debug, Clone, Default)]
+pub struct EncodeOptions {
+    /// Truncation, if any.
     pub truncation: Option<Truncation>,
-    /// Padding found in tokenizer.json (or set by the caller).
+    /// Padding, if any.
     pub padding: Option<Padding>,
 }
 
@@ -52,8 +60,7 @@ impl Tokenizer {
             added_tokens: Vec::new(),
             raw_matcher: None,
             normalized_matcher: None,
-            truncation: None,
-            padding: None,
+            defaults: EncodeOptions::default(),
         }
     }
 
@@ -237,10 +244,11 @@ impl Tokenizer {
         first: &str,
         second: Option<&str>,
         add_special_tokens: bool,
+        options: &EncodeOptions,
     ) -> Result<Encoding> {
         let mut a = self.encode_sequence(first, 0)?;
         let mut b = second.map(|s| self.encode_sequence(s, 1)).transpose()?;
-        if let Some(t) = &self.truncation {
+        if let Some(t) = &options.truncation {
             let reserved = match (&self.post_processor, add_special_tokens) {
                 (Some(p), true) => p.added_tokens(b.is_some()),
                 _ => 0,
@@ -248,7 +256,7 @@ impl Tokenizer {
             t.apply(&mut a, b.as_mut(), reserved)?;
         }
         let mut encoding = self.post_process(a, b, add_special_tokens);
-        if let Some(p) = &self.padding {
+        if let Some(p) = &options.padding {
             p.apply(std::slice::from_mut(&mut encoding));
         }
         Ok(encoding)
@@ -290,19 +298,20 @@ impl Tokenizer {
         &self,
         inputs: &[(String, Option<String>)],
         add_special_tokens: bool,
+        options: &EncodeOptions,
         num_threads: Option<usize>,
     ) -> Result<Vec<Encoding>> {
         let mut encodings = in_pool(num_threads, || {
             inputs
                 .par_iter()
                 .map(|(a, b)| {
-                    let mut e = self.encode(a, b.as_deref(), add_special_tokens)?;
+                    let mut e = self.encode(a, b.as_deref(), add_special_tokens, options)?;
                     e.bytes_to_char_offsets_pair(a, b.as_deref());
                     Ok(e)
                 })
                 .collect::<Result<Vec<_>>>()
         })??;
-        if let Some(p) = &self.padding {
+        if let Some(p) = &options.padding {
             p.apply(&mut encodings);
         }
         Ok(encodings)

@@ -3,8 +3,9 @@
 //! google-research/bert `tokenization.py` decides with `unicodedata` and `str` methods, and
 //! Rust's std and crates follow other Unicode versions, so parity on any input needs
 //! CPython's own data: `pyunicode_tables.rs`, generated from CPython 3.11 by
-//! `tools/gen_pyunicode_tables.py`. ASCII never reaches a table. A non-ASCII char costs one
-//! binary search over about a thousand runs (10 steps) per question asked of it.
+//! `tools/gen_pyunicode_tables.py`. ASCII never reaches a table. A question about a non-ASCII
+//! char costs one binary search over the runs of its 256-code-point block (usually one or
+//! two runs; above plane 1, over all the runs).
 
 use super::pyunicode_tables as t;
 use crate::pipeline::{Builder, Normalized, Span};
@@ -69,8 +70,8 @@ pub fn is_nonspacing_mark(c: char) -> bool {
 }
 
 /// Whether `c` is in a category P*, as CPython 3.11 (Unicode 14.0)
-/// `unicodedata.category(c).startswith("P")`. In ASCII, `$+<=>^`|~` are symbols (S*), not
-/// punctuation.
+/// `unicodedata.category(c).startswith("P")`. The ASCII symbols (S*: `$+<=>|~`, caret,
+/// backquote) are not punctuation here.
 #[inline]
 pub fn is_punctuation(c: char) -> bool {
     if c.is_ascii() {

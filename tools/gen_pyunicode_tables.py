@@ -43,6 +43,12 @@ CASE_KINDS = {
     "CASED": (2, "cased and not case-ignorable"),
 }
 
+# Range tables carry a block index over the first two planes (nearly all real text): for each
+# block of 2**BLOCK_SHIFT code points, the run its first code point is in, so a lookup binary
+# searches only the few runs of one block instead of all of them.
+BLOCK_SHIFT = 8
+INDEXED_BLOCKS = 0x20000 >> BLOCK_SHIFT
+
 # NFD property value of a code point whose canonical decomposition is not itself; any other
 # value is the canonical combining class (at most 240 in Unicode).
 DECOMPOSES = 255
@@ -118,6 +124,16 @@ def runs(prop: Callable[[int], int]) -> list[tuple[int, int]]:
     return out
 
 
+def block_index(table: list[tuple[int, int]]) -> list[int]:
+    """For block b in 0..=INDEXED_BLOCKS, the index of the run holding code point b << SHIFT."""
+    out = []
+    for b in range(INDEXED_BLOCKS + 1):
+        cp = b << BLOCK_SHIFT
+        out.append(sum(1 for start, _ in table if start <= cp) - 1)
+    assert out[-1] < 1 << 16
+    return out
+
+
 def mappings(mapped: Callable[[int], str]) -> tuple[list[tuple[int, int]], list[int]]:
     """Sorted (code point, packed value) for every code point that `mapped` changes, and the
     expansion array the multi-char values point into."""
@@ -145,7 +161,9 @@ def nfd_mapping(cp: int) -> str:
     return unicodedata.normalize("NFD", chr(cp))
 
 
-def check_invariants(nfd_expansions: list[int], nfd_entries: list[tuple[int, int]]) -> None:
+def check_invariants(
+    nfd_expansions: list[int], nfd_entries: list[tuple[int, int]], lower: list[tuple[int, int]]
+) -> None:
     """What the Rust side relies on without checking it again."""
     targets = list(nfd_expansions) + [v for _, v in nfd_entries if not v & EXPANSION_BIT]
     for cp in targets:
@@ -184,6 +202,24 @@ def range_tables(prefix: str, doc: str, table: list[tuple[int, int]]) -> str:
         + rust_array(f"{prefix}_STARTS", "u32", hexes([s for s, _ in table]), 12)
         + f"/// {doc[0].upper()}{doc[1:]} of each run in `{prefix}_STARTS`.\n"
         + rust_array(f"{prefix}_VALUES", "u8", [str(v) for _, v in table], 24)
+        + f"/// For each block of planes 0 and 1, the run of `{prefix}_STARTS` it starts in.\n"
+        + rust_array(f"{prefix}_BLOCKS", "u16", [str(v) for v in block_index(table)], 20)
+    )
+
+
+def block_bits(entries: list[tuple[int, int]]) -> list[int]:
+    """Bit b set when block b (of planes 0 and 1) holds a key; no key may lie beyond."""
+    words = [0] * (INDEXED_BLOCKS // 64)
+    for cp, _ in entries:
+        assert cp >> BLOCK_SHIFT < INDEXED_BLOCKS
+        words[cp >> BLOCK_SHIFT >> 6] |= 1 << (cp >> BLOCK_SHIFT & 63)
+    return words
+
+
+def block_bits_table(prefix: str, entries: list[tuple[int, int]]) -> str:
+    return (
+        f"/// Bit b: block b (of planes 0 and 1) holds one of `{prefix}_KEYS`; none lie beyond.\n"
+        + rust_array(f"{prefix}_BLOCK_BITS", "u64", [f"0x{w:016X}" for w in block_bits(entries)], 4)
     )
 
 
@@ -205,7 +241,7 @@ def generate() -> str:
     nfd_props = runs(nfd_prop)
     lower, lower_exp = mappings(lambda cp: chr(cp).lower())
     nfd, nfd_exp = mappings(nfd_mapping)
-    check_invariants(nfd_exp, nfd)
+    check_invariants(nfd_exp, nfd, lower)
 
     consts = "".join(
         f"/// `CATEGORY_VALUES` bit: {doc}.\npub(super) const {k}: u8 = {v};\n"
@@ -229,6 +265,8 @@ def generate() -> str:
         f"pub(super) const DECOMPOSES: u8 = {DECOMPOSES};\n"
         "/// Marks a packed mapping value that points into an expansion array.\n"
         f"pub(super) const EXPANSION_BIT: u32 = 0x{EXPANSION_BIT:X};\n"
+        "/// log2 of the block size of the `*_BLOCKS` indexes.\n"
+        f"pub(super) const BLOCK_SHIFT: u32 = {BLOCK_SHIFT};\n"
         "\n"
     )
     return "".join(
@@ -239,6 +277,7 @@ def generate() -> str:
             range_tables("CATEGORY", "category flags", categories),
             range_tables("CASE", "case kinds", cases),
             range_tables("NFD_PROP", "canonical combining classes (or DECOMPOSES)", nfd_props),
+            block_bits_table("LOWER", lower),
             mapping_tables("LOWER", "`str.lower()`", lower, lower_exp),
             mapping_tables("NFD", "full canonical decomposition", nfd, nfd_exp),
         ]

@@ -99,9 +99,7 @@ class WordpieceTokenizer:
         self.vocab = vocab
         self.unk_token = unk_token
         self.max_input_chars_per_word = max_input_chars_per_word
-        self._core = _tokkit.WordPieceCore(
-            dict(vocab), unk_token, max_input_chars_per_word, compat
-        )
+        self._core = _tokkit.WordPieceCore(dict(vocab), unk_token, max_input_chars_per_word, compat)
 
     def tokenize(self, text: str | bytes) -> list[str]:
         """Word pieces of ``text`` (already normalised by BasicTokenizer)."""

@@ -1,3 +1,5 @@
-//! File formats: parse and write only; building models is elsewhere.
+//! File formats: parse and write only, no tokenization logic.
 
+pub mod hf_json;
 pub mod tiktoken;
+pub mod vocab_txt;

@@ -1,3 +1,4 @@
-//! Models: turn one pre-tokenized piece into token ids.
+//! The subword models, a folder per algorithm.
 
 pub mod bpe;
+pub mod wordpiece;

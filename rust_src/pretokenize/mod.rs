@@ -1,5 +1,4 @@
-//! Pre-tokenizers: the splitters that cut text into the pieces a model
-//! encodes one at a time.
+//! Pre-tokenizers: split normalized text into the pieces a model encodes.
 //!
 //! The split patterns of tiktoken's encodings (r50k/p50k, cl100k, o200k) are
 //! written by hand ([`r50k`], [`cl100k`], [`o200k`]): linear time, no
@@ -8,6 +7,7 @@
 //! crate's Unicode tables). Any other pattern runs on fancy-regex, the engine
 //! tiktoken itself uses ([`pattern`]).
 
+pub mod bert;
 pub mod cl100k;
 pub mod classes;
 pub mod o200k;

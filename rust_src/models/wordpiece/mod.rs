@@ -1,0 +1,6 @@
+//! WordPiece: the BERT subword model and its trainer.
+
+pub mod model;
+pub mod trie;
+
+pub use model::WordPiece;

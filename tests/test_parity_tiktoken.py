@@ -23,7 +23,9 @@ NAMES = ["r50k_base", "cl100k_base", "o200k_base"]
 def reference(name: str) -> tiktoken.Encoding:
     """tiktoken's own definition of ``name`` (pattern, special tokens), with
     the ranks read from the local file instead of downloaded."""
-    ranks = tiktoken.load.load_tiktoken_bpe(str(shared_path("vocab", "tiktoken", f"{name}.tiktoken")))
+    ranks = tiktoken.load.load_tiktoken_bpe(
+        str(shared_path("vocab", "tiktoken", f"{name}.tiktoken"))
+    )
     original = openai_public.load_tiktoken_bpe
     openai_public.load_tiktoken_bpe = lambda *args, **kwargs: ranks
     try:
@@ -76,19 +78,89 @@ def test_corpus_batches_identical(pair):
 # Generated text
 
 FRAGMENTS = [
-    " ", "  ", "   ", "\t", "\n", "\n\n", "\r\n", "\r", " \n ", "\u00a0", "\u3000", "\u2028",
-    "\x85", "\x0b", "'s", "'S", "'t", "'T", "'ll", "'LL", "'lL", "'re", "'RE", "'ve", "'Ve",
-    "'m", "'M", "'d", "'D", "'\u017f", "'", "''", "don't", "I'M", "we'Re", "THEY'LL", "o'clock",
-    "0", "12", "123", "4567890", "\u00bd", "\u0663\u0664", "Hello", "WORLD", "hello", "MiXeD",
-    "\u01c5ungla", "\u02b0", "\u02b0\u02b0", "\u4e2d\u6587", "\u65e5\u672c\u8a9e", "\u0301",
-    "e\u0301", "\u0301\u0301", "A\u0301", "\U0001f600", "\U0001f44d\U0001f3fd", "\U0001d518",
-    "\U00010348", "!", "...", "//", "/", "?!", "$", "^", "\u00e9", "\u00df", "\u0130",
-    "\u03a3\u03c3", "\ufb01", "\u200d", "\ufeff", "\x00", "<|", "|>", "\u0915\u094d\u0937",
+    " ",
+    "  ",
+    "   ",
+    "\t",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\r",
+    " \n ",
+    "\u00a0",
+    "\u3000",
+    "\u2028",
+    "\x85",
+    "\x0b",
+    "'s",
+    "'S",
+    "'t",
+    "'T",
+    "'ll",
+    "'LL",
+    "'lL",
+    "'re",
+    "'RE",
+    "'ve",
+    "'Ve",
+    "'m",
+    "'M",
+    "'d",
+    "'D",
+    "'\u017f",
+    "'",
+    "''",
+    "don't",
+    "I'M",
+    "we'Re",
+    "THEY'LL",
+    "o'clock",
+    "0",
+    "12",
+    "123",
+    "4567890",
+    "\u00bd",
+    "\u0663\u0664",
+    "Hello",
+    "WORLD",
+    "hello",
+    "MiXeD",
+    "\u01c5ungla",
+    "\u02b0",
+    "\u02b0\u02b0",
+    "\u4e2d\u6587",
+    "\u65e5\u672c\u8a9e",
+    "\u0301",
+    "e\u0301",
+    "\u0301\u0301",
+    "A\u0301",
+    "\U0001f600",
+    "\U0001f44d\U0001f3fd",
+    "\U0001d518",
+    "\U00010348",
+    "!",
+    "...",
+    "//",
+    "/",
+    "?!",
+    "$",
+    "^",
+    "\u00e9",
+    "\u00df",
+    "\u0130",
+    "\u03a3\u03c3",
+    "\ufb01",
+    "\u200d",
+    "\ufeff",
+    "\x00",
+    "<|",
+    "|>",
+    "\u0915\u094d\u0937",
 ]
 
-texts = st.lists(
-    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4)), max_size=40
-).map("".join)
+texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4)), max_size=40).map(
+    "".join
+)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -129,11 +201,23 @@ def pathological() -> dict[str, str]:
     }
 
 
+def reference_ids(ref: tiktoken.Encoding, text: str) -> list[int]:
+    """tiktoken's ids; where its regex engine overflows its stack (o200k on a
+    megabyte of spaces panics), tiktoken's own fallback: the same pattern run
+    by Python's ``regex`` module, then its native BPE."""
+    try:
+        return ref.encode_ordinary(text)
+    except BaseException as err:
+        if type(err).__name__ != "PanicException":
+            raise
+        return ref._encode_only_native_bpe(text)
+
+
 @pytest.mark.parametrize("case", list(pathological()))
 def test_pathological_inputs_identical(pair, case):
     ours, ref = pair
     text = pathological()[case]
-    assert ours.encode_ordinary(text) == ref.encode_ordinary(text)
+    assert ours.encode_ordinary(text) == reference_ids(ref, text)
 
 
 # Special tokens and the rest of the API
@@ -219,12 +303,15 @@ def test_encoding_built_from_ranks_like_tiktoken(pair):
     ranks = ref._mergeable_ranks
     pattern = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
     specials = {"<|endoftext|>": ref.max_token_value + 1}
-    mine = tokkit.TiktokenEncoding("custom", pat_str=pattern, mergeable_ranks=ranks,
-                                   special_tokens=specials)
-    theirs = tiktoken.Encoding("custom", pat_str=pattern, mergeable_ranks=ranks,
-                               special_tokens=specials)
+    mine = tokkit.TiktokenEncoding(
+        "custom", pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials
+    )
+    theirs = tiktoken.Encoding(
+        "custom", pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials
+    )
     text = corpus_files()[0].read_text(encoding="utf-8")[:50000] + " <|endoftext|> x"
     assert mine.encode(text, allowed_special="all") == theirs.encode(text, allowed_special="all")
-    same = tokkit.TiktokenEncoding(ref.name, pat_str=ref._pat_str, mergeable_ranks=ranks,
-                                   special_tokens=ref._special_tokens)
+    same = tokkit.TiktokenEncoding(
+        ref.name, pat_str=ref._pat_str, mergeable_ranks=ranks, special_tokens=ref._special_tokens
+    )
     assert same.encode_ordinary(text) == ours_file.encode_ordinary(text)

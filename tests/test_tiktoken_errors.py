@@ -77,7 +77,9 @@ def test_bad_constructor_arguments():
             "x", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens={}, explicit_n_vocab=10
         )
     with pytest.raises(tokkit.InvalidArgumentError, match="empty"):
-        tokkit.TiktokenEncoding("x", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens={"": 300})
+        tokkit.TiktokenEncoding(
+            "x", pat_str=r"\S+", mergeable_ranks=ranks, special_tokens={"": 300}
+        )
 
 
 def test_vocabulary_without_a_byte_is_an_error_not_a_crash():

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Sequence
-from typing import AbstractSet, Literal
+from collections.abc import Set as AbstractSet
+from typing import Literal
 
 from tokkit._tokkit import TiktokenCore
 
@@ -118,7 +119,9 @@ class TiktokenEncoding:
             text = _replace_surrogates(text)
             return self._core.encode(text, allowed_special, disallowed_special)
 
-    def encode_ordinary_batch(self, text: Sequence[str], *, num_threads: int = 8) -> list[list[int]]:
+    def encode_ordinary_batch(
+        self, text: Sequence[str], *, num_threads: int = 8
+    ) -> list[list[int]]:
         """:meth:`encode_ordinary` for many texts, on ``num_threads`` threads."""
         try:
             return self._core.encode_ordinary_batch(text, num_threads)
@@ -135,9 +138,7 @@ class TiktokenEncoding:
     ) -> list[list[int]]:
         """:meth:`encode` for many texts, on ``num_threads`` threads."""
         try:
-            return self._core.encode_batch(
-                text, num_threads, allowed_special, disallowed_special
-            )
+            return self._core.encode_batch(text, num_threads, allowed_special, disallowed_special)
         except UnicodeEncodeError:
             return self._core.encode_batch(
                 _clean(text), num_threads, allowed_special, disallowed_special

@@ -52,7 +52,11 @@ struct SpecialPlan {
 }
 
 impl PyTiktoken {
-    fn plan(&self, allowed: &Bound<'_, PyAny>, disallowed: &Bound<'_, PyAny>) -> PyResult<SpecialPlan> {
+    fn plan(
+        &self,
+        allowed: &Bound<'_, PyAny>,
+        disallowed: &Bound<'_, PyAny>,
+    ) -> PyResult<SpecialPlan> {
         let specials = self.inner.specials();
         let index_of = |s: &str| specials.iter().position(|(t, _)| t == s);
         let allowed_mask = match special_set(allowed)? {
@@ -255,7 +259,11 @@ impl PyTiktoken {
     }
 
     /// The concatenated bytes of `tokens`.
-    fn decode_bytes<'py>(&self, py: Python<'py>, tokens: Vec<u32>) -> PyResult<Bound<'py, PyBytes>> {
+    fn decode_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        tokens: Vec<u32>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let bytes = py.detach(|| self.inner.decode_bytes(&tokens));
         match bytes {
             Ok(b) => Ok(PyBytes::new(py, &b)),

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 
 use super::byte_alphabet;
-use super::table::U64Map;
 use super::merge::{self, Merges, Scratch};
+use super::table::U64Map;
 use super::vocab::{Vocab, NO_ID};
 use crate::error::{Error, Result};
 use crate::pipeline::{Model, Token};

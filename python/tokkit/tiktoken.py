@@ -8,9 +8,11 @@ and has its API and its output, id for id.
 >>> enc = TiktokenEncoding(
 ...     "toy", pat_str=r" ?\\w+|\\s+|.", mergeable_ranks=ranks,
 ...     special_tokens={"<|endoftext|>": 258})
->>> enc.encode("ab ab")
-[256, 257, 98]
->>> enc.decode([256, 257, 98])
+>>> enc.encode("ab ab")  # " ab": "ab" (rank 256) merges before " a" (257)
+[256, 32, 256]
+>>> enc.encode("a a")
+[97, 257]
+>>> enc.decode([256, 32, 256])
 'ab ab'
 >>> enc.encode("ab<|endoftext|>", allowed_special="all")
 [256, 258]

@@ -36,18 +36,9 @@ pub struct Scratch {
     ranks: Vec<(u32, u32)>,
     next: Vec<u32>,
     prev: Vec<u32>,
-    heap: BinaryHeap<Reverse<Candidate>>,
-}
-
-/// A merge that was possible when it was pushed: ordered by rank, then by
-/// position (node indices grow left to right).
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
-struct Candidate {
-    rank: u32,
-    left: u32,
-    right: u32,
-    right_id: u32,
-    merged: u32,
+    /// Candidate merges as `(rank << 32) | left node`: one integer compare
+    /// orders them by rank, then position.
+    heap: BinaryHeap<Reverse<u64>>,
 }
 
 impl Scratch {
@@ -111,48 +102,61 @@ fn merge_heap<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32, 
     let ids = &mut s.ids;
     let next = &mut s.next;
     let prev = &mut s.prev;
-    let heap = &mut s.heap;
     next.clear();
     next.extend(1..=n);
     prev.clear();
     prev.extend((0..n).map(|i| i.wrapping_sub(1)));
+    let candidate = |rank: u32, left: u32| Reverse((u64::from(rank) << 32) | u64::from(left));
+    // Heapify all initial pairs at once: O(n) instead of n pushes.
+    let mut heap = std::mem::take(&mut s.heap).into_vec();
     heap.clear();
-    let push = |heap: &mut BinaryHeap<Reverse<Candidate>>, ids: &[u32], left: u32, right: u32| {
-        let right_id = ids[right as usize];
-        if let Some((rank, merged)) = m.merge(ids[left as usize], right_id) {
-            heap.push(Reverse(Candidate {
-                rank,
-                left,
-                right,
-                right_id,
-                merged,
-            }));
-        }
-    };
     for i in 0..n.saturating_sub(1) {
-        push(heap, ids, i, i + 1);
+        if let Some((rank, _)) = m.merge(ids[i as usize], ids[i as usize + 1]) {
+            heap.push(candidate(rank, i));
+        }
     }
-    // A dead node has `prev == NONE` and is not node 0; node 0 never dies
-    // because merges keep the left node.
+    let mut heap = BinaryHeap::from(heap);
+    // Node 0 never dies (a merge keeps its left node), so a dead node is any
+    // other node whose `prev` link was cut.
     let mut dead = vec![false; n as usize];
-    while let Some(Reverse(c)) = heap.pop() {
-        let (l, r) = (c.left as usize, c.right as usize);
-        if dead[l] || next[l] != c.right || ids[r] != c.right_id {
+    while let Some(Reverse(entry)) = heap.pop() {
+        let rank = (entry >> 32) as u32;
+        let left = entry as u32;
+        let l = left as usize;
+        if dead[l] {
             continue;
         }
-        ids[l] = c.merged;
-        dead[r] = true;
-        let after = next[r];
+        let right = next[l];
+        if right >= n {
+            continue;
+        }
+        // Stale entries are not tracked: an entry is acted on when the pair
+        // now at its position still merges with its rank. Every live pair
+        // has an entry, so this is the lowest-ranked, leftmost live pair.
+        let Some((now, merged)) = m.merge(ids[l], ids[right as usize]) else {
+            continue;
+        };
+        if now != rank {
+            continue;
+        }
+        ids[l] = merged;
+        dead[right as usize] = true;
+        let after = next[right as usize];
         next[l] = after;
         if after < n {
-            prev[after as usize] = c.left;
-            push(heap, ids, c.left, after);
+            prev[after as usize] = left;
+            if let Some((r, _)) = m.merge(merged, ids[after as usize]) {
+                heap.push(candidate(r, left));
+            }
         }
         let before = prev[l];
         if before != NONE {
-            push(heap, ids, before, c.left);
+            if let Some((r, _)) = m.merge(ids[before as usize], merged) {
+                heap.push(candidate(r, before));
+            }
         }
     }
+    s.heap = heap;
     let mut i = 0;
     while i < n {
         let j = next[i as usize];

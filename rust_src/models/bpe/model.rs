@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 
 use super::byte_alphabet;
 use super::merge::{self, Merges, Scratch};
-use super::table::U64Map;
+use super::table::{U64Map, HOT_RANKS};
 use super::vocab::{Vocab, NO_ID};
 use crate::error::{Error, Result};
 use crate::pipeline::{Model, Token};
@@ -19,6 +19,8 @@ pub struct BpeModel {
     vocab: Vocab,
     /// `(left << 32) | right` to `(rank << 32) | merged id`.
     merges: U64Map,
+    /// The merges of rank below [`HOT_RANKS`], looked up first.
+    hot_merges: U64Map,
     /// Token names in GPT-2's byte alphabet, built on first use (only
     /// [`Model::id_to_token`] needs them).
     names: OnceLock<Names>,
@@ -38,8 +40,10 @@ fn key(left: u32, right: u32) -> u64 {
 impl Merges for BpeModel {
     #[inline]
     fn merge(&self, left: u32, right: u32) -> Option<(u32, u32)> {
-        self.merges
-            .get(key(left, right))
+        let k = key(left, right);
+        self.hot_merges
+            .get(k)
+            .or_else(|| self.merges.get(k))
             .map(|v| ((v >> 32) as u32, v as u32))
     }
 }
@@ -63,12 +67,20 @@ impl BpeModel {
             }
         }
         let mut merges = U64Map::with_capacity(pairs.len());
+        let hot = pairs
+            .iter()
+            .filter(|&&(_, v)| (v >> 32) < u64::from(HOT_RANKS));
+        let mut hot_merges = U64Map::with_capacity(hot.count());
         for (k, v) in pairs {
+            if (v >> 32) < u64::from(HOT_RANKS) {
+                hot_merges.insert(k, v);
+            }
             merges.insert(k, v);
         }
         Ok(BpeModel {
             vocab,
             merges,
+            hot_merges,
             names: OnceLock::new(),
         })
     }

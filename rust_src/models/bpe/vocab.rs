@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::table::{long_key, short_key, U64Map, SHORT};
+use super::table::{long_key, short_key, U64Map, HOT_RANKS, SHORT};
 use crate::error::{Error, Result};
 
 /// Marks a byte, or an id slot, without a token.
@@ -18,6 +18,8 @@ pub struct Vocab {
     offsets: Vec<u32>,
     /// Ids of tokens of at most [`SHORT`] bytes, by their packed bytes.
     short: U64Map,
+    /// The entries of `short` with an id below [`HOT_RANKS`], looked up first.
+    hot: U64Map,
     /// Ids of longer tokens, by the hash of their bytes.
     long: U64Map,
     /// Longer tokens whose hash another token already has (in practice none).
@@ -78,6 +80,7 @@ impl Vocab {
             arena,
             offsets,
             short: U64Map::with_capacity(shorts),
+            hot: U64Map::with_capacity(HOT_RANKS as usize),
             long: U64Map::with_capacity(count - shorts),
             collisions: FxHashMap::default(),
             count,
@@ -88,7 +91,11 @@ impl Vocab {
                 continue;
             };
             let duplicate = if bytes.len() <= SHORT {
-                vocab.short.insert(short_key(bytes), u64::from(id))
+                let key = short_key(bytes);
+                if id < HOT_RANKS {
+                    vocab.hot.insert(key, u64::from(id));
+                }
+                vocab.short.insert(key, u64::from(id))
             } else {
                 let key = long_key(bytes);
                 match vocab.long.get(key) {
@@ -117,7 +124,11 @@ impl Vocab {
             if bytes.is_empty() {
                 return None;
             }
-            return self.short.get(short_key(bytes)).map(|v| v as u32);
+            let key = short_key(bytes);
+            if let Some(id) = self.hot.get(key) {
+                return Some(id as u32);
+            }
+            return self.short.get(key).map(|v| v as u32);
         }
         if let Some(id) = self.long.get(long_key(bytes)) {
             if self.bytes(id as u32) == Some(bytes) {

@@ -8,9 +8,11 @@
 //! tiktoken itself uses ([`pattern`]).
 
 pub mod bert;
+pub mod byte_level;
 pub mod cl100k;
 pub mod classes;
 pub mod o200k;
 pub mod pattern;
 pub mod r50k;
 pub mod scan;
+pub mod split;

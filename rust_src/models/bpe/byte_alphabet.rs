@@ -17,8 +17,17 @@ pub fn byte_to_char(b: u8) -> char {
 
 /// The byte that character `c` spells, or `None` outside the alphabet.
 pub fn char_to_byte(c: char) -> Option<u8> {
-    let table = table();
-    table.iter().position(|&x| x == c).map(|i| i as u8)
+    let cp = c as u32;
+    if cp < 0x100 {
+        let b = cp as u8;
+        let printable = matches!(b, b'!'..=b'~' | 0xA1..=0xAC | 0xAE..=0xFF);
+        return printable.then_some(b);
+    }
+    // U+0100 onwards spell the 68 other bytes, in order.
+    let rank = usize::try_from(cp - 0x100).ok()?;
+    (0..=255u8)
+        .filter(|&x| !matches!(x, b'!'..=b'~' | 0xA1..=0xAC | 0xAE..=0xFF))
+        .nth(rank)
 }
 
 /// The 256 characters of the alphabet, indexed by byte.

@@ -21,6 +21,10 @@ pub struct BpeModel {
     merges: U64Map,
     /// The merges of rank below [`HOT_RANKS`], looked up first.
     hot_merges: U64Map,
+    /// Tokens a whole piece may map to directly, one bit per id; `None`
+    /// when every token may (tiktoken ranks, HF `ignore_merges`). With HF
+    /// merges a token is only reachable when merging its own bytes gives it.
+    whole: Option<Vec<u64>>,
     /// Token names in GPT-2's byte alphabet, built on first use (only
     /// [`Model::id_to_token`] needs them).
     names: OnceLock<Names>,
@@ -55,8 +59,8 @@ impl BpeModel {
     /// tokens are listed once here, so the merge loop hashes pairs of ids
     /// instead of byte strings.
     pub fn from_ranks(ranks: Vec<(Vec<u8>, u32)>) -> Result<Self> {
-        let vocab = Vocab::new(ranks)?;
         let mut pairs = Vec::new();
+        let vocab = Vocab::new(ranks)?;
         for (id, bytes) in vocab.iter() {
             for k in 1..bytes.len() {
                 let (Some(left), Some(right)) = (vocab.id(&bytes[..k]), vocab.id(&bytes[k..]))
@@ -66,6 +70,66 @@ impl BpeModel {
                 pairs.push((key(left, right), (u64::from(id) << 32) | u64::from(id)));
             }
         }
+        Ok(BpeModel::assemble(vocab, pairs, None))
+    }
+
+    /// A model with HF BPE semantics: `vocab` maps token bytes to ids and
+    /// `merges` lists `(left, right, merged)` ids by priority (the line order
+    /// of merges.txt). Unless `ignore_merges`, a piece that is itself a token
+    /// still goes through the merges, as in HF.
+    pub fn from_merges(
+        vocab: Vec<(Vec<u8>, u32)>,
+        merges: &[(u32, u32, u32)],
+        ignore_merges: bool,
+    ) -> Result<Self> {
+        let vocab = Vocab::new(vocab)?;
+        let mut pairs = Vec::with_capacity(merges.len());
+        for (rank, &(left, right, merged)) in merges.iter().enumerate() {
+            let rank = u32::try_from(rank)
+                .map_err(|_| Error::InvalidArgument("too many merges".into()))?;
+            pairs.push((
+                key(left, right),
+                (u64::from(rank) << 32) | u64::from(merged),
+            ));
+        }
+        let mut model = BpeModel::assemble(vocab, pairs, None);
+        if !ignore_merges {
+            model.whole = Some(model.reachable_tokens());
+        }
+        Ok(model)
+    }
+
+    /// The tokens that merging their own bytes produces.
+    fn reachable_tokens(&self) -> Vec<u64> {
+        let mut bits = vec![0u64; self.vocab.size().div_ceil(64)];
+        let mut scratch = Scratch::default();
+        for (id, bytes) in self.vocab.iter() {
+            scratch.clear();
+            let mut ok = true;
+            for (i, &b) in bytes.iter().enumerate() {
+                let byte_id = self.vocab.byte_id(b);
+                ok &= byte_id != NO_ID;
+                scratch.ids.push(byte_id);
+                scratch.starts.push(i as u32);
+            }
+            scratch.starts.push(bytes.len() as u32);
+            if !ok {
+                continue;
+            }
+            let mut single = None;
+            let mut count = 0;
+            merge::merge(self, &mut scratch, |t, _, _| {
+                single = Some(t);
+                count += 1;
+            });
+            if count == 1 && single == Some(id) {
+                bits[id as usize / 64] |= 1 << (id % 64);
+            }
+        }
+        bits
+    }
+
+    fn assemble(vocab: Vocab, pairs: Vec<(u64, u64)>, whole: Option<Vec<u64>>) -> Self {
         let mut merges = U64Map::with_capacity(pairs.len());
         let hot = pairs
             .iter()
@@ -77,12 +141,13 @@ impl BpeModel {
             }
             merges.insert(k, v);
         }
-        Ok(BpeModel {
+        BpeModel {
             vocab,
             merges,
             hot_merges,
+            whole,
             names: OnceLock::new(),
-        })
+        }
     }
 
     /// The token table.
@@ -102,8 +167,16 @@ impl BpeModel {
         let end = u32::try_from(piece.len())
             .map_err(|_| Error::Encoding("a piece longer than 4 GiB cannot be encoded".into()))?;
         if let Some(id) = self.vocab.id(piece) {
-            emit(id, 0, end);
-            return Ok(());
+            let whole = match &self.whole {
+                None => true,
+                Some(bits) => bits
+                    .get(id as usize / 64)
+                    .is_some_and(|w| w >> (id % 64) & 1 == 1),
+            };
+            if whole {
+                emit(id, 0, end);
+                return Ok(());
+            }
         }
         scratch.clear();
         for (i, &b) in piece.iter().enumerate() {
@@ -229,6 +302,28 @@ mod tests {
         assert_eq!(m.id_to_token(263), Some("Ġthe"));
         assert_eq!(m.token_to_id("Ġthe"), Some(263));
         assert_eq!(m.vocab_size(), 264);
+    }
+
+    #[test]
+    fn hf_merges_only_reach_tokens_their_merges_build() {
+        // "abc" is in the vocabulary but no merge builds it from "ab" + "c".
+        let mut vocab: Vec<(Vec<u8>, u32)> = vec![
+            (b"a".to_vec(), 0),
+            (b"b".to_vec(), 1),
+            (b"c".to_vec(), 2),
+            (b"ab".to_vec(), 3),
+            (b"abc".to_vec(), 4),
+        ];
+        let merges = [(0, 1, 3)];
+        let m = BpeModel::from_merges(vocab.clone(), &merges, false).unwrap();
+        assert_eq!(encode(&m, "abc"), vec![3, 2]);
+        assert_eq!(encode(&m, "ab"), vec![3]);
+        let m = BpeModel::from_merges(vocab.clone(), &merges, true).unwrap();
+        assert_eq!(encode(&m, "abc"), vec![4]);
+        vocab.push((b"bc".to_vec(), 5));
+        // Lower rank first: "bc" (rank 0) before "ab" (rank 1).
+        let m = BpeModel::from_merges(vocab, &[(1, 2, 5), (0, 1, 3)], false).unwrap();
+        assert_eq!(encode(&m, "abc"), vec![0, 5]);
     }
 
     #[test]

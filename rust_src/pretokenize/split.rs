@@ -153,11 +153,10 @@ pub struct PreTokenizerSequence(pub Vec<Box<dyn PreTokenizer>>);
 
 impl PreTokenizer for PreTokenizerSequence {
     fn split(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let mut current = if text.is_empty() {
-            Vec::new()
-        } else {
-            vec![0..text.len()]
-        };
+        let mut current = Vec::new();
+        if !text.is_empty() {
+            current.push(0..text.len());
+        }
         let mut inner = Vec::new();
         for p in &self.0 {
             let mut next = Vec::with_capacity(current.len());

@@ -122,11 +122,22 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
         ));
     }
     let mut tokenizer = Tokenizer::new(build_model(model_value)?);
+    let added = match root.get("added_tokens") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => parse_added_tokens(v)?,
+    };
     let mut normalizers = Vec::new();
     if let Some(v) = root.get("normalizer").filter(|v| !v.is_null()) {
         normalizers.push(build_normalizer(v)?);
     }
     if pre_tokenizer.map(byte_level_prefix_space).transpose()? == Some(true) {
+        // HF adds the space to each piece left after added tokens are cut
+        // out; tokkit's normalizer runs before the normalized ones are.
+        if added.iter().any(|t| t.normalized) {
+            return Err(Error::Unsupported(
+                "ByteLevel add_prefix_space together with normalized added tokens".into(),
+            ));
+        }
         normalizers.push(Box::new(PrefixSpace));
     }
     if normalizers.len() > 1 {
@@ -137,10 +148,6 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     if let Some(v) = root.get("pre_tokenizer").filter(|v| !v.is_null()) {
         tokenizer = tokenizer.with_pre_tokenizer(build_pre_tokenizer(v)?);
     }
-    let added = match root.get("added_tokens") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(v) => parse_added_tokens(v)?,
-    };
     if let Some(v) = root.get("post_processor").filter(|v| !v.is_null()) {
         tokenizer = tokenizer.with_post_processor(build_post_processor(v)?);
     }

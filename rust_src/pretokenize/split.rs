@@ -54,6 +54,12 @@ impl Split {
     /// A regex split; a pattern fancy-regex cannot compile is
     /// [`Error::Unsupported`].
     pub fn regex(pattern: &str, behavior: SplitBehavior, invert: bool) -> Result<Self> {
+        if let Some(class) = oniguruma_only_class(pattern) {
+            return Err(Error::Unsupported(format!(
+                "Split regex {pattern:?} uses \\{class}, whose Unicode meaning differs between \
+                 Oniguruma (HF) and tokkit's regex engine"
+            )));
+        }
         let regex = fancy_regex::Regex::new(pattern).map_err(|e| {
             Error::Unsupported(format!("Split regex {pattern:?} cannot be compiled: {e}"))
         })?;
@@ -101,6 +107,22 @@ impl Split {
         }
         spans
     }
+}
+
+/// The first of `\w \W \b \B` in `pattern`, if any: Oniguruma's word
+/// class differs from the regex crate's (Latin-1 fractions and superscripts
+/// are word characters there, ZWJ is not), so such patterns are refused.
+fn oniguruma_only_class(pattern: &str) -> Option<char> {
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some(n @ ('w' | 'W' | 'b' | 'B')) => return Some(n),
+                _ => {}
+            }
+        }
+    }
+    None
 }
 
 impl PreTokenizer for Split {
@@ -201,8 +223,10 @@ mod tests {
                 "{behavior:?}"
             );
         }
-        let words = Split::regex(r"\w+", Isolated, true).unwrap();
+        let words = Split::regex(r"\p{L}+", Isolated, true).unwrap();
         assert_eq!(run(&words, "ab, cd"), vec!["ab", ", ", "cd"]);
+        assert!(Split::regex(r"\w+", Isolated, false).is_err());
+        assert!(Split::regex(r"\\w+", Isolated, false).is_ok());
         let seq = PreTokenizerSequence(vec![
             Box::new(Split::literal(" ", Removed, false)),
             Box::new(Split::literal("-", Isolated, false)),

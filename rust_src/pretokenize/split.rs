@@ -116,9 +116,8 @@ fn oniguruma_only_class(pattern: &str) -> Option<char> {
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
         if c == '\\' {
-            match chars.next() {
-                Some(n @ ('w' | 'W' | 'b' | 'B')) => return Some(n),
-                _ => {}
+            if let Some(n @ ('w' | 'W' | 'b' | 'B')) = chars.next() {
+                return Some(n);
             }
         }
     }

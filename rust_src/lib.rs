@@ -6,7 +6,10 @@
 //! [`formats`]; the Python bindings live in `py` and nowhere else.
 
 pub mod error;
+pub mod formats;
+pub mod models;
 pub mod pipeline;
+pub mod train;
 
 #[cfg(feature = "python")]
 mod py;

@@ -1,0 +1,3 @@
+//! File formats: parsing and writing only, no tokenization logic.
+
+pub mod atomic;

@@ -1,0 +1,3 @@
+//! Tokenization models, one folder per algorithm: encoding and training.
+
+pub mod wordpiece;

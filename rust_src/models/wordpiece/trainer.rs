@@ -1,0 +1,496 @@
+//! WordPiece vocabulary learning (Schuster & Nakajima 2012, as used for BERT):
+//! start from the characters, then repeatedly merge the adjacent pair of
+//! symbols that most raises the likelihood of the corpus under a unigram model
+//! of the symbols, i.e. the pair with the highest
+//! `count(ab) / (count(a) * count(b))`, counts weighted by word frequency.
+//!
+//! Unlike BPE's raw pair frequency, the score prefers pairs whose parts rarely
+//! occur apart. Merging `(a, b)` lowers `count(a)` and `count(b)`, which
+//! RAISES the score of every other pair holding `a` or `b`; those pairs get
+//! fresh heap entries, found through the per-symbol pair sets. Only the words
+//! holding the merged pair are rewritten, found through the per-pair word
+//! lists. Every choice is a total order over pairs, so the result does not
+//! depend on hash-map order or thread count.
+
+use std::cmp::Ordering;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::error::{Error, Result};
+use crate::train::heap::Heap;
+use crate::train::{progress, WordCounts};
+
+/// What to learn and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordPieceTrainerOptions {
+    /// Size of the vocabulary to reach (special tokens and alphabet included).
+    /// Training stops earlier when no pair qualifies any more.
+    pub vocab_size: usize,
+    /// A pair is merged only if it occurs at least this many times.
+    pub min_frequency: u64,
+    /// Tokens placed first in the vocabulary, in this order.
+    pub special_tokens: Vec<String>,
+    /// Keep only this many characters (the most frequent); words holding any
+    /// other character take no part in learning.
+    pub limit_alphabet: Option<usize>,
+    /// Marks a piece that continues a word (`##` in BERT).
+    pub continuing_subword_prefix: String,
+    /// Draw a progress bar over the merges on stderr (only on a terminal).
+    pub progress: bool,
+}
+
+impl Default for WordPieceTrainerOptions {
+    /// BERT's settings: 30522 entries, `[PAD] [UNK] [CLS] [SEP] [MASK]`, `##`.
+    fn default() -> Self {
+        WordPieceTrainerOptions {
+            vocab_size: 30522,
+            min_frequency: 2,
+            special_tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+                .map(String::from)
+                .to_vec(),
+            limit_alphabet: None,
+            continuing_subword_prefix: "##".to_owned(),
+            progress: false,
+        }
+    }
+}
+
+/// Learns a WordPiece vocabulary from word counts; returns it in id order:
+/// the special tokens, then the alphabet (word-initial characters `c`, then
+/// continuing characters `##c`, each by frequency, then code point), then the
+/// learned pieces in the order they were learned. No string appears twice.
+///
+/// Fails with [`Error::InvalidArgument`] when `vocab_size` cannot hold the
+/// special tokens and the alphabet, and [`Error::Training`] when there are no
+/// words.
+pub fn train(counts: &WordCounts, options: &WordPieceTrainerOptions) -> Result<Vec<String>> {
+    let mut learner = Learner::new(counts, options)?;
+    let initial = learner.vocab.len();
+    if initial > options.vocab_size {
+        let specials = options
+            .special_tokens
+            .iter()
+            .collect::<FxHashSet<_>>()
+            .len();
+        return Err(Error::InvalidArgument(format!(
+            "vocab_size {} is too small: the {specials} special tokens and the {} alphabet \
+             symbols already take {initial} entries; raise vocab_size or set limit_alphabet",
+            options.vocab_size,
+            initial - specials,
+        )));
+    }
+    let bar = progress::bar(
+        (options.vocab_size - initial) as u64,
+        options.progress,
+        "merging",
+        false,
+    );
+    while learner.vocab.len() < options.vocab_size {
+        if !learner.step() {
+            break;
+        }
+        bar.set_position((learner.vocab.len() - initial) as u64);
+    }
+    bar.finish_and_clear();
+    Ok(learner.vocab)
+}
+
+/// Two adjacent symbol ids.
+type Pair = (u32, u32);
+
+/// A word of the corpus as its current symbols.
+struct Word {
+    symbols: Vec<u32>,
+    /// How often the word occurs.
+    count: i64,
+}
+
+/// What is known about one pair that occurs somewhere.
+struct PairState {
+    /// Occurrences, weighted by word frequency.
+    count: i64,
+    /// Words that held the pair at some point (a superset of those holding it
+    /// now; stale ids cost one scan of the word when the pair is merged).
+    words: Vec<u32>,
+    /// Key of the highest heap entry pushed for the pair and maybe still
+    /// queued, so a rise in score pushes a fresh entry and nothing else does.
+    pushed: Option<(f64, i64)>,
+}
+
+/// A heap entry: the pair with its key when it was pushed.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    score: f64,
+    count: i64,
+    pair: Pair,
+}
+
+/// Higher score first, then higher pair count, then the lexicographically
+/// smaller pair of strings.
+fn compare(symbols: &[String], x: &Candidate, y: &Candidate) -> Ordering {
+    x.score
+        .total_cmp(&y.score)
+        .then(x.count.cmp(&y.count))
+        .then_with(|| {
+            let xs = (&symbols[x.pair.0 as usize], &symbols[x.pair.1 as usize]);
+            let ys = (&symbols[y.pair.0 as usize], &symbols[y.pair.1 as usize]);
+            ys.cmp(&xs)
+        })
+}
+
+fn is_greater(key: (f64, i64), than: (f64, i64)) -> bool {
+    key.0.total_cmp(&than.0).then(key.1.cmp(&than.1)) == Ordering::Greater
+}
+
+/// Rebuild the heap once stale entries outnumber live pairs by this factor,
+/// which bounds its memory at a few times the pair table.
+const HEAP_SLACK: usize = 4;
+
+struct Learner<'a> {
+    options: &'a WordPieceTrainerOptions,
+    /// Pairs rarer than this are never merged.
+    min_count: i64,
+    /// Symbol id to string.
+    symbols: Vec<String>,
+    symbol_ids: FxHashMap<String, u32>,
+    /// Occurrences of each symbol in the current segmentation.
+    symbol_counts: Vec<i64>,
+    /// Pairs each symbol currently takes part in.
+    symbol_pairs: Vec<FxHashSet<Pair>>,
+    words: Vec<Word>,
+    pairs: FxHashMap<Pair, PairState>,
+    heap: Heap<Candidate>,
+    vocab: Vec<String>,
+    in_vocab: FxHashSet<String>,
+}
+
+impl<'a> Learner<'a> {
+    /// Seeds the alphabet, the words as characters and the pair statistics.
+    fn new(counts: &WordCounts, options: &'a WordPieceTrainerOptions) -> Result<Self> {
+        let words = counts.sorted();
+        if words.iter().all(|(w, _)| w.is_empty()) {
+            return Err(Error::Training(
+                "empty corpus: there are no words to learn from".to_owned(),
+            ));
+        }
+        let allowed = allowed_chars(&words, options.limit_alphabet);
+        let kept: Vec<(&str, i64)> = words
+            .iter()
+            .filter(|(w, _)| !w.is_empty() && w.chars().all(|c| allowed.contains(&c)))
+            .map(|&(w, c)| (w, i64::try_from(c).unwrap_or(i64::MAX)))
+            .collect();
+
+        // Alphabet: (char, continues a word) by frequency, then code point.
+        let mut alphabet: FxHashMap<(char, bool), i64> = FxHashMap::default();
+        for &(word, count) in &kept {
+            for (i, c) in word.chars().enumerate() {
+                let n = alphabet.entry((c, i > 0)).or_insert(0);
+                *n = n.saturating_add(count);
+            }
+        }
+        let mut alphabet: Vec<((char, bool), i64)> = alphabet.into_iter().collect();
+        alphabet.sort_unstable_by(|(x, nx), (y, ny)| {
+            x.1.cmp(&y.1).then(ny.cmp(nx)).then(x.0.cmp(&y.0))
+        });
+
+        let mut learner = Learner {
+            options,
+            min_count: i64::try_from(options.min_frequency.max(1)).unwrap_or(i64::MAX),
+            symbols: Vec::new(),
+            symbol_ids: FxHashMap::default(),
+            symbol_counts: Vec::new(),
+            symbol_pairs: Vec::new(),
+            words: Vec::with_capacity(kept.len()),
+            pairs: FxHashMap::default(),
+            heap: Heap::from_vec(Vec::new(), &|_: &Candidate, _: &Candidate| Ordering::Equal),
+            vocab: Vec::new(),
+            in_vocab: FxHashSet::default(),
+        };
+        for token in &options.special_tokens {
+            learner.add_to_vocab(token);
+        }
+        let mut char_symbol: FxHashMap<(char, bool), u32> = FxHashMap::default();
+        for &((c, continues), _) in &alphabet {
+            let text = if continues {
+                format!("{}{c}", options.continuing_subword_prefix)
+            } else {
+                c.to_string()
+            };
+            let id = learner.symbol(text);
+            char_symbol.insert((c, continues), id);
+        }
+
+        for &(word, count) in &kept {
+            let symbols: Vec<u32> = word
+                .chars()
+                .enumerate()
+                .filter_map(|(i, c)| char_symbol.get(&(c, i > 0)).copied())
+                .collect();
+            let w = learner.words.len() as u32;
+            for &s in &symbols {
+                let n = &mut learner.symbol_counts[s as usize];
+                *n = n.saturating_add(count);
+            }
+            for pair in symbols.windows(2) {
+                let pair = (pair[0], pair[1]);
+                let state = learner.pairs.entry(pair).or_insert_with(|| PairState {
+                    count: 0,
+                    words: Vec::new(),
+                    pushed: None,
+                });
+                state.count = state.count.saturating_add(count);
+                if state.words.last() != Some(&w) {
+                    state.words.push(w);
+                }
+                learner.symbol_pairs[pair.0 as usize].insert(pair);
+                learner.symbol_pairs[pair.1 as usize].insert(pair);
+            }
+            learner.words.push(Word { symbols, count });
+        }
+        learner.rebuild_heap();
+        Ok(learner)
+    }
+
+    /// The id of the symbol spelled `text`, created (and added to the
+    /// vocabulary) when new.
+    fn symbol(&mut self, text: String) -> u32 {
+        if let Some(&id) = self.symbol_ids.get(&text) {
+            return id;
+        }
+        let id = self.symbols.len() as u32;
+        self.add_to_vocab(&text);
+        self.symbol_ids.insert(text.clone(), id);
+        self.symbols.push(text);
+        self.symbol_counts.push(0);
+        self.symbol_pairs.push(FxHashSet::default());
+        id
+    }
+
+    fn add_to_vocab(&mut self, text: &str) {
+        if self.in_vocab.insert(text.to_owned()) {
+            self.vocab.push(text.to_owned());
+        }
+    }
+
+    /// The current key of a pair, if it may be merged.
+    fn key(&self, pair: Pair, count: i64) -> Option<(f64, i64)> {
+        if count < self.min_count {
+            return None;
+        }
+        let a = self.symbol_counts[pair.0 as usize] as f64;
+        let b = self.symbol_counts[pair.1 as usize] as f64;
+        Some((count as f64 / (a * b), count))
+    }
+
+    /// One entry per mergeable pair, dropping every stale entry.
+    fn rebuild_heap(&mut self) {
+        let mut candidates = Vec::with_capacity(self.pairs.len());
+        let keys: Vec<(Pair, Option<(f64, i64)>)> = self
+            .pairs
+            .iter()
+            .map(|(&pair, state)| (pair, self.key(pair, state.count)))
+            .collect();
+        for (pair, key) in keys {
+            if let Some(state) = self.pairs.get_mut(&pair) {
+                state.pushed = key;
+            }
+            if let Some((score, count)) = key {
+                candidates.push(Candidate { score, count, pair });
+            }
+        }
+        let symbols = &self.symbols;
+        self.heap = Heap::from_vec(candidates, &|x, y| compare(symbols, x, y));
+    }
+
+    /// Pushes a fresh entry for `pair` if its key rose above its queued one.
+    fn refresh(&mut self, pair: Pair) {
+        let Some(state) = self.pairs.get(&pair) else {
+            return;
+        };
+        let Some(key) = self.key(pair, state.count) else {
+            return;
+        };
+        if state.pushed.is_some_and(|queued| !is_greater(key, queued)) {
+            return;
+        }
+        if let Some(state) = self.pairs.get_mut(&pair) {
+            state.pushed = Some(key);
+        }
+        let candidate = Candidate {
+            score: key.0,
+            count: key.1,
+            pair,
+        };
+        let symbols = &self.symbols;
+        self.heap.push(candidate, &|x, y| compare(symbols, x, y));
+    }
+
+    /// Merges the best pair; false when no pair qualifies.
+    fn step(&mut self) -> bool {
+        loop {
+            let symbols = &self.symbols;
+            let Some(top) = self.heap.pop(&|x, y| compare(symbols, x, y)) else {
+                return false;
+            };
+            let Some(state) = self.pairs.get(&top.pair) else {
+                continue;
+            };
+            match self.key(top.pair, state.count) {
+                Some(key) if key.0 == top.score && key.1 == top.count => {
+                    self.merge(top.pair);
+                    if self.heap.len() > HEAP_SLACK * self.pairs.len() + (1 << 16) {
+                        self.rebuild_heap();
+                    }
+                    return true;
+                }
+                // The entry overstated the pair (its count fell): queue the
+                // true key. An understated entry cannot be on top, since a
+                // rise always pushes a fresh entry; re-queueing covers it too.
+                key => {
+                    if let Some(state) = self.pairs.get_mut(&top.pair) {
+                        state.pushed = key;
+                    }
+                    if let Some((score, count)) = key {
+                        let candidate = Candidate {
+                            score,
+                            count,
+                            pair: top.pair,
+                        };
+                        let symbols = &self.symbols;
+                        self.heap.push(candidate, &|x, y| compare(symbols, x, y));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Replaces every occurrence of `pair` by its concatenation and updates
+    /// the counts of the pairs and symbols around each occurrence.
+    fn merge(&mut self, pair: Pair) {
+        let (a, b) = pair;
+        let right = &self.symbols[b as usize];
+        let tail = right
+            .strip_prefix(self.options.continuing_subword_prefix.as_str())
+            .unwrap_or(right);
+        let merged = format!("{}{tail}", self.symbols[a as usize]);
+        let m = self.symbol(merged);
+        let Some(state) = self.pairs.remove(&pair) else {
+            return;
+        };
+        self.symbol_pairs[a as usize].remove(&pair);
+        self.symbol_pairs[b as usize].remove(&pair);
+
+        let mut word_ids = state.words;
+        word_ids.sort_unstable();
+        word_ids.dedup();
+        let mut deltas: FxHashMap<Pair, i64> = FxHashMap::default();
+        let mut new_in: Vec<(Pair, u32)> = Vec::new();
+        let mut merged_count = 0i64;
+        for w in word_ids {
+            let word = &mut self.words[w as usize];
+            let n = merge_word(word, pair, m, w, &mut deltas, &mut new_in);
+            merged_count += n * word.count;
+        }
+        self.symbol_counts[a as usize] -= merged_count;
+        self.symbol_counts[b as usize] -= merged_count;
+        self.symbol_counts[m as usize] += merged_count;
+
+        let mut touched: Vec<Pair> = Vec::with_capacity(deltas.len());
+        for (p, delta) in deltas {
+            if p == pair || delta == 0 {
+                continue;
+            }
+            let state = self.pairs.entry(p).or_insert_with(|| PairState {
+                count: 0,
+                words: Vec::new(),
+                pushed: None,
+            });
+            state.count += delta;
+            if state.count <= 0 {
+                self.pairs.remove(&p);
+                self.symbol_pairs[p.0 as usize].remove(&p);
+                self.symbol_pairs[p.1 as usize].remove(&p);
+            } else {
+                self.symbol_pairs[p.0 as usize].insert(p);
+                self.symbol_pairs[p.1 as usize].insert(p);
+                touched.push(p);
+            }
+        }
+        for (p, w) in new_in {
+            if let Some(state) = self.pairs.get_mut(&p) {
+                if state.words.last() != Some(&w) {
+                    state.words.push(w);
+                }
+            }
+        }
+        // The pairs whose count changed, and every pair of a and b, whose
+        // scores rose when a and b lost the merged occurrences.
+        touched.extend(self.symbol_pairs[a as usize].iter().copied());
+        touched.extend(self.symbol_pairs[b as usize].iter().copied());
+        for p in touched {
+            self.refresh(p);
+        }
+    }
+}
+
+/// Rewrites one word, merging `pair` into `m` left to right; records the
+/// weighted change of every pair around each merge in `deltas` and the pairs
+/// that appeared in `new_in`. Returns the number of merges.
+fn merge_word(
+    word: &mut Word,
+    pair: Pair,
+    m: u32,
+    w: u32,
+    deltas: &mut FxHashMap<Pair, i64>,
+    new_in: &mut Vec<(Pair, u32)>,
+) -> i64 {
+    let (a, b) = pair;
+    let f = word.count;
+    let old = std::mem::take(&mut word.symbols);
+    let mut out = Vec::with_capacity(old.len());
+    let mut merges = 0;
+    let mut i = 0;
+    while let Some(&s) = old.get(i) {
+        if s == a && old.get(i + 1) == Some(&b) {
+            // The left neighbour is taken from the output, so in `a b a b`
+            // the second merge replaces (m, a), added by the first, by (m, m).
+            if let Some(&prev) = out.last() {
+                *deltas.entry((prev, a)).or_insert(0) -= f;
+                *deltas.entry((prev, m)).or_insert(0) += f;
+                new_in.push(((prev, m), w));
+            }
+            if let Some(&next) = old.get(i + 2) {
+                *deltas.entry((b, next)).or_insert(0) -= f;
+                *deltas.entry((m, next)).or_insert(0) += f;
+                new_in.push(((m, next), w));
+            }
+            *deltas.entry(pair).or_insert(0) -= f;
+            out.push(m);
+            merges += 1;
+            i += 2;
+        } else {
+            out.push(s);
+            i += 1;
+        }
+    }
+    word.symbols = out;
+    merges
+}
+
+/// The characters learning may use: all, or the `limit` most frequent
+/// (ties by code point).
+fn allowed_chars(words: &[(&str, u64)], limit: Option<usize>) -> FxHashSet<char> {
+    let mut freq: FxHashMap<char, u64> = FxHashMap::default();
+    for &(word, count) in words {
+        for c in word.chars() {
+            let n = freq.entry(c).or_insert(0);
+            *n = n.saturating_add(count);
+        }
+    }
+    let mut chars: Vec<(char, u64)> = freq.into_iter().collect();
+    if let Some(limit) = limit {
+        chars.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
+        chars.truncate(limit);
+    }
+    chars.into_iter().map(|(c, _)| c).collect()
+}

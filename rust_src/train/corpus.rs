@@ -213,6 +213,9 @@ fn count_chunk(
         }
     }
     let mut emit = |word: &str| {
+        if word.is_empty() {
+            return;
+        }
         // Look up before inserting so a word seen before costs no allocation.
         if let Some(count) = map.get_mut(word) {
             *count += 1;

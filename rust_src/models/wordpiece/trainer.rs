@@ -159,6 +159,18 @@ fn prefix_key(text: &str) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
+/// The heap key of a pair seen `count` times: its likelihood score
+/// `count(ab) / (count(a) * count(b))` and its count; `None` below
+/// `min_count`.
+fn key(symbol_counts: &[i64], min_count: i64, pair: Pair, count: i64) -> Option<(f64, i64)> {
+    if count < min_count {
+        return None;
+    }
+    let a = symbol_counts[pair.0 as usize] as f64;
+    let b = symbol_counts[pair.1 as usize] as f64;
+    Some((count as f64 / (a * b), count))
+}
+
 fn is_greater(key: (f64, i64), than: (f64, i64)) -> bool {
     key.0.total_cmp(&than.0).then(key.1.cmp(&than.1)) == Ordering::Greater
 }
@@ -301,12 +313,7 @@ impl<'a> Learner<'a> {
 
     /// The current key of a pair, if it may be merged.
     fn key(&self, pair: Pair, count: i64) -> Option<(f64, i64)> {
-        if count < self.min_count {
-            return None;
-        }
-        let a = self.symbol_counts[pair.0 as usize] as f64;
-        let b = self.symbol_counts[pair.1 as usize] as f64;
-        Some((count as f64 / (a * b), count))
+        key(&self.symbol_counts, self.min_count, pair, count)
     }
 
     /// One entry per mergeable pair, dropping every stale entry.
@@ -346,12 +353,9 @@ impl<'a> Learner<'a> {
         let Some(state) = self.pairs.get_mut(&pair) else {
             return;
         };
-        if state.count < self.min_count {
+        let Some(key) = key(&self.symbol_counts, self.min_count, pair, state.count) else {
             return;
-        }
-        let a = self.symbol_counts[pair.0 as usize] as f64;
-        let b = self.symbol_counts[pair.1 as usize] as f64;
-        let key = (state.count as f64 / (a * b), state.count);
+        };
         if state.pushed.is_some_and(|queued| !is_greater(key, queued)) {
             return;
         }

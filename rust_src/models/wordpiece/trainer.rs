@@ -19,6 +19,7 @@ use std::collections::hash_map::Entry;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
+use crate::train::alphabet::CharCorpus;
 use crate::train::heap::Heap;
 use crate::train::{progress, WordCounts};
 
@@ -514,86 +515,6 @@ fn merge_word(
     }
     symbols.truncate(write);
     merges
-}
-
-/// The words as character ids (one hash lookup per character, once), with
-/// each character's frequency at the start of a word and inside one.
-struct CharCorpus {
-    /// Character of each id.
-    chars: Vec<char>,
-    /// Weighted occurrences of each character starting a word.
-    initial: Vec<i64>,
-    /// Weighted occurrences of each character inside a word.
-    continuing: Vec<i64>,
-    /// The words kept for learning, as character ids, with their counts.
-    words: Vec<(Vec<u32>, i64)>,
-}
-
-impl CharCorpus {
-    /// Encodes `words`; with a `limit`, keeps only the `limit` most frequent
-    /// characters (ties by code point) and the words made of them.
-    fn new(words: &[(&str, u64)], limit: Option<usize>) -> Self {
-        let mut ids: FxHashMap<char, u32> = FxHashMap::default();
-        let mut corpus = CharCorpus {
-            chars: Vec::new(),
-            initial: Vec::new(),
-            continuing: Vec::new(),
-            words: Vec::with_capacity(words.len()),
-        };
-        for &(word, count) in words {
-            if word.is_empty() {
-                continue;
-            }
-            let encoded = word
-                .chars()
-                .map(|c| {
-                    *ids.entry(c).or_insert_with(|| {
-                        corpus.chars.push(c);
-                        // At most 0x110000 distinct chars: always fits.
-                        corpus.chars.len() as u32 - 1
-                    })
-                })
-                .collect();
-            corpus
-                .words
-                .push((encoded, i64::try_from(count).unwrap_or(i64::MAX)));
-        }
-        corpus.count_chars();
-        let Some(limit) = limit.filter(|&limit| limit < corpus.chars.len()) else {
-            return corpus;
-        };
-        let mut order: Vec<usize> = (0..corpus.chars.len()).collect();
-        let total = |id: usize| corpus.initial[id].saturating_add(corpus.continuing[id]);
-        order.sort_unstable_by(|&x, &y| {
-            total(y)
-                .cmp(&total(x))
-                .then(corpus.chars[x].cmp(&corpus.chars[y]))
-        });
-        let mut allowed = vec![false; corpus.chars.len()];
-        for &id in order.iter().take(limit) {
-            allowed[id] = true;
-        }
-        corpus
-            .words
-            .retain(|(word, _)| word.iter().all(|&c| allowed[c as usize]));
-        corpus.count_chars();
-        corpus
-    }
-
-    fn count_chars(&mut self) {
-        self.initial = vec![0; self.chars.len()];
-        self.continuing = vec![0; self.chars.len()];
-        for (word, count) in &self.words {
-            for (i, &c) in word.iter().enumerate() {
-                let freq = if i == 0 {
-                    &mut self.initial
-                } else {
-                    &mut self.continuing
-                };
-                freq[c as usize] = freq[c as usize].saturating_add(*count);
-            }
-        }
-    }
 }
 
 #[cfg(test)]

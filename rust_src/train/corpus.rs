@@ -76,8 +76,9 @@ pub type Splitter<'a> = dyn Fn(&str, &mut dyn FnMut(&str)) + Sync + 'a;
 /// Counts the words of every line of `paths`, in parallel.
 ///
 /// `splitter` splits one line into words, calling its callback once per
-/// word (a normalizer plus a pre-tokenizer, say). It sees each line without its terminator (`\n` or `\r\n`); a UTF-8
-/// byte order mark at the start of a file is dropped. Fails with
+/// word (a normalizer plus a pre-tokenizer, say); empty words are ignored.
+/// It sees each line without its terminator (`\n` or `\r\n`); a UTF-8 byte
+/// order mark at the start of a file is dropped. Fails with
 /// [`Error::FileNotFound`] / [`Error::Io`] on unreadable files,
 /// [`Error::InvalidUtf8`] (file and absolute byte offset of the first bad
 /// byte) unless `options.skip_invalid`, and [`Error::Training`] when the

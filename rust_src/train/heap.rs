@@ -16,6 +16,11 @@ pub(crate) struct Heap<T> {
 }
 
 impl<T> Heap<T> {
+    /// An empty heap.
+    pub(crate) fn new() -> Self {
+        Heap { items: Vec::new() }
+    }
+
     /// A heap holding `items`, built in linear time.
     pub(crate) fn from_vec<F>(items: Vec<T>, cmp: &F) -> Self
     where

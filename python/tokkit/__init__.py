@@ -1,6 +1,7 @@
 """tokkit: fast tokenizers with exact parity to the tools you already use."""
 
-from tokkit._tokkit import __version__
+from tokkit._tokkit import Encoding, Tokenizer, __version__
+from tokkit.bert import BasicTokenizer, FullTokenizer, WordpieceTokenizer, load_vocab
 from tokkit.errors import (
     EncodingError,
     InvalidArgumentError,
@@ -13,13 +14,19 @@ from tokkit.errors import (
 )
 
 __all__ = [
+    "BasicTokenizer",
+    "Encoding",
     "EncodingError",
+    "FullTokenizer",
     "InvalidArgumentError",
     "InvalidUtf8Error",
+    "Tokenizer",
     "TokkitError",
     "TokkitFileNotFoundError",
     "TrainingError",
     "UnsupportedError",
     "VocabFormatError",
+    "WordpieceTokenizer",
     "__version__",
+    "load_vocab",
 ]

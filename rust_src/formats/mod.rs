@@ -1,3 +1,5 @@
-//! File formats: parsing and writing only, no tokenization logic.
+//! File formats: parse and write only, no tokenization logic.
 
 pub mod atomic;
+pub mod hf_json;
+pub mod vocab_txt;

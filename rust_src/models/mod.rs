@@ -1,3 +1,3 @@
-//! Tokenization models, one folder per algorithm: encoding and training.
+//! The subword models, a folder per algorithm.
 
 pub mod wordpiece;

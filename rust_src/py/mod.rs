@@ -2,7 +2,9 @@
 //! One file per exposed class; every method that loops over input releases
 //! the GIL (`py.detach`).
 
+mod bert;
 mod exceptions;
+mod tokenizer;
 
 use pyo3::prelude::*;
 
@@ -10,5 +12,11 @@ use pyo3::prelude::*;
 fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exceptions::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<bert::BasicTokenizerCore>()?;
+    m.add_class::<bert::WordPieceCore>()?;
+    m.add_class::<bert::BertPipeline>()?;
+    m.add_function(wrap_pyfunction!(bert::read_vocab_txt_file, m)?)?;
+    m.add_class::<tokenizer::PyTokenizer>()?;
+    m.add_class::<tokenizer::PyEncoding>()?;
     Ok(())
 }

@@ -1,4 +1,7 @@
-//! WordPiece (Schuster & Nakajima 2012; BERT): greedy longest-match encoding
-//! and a likelihood-driven trainer.
+//! WordPiece: the BERT subword model and its trainer.
 
+pub mod model;
 pub mod trainer;
+pub mod trie;
+
+pub use model::WordPiece;

@@ -1,0 +1,7 @@
+//! Normalizers: text clean-up before splitting, with alignment kept.
+
+pub mod bert;
+pub mod pyunicode;
+// Generated (tools/gen_pyunicode_tables.py); rustfmt would only reflow its tables.
+#[rustfmt::skip]
+mod pyunicode_tables;

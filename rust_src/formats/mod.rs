@@ -1,4 +1,5 @@
 //! File formats: parse and write only, no tokenization logic.
 
+pub mod atomic;
 pub mod hf_json;
 pub mod vocab_txt;

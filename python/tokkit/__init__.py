@@ -12,6 +12,7 @@ from tokkit.errors import (
     UnsupportedError,
     VocabFormatError,
 )
+from tokkit.train import WordPieceTrainer
 
 __all__ = [
     "BasicTokenizer",
@@ -26,6 +27,7 @@ __all__ = [
     "TrainingError",
     "UnsupportedError",
     "VocabFormatError",
+    "WordPieceTrainer",
     "WordpieceTokenizer",
     "__version__",
     "load_vocab",

@@ -5,6 +5,7 @@
 mod bert;
 mod exceptions;
 mod tokenizer;
+mod train;
 
 use pyo3::prelude::*;
 
@@ -18,5 +19,6 @@ fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bert::read_vocab_txt_file, m)?)?;
     m.add_class::<tokenizer::PyTokenizer>()?;
     m.add_class::<tokenizer::PyEncoding>()?;
+    m.add_function(wrap_pyfunction!(train::train_wordpiece, m)?)?;
     Ok(())
 }

@@ -12,8 +12,9 @@ WordPiece merges are chosen by likelihood, as in the original WordPiece
 >>> summary["vocab_size"] <= 40
 True
 >>> from tokkit import FullTokenizer
->>> FullTokenizer(folder / "vocab.txt").tokenize("lowest")[0]
-'low'
+>>> pieces = FullTokenizer(folder / "vocab.txt").tokenize("widest")
+>>> "".join(p.removeprefix("##") for p in pieces)
+'widest'
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ pub mod pipeline;
 pub mod pretokenize;
 pub mod tiktoken;
 pub mod tokenizer;
+pub mod train;
 
 #[cfg(feature = "python")]
 mod py;

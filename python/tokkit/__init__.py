@@ -13,6 +13,7 @@ from tokkit.errors import (
     VocabFormatError,
 )
 from tokkit.tiktoken import TiktokenEncoding, load_tiktoken
+from tokkit.train import WordPieceTrainer
 
 __all__ = [
     "BasicTokenizer",
@@ -28,6 +29,7 @@ __all__ = [
     "TrainingError",
     "UnsupportedError",
     "VocabFormatError",
+    "WordPieceTrainer",
     "WordpieceTokenizer",
     "__version__",
     "load_tiktoken",

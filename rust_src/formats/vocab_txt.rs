@@ -11,6 +11,7 @@ use std::path::Path;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
+use crate::formats::atomic::write_atomic;
 use crate::normalize::bert::BertCompat;
 use crate::normalize::pyunicode;
 
@@ -53,6 +54,22 @@ pub fn parse_vocab_txt(
         }
     }
     Ok(vocab)
+}
+
+/// Writes `tokens` (in id order) as a vocab.txt, atomically. A token holding a
+/// line break could not be read back, so it is refused.
+pub fn write_vocab_txt(path: &Path, tokens: &[String]) -> Result<()> {
+    let mut text = String::with_capacity(tokens.iter().map(|t| t.len() + 1).sum());
+    for token in tokens {
+        if token.contains(['\n', '\r']) {
+            return Err(Error::InvalidArgument(format!(
+                "token {token:?} holds a line break and cannot be written to vocab.txt"
+            )));
+        }
+        text.push_str(token);
+        text.push('\n');
+    }
+    write_atomic(path, text.as_bytes())
 }
 
 #[cfg(test)]

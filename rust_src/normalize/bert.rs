@@ -14,7 +14,7 @@
 //! | NFD tables | Unicode 14 | `unicode-normalization-alignments` (Unicode 9: later characters pass unchanged) |
 
 use unicode_categories::UnicodeCategories;
-use unicode_normalization_alignments::UnicodeNormalization;
+use unicode_normalization_alignments::{is_nfd_quick, IsNormalized, UnicodeNormalization};
 
 use super::pyunicode;
 use crate::pipeline::{Normalized, Normalizer, Span};
@@ -88,19 +88,13 @@ impl BertNormalizer {
     fn normalize_ascii(&self, text: &mut Normalized) {
         let clean = self.clean_text;
         let lower = self.lowercase;
-        text.rewrite(|chars, out| {
-            for (c, span) in chars {
-                let c = if clean {
-                    match c {
-                        ' ' | '\t' | '\n' | '\r' => ' ',
-                        '\0'..='\x1f' | '\x7f' => continue,
-                        _ => c,
-                    }
-                } else {
-                    c
-                };
-                out.push(if lower { c.to_ascii_lowercase() } else { c }, span);
-            }
+        text.rewrite_ascii(|b| {
+            let b = match b {
+                b' ' | b'\t' | b'\n' | b'\r' if clean => b' ',
+                0..=0x1f | 0x7f if clean => return None,
+                _ => b,
+            };
+            Some(if lower { b.to_ascii_lowercase() } else { b })
         });
     }
 
@@ -139,13 +133,17 @@ impl Normalizer for BertNormalizer {
                 }
                 if self.strip_accents {
                     pyunicode::nfd(text);
-                    drop_chars(text, pyunicode::is_nonspacing_mark);
+                    if text.as_str().chars().any(pyunicode::is_nonspacing_mark) {
+                        drop_chars(text, pyunicode::is_nonspacing_mark);
+                    }
                 }
             }
             BertCompat::Hf => {
                 if self.strip_accents {
                     hf_nfd(text);
-                    drop_chars(text, |c| c.is_mark_nonspacing());
+                    if text.as_str().chars().any(|c| c.is_mark_nonspacing()) {
+                        drop_chars(text, |c| c.is_mark_nonspacing());
+                    }
                 }
                 if self.lowercase {
                     text.rewrite(|chars, out| {
@@ -175,6 +173,10 @@ fn drop_chars(text: &mut Normalized, drop: impl Fn(char) -> bool) {
 /// input char (change <= 0, consuming `-change` more) or as inserted after
 /// the previous one (change > 0); spans follow that, as in HF's `transform`.
 fn hf_nfd(text: &mut Normalized) {
+    // Text already in NFD (most text outside Latin/Greek/Hangul) comes out unchanged.
+    if is_nfd_quick(text.as_str().chars()) == IsNormalized::Yes {
+        return;
+    }
     let decomposed: Vec<(char, isize)> = text.as_str().nfd().collect();
     text.rewrite(|mut chars, out| {
         let mut last: Span = (0, 0);

@@ -6,6 +6,7 @@ mod bert;
 mod exceptions;
 mod tiktoken;
 mod tokenizer;
+mod train;
 
 use pyo3::prelude::*;
 
@@ -20,5 +21,6 @@ fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bert::read_vocab_txt_file, m)?)?;
     m.add_class::<tokenizer::PyTokenizer>()?;
     m.add_class::<tokenizer::PyEncoding>()?;
+    m.add_function(wrap_pyfunction!(train::train_wordpiece, m)?)?;
     Ok(())
 }

@@ -283,6 +283,14 @@ impl PyTokenizer {
                 )))
             }
         };
+        let reserved = self.inner.added_tokens_count(false);
+        if max_length >= reserved && max_length - reserved < stride {
+            return Err(crate::Error::InvalidArgument(format!(
+                "truncation stride ({stride}) must be smaller than max_length ({max_length}) \
+                 minus the {reserved} special tokens"
+            ))
+            .into());
+        }
         let truncation = Truncation {
             max_length,
             stride,

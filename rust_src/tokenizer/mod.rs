@@ -147,6 +147,13 @@ impl Tokenizer {
         model + extra.count()
     }
 
+    /// How many special tokens post-processing adds to one text or a pair.
+    pub fn added_tokens_count(&self, is_pair: bool) -> usize {
+        self.post_processor
+            .as_ref()
+            .map_or(0, |p| p.added_tokens(is_pair))
+    }
+
     /// Runs the pipeline on `text`, giving every token to `sink`.
     fn run(&self, text: &str, track_offsets: bool, sink: &mut Sink<'_>) -> Result<()> {
         let segments = match &self.raw_matcher {
@@ -250,11 +257,16 @@ impl Tokenizer {
         let mut a = self.encode_sequence(first, 0)?;
         let mut b = second.map(|s| self.encode_sequence(s, 1)).transpose()?;
         if let Some(t) = &options.truncation {
-            let reserved = match (&self.post_processor, add_special_tokens) {
-                (Some(p), true) => p.added_tokens(b.is_some()),
-                _ => 0,
+            let reserved = if add_special_tokens {
+                self.added_tokens_count(b.is_some())
+            } else {
+                0
             };
-            t.apply(&mut a, b.as_mut(), reserved)?;
+            // HF subtracts without checking: when the special tokens alone
+            // exceed max_length the limit wraps around and nothing is cut.
+            if t.max_length >= reserved {
+                t.apply(&mut a, b.as_mut(), reserved)?;
+            }
         }
         let mut encoding = self.post_process(a, b, add_special_tokens);
         if let Some(p) = &options.padding {
@@ -263,34 +275,20 @@ impl Tokenizer {
         Ok(encoding)
     }
 
-    /// Post-processes, overflowing windows included (each gets its special tokens).
-    fn post_process(
-        &self,
-        mut a: Encoding,
-        mut b: Option<Encoding>,
-        add_special: bool,
-    ) -> Encoding {
-        let Some(p) = &self.post_processor else {
-            if let Some(b) = b {
-                a.extend(b);
+    /// Post-processes, overflowing windows included: each window is combined
+    /// with the other sequence as HF's `Encoding::merge_with` does.
+    fn post_process(&self, a: Encoding, b: Option<Encoding>, add_special: bool) -> Encoding {
+        let process = |x: Encoding, y: Option<Encoding>| match &self.post_processor {
+            Some(p) => p.process(x, y, add_special),
+            None => {
+                let mut x = x;
+                if let Some(y) = y {
+                    x.extend(y);
+                }
+                x
             }
-            return a;
         };
-        let a_over = std::mem::take(&mut a.overflowing);
-        let b_over = b
-            .as_mut()
-            .map(|b| std::mem::take(&mut b.overflowing))
-            .unwrap_or_default();
-        let mut overflowing = Vec::new();
-        for o in a_over {
-            overflowing.push(p.process(o, b.clone(), add_special));
-        }
-        for o in b_over {
-            overflowing.push(p.process(a.clone(), Some(o), add_special));
-        }
-        let mut out = p.process(a, b, add_special);
-        out.overflowing = overflowing;
-        out
+        combine(&process, a, b)
     }
 
     /// Encodes many inputs in parallel on `num_threads` threads (all cores when
@@ -336,6 +334,50 @@ impl Tokenizer {
             Some(d) => d.decode(&tokens),
             None => tokens.join(" "),
         }
+    }
+}
+
+/// `process(a, b)` for the main parts, and, recursively, for every
+/// overflowing window of `a` with `b` (and its windows) and of `b` with `a`,
+/// nested the way HF's `Encoding::merge_with` nests them.
+fn combine(
+    process: &dyn Fn(Encoding, Option<Encoding>) -> Encoding,
+    mut a: Encoding,
+    b: Option<Encoding>,
+) -> Encoding {
+    let a_over = std::mem::take(&mut a.overflowing);
+    let Some(mut b) = b else {
+        let overflowing = a_over
+            .into_iter()
+            .map(|o| combine(process, o, None))
+            .collect();
+        return Encoding {
+            overflowing,
+            ..process(a, None)
+        };
+    };
+    let b_over = std::mem::take(&mut b.overflowing);
+    let mut overflowing = Vec::new();
+    for o in &a_over {
+        let b_whole = Encoding {
+            overflowing: b_over.clone(),
+            ..b.clone()
+        };
+        overflowing.push(combine(process, o.clone(), Some(b_whole)));
+        for bo in &b_over {
+            overflowing.push(combine(process, o.clone(), Some(bo.clone())));
+        }
+    }
+    for bo in &b_over {
+        let a_whole = Encoding {
+            overflowing: a_over.clone(),
+            ..a.clone()
+        };
+        overflowing.push(combine(process, a_whole, Some(bo.clone())));
+    }
+    Encoding {
+        overflowing,
+        ..process(a, Some(b))
     }
 }
 

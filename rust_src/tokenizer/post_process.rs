@@ -6,7 +6,8 @@ use super::encoding::Encoding;
 pub trait PostProcessor: Send + Sync {
     /// How many tokens [`PostProcessor::process`] adds (truncation leaves room).
     fn added_tokens(&self, is_pair: bool) -> usize;
-    /// Combines the encoded sequences into the final encoding.
+    /// Combines the encoded sequences (without overflowing parts: the
+    /// tokenizer combines those) into the final encoding.
     fn process(
         &self,
         first: Encoding,
@@ -80,9 +81,6 @@ impl PostProcessor for Template {
                     if let Some(mut seq) = slot {
                         seq.type_ids.iter_mut().for_each(|t| *t = *type_id);
                         seq.sequence_ids.iter_mut().for_each(|s| *s = Some(*which));
-                        for overflow in &mut seq.overflowing {
-                            overflow.type_ids.iter_mut().for_each(|t| *t = *type_id);
-                        }
                         out.extend(seq);
                     }
                 }

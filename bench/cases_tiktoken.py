@@ -1,8 +1,8 @@
-"""Byte-level BPE with tiktoken's encodings: tokkit against tiktoken and
-bpe-openai (cl100k_base, o200k_base), on ~1 KB and ~100 KB documents from the
-shared corpora, single-threaded and with 2 threads, and on the pathological
-inputs (one character repeated, a megabyte without a split point, long runs
-of whitespace and digits)."""
+"""Byte-level BPE: tokkit against tiktoken and bpe-openai (cl100k_base,
+o200k_base), on ~1 KB and ~100 KB documents from the shared corpora,
+single-threaded and with 2 threads, and on the pathological inputs (one
+character repeated, a megabyte without a split point, long runs of whitespace
+and digits); and GPT-2's tokenizer.json against HF tokenizers."""
 
 from __future__ import annotations
 
@@ -78,12 +78,52 @@ def _pathological(quick: bool) -> dict[str, str]:
     }
 
 
+def _gpt2_cases(docs: list[str], repeat: int) -> list[Case]:
+    import tokenizers
+
+    import tokkit
+
+    path = SHARED / "vocab" / "gpt2" / "tokenizer.json"
+    ours = tokkit.Tokenizer.from_file(path)
+    ref = tokenizers.Tokenizer.from_file(str(path))
+    # The file truncates to 50 tokens; measure whole documents.
+    ours.no_truncation()
+    ref.no_truncation()
+
+    def check() -> None:
+        for d in docs[:200]:
+            a, b = ours.encode(d), ref.encode(d)
+            assert (a.ids, a.offsets) == (b.ids, b.offsets), "HF differs from tokkit"
+
+    nbytes = sum(len(d.encode("utf-8")) for d in docs)
+    return [
+        Case(
+            name="gpt2 tokenizer.json ~1KB docs, encode, 1 thread",
+            nbytes=nbytes,
+            impls={"tokkit": _loop(ours.encode, docs), "hf-tokenizers": _loop(ref.encode, docs)},
+            check=check,
+            repeat=repeat,
+        ),
+        Case(
+            name=f"gpt2 tokenizer.json ~1KB docs, encode_batch of {len(docs)}, 2 threads",
+            nbytes=nbytes,
+            impls={
+                "tokkit": lambda: ours.encode_batch(docs, num_threads=2),
+                # HF's batch runs on its global pool (both cores here).
+                "hf-tokenizers": lambda: ref.encode_batch(docs),
+            },
+            check=check,
+            repeat=repeat,
+        ),
+    ]
+
+
 def cases(quick: bool) -> list[Case]:
     paths = corpus_paths()
     short = _sample(load_documents(paths, 1000), 300_000 if quick else 2_000_000)
     long = _sample(load_documents(paths, 100_000), 300_000 if quick else 2_000_000)
     repeat = 2 if quick else 5
-    out = []
+    out = _gpt2_cases(short, repeat)
     for name in NAMES:
         encs = _encodings(name)
         for label, docs in [("~1KB docs", short), ("~100KB docs", long)]:

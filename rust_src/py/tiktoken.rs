@@ -306,11 +306,6 @@ impl PyTiktoken {
             .map(|b| PyBytes::new(py, b))
             .collect()
     }
-
-    /// Number of ordinary (mergeable) tokens.
-    fn n_mergeable(&self) -> usize {
-        self.inner.model().vocab().len()
-    }
 }
 
 /// Registers the class on the module.

@@ -8,7 +8,7 @@ use aho_corasick::{AhoCorasick, Input, MatchKind};
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::models::bpe::merge::Scratch;
+use crate::models::bpe::merge::{with_scratch, Scratch};
 use crate::models::bpe::BpeModel;
 use crate::pretokenize::pattern::{PatternSplitter, CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN};
 
@@ -136,7 +136,7 @@ impl TiktokenEncoder {
     /// Encodes `text` ignoring special tokens (tiktoken's `encode_ordinary`).
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(text.len() / 3 + 1);
-        self.encode_ordinary_into(text, &mut Scratch::default(), &mut out)?;
+        with_scratch(|scratch| self.encode_ordinary_into(text, scratch, &mut out))?;
         Ok(out)
     }
 
@@ -171,8 +171,18 @@ impl TiktokenEncoder {
         if !allowed.iter().any(|&a| a) {
             return self.encode_ordinary(text);
         }
+        with_scratch(|scratch| self.encode_segments(text, finder, allowed, scratch))
+    }
+
+    /// [`Self::encode_with_specials`] with the scratch buffers.
+    fn encode_segments(
+        &self,
+        text: &str,
+        finder: &AhoCorasick,
+        allowed: &[bool],
+        scratch: &mut Scratch,
+    ) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(text.len() / 3 + 1);
-        let mut scratch = Scratch::default();
         let mut start = 0;
         let mut search_from = 0;
         while start <= text.len() {
@@ -197,7 +207,7 @@ impl TiktokenEncoder {
             let ordinary = text
                 .get(start..end)
                 .ok_or_else(|| Error::Encoding("special token inside a character".into()))?;
-            self.encode_ordinary_into(ordinary, &mut scratch, &mut out)?;
+            self.encode_ordinary_into(ordinary, scratch, &mut out)?;
             match next {
                 Some(m) => {
                     out.push(self.specials[m.pattern().as_usize()].1);

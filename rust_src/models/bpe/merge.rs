@@ -7,6 +7,7 @@
 //! a linked list of symbols, O(n log n), so a megabyte without a single split
 //! point (one letter repeated, say) stays fast.
 
+use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -15,7 +16,21 @@ pub trait Merges {
     /// For adjacent symbols `left` and `right`, the rank of their merge (lower
     /// merges first) and the id of the merged symbol.
     fn merge(&self, left: u32, right: u32) -> Option<(u32, u32)>;
+    /// A number no other live model shares: the key of the per-thread memo
+    /// of [`Merges::merge`] results (0 disables the memo).
+    fn memo_key(&self) -> u64 {
+        0
+    }
 }
+
+/// Slots of the per-thread memo of pair lookups (32 KB, L1/L2-resident).
+/// Text in one script repeats the same byte pairs, and the full merge table
+/// (8-16 MB) costs a cache miss per lookup: cl100k on 1 KB Japanese
+/// documents went from 9.7 to 11.1 MB/s (CPU time) with it.
+const MEMO: usize = 2048;
+/// A memo slot holding nothing (no pair key reaches it: ids are below
+/// `u32::MAX`).
+const MEMO_EMPTY: u64 = u64::MAX;
 
 /// Pieces with at most this many symbols take the array scan. The scan costs
 /// O(n) per merge but touches only a few cache lines; the heap's per-merge
@@ -39,6 +54,43 @@ pub struct Scratch {
     /// Candidate merges as `(rank << 32) | left node`: one integer compare
     /// orders them by rank, then position.
     heap: BinaryHeap<Reverse<u64>>,
+    /// Recent pair lookups: `(pair key, (rank << 32) | merged)`, with
+    /// `u64::MAX` as the value of "no merge".
+    memo: Vec<(u64, u64)>,
+    /// [`Merges::memo_key`] of the model the memo belongs to.
+    memo_owner: u64,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch buffers (a fresh set if they are
+/// already in use further up the stack).
+pub fn with_scratch<R>(f: impl FnOnce(&mut Scratch) -> R) -> R {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut scratch) => f(&mut scratch),
+        Err(_) => f(&mut Scratch::default()),
+    })
+}
+
+/// Looks a pair up through the memo.
+#[inline]
+fn lookup<M: Merges>(m: &M, memo: &mut [(u64, u64)], left: u32, right: u32) -> Option<(u32, u32)> {
+    let key = (u64::from(left) << 32) | u64::from(right);
+    let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 53) as usize & (MEMO - 1);
+    let Some(entry) = memo.get_mut(slot) else {
+        return m.merge(left, right);
+    };
+    if entry.0 == key {
+        return (entry.1 != u64::MAX).then_some(((entry.1 >> 32) as u32, entry.1 as u32));
+    }
+    let found = m.merge(left, right);
+    *entry = (
+        key,
+        found.map_or(u64::MAX, |(r, id)| (u64::from(r) << 32) | u64::from(id)),
+    );
+    found
 }
 
 impl Scratch {
@@ -54,6 +106,14 @@ impl Scratch {
 /// end)` for every final symbol, left to right.
 #[inline]
 pub fn merge<M: Merges>(m: &M, s: &mut Scratch, emit: impl FnMut(u32, u32, u32)) {
+    let owner = m.memo_key();
+    if s.memo_owner != owner || s.memo.len() != MEMO {
+        s.memo.clear();
+        if owner != 0 {
+            s.memo.resize(MEMO, (MEMO_EMPTY, 0));
+        }
+        s.memo_owner = owner;
+    }
     if s.ids.len() <= SMALL {
         merge_small(m, s, emit);
     } else {
@@ -65,9 +125,10 @@ fn merge_small<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32,
     let ids = &mut s.ids;
     let starts = &mut s.starts;
     let ranks = &mut s.ranks;
+    let memo = &mut s.memo;
     ranks.clear();
     for w in ids.windows(2) {
-        ranks.push(m.merge(w[0], w[1]).unwrap_or((NONE, 0)));
+        ranks.push(lookup(m, memo, w[0], w[1]).unwrap_or((NONE, 0)));
     }
     loop {
         let mut best = NONE;
@@ -86,10 +147,10 @@ fn merge_small<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32,
         starts.remove(at + 1);
         ranks.remove(at);
         if at + 1 < ids.len() {
-            ranks[at] = m.merge(ids[at], ids[at + 1]).unwrap_or((NONE, 0));
+            ranks[at] = lookup(m, memo, ids[at], ids[at + 1]).unwrap_or((NONE, 0));
         }
         if at > 0 {
-            ranks[at - 1] = m.merge(ids[at - 1], ids[at]).unwrap_or((NONE, 0));
+            ranks[at - 1] = lookup(m, memo, ids[at - 1], ids[at]).unwrap_or((NONE, 0));
         }
     }
     for (i, &id) in ids.iter().enumerate() {
@@ -102,6 +163,7 @@ fn merge_heap<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32, 
     let ids = &mut s.ids;
     let next = &mut s.next;
     let prev = &mut s.prev;
+    let memo = &mut s.memo;
     next.clear();
     next.extend(1..=n);
     prev.clear();
@@ -111,7 +173,7 @@ fn merge_heap<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32, 
     let mut heap = std::mem::take(&mut s.heap).into_vec();
     heap.clear();
     for i in 0..n.saturating_sub(1) {
-        if let Some((rank, _)) = m.merge(ids[i as usize], ids[i as usize + 1]) {
+        if let Some((rank, _)) = lookup(m, memo, ids[i as usize], ids[i as usize + 1]) {
             heap.push(candidate(rank, i));
         }
     }
@@ -133,7 +195,7 @@ fn merge_heap<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32, 
         // Stale entries are not tracked: an entry is acted on when the pair
         // now at its position still merges with its rank. Every live pair
         // has an entry, so this is the lowest-ranked, leftmost live pair.
-        let Some((now, merged)) = m.merge(ids[l], ids[right as usize]) else {
+        let Some((now, merged)) = lookup(m, memo, ids[l], ids[right as usize]) else {
             continue;
         };
         if now != rank {
@@ -145,13 +207,13 @@ fn merge_heap<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32, 
         next[l] = after;
         if after < n {
             prev[after as usize] = left;
-            if let Some((r, _)) = m.merge(merged, ids[after as usize]) {
+            if let Some((r, _)) = lookup(m, memo, merged, ids[after as usize]) {
                 heap.push(candidate(r, left));
             }
         }
         let before = prev[l];
         if before != NONE {
-            if let Some((r, _)) = m.merge(ids[before as usize], merged) {
+            if let Some((r, _)) = lookup(m, memo, ids[before as usize], merged) {
                 heap.push(candidate(r, before));
             }
         }

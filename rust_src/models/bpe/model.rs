@@ -2,13 +2,13 @@
 //! ids, and the per-piece encoder (whole-piece lookup first, then the merge
 //! loop of [`super::merge`]).
 
-use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use rustc_hash::FxHashMap;
 
 use super::byte_alphabet;
-use super::merge::{self, Merges, Scratch};
+use super::merge::{self, with_scratch, Merges, Scratch};
 use super::table::{U64Map, HOT_RANKS};
 use super::vocab::{Vocab, NO_ID};
 use crate::error::{Error, Result};
@@ -25,6 +25,8 @@ pub struct BpeModel {
     /// when every token may (tiktoken ranks, HF `ignore_merges`). With HF
     /// merges a token is only reachable when merging its own bytes gives it.
     whole: Option<Vec<u64>>,
+    /// This model's key in the per-thread merge memo.
+    memo_key: u64,
     /// Token names in GPT-2's byte alphabet, built on first use (only
     /// [`Model::id_to_token`] needs them).
     names: OnceLock<Names>,
@@ -41,7 +43,15 @@ fn key(left: u32, right: u32) -> u64 {
     (u64::from(left) << 32) | u64::from(right)
 }
 
+/// Source of [`BpeModel::memo_key`]: never reused, so a memo can never
+/// answer for a model it was not filled by.
+static NEXT_MEMO_KEY: AtomicU64 = AtomicU64::new(1);
+
 impl Merges for BpeModel {
+    fn memo_key(&self) -> u64 {
+        self.memo_key
+    }
+
     #[inline]
     fn merge(&self, left: u32, right: u32) -> Option<(u32, u32)> {
         let k = key(left, right);
@@ -146,6 +156,7 @@ impl BpeModel {
             merges,
             hot_merges,
             whole,
+            memo_key: NEXT_MEMO_KEY.fetch_add(1, Ordering::Relaxed),
             names: OnceLock::new(),
         }
     }
@@ -219,16 +230,12 @@ impl BpeModel {
     }
 }
 
-thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
-}
-
 impl Model for BpeModel {
     fn tokenize(&self, piece: &str, out: &mut Vec<Token>) -> Result<()> {
-        let mut push = |id, start, end| out.push(Token { id, start, end });
-        SCRATCH.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut scratch) => self.encode_piece_with(piece.as_bytes(), &mut scratch, &mut push),
-            Err(_) => self.encode_piece_with(piece.as_bytes(), &mut Scratch::default(), &mut push),
+        with_scratch(|scratch| {
+            self.encode_piece_with(piece.as_bytes(), scratch, |id, start, end| {
+                out.push(Token { id, start, end })
+            })
         })
     }
 
@@ -324,6 +331,22 @@ mod tests {
         // Lower rank first: "bc" (rank 0) before "ab" (rank 1).
         let m = BpeModel::from_merges(vocab, &[(1, 2, 5), (0, 1, 3)], false).unwrap();
         assert_eq!(encode(&m, "abc"), vec![0, 5]);
+    }
+
+    #[test]
+    fn models_sharing_a_thread_do_not_share_memos() {
+        let vocab: Vec<(Vec<u8>, u32)> =
+            vec![(b"a".to_vec(), 0), (b"b".to_vec(), 1), (b"ab".to_vec(), 2)];
+        let merging = BpeModel::from_merges(vocab.clone(), &[(0, 1, 2)], false).unwrap();
+        let not_merging = BpeModel::from_merges(vocab, &[], false).unwrap();
+        for _ in 0..3 {
+            let mut out = Vec::new();
+            merging.tokenize("abab", &mut out).unwrap();
+            assert_eq!(out.len(), 2);
+            out.clear();
+            not_merging.tokenize("abab", &mut out).unwrap();
+            assert_eq!(out.len(), 4);
+        }
     }
 
     #[test]

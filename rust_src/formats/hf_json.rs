@@ -255,7 +255,7 @@ fn build_model(v: &Value) -> Result<Box<dyn Model>> {
                 get_str(m, "unk_token", "[UNK]")?,
                 get_str(m, "continuing_subword_prefix", "##")?,
                 get_usize(m, "max_input_chars_per_word", 100)?,
-            )))
+            )?))
         }
         other => Err(Error::Unsupported(format!("model type {other:?}"))),
     }

@@ -12,6 +12,7 @@ from tokkit.errors import (
     UnsupportedError,
     VocabFormatError,
 )
+from tokkit.tiktoken import TiktokenEncoding, load_tiktoken
 from tokkit.train import WordPieceTrainer
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "FullTokenizer",
     "InvalidArgumentError",
     "InvalidUtf8Error",
+    "TiktokenEncoding",
     "Tokenizer",
     "TokkitError",
     "TokkitFileNotFoundError",
@@ -30,5 +32,6 @@ __all__ = [
     "WordPieceTrainer",
     "WordpieceTokenizer",
     "__version__",
+    "load_tiktoken",
     "load_vocab",
 ]

@@ -4,6 +4,7 @@
 
 mod bert;
 mod exceptions;
+mod tiktoken;
 mod tokenizer;
 mod train;
 
@@ -12,6 +13,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exceptions::register(m)?;
+    tiktoken::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<bert::BasicTokenizerCore>()?;
     m.add_class::<bert::WordPieceCore>()?;

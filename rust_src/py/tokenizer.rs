@@ -146,6 +146,19 @@ impl PyTokenizer {
         })
     }
 
+    /// GPT-2 from `encoder.json`/`vocab.json` and `vocab.bpe`/`merges.txt`
+    /// (as HF's `ByteLevelBPETokenizer(vocab, merges)`).
+    #[staticmethod]
+    fn from_gpt2(py: Python<'_>, vocab_json: PathBuf, merges_txt: PathBuf) -> PyResult<Self> {
+        let tokenizer =
+            py.detach(|| crate::formats::gpt2::read_gpt2_tokenizer(&vocab_json, &merges_txt))?;
+        let options = Mutex::new(tokenizer.defaults.clone());
+        Ok(PyTokenizer {
+            inner: Arc::new(tokenizer),
+            options,
+        })
+    }
+
     /// Encodes a text, or a pair of texts.
     #[pyo3(signature = (sequence, pair = None, add_special_tokens = true))]
     fn encode(

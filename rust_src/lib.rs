@@ -6,7 +6,11 @@
 //! [`formats`]; the Python bindings live in `py` and nowhere else.
 
 pub mod error;
+pub mod formats;
+pub mod models;
+pub mod normalize;
 pub mod pipeline;
+pub mod sentencepiece;
 
 #[cfg(feature = "python")]
 mod py;

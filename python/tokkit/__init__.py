@@ -11,15 +11,18 @@ from tokkit.errors import (
     UnsupportedError,
     VocabFormatError,
 )
+from tokkit.sentencepiece import SentencePieceProcessor, set_random_seed
 
 __all__ = [
     "EncodingError",
     "InvalidArgumentError",
     "InvalidUtf8Error",
+    "SentencePieceProcessor",
     "TokkitError",
     "TokkitFileNotFoundError",
     "TrainingError",
     "UnsupportedError",
     "VocabFormatError",
     "__version__",
+    "set_random_seed",
 ]

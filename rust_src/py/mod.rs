@@ -3,12 +3,14 @@
 //! the GIL (`py.detach`).
 
 mod exceptions;
+mod spm;
 
 use pyo3::prelude::*;
 
 #[pymodule]
 fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exceptions::register(m)?;
+    spm::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

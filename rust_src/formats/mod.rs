@@ -1,0 +1,3 @@
+//! Readers and writers for vocabulary and model file formats.
+
+pub mod spm_model;

@@ -1,0 +1,3 @@
+//! Normalizers: text rewriting before segmentation.
+
+pub mod spm;

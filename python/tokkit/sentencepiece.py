@@ -32,6 +32,9 @@ def set_random_seed(seed: int) -> None:
     _set_random_seed(int(seed))
 
 
+_BEST = (False, -1, 0.1, None)
+
+
 def _is_batch(value: Any) -> bool:
     return isinstance(value, list | tuple)
 
@@ -81,6 +84,9 @@ class SentencePieceProcessor:
         self._nbest_size = nbest_size
         self._alpha = alpha
         self._num_threads = num_threads
+        self._plain = out_type is int and not (
+            add_bos or add_eos or reverse or emit_unk_piece or enable_sampling
+        )
         if model_file is not None or model_proto is not None:
             self.load(model_file=model_file, model_proto=model_proto)
 
@@ -177,6 +183,14 @@ class SentencePieceProcessor:
         best) with inverse temperature ``alpha``; BPE models apply BPE-dropout
         with probability ``alpha``.
         """
+        if (
+            self._plain
+            and type(input) is str
+            and out_type in (None, int)
+            and add_bos is add_eos is reverse is emit_unk_piece is enable_sampling is None
+        ):
+            # The common call, kept short: it costs ~10% of encoding a 1 KB text.
+            return self._m.encode_ids(input, _BEST)
         out_type = _out_type(self._out_type if out_type is None else out_type)
         add_bos = self._add_bos if add_bos is None else add_bos
         add_eos = self._add_eos if add_eos is None else add_eos

@@ -4,8 +4,10 @@
 //! Follows google/sentencepiece `src/bpe_model.cc` (`SampleEncode`), where
 //! plain encoding is sampling with `alpha = 0`.
 
+use std::cell::RefCell;
 use std::collections::BinaryHeap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHashMap;
 
@@ -21,6 +23,42 @@ use crate::pipeline::{Model, Token};
 pub struct SpmBpeModel {
     /// Pieces, scores, types.
     pub vocab: SpmVocab,
+    /// `(left id, right id)` to the id of their concatenation, for every piece
+    /// that splits into two pieces: one hash probe per candidate merge instead
+    /// of a trie walk over the joined bytes (Llama 2 encode 1.4x faster).
+    merges: FxHashMap<(u32, u32), u32>,
+    /// True when every piece holding `▁` has it only in a leading run and no
+    /// user-defined or unused piece exists: then merges never cross the start of a
+    /// `▁`-run, and segments between them can be encoded apart.
+    segmentable: bool,
+    /// Names this model in the per-thread segment cache.
+    cache_id: u64,
+    /// `PieceToId(pieces[id])` for every id (a reserved piece wins over a
+    /// normal one spelled the same).
+    final_ids: Vec<u32>,
+}
+
+/// `▁` in UTF-8.
+const SPACE: &[u8] = "\u{2581}".as_bytes();
+
+static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Segments longer than this are not cached (they rarely repeat).
+const CACHE_MAX_SEGMENT: usize = 256;
+/// The cache is emptied when it holds this many segments.
+const CACHE_LIMIT: usize = 1 << 16;
+
+/// Recent segments and their tokens (`(id, byte length)`), per thread, so
+/// shared models need no lock. Words repeat: on 1 KB documents of the
+/// shared corpora, Llama 2 encoding runs 2x faster with it.
+#[derive(Default)]
+struct SegmentCache {
+    model: u64,
+    map: FxHashMap<Box<str>, Box<[(u32, u32)]>>,
+}
+
+thread_local! {
+    static CACHE: RefCell<SegmentCache> = RefCell::new(SegmentCache::default());
 }
 
 /// A candidate merge of two adjacent symbols.
@@ -30,6 +68,8 @@ struct Pair {
     left: u32,
     right: u32,
     size: u32,
+    /// The merged piece.
+    id: u32,
 }
 
 impl Eq for Pair {}
@@ -57,13 +97,49 @@ struct Symbol {
     prev: i64,
     next: i64,
     freeze: bool,
+    /// Id among normal, user-defined and unused pieces; `u32::MAX` when the
+    /// symbol is not one (an unknown character).
+    id: u32,
 }
 
 impl SpmBpeModel {
     /// Builds the model from a parsed `.model`.
     pub fn new(proto: &SpmModelProto, path: &Path) -> Result<Self> {
+        let vocab = SpmVocab::new(proto, path)?;
+        let mut merges = FxHashMap::default();
+        for (id, piece) in vocab.pieces.iter().enumerate() {
+            if !matches!(
+                vocab.kinds[id],
+                PieceType::Normal | PieceType::UserDefined | PieceType::Unused
+            ) {
+                continue;
+            }
+            for (split, _) in piece.char_indices().skip(1) {
+                let (left, right) = piece.split_at(split);
+                if let (Some(l), Some(r)) = (
+                    vocab.normal.get(left.as_bytes()),
+                    vocab.normal.get(right.as_bytes()),
+                ) {
+                    merges.insert((l as u32, r as u32), id as u32);
+                }
+            }
+        }
+        let final_ids = vocab.pieces.iter().map(|p| vocab.piece_to_id(p)).collect();
+        let space = std::str::from_utf8(SPACE).unwrap_or("\u{2581}");
+        // Unused pieces are split again through a map shared by the whole
+        // text in sentencepiece, so models with them are not segmented.
+        let segmentable = vocab.user.is_none()
+            && !vocab.kinds.contains(&PieceType::Unused)
+            && vocab.pieces.iter().zip(&vocab.kinds).all(|(p, k)| {
+                !matches!(k, PieceType::Normal | PieceType::Unused)
+                    || !p.trim_start_matches(space).contains(space)
+            });
         Ok(SpmBpeModel {
-            vocab: SpmVocab::new(proto, path)?,
+            vocab,
+            merges,
+            segmentable,
+            cache_id: NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed),
+            final_ids,
         })
     }
 
@@ -76,14 +152,85 @@ impl SpmBpeModel {
         mut dropout: Option<(f64, &mut Rng)>,
         out: &mut Vec<Token>,
     ) -> Result<()> {
-        let bytes = text.as_bytes();
-        if bytes.is_empty() {
-            return Ok(());
-        }
-        if u32::try_from(bytes.len()).is_err() {
+        if u32::try_from(text.len()).is_err() {
             return Err(Error::InvalidArgument(
                 "text longer than 4 GiB cannot be encoded in one call".into(),
             ));
+        }
+        if !self.segmentable {
+            self.encode_segment(text, 0, dropout, out);
+            return Ok(());
+        }
+        // No merge can join a character to a following `▁` (see
+        // `segmentable`), so each `▁`-run with the word after it is encoded
+        // on its own: small heaps instead of one per document (Llama 2,
+        // 1 KB documents: 2.3x faster).
+        let bytes = text.as_bytes();
+        let mut start = 0usize;
+        let mut i = 0usize;
+        let cached = dropout.is_none();
+        let mut run = |start: usize, end: usize, dropout: Option<(f64, &mut Rng)>| {
+            let segment = text.get(start..end).unwrap_or("");
+            if cached && segment.len() <= CACHE_MAX_SEGMENT {
+                self.encode_cached(segment, start as u32, out);
+            } else {
+                self.encode_segment(segment, start as u32, dropout, out);
+            }
+        };
+        while i < bytes.len() {
+            if bytes[i..].starts_with(SPACE) && i > start && !bytes[..i].ends_with(SPACE) {
+                run(start, i, dropout.as_mut().map(|(a, r)| (*a, &mut **r)));
+                start = i;
+            }
+            i += 1;
+        }
+        run(start, bytes.len(), dropout);
+        Ok(())
+    }
+
+    /// [`SpmBpeModel::encode_segment`] through the per-thread cache.
+    fn encode_cached(&self, segment: &str, base: u32, out: &mut Vec<Token>) {
+        CACHE.with_borrow_mut(|cache| {
+            if cache.model != self.cache_id {
+                cache.map.clear();
+                cache.model = self.cache_id;
+            }
+            if let Some(tokens) = cache.map.get(segment) {
+                let mut at = base;
+                for &(id, len) in tokens.iter() {
+                    out.push(Token {
+                        id,
+                        start: at,
+                        end: at + len,
+                    });
+                    at += len;
+                }
+                return;
+            }
+            let first = out.len();
+            self.encode_segment(segment, base, None, out);
+            let tokens = out[first..]
+                .iter()
+                .map(|t| (t.id, t.end - t.start))
+                .collect();
+            if cache.map.len() >= CACHE_LIMIT {
+                cache.map.clear();
+            }
+            cache.map.insert(segment.into(), tokens);
+        });
+    }
+
+    /// BPE over one segment; offsets in `out` are shifted by `base`.
+    fn encode_segment(
+        &self,
+        text: &str,
+        base: u32,
+        mut dropout: Option<(f64, &mut Rng)>,
+        out: &mut Vec<Token>,
+    ) {
+        let bytes = text.as_bytes();
+        if bytes.is_empty() {
+            return;
         }
         let vocab = &self.vocab;
         let mut symbols: Vec<Symbol> = Vec::with_capacity(bytes.len());
@@ -98,7 +245,12 @@ impl SpmBpeModel {
                 None => (one_char_len(bytes[pos]).min(bytes.len() - pos), false),
             };
             let index = symbols.len() as i64;
+            let id = vocab
+                .normal
+                .get(&bytes[pos..pos + len])
+                .map_or(u32::MAX, |id| id as u32);
             symbols.push(Symbol {
+                id,
                 start: pos as u32,
                 end: (pos + len) as u32,
                 prev: index - 1,
@@ -123,8 +275,17 @@ impl SpmBpeModel {
                 if a.freeze || b.freeze {
                     return;
                 }
-                let piece = &bytes[a.start as usize..b.end as usize];
-                let Some(id) = vocab.normal.get(piece) else {
+                let merged = if a.id != u32::MAX && b.id != u32::MAX {
+                    self.merges.get(&(a.id, b.id)).copied()
+                } else {
+                    // A symbol outside the vocabulary can still be part of a
+                    // piece; look the joined bytes up.
+                    vocab
+                        .normal
+                        .get(&bytes[a.start as usize..b.end as usize])
+                        .map(|id| id as u32)
+                };
+                let Some(id) = merged else {
                     return;
                 };
                 let id = id as usize;
@@ -133,6 +294,7 @@ impl SpmBpeModel {
                     left: l as u32,
                     right: r as u32,
                     size: b.end - a.start,
+                    id: id as u32,
                 });
                 if vocab.kinds.get(id) == Some(&PieceType::Unused) {
                     if let Some(s) = text.get(a.start as usize..b.end as usize) {
@@ -158,6 +320,7 @@ impl SpmBpeModel {
                 }
             }
             symbols[l].end = b.end;
+            symbols[l].id = top.id;
             symbols[l].next = b.next;
             if let Ok(n) = usize::try_from(b.next) {
                 symbols[n].prev = l as i64;
@@ -175,7 +338,14 @@ impl SpmBpeModel {
             stack.push((s.start as usize, s.end as usize));
             while let Some((start, end)) = stack.pop() {
                 let piece = text.get(start..end).unwrap_or("");
-                let id = vocab.piece_to_id(piece);
+                let id = if start == s.start as usize && end == s.end as usize && s.id != u32::MAX {
+                    self.final_ids
+                        .get(s.id as usize)
+                        .copied()
+                        .unwrap_or(vocab.unk_id)
+                } else {
+                    vocab.piece_to_id(piece)
+                };
                 if vocab.kinds.get(id as usize) == Some(&PieceType::Unused) {
                     if let Some(&split) = rev_merge.get(piece) {
                         // Right half pushed first so the left one comes out first.
@@ -186,13 +356,12 @@ impl SpmBpeModel {
                 }
                 out.push(Token {
                     id,
-                    start: start as u32,
-                    end: end as u32,
+                    start: base + start as u32,
+                    end: base + end as u32,
                 });
             }
             index = s.next;
         }
-        Ok(())
     }
 }
 

@@ -20,6 +20,9 @@ pub const UNK_PENALTY: f32 = 10.0;
 pub struct UnigramModel {
     /// Pieces, scores, types and the trie.
     pub vocab: SpmVocab,
+    /// Per id, what Viterbi needs in one load: the score, or `None` for
+    /// unused pieces, and whether the piece is user-defined.
+    entries: Vec<(f32, Kind)>,
     /// Lowest score of a normal piece.
     pub min_score: f32,
     /// Highest score of a normal piece (at least `f32::MIN_POSITIVE`, as
@@ -27,13 +30,24 @@ pub struct UnigramModel {
     pub max_score: f32,
 }
 
+/// How Viterbi treats a piece.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Scored,
+    UserDefined,
+    Skipped,
+}
+
 /// One cell of the Viterbi table: the best path ending at a byte position.
 #[derive(Debug, Clone, Copy)]
 struct Best {
     score: f32,
-    starts_at: i64,
+    /// Start of the best last piece; `u32::MAX` while unreached.
+    starts_at: u32,
     id: u32,
 }
+
+const UNREACHED: u32 = u32::MAX;
 
 /// Byte length of the UTF-8 character starting with `b`, as sentencepiece's
 /// `OneCharLen` computes it.
@@ -55,8 +69,18 @@ impl UnigramModel {
                 max_score = max_score.max(p.score);
             }
         }
+        let entries = proto
+            .pieces
+            .iter()
+            .map(|p| match p.kind {
+                PieceType::UserDefined => (p.score, Kind::UserDefined),
+                PieceType::Unused => (p.score, Kind::Skipped),
+                _ => (p.score, Kind::Scored),
+            })
+            .collect();
         Ok(UnigramModel {
             vocab,
+            entries,
             min_score,
             max_score,
         })
@@ -87,13 +111,12 @@ impl UnigramModel {
         let mut best = vec![
             Best {
                 score: 0.0,
-                starts_at: -1,
+                starts_at: UNREACHED,
                 id: 0,
             };
             size + 1
         ];
-        let kinds = &self.vocab.kinds;
-        let scores = &self.vocab.scores;
+        let entries = &self.entries;
         let max_score = self.max_score;
         let mut starts_at = 0usize;
         while starts_at < size {
@@ -103,25 +126,24 @@ impl UnigramModel {
             self.vocab
                 .normal
                 .prefixes(&bytes[starts_at..], |length, id| {
-                    let idx = id as usize;
-                    let kind = kinds.get(idx).copied().unwrap_or(PieceType::Unused);
-                    if kind == PieceType::Unused {
-                        return;
-                    }
+                    let (score, kind) = entries
+                        .get(id as usize)
+                        .copied()
+                        .unwrap_or((0.0, Kind::Skipped));
                     // A user-defined symbol gets `length * max_score - 0.1`
                     // (length in bytes here) so it always wins. Sums stay in
                     // float: computing them in double breaks ties differently
                     // from sentencepiece (measured on "a---" with test_model).
-                    let score = if kind == PieceType::UserDefined {
-                        (f64::from(length as f32 * max_score) - 0.1) as f32
-                    } else {
-                        scores.get(idx).copied().unwrap_or(0.0)
+                    let score = match kind {
+                        Kind::Scored => score,
+                        Kind::UserDefined => (f64::from(length as f32 * max_score) - 0.1) as f32,
+                        Kind::Skipped => return,
                     };
                     let candidate = score + till_here;
                     let target = &mut best[starts_at + length];
-                    if target.starts_at == -1 || candidate > target.score {
+                    if target.starts_at == UNREACHED || candidate > target.score {
                         target.score = candidate;
-                        target.starts_at = starts_at as i64;
+                        target.starts_at = starts_at as u32;
                         target.id = id as u32;
                     }
                     if length == mblen {
@@ -131,9 +153,9 @@ impl UnigramModel {
             if !has_single_node {
                 let candidate = unk_score + till_here;
                 let target = &mut best[starts_at + mblen];
-                if target.starts_at == -1 || candidate > target.score {
+                if target.starts_at == UNREACHED || candidate > target.score {
                     target.score = candidate;
-                    target.starts_at = starts_at as i64;
+                    target.starts_at = starts_at as u32;
                     target.id = unk_id;
                 }
             }
@@ -143,9 +165,10 @@ impl UnigramModel {
         let mut ends_at = size;
         while ends_at > 0 {
             let node = best[ends_at];
-            let Ok(start) = usize::try_from(node.starts_at) else {
+            if node.starts_at == UNREACHED {
                 return Err(Error::Encoding("unigram lattice has no path".into()));
-            };
+            }
+            let start = node.starts_at as usize;
             out.push(Token {
                 id: node.id,
                 start: start as u32,

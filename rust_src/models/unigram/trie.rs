@@ -129,15 +129,16 @@ impl DoubleArray {
     /// first.
     #[inline]
     pub fn prefixes(&self, text: &[u8], mut f: impl FnMut(usize, i32)) {
-        let mut node = 0usize;
+        let Some(mut unit) = self.units.first().copied() else {
+            return;
+        };
+        let mut node = 0u32;
         for (i, &byte) in text.iter().enumerate() {
-            let Some(unit) = self.units.get(node) else {
-                return;
-            };
-            let child = unit.base as usize + usize::from(byte);
-            match self.units.get(child) {
-                Some(c) if c.check as usize == node && child != 0 => {
+            let child = unit.base.wrapping_add(u32::from(byte));
+            match self.units.get(child as usize) {
+                Some(&c) if c.check == node && child != 0 => {
                     node = child;
+                    unit = c;
                     if c.value >= 0 {
                         f(i + 1, c.value);
                     }

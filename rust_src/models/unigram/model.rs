@@ -4,6 +4,7 @@
 //! google/sentencepiece `src/unigram_model.cc` (`EncodeOptimized`) exactly,
 //! including its mix of `float` and `double` arithmetic.
 
+use std::cell::RefCell;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -48,6 +49,11 @@ struct Best {
 }
 
 const UNREACHED: u32 = u32::MAX;
+
+thread_local! {
+    /// The Viterbi table, reused across calls on a thread.
+    static BEST: RefCell<Vec<Best>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Byte length of the UTF-8 character starting with `b`, as sentencepiece's
 /// `OneCharLen` computes it.
@@ -106,16 +112,29 @@ impl UnigramModel {
                 "text longer than 4 GiB cannot be encoded in one call".into(),
             ));
         }
+        BEST.with_borrow_mut(|best| {
+            let result = self.viterbi(bytes, best, out);
+            // Do not keep the table of one huge text alive on the thread.
+            if best.capacity() > 1 << 20 {
+                *best = Vec::new();
+            }
+            result
+        })
+    }
+
+    fn viterbi(&self, bytes: &[u8], best: &mut Vec<Best>, out: &mut Vec<Token>) -> Result<()> {
+        let size = bytes.len();
         let unk_score = self.unk_score();
         let unk_id = self.vocab.unk_id;
-        let mut best = vec![
+        best.clear();
+        best.resize(
+            size + 1,
             Best {
                 score: 0.0,
                 starts_at: UNREACHED,
                 id: 0,
-            };
-            size + 1
-        ];
+            },
+        );
         let entries = &self.entries;
         let max_score = self.max_score;
         let mut starts_at = 0usize;

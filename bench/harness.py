@@ -33,16 +33,16 @@ class Case:
     notes: list[str] = field(default_factory=list)
 
 
-def time_best(fn: Callable[[], object], repeat: int) -> float:
-    """Best wall time of ``repeat`` calls (after one warm-up)."""
-    fn()
+def time_best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """Best wall time of ``repeat`` calls (after one warm-up), and the last result."""
+    result = fn()
     best = float("inf")
     for _ in range(repeat):
         gc.collect()
         start = time.perf_counter()
-        fn()
+        result = fn()
         best = min(best, time.perf_counter() - start)
-    return best
+    return best, result
 
 
 def run_case(case: Case) -> list[dict]:
@@ -51,19 +51,39 @@ def run_case(case: Case) -> list[dict]:
         case.check()
     rows = []
     for impl, fn in case.impls.items():
-        seconds = time_best(fn, case.repeat)
-        rows.append(
-            {
-                "case": case.name,
-                "impl": impl,
-                "seconds": seconds,
-                "mb_per_s": case.nbytes / seconds / 1e6 if case.nbytes else None,
-            }
-        )
+        seconds, result = time_best(fn, case.repeat)
+        row = {
+            "case": case.name,
+            "impl": impl,
+            "seconds": seconds,
+            "mb_per_s": case.nbytes / seconds / 1e6 if case.nbytes else None,
+        }
+        # an implementation run in a child process reports its own peak memory
+        if isinstance(result, dict) and "peak_rss_mb" in result:
+            row["peak_rss_mb"] = result["peak_rss_mb"]
+        rows.append(row)
     ours = rows[0]["seconds"]
     for row in rows:
         row["tokkit_speedup"] = row["seconds"] / ours
     return rows
+
+
+def run_child(code: str) -> dict:
+    """Runs ``code`` in a fresh Python process; returns its peak RSS in MB."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        code
+        + "\nimport json, resource"
+        + "\nprint(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF)"
+        + ".ru_maxrss / 1024}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def load_documents(paths: list[Path], size: int) -> list[str]:

@@ -5,12 +5,16 @@
 //! post-processor and a decoder. File formats are read and written in
 //! [`formats`]; the Python bindings live in `py` and nowhere else.
 
+pub mod decoders;
 pub mod error;
 pub mod formats;
 pub mod models;
 pub mod normalize;
 pub mod pipeline;
+pub mod pretokenize;
 pub mod sentencepiece;
+pub mod tokenizer;
+pub mod train;
 
 #[cfg(feature = "python")]
 mod py;

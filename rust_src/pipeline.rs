@@ -74,14 +74,38 @@ impl Normalized {
         };
         f(
             SpannedChars {
-                text: &self.text,
-                pos: 0,
+                chars: self.text.char_indices(),
                 alignments: self.alignments.as_deref(),
             },
             &mut builder,
         );
         self.text = builder.text;
         self.alignments = builder.alignments;
+    }
+
+    /// Rewrites all-ASCII text byte by byte: `f` gives each byte's
+    /// replacement, or `None` to drop it. A byte-level loop, several times
+    /// faster than [`Normalized::rewrite`] for the commonest text.
+    pub fn rewrite_ascii(&mut self, f: impl Fn(u8) -> Option<u8>) {
+        debug_assert!(self.text.is_ascii());
+        let mut bytes = Vec::with_capacity(self.text.len());
+        match &self.alignments {
+            None => bytes.extend(self.text.bytes().filter_map(&f)),
+            Some(old) => {
+                let mut alignments = Vec::with_capacity(old.len());
+                for (b, span) in self.text.bytes().zip(old) {
+                    if let Some(b) = f(b).filter(u8::is_ascii) {
+                        bytes.push(b);
+                        alignments.push(*span);
+                    }
+                }
+                self.alignments = Some(alignments);
+            }
+        }
+        // ASCII in, ASCII out: always valid UTF-8, so this never fails.
+        if let Ok(text) = String::from_utf8(bytes) {
+            self.text = text;
+        }
     }
 
     /// The original byte range covered by the normalized byte range `range`,
@@ -104,8 +128,7 @@ impl Normalized {
 
 /// The characters of a [`Normalized`] with their original spans.
 pub struct SpannedChars<'a> {
-    text: &'a str,
-    pos: usize,
+    chars: std::str::CharIndices<'a>,
     alignments: Option<&'a [Span]>,
 }
 
@@ -114,12 +137,11 @@ impl Iterator for SpannedChars<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<(char, Span)> {
-        let c = self.text[self.pos..].chars().next()?;
-        let span = self
-            .alignments
-            .and_then(|a| a.get(self.pos).copied())
-            .unwrap_or((0, 0));
-        self.pos += c.len_utf8();
+        let (at, c) = self.chars.next()?;
+        let span = match self.alignments {
+            Some(a) => a.get(at).copied().unwrap_or((0, 0)),
+            None => (0, 0),
+        };
         Some((c, span))
     }
 }
@@ -127,7 +149,7 @@ impl Iterator for SpannedChars<'_> {
 impl SpannedChars<'_> {
     /// The text not yet read.
     pub fn rest(&self) -> &str {
-        &self.text[self.pos..]
+        self.chars.as_str()
     }
 }
 

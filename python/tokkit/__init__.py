@@ -1,6 +1,7 @@
 """tokkit: fast tokenizers with exact parity to the tools you already use."""
 
-from tokkit._tokkit import __version__
+from tokkit._tokkit import Encoding, Tokenizer, __version__
+from tokkit.bert import BasicTokenizer, FullTokenizer, WordpieceTokenizer, load_vocab
 from tokkit.errors import (
     EncodingError,
     InvalidArgumentError,
@@ -12,17 +13,25 @@ from tokkit.errors import (
     VocabFormatError,
 )
 from tokkit.sentencepiece import SentencePieceProcessor, set_random_seed
+from tokkit.train import WordPieceTrainer
 
 __all__ = [
+    "BasicTokenizer",
+    "Encoding",
     "EncodingError",
+    "FullTokenizer",
     "InvalidArgumentError",
     "InvalidUtf8Error",
     "SentencePieceProcessor",
+    "Tokenizer",
     "TokkitError",
     "TokkitFileNotFoundError",
     "TrainingError",
     "UnsupportedError",
     "VocabFormatError",
+    "WordPieceTrainer",
+    "WordpieceTokenizer",
     "__version__",
     "set_random_seed",
+    "load_vocab",
 ]

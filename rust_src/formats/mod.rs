@@ -1,3 +1,6 @@
-//! Readers and writers for vocabulary and model file formats.
+//! File formats: parse and write only, no tokenization logic.
 
+pub mod atomic;
+pub mod hf_json;
 pub mod spm_model;
+pub mod vocab_txt;

@@ -1,6 +1,7 @@
-//! Segmentation models: text pieces to token ids.
+//! The subword models, a folder per algorithm.
 
 pub mod bpe_spm;
 pub mod rng;
 pub mod spm_vocab;
 pub mod unigram;
+pub mod wordpiece;

@@ -1,3 +1,8 @@
-//! Normalizers: text rewriting before segmentation.
+//! Normalizers: text clean-up before splitting, with alignment kept.
 
+pub mod bert;
+pub mod pyunicode;
 pub mod spm;
+// Generated (tools/gen_pyunicode_tables.py); rustfmt would only reflow its tables.
+#[rustfmt::skip]
+mod pyunicode_tables;

@@ -2,8 +2,11 @@
 //! One file per exposed class; every method that loops over input releases
 //! the GIL (`py.detach`).
 
+mod bert;
 mod exceptions;
 mod spm;
+mod tokenizer;
+mod train;
 
 use pyo3::prelude::*;
 
@@ -12,5 +15,12 @@ fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exceptions::register(m)?;
     spm::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<bert::BasicTokenizerCore>()?;
+    m.add_class::<bert::WordPieceCore>()?;
+    m.add_class::<bert::BertPipeline>()?;
+    m.add_function(wrap_pyfunction!(bert::read_vocab_txt_file, m)?)?;
+    m.add_class::<tokenizer::PyTokenizer>()?;
+    m.add_class::<tokenizer::PyEncoding>()?;
+    m.add_function(wrap_pyfunction!(train::train_wordpiece, m)?)?;
     Ok(())
 }

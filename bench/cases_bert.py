@@ -1,0 +1,127 @@
+"""BERT WordPiece: encoding (~1 KB documents, one thread and two) and training.
+
+References: google-research/bert ``tokenization.py`` (FullTokenizer) and HF
+``tokenizers`` (the bert-base-uncased tokenizer.json, truncation and padding off).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from harness import SHARED, Case, corpus_paths, load_documents, run_child
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+import tokenizers
+from google_bert import tokenization
+
+import tokkit
+
+VOCAB = SHARED / "vocab" / "bert-base-uncased" / "vocab.txt"
+TOKENIZER_JSON = SHARED / "vocab" / "bert-base-uncased" / "tokenizer.json"
+
+
+def _sample(docs: list[str], max_bytes: int) -> list[str]:
+    """Every k-th document so that all corpora are represented within max_bytes."""
+    total = sum(len(d.encode()) for d in docs)
+    step = max(1, total // max_bytes)
+    return docs[::step]
+
+
+def cases(quick: bool) -> list[Case]:
+    docs = load_documents(corpus_paths(), 1000)
+    docs = _sample(docs, 500_000 if quick else 3_000_000)
+    nbytes = sum(len(d.encode()) for d in docs)
+    google_docs = _sample(docs, 200_000 if quick else 1_000_000)
+    google_bytes = sum(len(d.encode()) for d in google_docs)
+
+    google = tokenization.FullTokenizer(str(VOCAB), do_lower_case=True)
+    ours_google = tokkit.FullTokenizer(VOCAB)
+    ours_hf = tokkit.FullTokenizer(VOCAB, compat="hf")
+    hf = tokenizers.Tokenizer.from_file(str(TOKENIZER_JSON))
+    hf.no_truncation()
+    hf.no_padding()
+    ours_json = tokkit.Tokenizer.from_file(TOKENIZER_JSON)
+    ours_json.no_truncation()
+    ours_json.no_padding()
+
+    def check_google() -> None:
+        for d in google_docs:
+            assert ours_google.encode(d) == google.convert_tokens_to_ids(google.tokenize(d))
+
+    def check_hf() -> None:
+        for d in docs:
+            expected = hf.encode(d, add_special_tokens=False).ids
+            assert ours_hf.encode(d) == expected
+            assert ours_json.encode(d, add_special_tokens=False).ids == expected
+
+    training_files = [str(p) for p in corpus_paths()]
+    training_bytes = sum(Path(p).stat().st_size for p in training_files)
+    train_ours = f"""
+import tokkit, tempfile
+tokkit.WordPieceTrainer(vocab_size=30522, show_progress=False).train({training_files!r},
+    tempfile.mkdtemp())
+"""
+    train_hf = f"""
+import tokenizers
+from tokenizers import normalizers, pre_tokenizers, trainers, models
+tok = tokenizers.Tokenizer(models.WordPiece(unk_token="[UNK]"))
+tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+trainer = trainers.WordPieceTrainer(vocab_size=30522, min_frequency=2, show_progress=False,
+    special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+tok.train({training_files!r}, trainer)
+"""
+    repeat = 2 if quick else 5
+    return [
+        Case(
+            "bert encode 1KB docs, 1 thread (google compat)",
+            google_bytes,
+            {
+                "tokkit FullTokenizer.encode": lambda: [ours_google.encode(d) for d in google_docs],
+                "google tokenization.py": lambda: [
+                    google.convert_tokens_to_ids(google.tokenize(d)) for d in google_docs
+                ],
+            },
+            check=check_google,
+            repeat=1,
+        ),
+        Case(
+            "bert encode 1KB docs, 1 thread (hf compat)",
+            nbytes,
+            {
+                "tokkit FullTokenizer.encode": lambda: [ours_hf.encode(d) for d in docs],
+                "tokkit Tokenizer.encode (Encoding)": lambda: [
+                    ours_json.encode(d, add_special_tokens=False) for d in docs
+                ],
+                "HF tokenizers encode": lambda: [
+                    hf.encode(d, add_special_tokens=False) for d in docs
+                ],
+            },
+            check=check_hf,
+            repeat=repeat,
+        ),
+        Case(
+            "bert encode_batch 1KB docs, 2 threads",
+            nbytes,
+            {
+                "tokkit FullTokenizer.encode_batch": lambda: ours_hf.encode_batch(
+                    docs, num_threads=2
+                ),
+                "HF tokenizers encode_batch": lambda: hf.encode_batch(
+                    docs, add_special_tokens=False
+                ),
+            },
+            repeat=repeat,
+        ),
+        Case(
+            f"wordpiece training, vocab 30522, all shared corpora ({training_bytes / 1e6:.1f} MB)",
+            training_bytes,
+            {
+                "tokkit WordPieceTrainer": lambda: run_child(train_ours),
+                "HF WordPieceTrainer": lambda: run_child(train_hf),
+            },
+            repeat=1 if quick else 2,
+        ),
+    ]

@@ -1,0 +1,3 @@
+//! Decoders: token strings back to text.
+
+pub mod wordpiece;

@@ -1,0 +1,522 @@
+//! Hugging Face `tokenizer.json`: read into a [`Tokenizer`].
+//!
+//! Every component is matched by its `type`; a type or a field we do not know
+//! is refused with [`Error::Unsupported`] naming it, because guessing would
+//! give different ids without a word. Fields that cannot change the output
+//! are listed as ignorable.
+
+use std::path::Path;
+
+use rustc_hash::FxHashMap;
+use serde_json::{Map, Value};
+
+use crate::decoders::wordpiece::WordPieceDecoder;
+use crate::error::{Error, Result};
+use crate::models::wordpiece::WordPiece;
+use crate::normalize::bert::{BertCompat, BertNormalizer};
+use crate::pipeline::{Decoder, Model, Normalizer, PreTokenizer};
+use crate::pretokenize::bert::BertPreTokenizer;
+use crate::tokenizer::added_vocab::AddedToken;
+use crate::tokenizer::post_process::{Piece, PostProcessor, Template};
+use crate::tokenizer::{Padding, PaddingLength, Side, Tokenizer, Truncation, TruncationStrategy};
+
+/// Reads a tokenizer.json file.
+pub fn read_tokenizer_json(path: &Path) -> Result<Tokenizer> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::vocab(path, e.line(), format!("not valid JSON: {e}")))?;
+    parse_tokenizer_json(&value).map_err(|e| match e {
+        Error::VocabFormat { line, message, .. } => Error::vocab(path, line, message),
+        Error::Unsupported(message) => Error::Unsupported(format!("{}: {message}", path.display())),
+        other => other,
+    })
+}
+
+/// A malformed-file error (the path is filled in by the caller).
+fn bad(message: impl Into<String>) -> Error {
+    Error::vocab(Path::new("tokenizer.json"), 0, message)
+}
+
+/// The object `v`, checked to hold only `known` keys (plus "type").
+fn object<'a>(v: &'a Value, what: &str, known: &[&str]) -> Result<&'a Map<String, Value>> {
+    let map = v
+        .as_object()
+        .ok_or_else(|| bad(format!("{what} is not an object")))?;
+    if let Some(unknown) = map
+        .keys()
+        .find(|k| k.as_str() != "type" && !known.contains(&k.as_str()))
+    {
+        return Err(Error::Unsupported(format!(
+            "{what} has a field tokkit does not know: {unknown:?} (written by a newer tokenizers?)"
+        )));
+    }
+    Ok(map)
+}
+
+fn kind<'a>(v: &'a Value, what: &str) -> Result<&'a str> {
+    v.get("type")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad(format!("{what} has no \"type\"")))
+}
+
+fn get_bool(map: &Map<String, Value>, key: &str, default: bool) -> Result<bool> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| bad(format!("{key} must be true or false"))),
+    }
+}
+
+fn get_str<'a>(map: &'a Map<String, Value>, key: &str, default: &'a str) -> Result<&'a str> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => v
+            .as_str()
+            .ok_or_else(|| bad(format!("{key} must be a string"))),
+    }
+}
+
+fn get_usize(map: &Map<String, Value>, key: &str, default: usize) -> Result<usize> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(v) => v
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| bad(format!("{key} must be a non-negative integer"))),
+    }
+}
+
+fn get_u32(map: &Map<String, Value>, key: &str, default: u32) -> Result<u32> {
+    let n = get_usize(map, key, default as usize)?;
+    u32::try_from(n).map_err(|_| bad(format!("{key} is too large")))
+}
+
+/// Builds the tokenizer from the parsed JSON.
+pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
+    let root = object(
+        root,
+        "tokenizer.json",
+        &[
+            "version",
+            "truncation",
+            "padding",
+            "added_tokens",
+            "normalizer",
+            "pre_tokenizer",
+            "model",
+            "post_processor",
+            "decoder",
+        ],
+    )?;
+    let model_value = root.get("model").ok_or_else(|| bad("no \"model\""))?;
+    let mut tokenizer = Tokenizer::new(build_model(model_value)?);
+    if let Some(v) = root.get("normalizer").filter(|v| !v.is_null()) {
+        tokenizer = tokenizer.with_normalizer(build_normalizer(v)?);
+    }
+    if let Some(v) = root.get("pre_tokenizer").filter(|v| !v.is_null()) {
+        tokenizer = tokenizer.with_pre_tokenizer(build_pre_tokenizer(v)?);
+    }
+    let added = match root.get("added_tokens") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => parse_added_tokens(v)?,
+    };
+    if let Some(v) = root.get("post_processor").filter(|v| !v.is_null()) {
+        tokenizer = tokenizer.with_post_processor(build_post_processor(v)?);
+    }
+    if let Some(v) = root.get("decoder").filter(|v| !v.is_null()) {
+        tokenizer = tokenizer.with_decoder(build_decoder(v)?);
+    }
+    tokenizer = tokenizer.with_added_tokens(added)?;
+    tokenizer.defaults.truncation = match root.get("truncation") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(parse_truncation(v)?),
+    };
+    tokenizer.defaults.padding = match root.get("padding") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(parse_padding(v)?),
+    };
+    Ok(tokenizer)
+}
+
+fn parse_added_tokens(v: &Value) -> Result<Vec<AddedToken>> {
+    let list = v
+        .as_array()
+        .ok_or_else(|| bad("added_tokens is not a list"))?;
+    list.iter()
+        .map(|t| {
+            let m = object(
+                t,
+                "an added token",
+                &[
+                    "id",
+                    "content",
+                    "single_word",
+                    "lstrip",
+                    "rstrip",
+                    "normalized",
+                    "special",
+                ],
+            )?;
+            Ok(AddedToken {
+                id: get_u32(m, "id", u32::MAX).and_then(|id| {
+                    if id == u32::MAX {
+                        Err(bad("added token without id"))
+                    } else {
+                        Ok(id)
+                    }
+                })?,
+                content: get_str(m, "content", "")?.to_owned(),
+                single_word: get_bool(m, "single_word", false)?,
+                lstrip: get_bool(m, "lstrip", false)?,
+                rstrip: get_bool(m, "rstrip", false)?,
+                normalized: get_bool(m, "normalized", true)?,
+                special: get_bool(m, "special", false)?,
+            })
+        })
+        .collect()
+}
+
+fn parse_side(map: &Map<String, Value>, key: &str) -> Result<Side> {
+    match get_str(map, key, "Right")? {
+        "Right" => Ok(Side::Right),
+        "Left" => Ok(Side::Left),
+        other => Err(bad(format!("{key} must be Right or Left, not {other:?}"))),
+    }
+}
+
+fn parse_truncation(v: &Value) -> Result<Truncation> {
+    let m = object(
+        v,
+        "truncation",
+        &["max_length", "stride", "strategy", "direction"],
+    )?;
+    let strategy = match get_str(m, "strategy", "LongestFirst")? {
+        "LongestFirst" => TruncationStrategy::LongestFirst,
+        "OnlyFirst" => TruncationStrategy::OnlyFirst,
+        "OnlySecond" => TruncationStrategy::OnlySecond,
+        other => return Err(Error::Unsupported(format!("truncation strategy {other:?}"))),
+    };
+    Ok(Truncation {
+        max_length: get_usize(m, "max_length", 512)?,
+        stride: get_usize(m, "stride", 0)?,
+        strategy,
+        side: parse_side(m, "direction")?,
+    })
+}
+
+fn parse_padding(v: &Value) -> Result<Padding> {
+    let m = object(
+        v,
+        "padding",
+        &[
+            "strategy",
+            "direction",
+            "pad_to_multiple_of",
+            "pad_id",
+            "pad_type_id",
+            "pad_token",
+        ],
+    )?;
+    let length = match m.get("strategy") {
+        Some(Value::String(s)) if s == "BatchLongest" => PaddingLength::BatchLongest,
+        Some(Value::Object(o)) if o.contains_key("Fixed") => {
+            PaddingLength::Fixed(get_usize(o, "Fixed", 0)?)
+        }
+        other => return Err(Error::Unsupported(format!("padding strategy {other:?}"))),
+    };
+    let multiple = get_usize(m, "pad_to_multiple_of", 0)?;
+    Ok(Padding {
+        length,
+        pad_to_multiple_of: (multiple > 0).then_some(multiple),
+        pad_id: get_u32(m, "pad_id", 0)?,
+        pad_type_id: get_u32(m, "pad_type_id", 0)?,
+        pad_token: get_str(m, "pad_token", "[PAD]")?.to_owned(),
+        side: parse_side(m, "direction")?,
+    })
+}
+
+fn build_model(v: &Value) -> Result<Box<dyn Model>> {
+    match kind(v, "model")? {
+        "WordPiece" => {
+            let m = object(
+                v,
+                "model WordPiece",
+                &[
+                    "unk_token",
+                    "continuing_subword_prefix",
+                    "max_input_chars_per_word",
+                    "vocab",
+                ],
+            )?;
+            let vocab = parse_vocab(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?)?;
+            Ok(Box::new(WordPiece::new(
+                vocab,
+                get_str(m, "unk_token", "[UNK]")?,
+                get_str(m, "continuing_subword_prefix", "##")?,
+                get_usize(m, "max_input_chars_per_word", 100)?,
+            )))
+        }
+        other => Err(Error::Unsupported(format!("model type {other:?}"))),
+    }
+}
+
+/// A `{"token": id}` vocabulary.
+pub fn parse_vocab(v: &Value) -> Result<FxHashMap<String, u32>> {
+    let map = v.as_object().ok_or_else(|| bad("vocab is not an object"))?;
+    map.iter()
+        .map(|(token, id)| {
+            let id = id
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| bad(format!("vocab id of {token:?} is not a valid id")))?;
+            Ok((token.clone(), id))
+        })
+        .collect()
+}
+
+fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
+    match kind(v, "normalizer")? {
+        "BertNormalizer" => {
+            let m = object(
+                v,
+                "normalizer BertNormalizer",
+                &[
+                    "clean_text",
+                    "handle_chinese_chars",
+                    "strip_accents",
+                    "lowercase",
+                ],
+            )?;
+            let lowercase = get_bool(m, "lowercase", true)?;
+            Ok(Box::new(BertNormalizer {
+                compat: BertCompat::Hf,
+                clean_text: get_bool(m, "clean_text", true)?,
+                handle_chinese_chars: get_bool(m, "handle_chinese_chars", true)?,
+                // null means "as lowercase", as in HF
+                strip_accents: get_bool(m, "strip_accents", lowercase)?,
+                lowercase,
+            }))
+        }
+        other => Err(Error::Unsupported(format!("normalizer type {other:?}"))),
+    }
+}
+
+fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
+    match kind(v, "pre_tokenizer")? {
+        "BertPreTokenizer" => {
+            object(v, "pre_tokenizer BertPreTokenizer", &[])?;
+            Ok(Box::new(BertPreTokenizer {
+                compat: BertCompat::Hf,
+            }))
+        }
+        other => Err(Error::Unsupported(format!("pre_tokenizer type {other:?}"))),
+    }
+}
+
+fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
+    match kind(v, "decoder")? {
+        "WordPiece" => {
+            let m = object(v, "decoder WordPiece", &["prefix", "cleanup"])?;
+            Ok(Box::new(WordPieceDecoder {
+                prefix: get_str(m, "prefix", "##")?.to_owned(),
+                cleanup: get_bool(m, "cleanup", true)?,
+            }))
+        }
+        other => Err(Error::Unsupported(format!("decoder type {other:?}"))),
+    }
+}
+
+fn build_post_processor(v: &Value) -> Result<Box<dyn PostProcessor>> {
+    match kind(v, "post_processor")? {
+        "TemplateProcessing" => {
+            let m = object(
+                v,
+                "post_processor TemplateProcessing",
+                &["single", "pair", "special_tokens"],
+            )?;
+            let specials = m
+                .get("special_tokens")
+                .and_then(Value::as_object)
+                .ok_or_else(|| bad("TemplateProcessing has no special_tokens"))?;
+            let template = |key: &str| -> Result<Vec<Piece>> {
+                let list = m
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| bad(format!("TemplateProcessing.{key} is not a list")))?;
+                list.iter().map(|p| parse_piece(p, specials)).collect()
+            };
+            Ok(Box::new(Template {
+                single: template("single")?,
+                pair: template("pair")?,
+                type_ids_without_special_tokens: true,
+            }))
+        }
+        "BertProcessing" => {
+            let m = object(v, "post_processor BertProcessing", &["sep", "cls"])?;
+            let special = |key: &str, type_id: u32| -> Result<Piece> {
+                let pair = m
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| bad(format!("BertProcessing.{key} must be [token, id]")))?;
+                let token = pair
+                    .first()
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| bad(format!("BertProcessing.{key} token")))?;
+                let id = pair
+                    .get(1)
+                    .and_then(Value::as_u64)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| bad(format!("BertProcessing.{key} id")))?;
+                Ok(Piece::Special {
+                    ids: vec![id],
+                    tokens: vec![token.to_owned()],
+                    type_id,
+                })
+            };
+            let seq = |which, type_id| Piece::Sequence { which, type_id };
+            Ok(Box::new(Template {
+                single: vec![special("cls", 0)?, seq(0, 0), special("sep", 0)?],
+                pair: vec![
+                    special("cls", 0)?,
+                    seq(0, 0),
+                    special("sep", 0)?,
+                    seq(1, 1),
+                    special("sep", 1)?,
+                ],
+                type_ids_without_special_tokens: false,
+            }))
+        }
+        other => Err(Error::Unsupported(format!("post_processor type {other:?}"))),
+    }
+}
+
+/// The tokenizer.json of a BERT WordPiece vocabulary (`tokens` in id order):
+/// BertNormalizer, BertPreTokenizer, `[CLS] $A [SEP]` template, WordPiece
+/// decoder, with the special tokens as added tokens. HF loads it as it is.
+pub fn wordpiece_tokenizer_json(
+    tokens: &[String],
+    special_tokens: &[String],
+    unk_token: &str,
+    lowercase: bool,
+) -> Result<Value> {
+    let id_of = |token: &str| -> Result<u32> {
+        tokens
+            .iter()
+            .position(|t| t == token)
+            .map(|i| i as u32)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!("{token:?} must be one of the special tokens"))
+            })
+    };
+    let vocab: Map<String, Value> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.clone(), Value::from(i as u32)))
+        .collect();
+    let added: Vec<Value> = special_tokens
+        .iter()
+        .map(|t| {
+            Ok(serde_json::json!({
+                "id": id_of(t)?, "content": t, "single_word": false, "lstrip": false,
+                "rstrip": false, "normalized": false, "special": true
+            }))
+        })
+        .collect::<Result<_>>()?;
+    id_of(unk_token)?;
+    let template = |seq: &str, with_pair: bool| {
+        let mut pieces = vec![
+            serde_json::json!({"SpecialToken": {"id": "[CLS]", "type_id": 0}}),
+            serde_json::json!({"Sequence": {"id": seq, "type_id": 0}}),
+            serde_json::json!({"SpecialToken": {"id": "[SEP]", "type_id": 0}}),
+        ];
+        if with_pair {
+            pieces.push(serde_json::json!({"Sequence": {"id": "B", "type_id": 1}}));
+            pieces.push(serde_json::json!({"SpecialToken": {"id": "[SEP]", "type_id": 1}}));
+        }
+        Value::Array(pieces)
+    };
+    let post_processor = match (id_of("[CLS]"), id_of("[SEP]")) {
+        (Ok(cls), Ok(sep)) => serde_json::json!({
+            "type": "TemplateProcessing",
+            "single": template("A", false),
+            "pair": template("A", true),
+            "special_tokens": {
+                "[CLS]": {"id": "[CLS]", "ids": [cls], "tokens": ["[CLS]"]},
+                "[SEP]": {"id": "[SEP]", "ids": [sep], "tokens": ["[SEP]"]},
+            },
+        }),
+        _ => Value::Null,
+    };
+    Ok(serde_json::json!({
+        "version": "1.0",
+        "truncation": null,
+        "padding": null,
+        "added_tokens": added,
+        "normalizer": {
+            "type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true,
+            "strip_accents": null, "lowercase": lowercase
+        },
+        "pre_tokenizer": {"type": "BertPreTokenizer"},
+        "post_processor": post_processor,
+        "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": true},
+        "model": {
+            "type": "WordPiece", "unk_token": unk_token, "continuing_subword_prefix": "##",
+            "max_input_chars_per_word": 100, "vocab": vocab
+        },
+    }))
+}
+
+fn parse_piece(v: &Value, specials: &Map<String, Value>) -> Result<Piece> {
+    if let Some(s) = v.get("Sequence") {
+        let m = object(s, "template Sequence", &["id", "type_id"])?;
+        let which = match get_str(m, "id", "A")? {
+            "A" => 0,
+            "B" => 1,
+            other => return Err(bad(format!("template sequence id {other:?}"))),
+        };
+        return Ok(Piece::Sequence {
+            which,
+            type_id: get_u32(m, "type_id", 0)?,
+        });
+    }
+    if let Some(s) = v.get("SpecialToken") {
+        let m = object(s, "template SpecialToken", &["id", "type_id"])?;
+        let name = get_str(m, "id", "")?;
+        let special = specials.get(name).ok_or_else(|| {
+            bad(format!(
+                "template uses {name:?}, missing from special_tokens"
+            ))
+        })?;
+        let sm = object(special, "special token", &["id", "ids", "tokens"])?;
+        let ids = sm
+            .get("ids")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|i| i.as_u64().and_then(|n| u32::try_from(n).ok()))
+                    .collect::<Vec<u32>>()
+            })
+            .ok_or_else(|| bad(format!("special token {name:?} has no ids")))?;
+        let tokens = sm
+            .get("tokens")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|t| t.as_str().map(str::to_owned))
+                    .collect::<Vec<String>>()
+            })
+            .ok_or_else(|| bad(format!("special token {name:?} has no tokens")))?;
+        if ids.len() != tokens.len() {
+            return Err(bad(format!(
+                "special token {name:?}: ids and tokens differ in length"
+            )));
+        }
+        return Ok(Piece::Special {
+            ids,
+            tokens,
+            type_id: get_u32(m, "type_id", 0)?,
+        });
+    }
+    Err(bad("a template piece is neither Sequence nor SpecialToken"))
+}

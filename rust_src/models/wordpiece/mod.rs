@@ -1,0 +1,7 @@
+//! WordPiece: the BERT subword model and its trainer.
+
+pub mod model;
+pub mod trainer;
+pub mod trie;
+
+pub use model::WordPiece;

@@ -1,0 +1,3 @@
+//! Pre-tokenizers: split normalized text into the pieces a model encodes.
+
+pub mod bert;

@@ -1,0 +1,356 @@
+//! `tokkit.Tokenizer` and `tokkit.Encoding`: the general pipeline, with the
+//! API of HF `tokenizers.Tokenizer`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::formats::hf_json::read_tokenizer_json;
+use crate::tokenizer::{
+    EncodeOptions, Encoding, Padding, PaddingLength, Side, Tokenizer, Truncation,
+    TruncationStrategy,
+};
+
+/// The result of encoding: ids and what goes with them (HF's `Encoding`).
+#[pyclass(frozen, name = "Encoding", module = "tokkit")]
+pub struct PyEncoding {
+    inner: Encoding,
+}
+
+#[pymethods]
+impl PyEncoding {
+    /// Token ids.
+    #[getter]
+    fn ids(&self) -> Vec<u32> {
+        self.inner.ids.clone()
+    }
+    /// Token strings.
+    #[getter]
+    fn tokens(&self) -> Vec<String> {
+        self.inner.tokens.clone()
+    }
+    /// (start, end) character offsets into the input text.
+    #[getter]
+    fn offsets(&self) -> Vec<(usize, usize)> {
+        self.inner.offsets.clone()
+    }
+    /// Segment ids.
+    #[getter]
+    fn type_ids(&self) -> Vec<u32> {
+        self.inner.type_ids.clone()
+    }
+    /// 1 for real tokens, 0 for padding.
+    #[getter]
+    fn attention_mask(&self) -> Vec<u32> {
+        self.inner.attention_mask.clone()
+    }
+    /// 1 for special tokens added by post-processing and padding.
+    #[getter]
+    fn special_tokens_mask(&self) -> Vec<u32> {
+        self.inner.special_tokens_mask.clone()
+    }
+    /// The word each token came from (None for special tokens).
+    #[getter]
+    fn word_ids(&self) -> Vec<Option<u32>> {
+        self.inner.word_ids.clone()
+    }
+    /// The input sequence each token came from (None for special tokens).
+    #[getter]
+    fn sequence_ids(&self) -> Vec<Option<u32>> {
+        self.inner.sequence_ids.clone()
+    }
+    /// What truncation cut off.
+    #[getter]
+    fn overflowing(&self) -> Vec<PyEncoding> {
+        self.inner
+            .overflowing
+            .iter()
+            .map(|e| PyEncoding { inner: e.clone() })
+            .collect()
+    }
+    fn __len__(&self) -> usize {
+        self.inner.len()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Encoding(num_tokens={}, ids={:?})",
+            self.inner.len(),
+            self.inner.ids
+        )
+    }
+}
+
+/// A tokenizer loaded from a tokenizer.json (HF's `tokenizers.Tokenizer` API).
+#[pyclass(frozen, name = "Tokenizer", module = "tokkit")]
+pub struct PyTokenizer {
+    inner: Arc<Tokenizer>,
+    /// Truncation and padding: settings, so they may change; the encoder does not.
+    options: Mutex<EncodeOptions>,
+}
+
+impl PyTokenizer {
+    fn options(&self) -> EncodeOptions {
+        self.options.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
+    fn set_options(&self, f: impl FnOnce(&mut EncodeOptions)) {
+        if let Ok(mut o) = self.options.lock() {
+            f(&mut o);
+        }
+    }
+}
+
+fn parse_side(side: &str) -> PyResult<Side> {
+    match side {
+        "right" => Ok(Side::Right),
+        "left" => Ok(Side::Left),
+        other => Err(PyValueError::new_err(format!(
+            "direction must be \"right\" or \"left\", not {other:?}"
+        ))),
+    }
+}
+
+fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Right => "right",
+        Side::Left => "left",
+    }
+}
+
+/// One batch input: a text or a (text, pair) tuple/list.
+fn batch_input(item: &Bound<'_, PyAny>) -> PyResult<(String, Option<String>)> {
+    if let Ok(text) = item.extract::<String>() {
+        return Ok((text, None));
+    }
+    if let Ok((a, b)) = item.extract::<(String, String)>() {
+        return Ok((a, Some(b)));
+    }
+    Err(PyTypeError::new_err(
+        "each input must be a str or a (str, str) pair",
+    ))
+}
+
+#[pymethods]
+impl PyTokenizer {
+    /// Loads a Hugging Face tokenizer.json.
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let tokenizer = py.detach(|| read_tokenizer_json(&path))?;
+        let options = Mutex::new(tokenizer.defaults.clone());
+        Ok(PyTokenizer {
+            inner: Arc::new(tokenizer),
+            options,
+        })
+    }
+
+    /// Encodes a text, or a pair of texts.
+    #[pyo3(signature = (sequence, pair = None, add_special_tokens = true))]
+    fn encode(
+        &self,
+        py: Python<'_>,
+        sequence: &str,
+        pair: Option<&str>,
+        add_special_tokens: bool,
+    ) -> PyResult<PyEncoding> {
+        let options = self.options();
+        let inner = py.detach(|| {
+            let mut e = self
+                .inner
+                .encode(sequence, pair, add_special_tokens, &options)?;
+            e.bytes_to_char_offsets_pair(sequence, pair);
+            crate::Result::Ok(e)
+        })?;
+        Ok(PyEncoding { inner })
+    }
+
+    /// Encodes many inputs (texts or (text, pair) tuples) in parallel.
+    #[pyo3(signature = (inputs, add_special_tokens = true, num_threads = None))]
+    fn encode_batch(
+        &self,
+        py: Python<'_>,
+        inputs: Vec<Bound<'_, PyAny>>,
+        add_special_tokens: bool,
+        num_threads: Option<usize>,
+    ) -> PyResult<Vec<PyEncoding>> {
+        let inputs: Vec<(String, Option<String>)> =
+            inputs.iter().map(batch_input).collect::<PyResult<_>>()?;
+        let options = self.options();
+        let encodings = py.detach(|| {
+            self.inner
+                .encode_batch(&inputs, add_special_tokens, &options, num_threads)
+        })?;
+        Ok(encodings
+            .into_iter()
+            .map(|inner| PyEncoding { inner })
+            .collect())
+    }
+
+    /// Text of `ids`.
+    #[pyo3(signature = (ids, skip_special_tokens = true))]
+    fn decode(&self, py: Python<'_>, ids: Vec<u32>, skip_special_tokens: bool) -> String {
+        py.detach(|| self.inner.decode(&ids, skip_special_tokens))
+    }
+
+    /// Texts of many id lists.
+    #[pyo3(signature = (sequences, skip_special_tokens = true))]
+    fn decode_batch(
+        &self,
+        py: Python<'_>,
+        sequences: Vec<Vec<u32>>,
+        skip_special_tokens: bool,
+    ) -> Vec<String> {
+        py.detach(|| {
+            sequences
+                .iter()
+                .map(|ids| self.inner.decode(ids, skip_special_tokens))
+                .collect()
+        })
+    }
+
+    /// The id of a token, or None.
+    fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    /// The token of an id, or None.
+    fn id_to_token(&self, id: u32) -> Option<String> {
+        self.inner.id_to_token(id).map(str::to_owned)
+    }
+
+    /// The vocabulary as {token: id}.
+    #[pyo3(signature = (with_added_tokens = true))]
+    fn get_vocab(&self, with_added_tokens: bool) -> std::collections::HashMap<String, u32> {
+        let model = self.inner.model();
+        let mut vocab: std::collections::HashMap<String, u32> = (0..model.vocab_size() as u32)
+            .filter_map(|id| model.id_to_token(id).map(|t| (t.to_owned(), id)))
+            .collect();
+        if with_added_tokens {
+            for t in self.inner.added_tokens() {
+                vocab.insert(t.content.clone(), t.id);
+            }
+        }
+        vocab
+    }
+
+    /// The vocabulary size.
+    #[pyo3(signature = (with_added_tokens = true))]
+    fn get_vocab_size(&self, with_added_tokens: bool) -> usize {
+        self.inner.vocab_size(with_added_tokens)
+    }
+
+    /// Turns truncation off.
+    fn no_truncation(&self) {
+        self.set_options(|o| o.truncation = None);
+    }
+
+    /// Turns padding off.
+    fn no_padding(&self) {
+        self.set_options(|o| o.padding = None);
+    }
+
+    /// Truncates encodings to `max_length` tokens.
+    #[pyo3(signature = (max_length, stride = 0, strategy = "longest_first", direction = "right"))]
+    fn enable_truncation(
+        &self,
+        max_length: usize,
+        stride: usize,
+        strategy: &str,
+        direction: &str,
+    ) -> PyResult<()> {
+        let strategy = match strategy {
+            "longest_first" => TruncationStrategy::LongestFirst,
+            "only_first" => TruncationStrategy::OnlyFirst,
+            "only_second" => TruncationStrategy::OnlySecond,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown truncation strategy {other:?}"
+                )))
+            }
+        };
+        let reserved = self.inner.added_tokens_count(false);
+        if max_length >= reserved && max_length - reserved < stride {
+            return Err(crate::Error::InvalidArgument(format!(
+                "truncation stride ({stride}) must be smaller than max_length ({max_length}) \
+                 minus the {reserved} special tokens"
+            ))
+            .into());
+        }
+        let truncation = Truncation {
+            max_length,
+            stride,
+            strategy,
+            side: parse_side(direction)?,
+        };
+        self.set_options(|o| o.truncation = Some(truncation));
+        Ok(())
+    }
+
+    /// Pads encodings (to `length`, or to the longest of the batch).
+    #[pyo3(signature = (direction = "right", pad_id = 0, pad_type_id = 0, pad_token = "[PAD]", length = None, pad_to_multiple_of = None))]
+    fn enable_padding(
+        &self,
+        direction: &str,
+        pad_id: u32,
+        pad_type_id: u32,
+        pad_token: &str,
+        length: Option<usize>,
+        pad_to_multiple_of: Option<usize>,
+    ) -> PyResult<()> {
+        let padding = Padding {
+            length: length.map_or(PaddingLength::BatchLongest, PaddingLength::Fixed),
+            pad_to_multiple_of,
+            pad_id,
+            pad_type_id,
+            pad_token: pad_token.to_owned(),
+            side: parse_side(direction)?,
+        };
+        self.set_options(|o| o.padding = Some(padding));
+        Ok(())
+    }
+
+    /// The truncation settings as a dict, or None.
+    #[getter]
+    fn truncation<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(t) = self.options().truncation else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("max_length", t.max_length)?;
+        d.set_item("stride", t.stride)?;
+        let strategy = match t.strategy {
+            TruncationStrategy::LongestFirst => "longest_first",
+            TruncationStrategy::OnlyFirst => "only_first",
+            TruncationStrategy::OnlySecond => "only_second",
+        };
+        d.set_item("strategy", strategy)?;
+        d.set_item("direction", side_name(t.side))?;
+        Ok(Some(d))
+    }
+
+    /// The padding settings as a dict, or None.
+    #[getter]
+    fn padding<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(p) = self.options().padding else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        let length = match p.length {
+            PaddingLength::Fixed(n) => Some(n),
+            PaddingLength::BatchLongest => None,
+        };
+        d.set_item("length", length)?;
+        d.set_item("pad_to_multiple_of", p.pad_to_multiple_of)?;
+        d.set_item("pad_id", p.pad_id)?;
+        d.set_item("pad_type_id", p.pad_type_id)?;
+        d.set_item("pad_token", p.pad_token)?;
+        d.set_item("direction", side_name(p.side))?;
+        Ok(Some(d))
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Tokenizer(vocab_size={})", self.inner.vocab_size(true))
+    }
+}

@@ -1,0 +1,153 @@
+//! Added tokens ([CLS], <|endoftext|>, user tokens): found in the text before
+//! the model runs and never split, as HF's `AddedVocabulary` does.
+
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::error::{Error, Result};
+
+/// One added token, with HF's matching options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedToken {
+    /// The token text.
+    pub content: String,
+    /// Its id.
+    pub id: u32,
+    /// Special tokens are skipped by `decode(skip_special_tokens=True)`.
+    pub special: bool,
+    /// Match only when not inside a word.
+    pub single_word: bool,
+    /// Also swallow whitespace on the left.
+    pub lstrip: bool,
+    /// Also swallow whitespace on the right.
+    pub rstrip: bool,
+    /// Match in the normalized text rather than the original.
+    pub normalized: bool,
+}
+
+/// A part of the input: plain text to tokenize, or an added token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// Text to normalize and tokenize.
+    Text(Range<usize>),
+    /// An added token found at this range.
+    Added(u32, Range<usize>),
+}
+
+/// A set of added tokens matched leftmost-longest.
+#[derive(Debug, Clone)]
+pub struct AddedMatcher {
+    tokens: Vec<AddedToken>,
+    automaton: AhoCorasick,
+}
+
+impl AddedMatcher {
+    /// Builds a matcher for `tokens` (none empty).
+    pub fn new(tokens: Vec<AddedToken>) -> Result<Self> {
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(tokens.iter().map(|t| t.content.as_str()))
+            .map_err(|e| Error::InvalidArgument(format!("added tokens: {e}")))?;
+        Ok(AddedMatcher { tokens, automaton })
+    }
+
+    /// Splits `text` into text segments and added-token segments.
+    pub fn split(&self, text: &str) -> Vec<Segment> {
+        let mut segments = Vec::new();
+        let mut last = 0;
+        for m in self.automaton.find_iter(text) {
+            let Some(token) = self.tokens.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            let (mut start, mut end) = (m.start(), m.end());
+            if start < last {
+                continue;
+            }
+            if token.single_word && !is_single_word(text, start, end) {
+                continue;
+            }
+            if token.lstrip {
+                let before = &text[last..start];
+                start = last + before.trim_end().len();
+            }
+            if token.rstrip {
+                let after = &text[end..];
+                end += after.len() - after.trim_start().len();
+            }
+            if start > last {
+                segments.push(Segment::Text(last..start));
+            }
+            segments.push(Segment::Added(token.id, start..end));
+            last = end;
+        }
+        if last < text.len() || segments.is_empty() {
+            segments.push(Segment::Text(last..text.len()));
+        }
+        segments
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn is_single_word(text: &str, start: usize, end: usize) -> bool {
+    let before = text[..start].chars().next_back().is_some_and(is_word_char);
+    let after = text[end..].chars().next().is_some_and(is_word_char);
+    !before && !after
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(content: &str, id: u32) -> AddedToken {
+        AddedToken {
+            content: content.into(),
+            id,
+            special: true,
+            single_word: false,
+            lstrip: false,
+            rstrip: false,
+            normalized: false,
+        }
+    }
+
+    #[test]
+    fn splits_around_tokens_longest_first() {
+        let m = AddedMatcher::new(vec![token("[SEP]", 1), token("[SEP]x", 2)]).unwrap();
+        assert_eq!(
+            m.split("a[SEP]xb[SEP]"),
+            [
+                Segment::Text(0..1),
+                Segment::Added(2, 1..7),
+                Segment::Text(7..8),
+                Segment::Added(1, 8..13)
+            ]
+        );
+    }
+
+    #[test]
+    fn strips_and_single_word() {
+        let mut t = token("<m>", 5);
+        t.lstrip = true;
+        t.rstrip = true;
+        let m = AddedMatcher::new(vec![t]).unwrap();
+        assert_eq!(
+            m.split("a  <m>  b"),
+            [
+                Segment::Text(0..1),
+                Segment::Added(5, 1..8),
+                Segment::Text(8..9)
+            ]
+        );
+        let mut t = token("ab", 7);
+        t.single_word = true;
+        let m = AddedMatcher::new(vec![t]).unwrap();
+        assert_eq!(
+            m.split("xab ab"),
+            [Segment::Text(0..4), Segment::Added(7, 4..6)]
+        );
+    }
+}

@@ -1,0 +1,255 @@
+//! The result of encoding one text (or pair): ids and everything aligned with them.
+
+/// Ids plus the per-token data HF's `Encoding` carries. All vectors have one
+/// entry per token. Offsets are byte ranges of the original text until
+/// [`Encoding::bytes_to_char_offsets`] turns them into char offsets for Python.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Encoding {
+    /// Token ids.
+    pub ids: Vec<u32>,
+    /// Segment ids (0 for the first sequence, 1 for the second in BERT pairs).
+    pub type_ids: Vec<u32>,
+    /// Token strings.
+    pub tokens: Vec<String>,
+    /// (start, end) in the original text; (0, 0) for inserted special tokens.
+    pub offsets: Vec<(usize, usize)>,
+    /// 1 for tokens the post-processor added ([CLS], [SEP]).
+    pub special_tokens_mask: Vec<u32>,
+    /// 1 for real tokens, 0 for padding.
+    pub attention_mask: Vec<u32>,
+    /// Index of the pre-tokenized word each token came from.
+    pub word_ids: Vec<Option<u32>>,
+    /// Which input sequence each token came from (None for special tokens).
+    pub sequence_ids: Vec<Option<u32>>,
+    /// What truncation cut off, as further encodings.
+    pub overflowing: Vec<Encoding>,
+}
+
+/// Which end to cut or pad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Cut or pad at the end.
+    Right,
+    /// Cut or pad at the start.
+    Left,
+}
+
+impl Encoding {
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there is no token.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Appends one token.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push(
+        &mut self,
+        id: u32,
+        token: String,
+        offsets: (usize, usize),
+        type_id: u32,
+        word: Option<u32>,
+        sequence: Option<u32>,
+        special: bool,
+    ) {
+        self.ids.push(id);
+        self.tokens.push(token);
+        self.offsets.push(offsets);
+        self.type_ids.push(type_id);
+        self.word_ids.push(word);
+        self.sequence_ids.push(sequence);
+        self.special_tokens_mask.push(u32::from(special));
+        self.attention_mask.push(1);
+    }
+
+    /// Appends `other` after `self`.
+    pub fn extend(&mut self, other: Encoding) {
+        self.ids.extend(other.ids);
+        self.type_ids.extend(other.type_ids);
+        self.tokens.extend(other.tokens);
+        self.offsets.extend(other.offsets);
+        self.special_tokens_mask.extend(other.special_tokens_mask);
+        self.attention_mask.extend(other.attention_mask);
+        self.word_ids.extend(other.word_ids);
+        self.sequence_ids.extend(other.sequence_ids);
+        self.overflowing.extend(other.overflowing);
+    }
+
+    /// Tokens `range` as a new encoding (no overflow).
+    fn slice(&self, range: std::ops::Range<usize>) -> Encoding {
+        Encoding {
+            ids: self.ids[range.clone()].to_vec(),
+            type_ids: self.type_ids[range.clone()].to_vec(),
+            tokens: self.tokens[range.clone()].to_vec(),
+            offsets: self.offsets[range.clone()].to_vec(),
+            special_tokens_mask: self.special_tokens_mask[range.clone()].to_vec(),
+            attention_mask: self.attention_mask[range.clone()].to_vec(),
+            word_ids: self.word_ids[range.clone()].to_vec(),
+            sequence_ids: self.sequence_ids[range].to_vec(),
+            overflowing: Vec::new(),
+        }
+    }
+
+    /// Keeps at most `max_len` tokens; what is cut goes to `overflowing` as
+    /// windows of `max_len` tokens overlapping by `stride`, as HF does.
+    pub fn truncate(&mut self, max_len: usize, stride: usize, side: Side) {
+        let len = self.len();
+        if len <= max_len {
+            return;
+        }
+        if max_len == 0 {
+            let all = std::mem::take(self);
+            self.overflowing.push(Encoding {
+                overflowing: Vec::new(),
+                ..all
+            });
+            return;
+        }
+        let step = max_len.saturating_sub(stride).max(1);
+        let mut windows: Vec<std::ops::Range<usize>> = Vec::new();
+        match side {
+            Side::Right => {
+                let mut start = 0;
+                loop {
+                    let end = (start + max_len).min(len);
+                    windows.push(start..end);
+                    if end == len {
+                        break;
+                    }
+                    start += step;
+                }
+            }
+            Side::Left => {
+                let mut end = len;
+                loop {
+                    let start = end.saturating_sub(max_len);
+                    windows.push(start..end);
+                    if start == 0 {
+                        break;
+                    }
+                    end -= step.min(end);
+                }
+            }
+        }
+        let mut parts = windows.into_iter().map(|w| self.slice(w));
+        let Some(first) = parts.next() else { return };
+        let overflowing: Vec<Encoding> = parts.collect();
+        *self = Encoding {
+            overflowing,
+            ..first
+        };
+    }
+
+    /// Pads to `target` tokens with `pad_id`/`pad_token`, on `side`.
+    pub fn pad(
+        &mut self,
+        target: usize,
+        pad_id: u32,
+        pad_type_id: u32,
+        pad_token: &str,
+        side: Side,
+    ) {
+        for overflow in &mut self.overflowing {
+            overflow.pad(target, pad_id, pad_type_id, pad_token, side);
+        }
+        let missing = target.saturating_sub(self.len());
+        if missing == 0 {
+            return;
+        }
+        fn fill<T: Clone>(v: &mut Vec<T>, n: usize, value: T, side: Side) {
+            match side {
+                Side::Right => v.extend(std::iter::repeat_n(value, n)),
+                Side::Left => {
+                    v.splice(0..0, std::iter::repeat_n(value, n));
+                }
+            }
+        }
+        fill(&mut self.ids, missing, pad_id, side);
+        fill(&mut self.type_ids, missing, pad_type_id, side);
+        fill(&mut self.tokens, missing, pad_token.to_owned(), side);
+        fill(&mut self.offsets, missing, (0, 0), side);
+        fill(&mut self.special_tokens_mask, missing, 1, side);
+        fill(&mut self.attention_mask, missing, 0, side);
+        fill(&mut self.word_ids, missing, None, side);
+        fill(&mut self.sequence_ids, missing, None, side);
+    }
+
+    /// Turns byte offsets into char offsets of `text` (what Python indexes by).
+    pub fn bytes_to_char_offsets(&mut self, text: &str) {
+        if text.is_ascii() {
+            return;
+        }
+        // char index of every byte position (the end position included)
+        let mut char_at = vec![0usize; text.len() + 1];
+        let mut chars = 0;
+        for (i, c) in text.char_indices() {
+            for slot in &mut char_at[i..i + c.len_utf8()] {
+                *slot = chars;
+            }
+            chars += 1;
+        }
+        char_at[text.len()] = chars;
+        let convert = |b: usize| char_at.get(b).copied().unwrap_or(chars);
+        for offset in &mut self.offsets {
+            *offset = (convert(offset.0), convert(offset.1));
+        }
+        for overflow in &mut self.overflowing {
+            overflow.bytes_to_char_offsets(text);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(n: u32) -> Encoding {
+        let mut e = Encoding::default();
+        for i in 0..n {
+            e.push(
+                i,
+                i.to_string(),
+                (i as usize, i as usize + 1),
+                0,
+                Some(i),
+                Some(0),
+                false,
+            );
+        }
+        e
+    }
+
+    #[test]
+    fn truncate_right_with_stride_makes_overlapping_windows() {
+        let mut e = enc(7);
+        e.truncate(3, 1, Side::Right);
+        assert_eq!(e.ids, [0, 1, 2]);
+        let rest: Vec<Vec<u32>> = e.overflowing.iter().map(|o| o.ids.clone()).collect();
+        assert_eq!(rest, [vec![2, 3, 4], vec![4, 5, 6]]);
+    }
+
+    #[test]
+    fn pad_left_and_right() {
+        let mut e = enc(2);
+        e.pad(4, 9, 0, "[PAD]", Side::Left);
+        assert_eq!(e.ids, [9, 9, 0, 1]);
+        assert_eq!(e.attention_mask, [0, 0, 1, 1]);
+        let mut e = enc(2);
+        e.pad(3, 9, 0, "[PAD]", Side::Right);
+        assert_eq!(e.ids, [0, 1, 9]);
+    }
+
+    #[test]
+    fn char_offsets() {
+        let mut e = Encoding::default();
+        e.push(0, "é".into(), (0, 2), 0, None, None, false);
+        e.push(1, "x".into(), (2, 3), 0, None, None, false);
+        e.bytes_to_char_offsets("éx");
+        assert_eq!(e.offsets, [(0, 1), (1, 2)]);
+    }
+}

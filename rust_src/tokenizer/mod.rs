@@ -1,0 +1,422 @@
+//! The general tokenizer: one [`crate::pipeline`] run end to end, with added
+//! tokens, post-processing, truncation, padding and decoding (HF semantics).
+
+pub mod added_vocab;
+pub mod encoding;
+pub mod post_process;
+pub mod truncation;
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::pipeline::{Decoder, Model, Normalized, Normalizer, PreTokenizer, Token};
+use added_vocab::{AddedMatcher, AddedToken, Segment};
+pub use encoding::{Encoding, Side};
+use post_process::PostProcessor;
+pub use truncation::{Padding, PaddingLength, Truncation, TruncationStrategy};
+
+/// A complete tokenizer. Immutable once built, so it is shared across threads
+/// freely; truncation and padding are settings a caller can replace.
+pub struct Tokenizer {
+    normalizer: Option<Box<dyn Normalizer>>,
+    pre_tokenizer: Option<Box<dyn PreTokenizer>>,
+    model: Box<dyn Model>,
+    post_processor: Option<Box<dyn PostProcessor>>,
+    decoder: Option<Box<dyn Decoder>>,
+    added_tokens: Vec<AddedToken>,
+    /// Added tokens matched in the original text.
+    raw_matcher: Option<AddedMatcher>,
+    /// Added tokens matched in the normalized text.
+    normalized_matcher: Option<AddedMatcher>,
+    /// Truncation and padding found in tokenizer.json.
+    pub defaults: EncodeOptions,
+}
+
+/// Per-call settings: what HF keeps as mutable tokenizer state lives here,
+/// so the tokenizer itself never changes once built.
+#[derive(Debug, Clone, Default)]
+pub struct EncodeOptions {
+    /// Truncation, if any.
+    pub truncation: Option<Truncation>,
+    /// Padding, if any.
+    pub padding: Option<Padding>,
+}
+
+/// Receives each token of a text: id, original byte range (empty when
+/// offsets are not tracked) and word index.
+type Sink<'a> = dyn FnMut(u32, Range<usize>, u32) + 'a;
+
+impl Tokenizer {
+    /// A tokenizer that only runs `model` on the whole text.
+    pub fn new(model: Box<dyn Model>) -> Self {
+        Tokenizer {
+            normalizer: None,
+            pre_tokenizer: None,
+            model,
+            post_processor: None,
+            decoder: None,
+            added_tokens: Vec::new(),
+            raw_matcher: None,
+            normalized_matcher: None,
+            defaults: EncodeOptions::default(),
+        }
+    }
+
+    /// Sets the normalizer.
+    pub fn with_normalizer(mut self, normalizer: Box<dyn Normalizer>) -> Self {
+        self.normalizer = Some(normalizer);
+        self
+    }
+
+    /// Sets the pre-tokenizer.
+    pub fn with_pre_tokenizer(mut self, pre_tokenizer: Box<dyn PreTokenizer>) -> Self {
+        self.pre_tokenizer = Some(pre_tokenizer);
+        self
+    }
+
+    /// Sets the post-processor.
+    pub fn with_post_processor(mut self, post_processor: Box<dyn PostProcessor>) -> Self {
+        self.post_processor = Some(post_processor);
+        self
+    }
+
+    /// Sets the decoder.
+    pub fn with_decoder(mut self, decoder: Box<dyn Decoder>) -> Self {
+        self.decoder = Some(decoder);
+        self
+    }
+
+    /// Sets the added tokens (matched before normalization unless `normalized`).
+    pub fn with_added_tokens(mut self, tokens: Vec<AddedToken>) -> Result<Self> {
+        let (normalized, raw): (Vec<_>, Vec<_>) = tokens
+            .iter()
+            .filter(|t| !t.content.is_empty())
+            .cloned()
+            .partition(|t| t.normalized);
+        self.raw_matcher = (!raw.is_empty())
+            .then(|| AddedMatcher::new(raw))
+            .transpose()?;
+        self.normalized_matcher = (!normalized.is_empty())
+            .then(|| AddedMatcher::new(normalized))
+            .transpose()?;
+        self.added_tokens = tokens;
+        Ok(self)
+    }
+
+    /// The model.
+    pub fn model(&self) -> &dyn Model {
+        self.model.as_ref()
+    }
+
+    /// The added tokens.
+    pub fn added_tokens(&self) -> &[AddedToken] {
+        &self.added_tokens
+    }
+
+    /// The id of `token` (added tokens first, as HF).
+    pub fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.added_tokens
+            .iter()
+            .find(|t| t.content == token)
+            .map(|t| t.id)
+            .or_else(|| self.model.token_to_id(token))
+    }
+
+    /// The string of `id`.
+    pub fn id_to_token(&self, id: u32) -> Option<&str> {
+        self.added_tokens
+            .iter()
+            .find(|t| t.id == id)
+            .map(|t| t.content.as_str())
+            .or_else(|| self.model.id_to_token(id))
+    }
+
+    /// Vocabulary size, with or without added tokens beyond the model's.
+    pub fn vocab_size(&self, with_added_tokens: bool) -> usize {
+        let model = self.model.vocab_size();
+        if !with_added_tokens {
+            return model;
+        }
+        let extra = self
+            .added_tokens
+            .iter()
+            .filter(|t| self.model.id_to_token(t.id).is_none());
+        model + extra.count()
+    }
+
+    /// How many special tokens post-processing adds to one text or a pair.
+    pub fn added_tokens_count(&self, is_pair: bool) -> usize {
+        self.post_processor
+            .as_ref()
+            .map_or(0, |p| p.added_tokens(is_pair))
+    }
+
+    /// Runs the pipeline on `text`, giving every token to `sink`.
+    fn run(&self, text: &str, track_offsets: bool, sink: &mut Sink<'_>) -> Result<()> {
+        let segments = match &self.raw_matcher {
+            Some(m) => m.split(text),
+            None => vec![Segment::Text(0..text.len())],
+        };
+        let mut word = 0u32;
+        let mut pieces: Vec<Range<usize>> = Vec::new();
+        let mut tokens: Vec<Token> = Vec::new();
+        for segment in segments {
+            let range = match segment {
+                Segment::Added(id, range) => {
+                    sink(id, if track_offsets { range } else { 0..0 }, word);
+                    word += 1;
+                    continue;
+                }
+                Segment::Text(range) => range,
+            };
+            let mut normalized = Normalized::new(&text[range.clone()], track_offsets);
+            if let Some(n) = &self.normalizer {
+                n.normalize(&mut normalized);
+            }
+            let to_original = |r: Range<usize>| -> Range<usize> {
+                normalized
+                    .original_range(r)
+                    .map_or(0..0, |o| o.start + range.start..o.end + range.start)
+            };
+            let inner = match &self.normalized_matcher {
+                Some(m) => m.split(normalized.as_str()),
+                None => vec![Segment::Text(0..normalized.as_str().len())],
+            };
+            for part in inner {
+                let part = match part {
+                    Segment::Added(id, r) => {
+                        sink(id, to_original(r), word);
+                        word += 1;
+                        continue;
+                    }
+                    Segment::Text(r) => r,
+                };
+                let part_text = &normalized.as_str()[part.clone()];
+                pieces.clear();
+                match &self.pre_tokenizer {
+                    Some(p) => p.split(part_text, &mut pieces),
+                    None if !part_text.is_empty() => pieces.push(0..part_text.len()),
+                    None => {}
+                }
+                for piece in &pieces {
+                    tokens.clear();
+                    self.model
+                        .tokenize(&part_text[piece.clone()], &mut tokens)?;
+                    let base = part.start + piece.start;
+                    for t in &tokens {
+                        let r = base + t.start as usize..base + t.end as usize;
+                        sink(t.id, to_original(r), word);
+                    }
+                    word += 1;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Ids of `text` without special tokens, offsets or strings: the fast path.
+    pub fn encode_ids(&self, text: &str) -> Result<Vec<u32>> {
+        let mut ids = Vec::with_capacity(text.len() / 4 + 1);
+        self.run(text, false, &mut |id, _, _| ids.push(id))?;
+        Ok(ids)
+    }
+
+    /// The tokens of one sequence, before post-processing.
+    fn encode_sequence(&self, text: &str, sequence: u32) -> Result<Encoding> {
+        let mut encoding = Encoding::default();
+        self.run(text, true, &mut |id, range, word| {
+            encoding.push(
+                id,
+                String::new(),
+                (range.start, range.end),
+                0,
+                Some(word),
+                Some(sequence),
+                false,
+            )
+        })?;
+        for (id, token) in encoding.ids.iter().zip(encoding.tokens.iter_mut()) {
+            *token = self.id_to_token(*id).unwrap_or_default().to_owned();
+        }
+        Ok(encoding)
+    }
+
+    /// Encodes a text (or a pair) the way HF's `Tokenizer.encode` does:
+    /// pipeline, truncation, post-processing, padding. Offsets are byte
+    /// offsets into each input text.
+    pub fn encode(
+        &self,
+        first: &str,
+        second: Option<&str>,
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+    ) -> Result<Encoding> {
+        let mut a = self.encode_sequence(first, 0)?;
+        let mut b = second.map(|s| self.encode_sequence(s, 1)).transpose()?;
+        if let Some(t) = &options.truncation {
+            let reserved = if add_special_tokens {
+                self.added_tokens_count(b.is_some())
+            } else {
+                0
+            };
+            // HF subtracts without checking: when the special tokens alone
+            // exceed max_length the limit wraps around and nothing is cut.
+            if t.max_length >= reserved {
+                t.apply(&mut a, b.as_mut(), reserved)?;
+            }
+        }
+        let mut encoding = self.post_process(a, b, add_special_tokens);
+        if let Some(p) = &options.padding {
+            p.apply(std::slice::from_mut(&mut encoding));
+        }
+        Ok(encoding)
+    }
+
+    /// Post-processes, overflowing windows included: each window is combined
+    /// with the other sequence as HF's `Encoding::merge_with` does.
+    fn post_process(&self, a: Encoding, b: Option<Encoding>, add_special: bool) -> Encoding {
+        let process = |x: Encoding, y: Option<Encoding>| match &self.post_processor {
+            Some(p) => p.process(x, y, add_special),
+            None => {
+                let mut x = x;
+                if let Some(y) = y {
+                    x.extend(y);
+                }
+                x
+            }
+        };
+        combine(&process, a, b)
+    }
+
+    /// Encodes many inputs in parallel on `num_threads` threads (all cores when
+    /// `None`), padding the batch together. Order is preserved.
+    pub fn encode_batch(
+        &self,
+        inputs: &[(String, Option<String>)],
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+        num_threads: Option<usize>,
+    ) -> Result<Vec<Encoding>> {
+        let mut encodings = in_pool(num_threads, || {
+            inputs
+                .par_iter()
+                .map(|(a, b)| {
+                    let mut e = self.encode(a, b.as_deref(), add_special_tokens, options)?;
+                    e.bytes_to_char_offsets_pair(a, b.as_deref());
+                    Ok(e)
+                })
+                .collect::<Result<Vec<_>>>()
+        })??;
+        if let Some(p) = &options.padding {
+            p.apply(&mut encodings);
+        }
+        Ok(encodings)
+    }
+
+    /// Text of `ids`, as HF's `decode`: added tokens by their content, unknown
+    /// ids dropped, special tokens skipped on request, then the decoder.
+    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> String {
+        let tokens: Vec<&str> = ids
+            .iter()
+            .filter_map(|&id| {
+                let added = self.added_tokens.iter().find(|t| t.id == id);
+                match added {
+                    Some(t) if t.special && skip_special_tokens => None,
+                    Some(t) => Some(t.content.as_str()),
+                    None => self.model.id_to_token(id),
+                }
+            })
+            .collect();
+        match &self.decoder {
+            Some(d) => d.decode(&tokens),
+            None => tokens.join(" "),
+        }
+    }
+}
+
+/// `process(a, b)` for the main parts, and, recursively, for every
+/// overflowing window of `a` with `b` (and its windows) and of `b` with `a`,
+/// nested the way HF's `Encoding::merge_with` nests them.
+fn combine(
+    process: &dyn Fn(Encoding, Option<Encoding>) -> Encoding,
+    mut a: Encoding,
+    b: Option<Encoding>,
+) -> Encoding {
+    let a_over = std::mem::take(&mut a.overflowing);
+    let Some(mut b) = b else {
+        let overflowing = a_over
+            .into_iter()
+            .map(|o| combine(process, o, None))
+            .collect();
+        return Encoding {
+            overflowing,
+            ..process(a, None)
+        };
+    };
+    let b_over = std::mem::take(&mut b.overflowing);
+    let mut overflowing = Vec::new();
+    for o in &a_over {
+        let b_whole = Encoding {
+            overflowing: b_over.clone(),
+            ..b.clone()
+        };
+        overflowing.push(combine(process, o.clone(), Some(b_whole)));
+        for bo in &b_over {
+            overflowing.push(combine(process, o.clone(), Some(bo.clone())));
+        }
+    }
+    for bo in &b_over {
+        let a_whole = Encoding {
+            overflowing: a_over.clone(),
+            ..a.clone()
+        };
+        overflowing.push(combine(process, a_whole, Some(bo.clone())));
+    }
+    Encoding {
+        overflowing,
+        ..process(a, Some(b))
+    }
+}
+
+impl Encoding {
+    /// Char offsets for an encoding of `first` (and `second`): each token's
+    /// offsets index the text its sequence came from.
+    pub fn bytes_to_char_offsets_pair(&mut self, first: &str, second: Option<&str>) {
+        let Some(second) = second else {
+            return self.bytes_to_char_offsets(first);
+        };
+        let mut parts: [Encoding; 2] = Default::default();
+        for (i, seq) in self.sequence_ids.iter().enumerate() {
+            let which = usize::from(*seq == Some(1));
+            parts[which].offsets.push(self.offsets[i]);
+        }
+        parts[0].bytes_to_char_offsets(first);
+        parts[1].bytes_to_char_offsets(second);
+        let mut iters = parts.map(|p| p.offsets.into_iter());
+        for (i, seq) in self.sequence_ids.iter().enumerate() {
+            let which = usize::from(*seq == Some(1));
+            if let Some(o) = iters[which].next() {
+                self.offsets[i] = o;
+            }
+        }
+        for o in &mut self.overflowing {
+            o.bytes_to_char_offsets_pair(first, Some(second));
+        }
+    }
+}
+
+/// Runs `f` on a rayon pool of `num_threads` threads (the global pool when None).
+pub fn in_pool<R: Send>(num_threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R> {
+    match num_threads {
+        None => Ok(f()),
+        Some(n) => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n.max(1))
+                .build()
+                .map_err(|e| Error::InvalidArgument(format!("cannot start {n} threads: {e}")))?;
+            Ok(pool.install(f))
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Post-processing: special tokens around the sequences ([CLS] A [SEP] B [SEP]).
+
+use super::encoding::Encoding;
+
+/// Adds special tokens and segment ids once the model has run.
+pub trait PostProcessor: Send + Sync {
+    /// How many tokens [`PostProcessor::process`] adds (truncation leaves room).
+    fn added_tokens(&self, is_pair: bool) -> usize;
+    /// Combines the encoded sequences (without overflowing parts: the
+    /// tokenizer combines those) into the final encoding.
+    fn process(
+        &self,
+        first: Encoding,
+        second: Option<Encoding>,
+        add_special_tokens: bool,
+    ) -> Encoding;
+}
+
+/// One element of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// The first (0) or second (1) input sequence, with its segment id.
+    Sequence { which: u32, type_id: u32 },
+    /// A special token's ids and strings, with its segment id.
+    Special {
+        ids: Vec<u32>,
+        tokens: Vec<String>,
+        type_id: u32,
+    },
+}
+
+/// HF's TemplateProcessing (and BertProcessing, which is one fixed template).
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// Template for one sequence.
+    pub single: Vec<Piece>,
+    /// Template for a pair.
+    pub pair: Vec<Piece>,
+    /// BertProcessing returns the sequences untouched (segment ids 0) when
+    /// special tokens are off; TemplateProcessing still applies the template's
+    /// segment ids.
+    pub type_ids_without_special_tokens: bool,
+}
+
+impl PostProcessor for Template {
+    fn added_tokens(&self, is_pair: bool) -> usize {
+        let template = if is_pair { &self.pair } else { &self.single };
+        template
+            .iter()
+            .map(|p| match p {
+                Piece::Special { ids, .. } => ids.len(),
+                Piece::Sequence { .. } => 0,
+            })
+            .sum()
+    }
+
+    fn process(
+        &self,
+        first: Encoding,
+        second: Option<Encoding>,
+        add_special_tokens: bool,
+    ) -> Encoding {
+        if !add_special_tokens && !self.type_ids_without_special_tokens {
+            let mut out = first;
+            if let Some(second) = second {
+                out.extend(second);
+            }
+            return out;
+        }
+        let template = if second.is_some() {
+            &self.pair
+        } else {
+            &self.single
+        };
+        let mut sequences = [Some(first), second];
+        let mut out = Encoding::default();
+        for piece in template {
+            match piece {
+                Piece::Sequence { which, type_id } => {
+                    let slot = sequences.get_mut(*which as usize).and_then(Option::take);
+                    if let Some(mut seq) = slot {
+                        seq.type_ids.iter_mut().for_each(|t| *t = *type_id);
+                        seq.sequence_ids.iter_mut().for_each(|s| *s = Some(*which));
+                        out.extend(seq);
+                    }
+                }
+                Piece::Special {
+                    ids,
+                    tokens,
+                    type_id,
+                } if add_special_tokens => {
+                    for (id, token) in ids.iter().zip(tokens) {
+                        out.push(*id, token.clone(), (0, 0), *type_id, None, None, true);
+                    }
+                }
+                Piece::Special { .. } => {}
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,589 @@
+//! Streaming, parallel word counting over corpus files: the first step of
+//! every trainer.
+//!
+//! Files are read in chunks cut at line ends; a few chunks at a time are
+//! counted in parallel while the next few are read, so memory stays bounded
+//! by the chunk size times the number of threads whatever the corpus size:
+//! only the word-count map grows. Each worker thread counts into its own map
+//! and the maps are summed at the end, so the counts do not depend on the
+//! thread count or on which thread counted which chunk.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::train::progress;
+
+/// Bytes read per chunk. 1 MiB keeps small corpora spread over all threads
+/// (most corpus files are a few MB) while the per-chunk overhead (one map
+/// lock, one task) stays negligible next to counting a megabyte of words.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Chunks counted per batch, per thread: enough that threads rarely wait for
+/// the slowest chunk of a batch, few enough to keep memory small.
+const CHUNKS_PER_THREAD: usize = 2;
+
+/// The UTF-8 byte order mark, dropped at the start of a file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// How [`count_words`] reads the corpus.
+#[derive(Debug, Clone, Default)]
+pub struct CorpusOptions {
+    /// Skip lines that are not valid UTF-8 (counted in
+    /// [`WordCounts::skipped_lines`]) instead of failing with
+    /// [`Error::InvalidUtf8`].
+    pub skip_invalid: bool,
+    /// Worker threads; `None` (or 0) uses one per core.
+    pub num_threads: Option<usize>,
+    /// Draw a progress bar over the corpus bytes on stderr (only when stderr
+    /// is a terminal).
+    pub progress: bool,
+}
+
+/// Word frequencies of a corpus, with what was read to get them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WordCounts {
+    /// How many times each word occurred.
+    pub words: FxHashMap<String, u64>,
+    /// Lines read, skipped ones included.
+    pub lines: u64,
+    /// Bytes read, over all files.
+    pub bytes: u64,
+    /// Lines skipped because they were not valid UTF-8.
+    pub skipped_lines: u64,
+}
+
+impl WordCounts {
+    /// The words and their counts sorted by word: the order trainers iterate
+    /// in, so that nothing depends on hash-map order.
+    pub fn sorted(&self) -> Vec<(&str, u64)> {
+        let mut words: Vec<(&str, u64)> =
+            self.words.iter().map(|(w, &c)| (w.as_str(), c)).collect();
+        words.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        words
+    }
+}
+
+/// Splits one line into words, calling the callback once per word. The
+/// lifetime lets a splitter borrow its normalizer and pre-tokenizer.
+pub type Splitter<'a> = dyn Fn(&str, &mut dyn FnMut(&str)) + Sync + 'a;
+
+/// Counts the words of every line of `paths`, in parallel.
+///
+/// `splitter` splits one line into words, calling its callback once per
+/// word (a normalizer plus a pre-tokenizer, say); empty words are ignored.
+/// It sees each line without its terminator (`\n` or `\r\n`); a UTF-8 byte
+/// order mark at the start of a file is dropped. Fails with
+/// [`Error::FileNotFound`] / [`Error::Io`] on unreadable files,
+/// [`Error::InvalidUtf8`] (file and absolute byte offset of the first bad
+/// byte) unless `options.skip_invalid`, and [`Error::Training`] when the
+/// corpus holds no word at all.
+pub fn count_words(
+    paths: &[PathBuf],
+    splitter: &Splitter<'_>,
+    options: &CorpusOptions,
+) -> Result<WordCounts> {
+    let mut total_bytes = 0u64;
+    for path in paths {
+        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        total_bytes = total_bytes.saturating_add(meta.len());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.num_threads.unwrap_or(0))
+        .build()
+        .map_err(|e| Error::Training(format!("cannot start worker threads: {e}")))?;
+    let threads = pool.current_num_threads().max(1);
+    let locals: Vec<Mutex<FxHashMap<String, u64>>> = (0..threads)
+        .map(|_| Mutex::new(FxHashMap::default()))
+        .collect();
+    let bar = progress::bar(total_bytes, options.progress, "counting", true);
+
+    let mut reader = ChunkReader::new(paths);
+    let batch_len = threads * CHUNKS_PER_THREAD;
+    let mut counts = WordCounts::default();
+    let mut batch = reader.next_batch(batch_len)?;
+    while !batch.is_empty() {
+        // Read the next batch while this one is counted.
+        let (next, counted) = pool.install(|| {
+            rayon::join(
+                || reader.next_batch(batch_len),
+                || count_batch(&batch, splitter, options.skip_invalid, &locals),
+            )
+        });
+        let (lines, skipped, bytes) = counted.map_err(|(file, offset)| Error::InvalidUtf8 {
+            path: paths.get(file).cloned().unwrap_or_default(),
+            offset,
+        })?;
+        counts.lines += lines;
+        counts.skipped_lines += skipped;
+        counts.bytes += bytes;
+        bar.inc(bytes);
+        batch = next?;
+    }
+    bar.finish_and_clear();
+
+    let mut maps: Vec<FxHashMap<String, u64>> = locals
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+        .collect();
+    maps.sort_by_key(|m| std::cmp::Reverse(m.len()));
+    let mut maps = maps.into_iter();
+    let mut words = maps.next().unwrap_or_default();
+    for map in maps {
+        for (word, count) in map {
+            *words.entry(word).or_insert(0) += count;
+        }
+    }
+    if words.is_empty() {
+        return Err(Error::Training(empty_corpus_message(paths)));
+    }
+    counts.words = words;
+    Ok(counts)
+}
+
+fn empty_corpus_message(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return "empty corpus: no corpus files were given".to_owned();
+    }
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    format!(
+        "empty corpus: no words found in {} (check the files are not empty or all whitespace)",
+        names.join(", ")
+    )
+}
+
+/// Lines, skipped lines and bytes of a batch, or the (file index, offset) of
+/// the first invalid UTF-8 byte in corpus order.
+type BatchResult = std::result::Result<(u64, u64, u64), (usize, u64)>;
+
+fn count_batch(
+    batch: &[Chunk],
+    splitter: &Splitter<'_>,
+    skip_invalid: bool,
+    locals: &[Mutex<FxHashMap<String, u64>>],
+) -> BatchResult {
+    let results: Vec<std::result::Result<ChunkStats, u64>> = batch
+        .par_iter()
+        .map(|chunk| {
+            // Each worker owns one map, so the lock is never contended; it is
+            // there because rayon cannot hand out `&mut` per worker.
+            let slot = rayon::current_thread_index().unwrap_or(0) % locals.len().max(1);
+            let Some(local) = locals.get(slot) else {
+                return Ok(ChunkStats::default());
+            };
+            let mut map = local.lock().unwrap_or_else(PoisonError::into_inner);
+            count_chunk(chunk, splitter, skip_invalid, &mut map)
+        })
+        .collect();
+    let (mut lines, mut skipped, mut bytes) = (0, 0, 0);
+    // Chunks come back in corpus order, so the first error is the earliest.
+    for (chunk, result) in batch.iter().zip(results) {
+        let stats = result.map_err(|offset| (chunk.file, offset))?;
+        lines += stats.lines;
+        skipped += stats.skipped;
+        bytes += chunk.data.len() as u64;
+    }
+    Ok((lines, skipped, bytes))
+}
+
+#[derive(Debug, Default)]
+struct ChunkStats {
+    lines: u64,
+    skipped: u64,
+}
+
+/// Counts the words of one chunk into `map`; `Err` holds the absolute file
+/// offset of the first invalid byte when invalid lines are not skipped.
+fn count_chunk(
+    chunk: &Chunk,
+    splitter: &Splitter<'_>,
+    skip_invalid: bool,
+    map: &mut FxHashMap<String, u64>,
+) -> std::result::Result<ChunkStats, u64> {
+    let mut data = chunk.data.as_slice();
+    let mut base = chunk.start;
+    if chunk.start == 0 {
+        if let Some(rest) = data.strip_prefix(BOM) {
+            data = rest;
+            base += BOM.len() as u64;
+        }
+    }
+    let mut emit = |word: &str| {
+        if word.is_empty() {
+            return;
+        }
+        // Look up before inserting so a word seen before costs no allocation.
+        if let Some(count) = map.get_mut(word) {
+            *count += 1;
+        } else {
+            map.insert(word.to_owned(), 1);
+        }
+    };
+    let mut stats = ChunkStats::default();
+    // Fast path: one validation for the whole chunk.
+    if let Ok(text) = std::str::from_utf8(data) {
+        for line in text.split_inclusive('\n') {
+            stats.lines += 1;
+            splitter(trim_line_end(line), &mut emit);
+        }
+        return Ok(stats);
+    }
+    let mut pos = 0u64;
+    for line in data.split_inclusive(|&b| b == b'\n') {
+        stats.lines += 1;
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        match std::str::from_utf8(body) {
+            Ok(text) => splitter(text, &mut emit),
+            Err(_) if skip_invalid => stats.skipped += 1,
+            Err(e) => return Err(base + pos + e.valid_up_to() as u64),
+        }
+        pos += line.len() as u64;
+    }
+    Ok(stats)
+}
+
+fn trim_line_end(line: &str) -> &str {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
+/// A run of whole lines of one file.
+struct Chunk {
+    /// Index of the file in the path list.
+    file: usize,
+    /// Byte offset of `data` in the file.
+    start: u64,
+    data: Vec<u8>,
+}
+
+/// Reads the files one after another as chunks of whole lines.
+struct ChunkReader<'a> {
+    paths: &'a [PathBuf],
+    /// Index of the next file to open.
+    next_file: usize,
+    /// The open file and its index.
+    current: Option<(usize, File)>,
+    /// Bytes read from the current file so far.
+    offset: u64,
+    /// The partial last line of the previous chunk, which starts the next.
+    carry: Vec<u8>,
+}
+
+impl<'a> ChunkReader<'a> {
+    fn new(paths: &'a [PathBuf]) -> Self {
+        ChunkReader {
+            paths,
+            next_file: 0,
+            current: None,
+            offset: 0,
+            carry: Vec::new(),
+        }
+    }
+
+    fn next_batch(&mut self, len: usize) -> Result<Vec<Chunk>> {
+        let mut batch = Vec::with_capacity(len);
+        while batch.len() < len {
+            match self.next_chunk()? {
+                Some(chunk) => batch.push(chunk),
+                None => break,
+            }
+        }
+        Ok(batch)
+    }
+
+    fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        loop {
+            let Some((index, file)) = self.current.as_mut() else {
+                let Some(path) = self.paths.get(self.next_file) else {
+                    return Ok(None);
+                };
+                let file = File::open(path).map_err(|e| Error::io(path, e))?;
+                self.current = Some((self.next_file, file));
+                self.next_file += 1;
+                self.offset = 0;
+                self.carry.clear();
+                continue;
+            };
+            let index = *index;
+            let path = self.paths.get(index).map_or(Path::new(""), |p| p.as_path());
+            let mut data = std::mem::take(&mut self.carry);
+            let start = self.offset - data.len() as u64;
+            loop {
+                let old = data.len();
+                data.resize(old + CHUNK_BYTES, 0);
+                let read = read_full(file, &mut data[old..]).map_err(|e| Error::io(path, e))?;
+                data.truncate(old + read);
+                self.offset += read as u64;
+                if read == 0 {
+                    self.current = None;
+                    if data.is_empty() {
+                        break;
+                    }
+                    return Ok(Some(Chunk {
+                        file: index,
+                        start,
+                        data,
+                    }));
+                }
+                // Cut after the last line end; a line longer than a chunk
+                // keeps growing the buffer until its end is found.
+                if let Some(pos) = data[old..].iter().rposition(|&b| b == b'\n') {
+                    let cut = old + pos + 1;
+                    self.carry = data.split_off(cut);
+                    return Ok(Some(Chunk {
+                        file: index,
+                        start,
+                        data,
+                    }));
+                }
+            }
+        }
+    }
+}
+
+/// Fills `buf` unless the end of the file comes first; returns the bytes read.
+fn read_full(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static NEXT_DIR: AtomicU64 = AtomicU64::new(0);
+
+    /// A fresh directory holding `files` (name, bytes).
+    fn corpus(files: &[(&str, &[u8])]) -> (PathBuf, Vec<PathBuf>) {
+        let dir = std::env::temp_dir().join(format!(
+            "tokkit-corpus-{}-{}",
+            std::process::id(),
+            NEXT_DIR.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let paths = files
+            .iter()
+            .map(|(name, bytes)| {
+                let path = dir.join(name);
+                std::fs::write(&path, bytes).unwrap();
+                path
+            })
+            .collect();
+        (dir, paths)
+    }
+
+    fn whitespace(line: &str, emit: &mut dyn FnMut(&str)) {
+        for word in line.split_whitespace() {
+            emit(word);
+        }
+    }
+
+    fn options(threads: usize) -> CorpusOptions {
+        CorpusOptions {
+            num_threads: Some(threads),
+            ..CorpusOptions::default()
+        }
+    }
+
+    fn words(counts: &WordCounts) -> Vec<(String, u64)> {
+        counts
+            .sorted()
+            .into_iter()
+            .map(|(w, c)| (w.to_owned(), c))
+            .collect()
+    }
+
+    /// Pseudo-random text of `lines` lines over a small vocabulary, with a
+    /// few lines longer than a chunk.
+    fn synthetic(lines: usize) -> Vec<u8> {
+        let mut x: u64 = 7;
+        let mut out = Vec::new();
+        for i in 0..lines {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let n = if i % 20000 == 7 {
+                300_000
+            } else {
+                (x >> 60) as usize
+            };
+            for j in 0..n {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let word = ["the", "cat", "sat", "mat", "é", "猫", "x"][(x >> 61) as usize % 7];
+                out.extend_from_slice(word.as_bytes());
+                out.extend_from_slice(if j % 3 == 0 { b"  " } else { b" " });
+                if x >> 59 == 0 {
+                    out.extend_from_slice(format!("w{}", x % 1000).as_bytes());
+                }
+            }
+            out.extend_from_slice(if i % 2 == 0 { b"\n" } else { b"\r\n" });
+        }
+        out
+    }
+
+    #[test]
+    fn drops_the_bom_and_both_line_ends() {
+        let text = "\u{FEFF}hello world\r\nhello\n\n\u{FEFF}bye\r\n  \nend";
+        let (dir, paths) = corpus(&[("a.txt", text.as_bytes())]);
+        let counts = count_words(&paths, &whitespace, &options(2)).unwrap();
+        assert_eq!(
+            words(&counts),
+            vec![
+                ("end".to_owned(), 1),
+                ("hello".to_owned(), 2),
+                ("world".to_owned(), 1),
+                // A BOM inside the file is text, not a marker.
+                ("\u{FEFF}bye".to_owned(), 1),
+            ]
+        );
+        assert_eq!(counts.lines, 6);
+        assert_eq!(counts.bytes, text.len() as u64);
+        assert_eq!(counts.skipped_lines, 0);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn splitter_sees_lines_without_terminators() {
+        let (dir, paths) = corpus(&[("a.txt", b"a b\r\nc\r\n\r\nd")]);
+        let seen = Mutex::new(Vec::new());
+        let record = |line: &str, emit: &mut dyn FnMut(&str)| {
+            seen.lock().unwrap().push(line.to_owned());
+            emit(line);
+        };
+        count_words(&paths, &record, &options(1)).unwrap();
+        assert_eq!(seen.into_inner().unwrap(), vec!["a b", "c", "", "d"]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn invalid_utf8_reports_the_exact_file_offset() {
+        // BOM (3) + "ab\r\n" (4) + "é" (2): the bad byte 0xC3 (followed by
+        // '(', not a continuation byte) is at 3 + 4 + 2 = 9.
+        let bad = b"\xEF\xBB\xBFab\r\n\xC3\xA9\xC3(x\nok\n";
+        let (dir, paths) = corpus(&[("good.txt", b"fine words\n"), ("bad.txt", bad)]);
+        let err = count_words(&paths, &whitespace, &options(2)).unwrap_err();
+        match err {
+            Error::InvalidUtf8 { path, offset } => {
+                assert_eq!(path, paths[1]);
+                assert_eq!(offset, 9);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn invalid_utf8_offset_is_absolute_past_the_first_chunk() {
+        // 300 000 lines of "word\n" (5 bytes) fill more than one 1 MiB chunk;
+        // the stray 0xFF follows "ok " on the next line.
+        let mut bytes = b"word\n".repeat(300_000);
+        bytes.extend_from_slice(b"ok \xFF\nmore\n\xFE\n");
+        let (dir, paths) = corpus(&[("big.txt", &bytes)]);
+        for threads in [1, 3] {
+            let err = count_words(&paths, &whitespace, &options(threads)).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::InvalidUtf8 {
+                        offset: 1_500_003,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+        }
+        let skipping = CorpusOptions {
+            skip_invalid: true,
+            ..options(2)
+        };
+        let counts = count_words(&paths, &whitespace, &skipping).unwrap();
+        assert_eq!(counts.skipped_lines, 2);
+        assert_eq!(counts.lines, 300_003);
+        assert_eq!(
+            words(&counts),
+            vec![("more".to_owned(), 1), ("word".to_owned(), 300_000)]
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn skip_invalid_counts_the_skipped_lines() {
+        let (dir, paths) = corpus(&[("a.txt", b"a b\n\xFFc\nd \x80\r\ne\n")]);
+        let skipping = CorpusOptions {
+            skip_invalid: true,
+            ..options(1)
+        };
+        let counts = count_words(&paths, &whitespace, &skipping).unwrap();
+        assert_eq!(counts.skipped_lines, 2);
+        assert_eq!(counts.lines, 4);
+        let expected: Vec<(String, u64)> =
+            ["a", "b", "e"].iter().map(|w| (w.to_string(), 1)).collect();
+        assert_eq!(words(&counts), expected);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn empty_corpus_names_the_files() {
+        let (dir, paths) = corpus(&[("empty.txt", b""), ("blank.txt", b" \n\t\r\n\n")]);
+        let err = count_words(&paths, &whitespace, &options(2)).unwrap_err();
+        let message = err.to_string();
+        assert!(matches!(err, Error::Training(_)), "{err:?}");
+        assert!(message.contains("empty corpus"), "{message}");
+        assert!(message.contains("empty.txt") && message.contains("blank.txt"));
+        let err = count_words(&[], &whitespace, &options(1)).unwrap_err();
+        assert!(err.to_string().contains("empty corpus"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn missing_file_is_file_not_found() {
+        let (dir, mut paths) = corpus(&[("a.txt", b"words\n")]);
+        let missing = dir.join("missing.txt");
+        paths.push(missing.clone());
+        let err = count_words(&paths, &whitespace, &options(1)).unwrap_err();
+        assert!(matches!(err, Error::FileNotFound { ref path } if *path == missing));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn counts_match_a_plain_count_whatever_the_thread_count() {
+        let text = synthetic(60_000);
+        assert!(text.len() > 4 * CHUNK_BYTES);
+        let (dir, paths) = corpus(&[("one.txt", &text), ("two.txt", &text[..text.len() / 3])]);
+        let mut expected: FxHashMap<String, u64> = FxHashMap::default();
+        let mut lines = 0;
+        for bytes in [&text[..], &text[..text.len() / 3]] {
+            let text = std::str::from_utf8(bytes).unwrap();
+            for line in text.lines() {
+                lines += 1;
+                for word in line.split_whitespace() {
+                    *expected.entry(word.to_owned()).or_insert(0) += 1;
+                }
+            }
+        }
+        let one = count_words(&paths, &whitespace, &options(1)).unwrap();
+        let four = count_words(&paths, &whitespace, &options(4)).unwrap();
+        assert_eq!(one.words, expected);
+        assert_eq!(one.lines, lines);
+        assert_eq!(one.bytes, (text.len() + text.len() / 3) as u64);
+        assert_eq!(one, four);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,195 @@
+"""tokkit against Hugging Face ``tokenizers`` on the same files and texts:
+identical ids, tokens, offsets, masks and decode."""
+
+import pytest
+import tokenizers
+from conftest import corpus_files, shared_path
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import texts
+
+import tokkit
+
+FIELDS = [
+    "ids",
+    "tokens",
+    "offsets",
+    "type_ids",
+    "attention_mask",
+    "special_tokens_mask",
+    "word_ids",
+    "sequence_ids",
+]
+
+
+def assert_same_encoding(ours, ref, context):
+    for field in FIELDS:
+        assert getattr(ours, field) == getattr(ref, field), (field, context)
+    assert len(ours.overflowing) == len(ref.overflowing), context
+    for o, r in zip(ours.overflowing, ref.overflowing, strict=True):
+        assert_same_encoding(o, r, context)
+
+
+@pytest.fixture(scope="module")
+def bert_json():
+    return shared_path("vocab", "bert-base-uncased", "tokenizer.json")
+
+
+@pytest.fixture(scope="module")
+def bert(bert_json):
+    """(tokkit, HF) with the file's truncation and padding switched off."""
+    ours = tokkit.Tokenizer.from_file(bert_json)
+    ref = tokenizers.Tokenizer.from_file(str(bert_json))
+    for t in (ours, ref):
+        t.no_truncation()
+        t.no_padding()
+    return ours, ref
+
+
+def check_text(ours, ref, text, pair=None):
+    for add_special in (True, False):
+        a = ours.encode(text, pair, add_special_tokens=add_special)
+        b = ref.encode(text, pair, add_special_tokens=add_special)
+        assert_same_encoding(a, b, (text, pair, add_special))
+    for skip in (True, False):
+        assert ours.decode(b.ids, skip_special_tokens=skip) == ref.decode(
+            b.ids, skip_special_tokens=skip
+        ), text
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_corpus(bert, path):
+    ours, ref = bert
+    lines = path.read_text(encoding="utf-8").splitlines()
+    mine = ours.encode_batch(lines)
+    theirs = ref.encode_batch(lines)
+    for line, a, b in zip(lines, mine, theirs, strict=True):
+        assert_same_encoding(a, b, line)
+    for line in lines[:200]:
+        check_text(ours, ref, line)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=texts)
+def test_generated_text(bert, text):
+    check_text(*bert, text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=texts, second=texts)
+def test_generated_pairs(bert, first, second):
+    check_text(*bert, first, second)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    text=st.lists(st.sampled_from(["[CLS]", "[SEP]", "[MASK]", "[PAD]", "a", " ", "x[", "]"])).map(
+        "".join
+    )
+)
+def test_added_tokens_in_text(bert, text):
+    check_text(*bert, text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    first=texts,
+    second=st.none() | texts,
+    max_length=st.integers(0, 40),
+    stride=st.integers(0, 5),
+    strategy=st.sampled_from(["longest_first", "only_first", "only_second"]),
+    direction=st.sampled_from(["right", "left"]),
+    pad_length=st.none() | st.integers(0, 50),
+    pad_multiple=st.none() | st.integers(1, 8),
+    pad_direction=st.sampled_from(["right", "left"]),
+)
+def test_truncation_and_padding(
+    bert_json,
+    first,
+    second,
+    max_length,
+    stride,
+    strategy,
+    direction,
+    pad_length,
+    pad_multiple,
+    pad_direction,
+):
+    ours = tokkit.Tokenizer.from_file(bert_json)
+    ref = tokenizers.Tokenizer.from_file(str(bert_json))
+    try:
+        ref.enable_truncation(max_length, stride=stride, strategy=strategy, direction=direction)
+    except ValueError:
+        with pytest.raises(ValueError):
+            ours.enable_truncation(max_length, stride, strategy, direction)
+        return
+    ours.enable_truncation(max_length, stride=stride, strategy=strategy, direction=direction)
+    for t in (ours, ref):
+        t.enable_padding(
+            direction=pad_direction, length=pad_length, pad_to_multiple_of=pad_multiple
+        )
+    try:
+        expected = ref.encode(first, second)
+    except BaseException as error:  # HF panics (PanicException) on impossible settings
+        with pytest.raises(tokkit.TokkitError):
+            ours.encode(first, second)
+        assert "Exception" in type(error).__name__
+        return
+    assert_same_encoding(ours.encode(first, second), expected, (first, second))
+
+
+def test_file_truncation_and_padding_apply_by_default(bert_json):
+    ours = tokkit.Tokenizer.from_file(bert_json)
+    ref = tokenizers.Tokenizer.from_file(str(bert_json))
+    text = "word " * 300
+    assert_same_encoding(ours.encode(text), ref.encode(text), "long")
+    assert_same_encoding(ours.encode("short"), ref.encode("short"), "short")
+    assert ours.truncation == {
+        "max_length": 128,
+        "stride": 0,
+        "strategy": "longest_first",
+        "direction": "right",
+    }
+    batch = ["a b c", "x " * 10]
+    for a, b in zip(ours.encode_batch(batch), ref.encode_batch(batch), strict=True):
+        assert_same_encoding(a, b, "batch")
+
+
+def test_vocab_api(bert):
+    ours, ref = bert
+    assert ours.get_vocab() == ref.get_vocab()
+    assert ours.get_vocab_size() == ref.get_vocab_size()
+    for token in ["[CLS]", "hello", "##ing", "not-a-token"]:
+        assert ours.token_to_id(token) == ref.token_to_id(token)
+    for i in [0, 100, 101, 2000, 30521, 30522, 10**6]:
+        assert ours.id_to_token(i) == ref.id_to_token(i)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a" * 1_000_000, "^" * 100_000, "中" * 100_000, "ab " * 300_000],
+    ids=["letters", "carets", "cjk", "short-words"],
+)
+def test_pathological(bert, text):
+    ours, ref = bert
+    assert ours.encode(text).ids == ref.encode(text).ids
+
+
+@pytest.mark.parametrize("folder,lower", [("bert-base-uncased", True), ("bert-base-cased", False)])
+def test_full_tokenizer_hf_compat(folder, lower):
+    """FullTokenizer(compat="hf") reproduces HF's BERT pipeline on a vocab.txt."""
+    vocab = shared_path("vocab", folder, "vocab.txt")
+    ours = tokkit.FullTokenizer(vocab, do_lower_case=lower, compat="hf")
+    ref = tokenizers.BertWordPieceTokenizer(str(vocab), lowercase=lower)
+    lines = []
+    for path in corpus_files():
+        lines += path.read_text(encoding="utf-8").splitlines()[:300]
+    expected = [e.ids for e in ref.encode_batch(lines, add_special_tokens=False)]
+    assert ours.encode_batch(lines) == expected
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(text=texts)
+    def generated(text):
+        assert ours.encode(text) == ref.encode(text, add_special_tokens=False).ids
+
+    generated()

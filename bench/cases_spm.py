@@ -71,10 +71,10 @@ def cases(quick: bool) -> list[Case]:
                 f"{name} sample alpha=0.1 nbest=-1, 1 thread",
                 nbytes,
                 {
-                    "tokkit": lambda o=ours: [o.encode(d, **sample) for d in docs],
-                    "sentencepiece": lambda r=ref: [r.encode(d, **sample) for d in docs],
+                    "tokkit": lambda o=ours, s=sample: [o.encode(d, **s) for d in docs],
+                    "sentencepiece": lambda r=ref, s=sample: [r.encode(d, **s) for d in docs],
                 },
-                check=lambda o=ours, r=ref: _same_lengths_close(o, r, docs, sample),
+                check=lambda o=ours, r=ref, s=sample: _same_lengths_close(o, r, docs, s),
             )
         )
         if "bpe" not in name:
@@ -85,14 +85,16 @@ def cases(quick: bool) -> list[Case]:
                     f"{name} nbest_encode k=8, 1 thread",
                     small_bytes,
                     {
-                        "tokkit": lambda o=ours: [o.nbest_encode(d, nbest_size=8) for d in small],
-                        "sentencepiece": lambda r=ref: [
-                            r.nbest_encode(d, nbest_size=8) for d in small
+                        "tokkit": lambda o=ours, m=small: [
+                            o.nbest_encode(d, nbest_size=8) for d in m
+                        ],
+                        "sentencepiece": lambda r=ref, m=small: [
+                            r.nbest_encode(d, nbest_size=8) for d in m
                         ],
                     },
-                    check=lambda o=ours, r=ref: _same(
-                        [o.nbest_encode(d, nbest_size=8) for d in small],
-                        [r.nbest_encode(d, nbest_size=8) for d in small],
+                    check=lambda o=ours, r=ref, m=small: _same(
+                        [o.nbest_encode(d, nbest_size=8) for d in m],
+                        [r.nbest_encode(d, nbest_size=8) for d in m],
                     ),
                 )
             )

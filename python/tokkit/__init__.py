@@ -32,6 +32,6 @@ __all__ = [
     "WordPieceTrainer",
     "WordpieceTokenizer",
     "__version__",
-    "set_random_seed",
     "load_vocab",
+    "set_random_seed",
 ]

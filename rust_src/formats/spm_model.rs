@@ -147,8 +147,12 @@ impl SpmModelProto {
                     pieces.push(parse_piece(sub, path, pieces.len())?);
                 }
                 (2, WIRE_LEN) => parse_trainer(reader.bytes()?, path, &mut trainer)?,
-                (3, WIRE_LEN) => normalizer = parse_normalizer(reader.bytes()?, path)?,
-                (5, WIRE_LEN) => denormalizer = Some(parse_normalizer(reader.bytes()?, path)?),
+                // A message field seen twice is merged, as protobuf does.
+                (3, WIRE_LEN) => parse_normalizer(reader.bytes()?, path, &mut normalizer)?,
+                (5, WIRE_LEN) => {
+                    let spec = denormalizer.get_or_insert_with(NormalizerSpec::default);
+                    parse_normalizer(reader.bytes()?, path, spec)?;
+                }
                 _ => reader.skip(wire)?,
             }
         }
@@ -239,8 +243,7 @@ fn parse_trainer(bytes: &[u8], path: &Path, spec: &mut TrainerSpec) -> Result<()
     Ok(())
 }
 
-fn parse_normalizer(bytes: &[u8], path: &Path) -> Result<NormalizerSpec> {
-    let mut spec = NormalizerSpec::default();
+fn parse_normalizer(bytes: &[u8], path: &Path, spec: &mut NormalizerSpec) -> Result<()> {
     let mut reader = Reader::new(bytes, path, "NormalizerSpec");
     while let Some((field, wire)) = reader.key()? {
         match (field, wire) {
@@ -252,7 +255,7 @@ fn parse_normalizer(bytes: &[u8], path: &Path) -> Result<NormalizerSpec> {
             _ => reader.skip(wire)?,
         }
     }
-    Ok(spec)
+    Ok(())
 }
 
 /// A cursor over protobuf wire data that reports truncation as an error.

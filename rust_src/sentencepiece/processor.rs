@@ -22,6 +22,9 @@ thread_local! {
     static SCRATCH: RefCell<(SpmNormalized, Vec<Token>)> = RefCell::default();
 }
 
+/// The largest `nbest_size` sampling accepts (sentencepiece's `kMaxNBestSize`).
+pub const MAX_NBEST_SIZE: i64 = 512;
+
 /// The segmentation algorithm of a loaded model.
 #[derive(Debug, Clone)]
 pub enum SpmModel {
@@ -167,6 +170,13 @@ impl SentencePiece {
         sampling: Sampling,
         out: &mut Vec<Token>,
     ) -> Result<()> {
+        if let Sampling::Sample { nbest_size, .. } = sampling {
+            if nbest_size > MAX_NBEST_SIZE {
+                return Err(Error::InvalidArgument(format!(
+                    "nbest_size must be <= {MAX_NBEST_SIZE}, got {nbest_size}"
+                )));
+            }
+        }
         match (&self.model, sampling) {
             (SpmModel::Unigram(m), Sampling::Best) => m.encode(normalized, out),
             (SpmModel::Bpe(m), Sampling::Best) => m.encode(normalized, None, out),

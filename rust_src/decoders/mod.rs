@@ -1,3 +1,4 @@
 //! Decoders: token strings back to text.
 
+pub mod metaspace;
 pub mod wordpiece;

@@ -80,6 +80,27 @@ impl CharsMap {
         Ok(map)
     }
 
+    /// The first (shortest) rule matching a prefix of `input`, as HF's
+    /// `Precompiled` normalizer (spm_precompiled `transform`) uses it.
+    pub fn shortest(&self, input: &[u8]) -> Option<&str> {
+        let offset = |unit: u32| ((unit >> 10) << ((unit & (1 << 9)) >> 6)) as usize;
+        let mut node = offset(*self.units.first()?);
+        for &byte in input {
+            node ^= usize::from(byte);
+            let unit = *self.units.get(node)?;
+            if unit & (0x8000_0000 | 0xff) != u32::from(byte) {
+                return None;
+            }
+            node ^= offset(unit);
+            if (unit >> 8) & 1 == 1 {
+                let at = (*self.units.get(node)? & 0x7fff_ffff) as usize;
+                let end = *self.ends.get(at)? as usize;
+                return self.replacements.get(at..end);
+            }
+        }
+        None
+    }
+
     /// Whether `input` spells a path from the root (a prefix of some rule).
     fn is_path(&self, input: &[u8]) -> bool {
         let offset = |unit: u32| ((unit >> 10) << ((unit & (1 << 9)) >> 6)) as usize;

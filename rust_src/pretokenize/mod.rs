@@ -1,3 +1,4 @@
 //! Pre-tokenizers: split normalized text into the pieces a model encodes.
 
 pub mod bert;
+pub mod metaspace;

@@ -146,6 +146,18 @@ impl PyTokenizer {
         })
     }
 
+    /// Loads a sentencepiece `.model` (ids as sentencepiece gives them).
+    #[staticmethod]
+    fn from_sentencepiece(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let tokenizer =
+            py.detach(|| crate::sentencepiece::pipeline::tokenizer_from_sentencepiece(&path))?;
+        let options = Mutex::new(tokenizer.defaults.clone());
+        Ok(PyTokenizer {
+            inner: Arc::new(tokenizer),
+            options,
+        })
+    }
+
     /// Encodes a text, or a pair of texts.
     #[pyo3(signature = (sequence, pair = None, add_special_tokens = true))]
     fn encode(

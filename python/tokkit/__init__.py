@@ -12,6 +12,7 @@ from tokkit.errors import (
     UnsupportedError,
     VocabFormatError,
 )
+from tokkit.sentencepiece import SentencePieceProcessor, set_random_seed
 from tokkit.tiktoken import TiktokenEncoding, load_tiktoken
 from tokkit.train import WordPieceTrainer
 
@@ -22,6 +23,7 @@ __all__ = [
     "FullTokenizer",
     "InvalidArgumentError",
     "InvalidUtf8Error",
+    "SentencePieceProcessor",
     "TiktokenEncoding",
     "Tokenizer",
     "TokkitError",
@@ -34,4 +36,5 @@ __all__ = [
     "__version__",
     "load_tiktoken",
     "load_vocab",
+    "set_random_seed",
 ]

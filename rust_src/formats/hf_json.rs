@@ -11,14 +11,20 @@ use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use crate::decoders::byte_level::ByteLevelDecoder;
+use crate::decoders::metaspace::MetaspaceDecoder;
 use crate::decoders::wordpiece::WordPieceDecoder;
 use crate::error::{Error, Result};
 use crate::formats::gpt2::{byte_level_model, vocab_from_json, MergeSource};
+use crate::models::unigram::hf_model::HfUnigram;
 use crate::models::wordpiece::WordPiece;
 use crate::normalize::bert::{BertCompat, BertNormalizer};
+use crate::normalize::precompiled::Precompiled;
+use crate::normalize::replace::{Pattern, Replace};
+use crate::normalize::sequence::Sequence;
 use crate::pipeline::{Decoder, Model, Normalizer, PreTokenizer};
 use crate::pretokenize::bert::BertPreTokenizer;
-use crate::pretokenize::byte_level::{ByteLevel, NormalizerChain, PrefixSpace};
+use crate::pretokenize::byte_level::{ByteLevel, PrefixSpace};
+use crate::pretokenize::metaspace::{MetaspaceRewrite, MetaspaceSplit, PrependScheme};
 use crate::pretokenize::split::{PreTokenizerSequence, Split, SplitBehavior};
 use crate::tokenizer::added_vocab::AddedToken;
 use crate::tokenizer::byte_level_post::ByteLevelPost;
@@ -126,27 +132,42 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
         None | Some(Value::Null) => Vec::new(),
         Some(v) => parse_added_tokens(v)?,
     };
-    let mut normalizers = Vec::new();
+    let mut normalizers: Vec<Box<dyn Normalizer>> = Vec::new();
     if let Some(v) = root.get("normalizer").filter(|v| !v.is_null()) {
         normalizers.push(build_normalizer(v)?);
     }
-    if pre_tokenizer.map(byte_level_prefix_space).transpose()? == Some(true) {
-        // HF adds the space to each piece left after added tokens are cut
-        // out; tokkit's normalizer runs before the normalized ones are.
-        if added.iter().any(|t| t.normalized) {
-            return Err(Error::Unsupported(
-                "ByteLevel add_prefix_space together with normalized added tokens".into(),
-            ));
+    match pre_tokenizer {
+        // Metaspace rewrites the text as well as cutting it: the rewrite runs
+        // as the last normalizer, the cut as the pre-tokenizer.
+        Some(v) if kind(v, "pre_tokenizer")? == "Metaspace" => {
+            let (replacement, prepend, split) = metaspace_options(v, "pre_tokenizer Metaspace")?;
+            normalizers.push(Box::new(MetaspaceRewrite {
+                replacement,
+                prepend,
+            }));
+            if split {
+                tokenizer = tokenizer.with_pre_tokenizer(Box::new(MetaspaceSplit { replacement }));
+            }
         }
-        normalizers.push(Box::new(PrefixSpace));
+        Some(v) => {
+            if byte_level_prefix_space(v)? {
+                // HF adds the space to each piece left after added tokens are
+                // cut out; tokkit's normalizer runs before the normalized ones are.
+                if added.iter().any(|t| t.normalized) {
+                    return Err(Error::Unsupported(
+                        "ByteLevel add_prefix_space together with normalized added tokens".into(),
+                    ));
+                }
+                normalizers.push(Box::new(PrefixSpace));
+            }
+            tokenizer = tokenizer.with_pre_tokenizer(build_pre_tokenizer(v)?);
+        }
+        None => {}
     }
     if normalizers.len() > 1 {
-        tokenizer = tokenizer.with_normalizer(Box::new(NormalizerChain(normalizers)));
+        tokenizer = tokenizer.with_normalizer(Box::new(Sequence(normalizers)));
     } else if let Some(n) = normalizers.pop() {
         tokenizer = tokenizer.with_normalizer(n);
-    }
-    if let Some(v) = root.get("pre_tokenizer").filter(|v| !v.is_null()) {
-        tokenizer = tokenizer.with_pre_tokenizer(build_pre_tokenizer(v)?);
     }
     if let Some(v) = root.get("post_processor").filter(|v| !v.is_null()) {
         tokenizer = tokenizer.with_post_processor(build_post_processor(v)?);
@@ -282,7 +303,7 @@ fn build_model(v: &Value) -> Result<Box<dyn Model>> {
                 get_str(m, "unk_token", "[UNK]")?,
                 get_str(m, "continuing_subword_prefix", "##")?,
                 get_usize(m, "max_input_chars_per_word", 100)?,
-            )))
+            )?))
         }
         "BPE" => {
             let m = object(
@@ -323,6 +344,29 @@ fn build_model(v: &Value) -> Result<Box<dyn Model>> {
                 get_bool(m, "ignore_merges", false)?,
                 MergeSource::Json,
             )?))
+        }
+        "Unigram" => {
+            let m = object(v, "model Unigram", &["unk_id", "vocab", "byte_fallback"])?;
+            let list = m
+                .get("vocab")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad("Unigram model has no vocab list"))?;
+            let pieces = list
+                .iter()
+                .map(|e| match e.as_array().map(Vec::as_slice) {
+                    Some([Value::String(p), score]) => score
+                        .as_f64()
+                        .map(|s| (p.clone(), s))
+                        .ok_or_else(|| bad(format!("score of {p:?} is not a number"))),
+                    _ => Err(bad("a Unigram vocab entry is not [piece, score]")),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let unk_id = match m.get("unk_id") {
+                None | Some(Value::Null) => None,
+                Some(_) => Some(get_u32(m, "unk_id", 0)?),
+            };
+            let byte_fallback = get_bool(m, "byte_fallback", false)?;
+            Ok(Box::new(HfUnigram::new(pieces, unk_id, byte_fallback)?))
         }
         other => Err(Error::Unsupported(format!("model type {other:?}"))),
     }
@@ -436,6 +480,49 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
                 lowercase,
             }))
         }
+        "Sequence" => {
+            let m = object(v, "normalizer Sequence", &["normalizers"])?;
+            let list = m
+                .get("normalizers")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad("Sequence normalizer has no normalizers list"))?;
+            let inner = list
+                .iter()
+                .map(build_normalizer)
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Box::new(Sequence(inner)))
+        }
+        "Precompiled" => {
+            let m = object(v, "normalizer Precompiled", &["precompiled_charsmap"])?;
+            let blob = get_str(m, "precompiled_charsmap", "")?;
+            if blob.is_empty() {
+                // HF treats an empty map as "no normalization".
+                return Ok(Box::new(Sequence(Vec::new())));
+            }
+            Ok(Box::new(Precompiled::from_base64(blob)?))
+        }
+        "Replace" => {
+            let m = object(v, "normalizer Replace", &["pattern", "content"])?;
+            let pattern = match m.get("pattern") {
+                Some(Value::Object(p)) => match (p.get("String"), p.get("Regex")) {
+                    (Some(Value::String(lit)), None) => Pattern::Literal(lit.clone()),
+                    (None, Some(Value::String(re))) => {
+                        Pattern::from_regex(re).ok_or_else(|| {
+                            Error::Unsupported(format!(
+                                "Replace normalizer regex {re:?} (tokkit supports literal \
+                             strings and one character repeated, like \" {{2,}}\")"
+                            ))
+                        })?
+                    }
+                    _ => return Err(bad("Replace pattern must be {\"String\"} or {\"Regex\"}")),
+                },
+                _ => return Err(bad("Replace normalizer has no pattern")),
+            };
+            Ok(Box::new(Replace {
+                pattern,
+                content: get_str(m, "content", "")?.to_owned(),
+            }))
+        }
         other => Err(Error::Unsupported(format!("normalizer type {other:?}"))),
     }
 }
@@ -496,6 +583,40 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
     }
 }
 
+/// `(replacement, prepend scheme, split)` of a Metaspace pre-tokenizer or
+/// decoder, old (`add_prefix_space`) or new (`prepend_scheme`) format.
+fn metaspace_options(v: &Value, what: &str) -> Result<(char, PrependScheme, bool)> {
+    let m = object(
+        v,
+        what,
+        &[
+            "replacement",
+            "add_prefix_space",
+            "prepend_scheme",
+            "split",
+            "str_rep",
+        ],
+    )?;
+    let mut chars = get_str(m, "replacement", "\u{2581}")?.chars();
+    let replacement = match (chars.next(), chars.next()) {
+        (Some(c), None) => c,
+        _ => return Err(bad(format!("{what} replacement must be one character"))),
+    };
+    let prepend = match m.get("prepend_scheme").and_then(Value::as_str) {
+        Some("always") => PrependScheme::Always,
+        Some("first") => PrependScheme::First,
+        Some("never") => PrependScheme::Never,
+        Some(other) => {
+            return Err(Error::Unsupported(format!(
+                "{what} prepend_scheme {other:?}"
+            )))
+        }
+        None if get_bool(m, "add_prefix_space", true)? => PrependScheme::Always,
+        None => PrependScheme::Never,
+    };
+    Ok((replacement, prepend, get_bool(m, "split", true)?))
+}
+
 fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
     match kind(v, "decoder")? {
         "WordPiece" => {
@@ -512,6 +633,13 @@ fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
                 &["add_prefix_space", "trim_offsets", "use_regex"],
             )?;
             Ok(Box::new(ByteLevelDecoder))
+        }
+        "Metaspace" => {
+            let (replacement, prepend, _) = metaspace_options(v, "decoder Metaspace")?;
+            Ok(Box::new(MetaspaceDecoder {
+                replacement,
+                prepend,
+            }))
         }
         other => Err(Error::Unsupported(format!("decoder type {other:?}"))),
     }

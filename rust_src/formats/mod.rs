@@ -3,5 +3,6 @@
 pub mod atomic;
 pub mod gpt2;
 pub mod hf_json;
+pub mod spm_model;
 pub mod tiktoken;
 pub mod vocab_txt;

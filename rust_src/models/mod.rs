@@ -1,4 +1,8 @@
 //! The subword models, a folder per algorithm.
 
 pub mod bpe;
+pub mod bpe_spm;
+pub mod rng;
+pub mod spm_vocab;
+pub mod unigram;
 pub mod wordpiece;

@@ -1,7 +1,11 @@
 //! Normalizers: text clean-up before splitting, with alignment kept.
 
 pub mod bert;
+pub mod precompiled;
 pub mod pyunicode;
+pub mod replace;
+pub mod sequence;
+pub mod spm;
 // Generated (tools/gen_pyunicode_tables.py); rustfmt would only reflow its tables.
 #[rustfmt::skip]
 mod pyunicode_tables;

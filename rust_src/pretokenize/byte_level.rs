@@ -60,17 +60,6 @@ impl Normalizer for PrefixSpace {
     }
 }
 
-/// Normalizers applied one after the other.
-pub struct NormalizerChain(pub Vec<Box<dyn Normalizer>>);
-
-impl Normalizer for NormalizerChain {
-    fn normalize(&self, text: &mut Normalized) {
-        for n in &self.0 {
-            n.normalize(text);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

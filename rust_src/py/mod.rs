@@ -4,6 +4,7 @@
 
 mod bert;
 mod exceptions;
+mod spm;
 mod tiktoken;
 mod tokenizer;
 mod train;
@@ -14,6 +15,7 @@ use pyo3::prelude::*;
 fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exceptions::register(m)?;
     tiktoken::register(m)?;
+    spm::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<bert::BasicTokenizerCore>()?;
     m.add_class::<bert::WordPieceCore>()?;

@@ -1,0 +1,435 @@
+//! sentencepiece's BPE model: characters (and user-defined symbols) merged
+//! pairwise, highest piece score first, leftmost on ties, with BPE-dropout
+//! (Provilkov et al. 2020) skipping each merge with probability `alpha`.
+//! Follows google/sentencepiece `src/bpe_model.cc` (`SampleEncode`), where
+//! plain encoding is sampling with `alpha = 0`.
+
+use std::cell::RefCell;
+use std::collections::BinaryHeap;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::formats::spm_model::{PieceType, SpmModelProto};
+use crate::models::rng::Rng;
+use crate::models::spm_vocab::SpmVocab;
+use crate::models::unigram::model::one_char_len;
+use crate::pipeline::{Model, Token};
+
+/// A loaded sentencepiece BPE model.
+#[derive(Debug, Clone)]
+pub struct SpmBpeModel {
+    /// Pieces, scores, types.
+    pub vocab: SpmVocab,
+    /// `(left id, right id)` to the id of their concatenation, for every piece
+    /// that splits into two pieces: one hash probe per candidate merge instead
+    /// of a trie walk over the joined bytes (Llama 2 encode 1.4x faster).
+    merges: FxHashMap<(u32, u32), u32>,
+    /// True when every piece holding `▁` has it only in a leading run and no
+    /// user-defined or unused piece exists: then merges never cross the start of a
+    /// `▁`-run, and segments between them can be encoded apart.
+    segmentable: bool,
+    /// Names this model in the per-thread segment cache.
+    cache_id: u64,
+    /// `PieceToId(pieces[id])` for every id (a reserved piece wins over a
+    /// normal one spelled the same).
+    final_ids: Vec<u32>,
+}
+
+/// `▁` in UTF-8.
+const SPACE: &[u8] = "\u{2581}".as_bytes();
+
+static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Segments longer than this are not cached (they rarely repeat).
+const CACHE_MAX_SEGMENT: usize = 256;
+/// The cache is emptied when it holds this many segments.
+const CACHE_LIMIT: usize = 1 << 16;
+
+/// Recent segments and their tokens (`(id, byte length)`), per thread, so
+/// shared models need no lock. Words repeat: on 1 KB documents of the
+/// shared corpora, Llama 2 encoding runs 2x faster with it.
+#[derive(Default)]
+struct SegmentCache {
+    model: u64,
+    map: FxHashMap<Box<str>, Box<[(u32, u32)]>>,
+}
+
+thread_local! {
+    static CACHE: RefCell<SegmentCache> = RefCell::new(SegmentCache::default());
+}
+
+/// A candidate merge of two adjacent symbols.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Pair {
+    score: f32,
+    left: u32,
+    right: u32,
+    size: u32,
+    /// The merged piece.
+    id: u32,
+}
+
+impl Eq for Pair {}
+
+impl Ord for Pair {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Highest score first; on equal scores the leftmost pair.
+        self.score
+            .total_cmp(&other.score)
+            .then_with(|| other.left.cmp(&self.left))
+    }
+}
+
+impl PartialOrd for Pair {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// A symbol: a byte range of the text, linked to its neighbours.
+#[derive(Debug, Clone, Copy)]
+struct Symbol {
+    start: u32,
+    end: u32,
+    prev: i64,
+    next: i64,
+    freeze: bool,
+    /// Id among normal, user-defined and unused pieces; `u32::MAX` when the
+    /// symbol is not one (an unknown character).
+    id: u32,
+}
+
+impl SpmBpeModel {
+    /// Builds the model from a parsed `.model`.
+    pub fn new(proto: &SpmModelProto, path: &Path) -> Result<Self> {
+        let vocab = SpmVocab::new(proto, path)?;
+        let mut merges = FxHashMap::default();
+        for (id, piece) in vocab.pieces.iter().enumerate() {
+            if !matches!(
+                vocab.kinds[id],
+                PieceType::Normal | PieceType::UserDefined | PieceType::Unused
+            ) {
+                continue;
+            }
+            for (split, _) in piece.char_indices().skip(1) {
+                let (left, right) = piece.split_at(split);
+                if let (Some(l), Some(r)) = (
+                    vocab.normal.get(left.as_bytes()),
+                    vocab.normal.get(right.as_bytes()),
+                ) {
+                    merges.insert((l as u32, r as u32), id as u32);
+                }
+            }
+        }
+        let final_ids = vocab.pieces.iter().map(|p| vocab.piece_to_id(p)).collect();
+        let space = std::str::from_utf8(SPACE).unwrap_or("\u{2581}");
+        // Unused pieces are split again through a map shared by the whole
+        // text in sentencepiece, so models with them are not segmented.
+        let segmentable = vocab.user.is_none()
+            && !vocab.kinds.contains(&PieceType::Unused)
+            && vocab.pieces.iter().zip(&vocab.kinds).all(|(p, k)| {
+                !matches!(k, PieceType::Normal | PieceType::Unused)
+                    || !p.trim_start_matches(space).contains(space)
+            });
+        Ok(SpmBpeModel {
+            vocab,
+            merges,
+            segmentable,
+            cache_id: NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed),
+            final_ids,
+        })
+    }
+
+    /// Appends the segmentation of normalized `text` (byte ranges and ids; the
+    /// unknown id for pieces outside the vocabulary). `dropout` is
+    /// `(alpha, rng)` for BPE-dropout; `None` is plain BPE.
+    pub fn encode(
+        &self,
+        text: &str,
+        mut dropout: Option<(f64, &mut Rng)>,
+        out: &mut Vec<Token>,
+    ) -> Result<()> {
+        if u32::try_from(text.len()).is_err() {
+            return Err(Error::InvalidArgument(
+                "text longer than 4 GiB cannot be encoded in one call".into(),
+            ));
+        }
+        if !self.segmentable {
+            self.encode_segment(text, 0, dropout, out);
+            return Ok(());
+        }
+        // No merge can join a character to a following `▁` (see
+        // `segmentable`), so each `▁`-run with the word after it is encoded
+        // on its own: small heaps instead of one per document (Llama 2,
+        // 1 KB documents: 2.3x faster).
+        let bytes = text.as_bytes();
+        let mut start = 0usize;
+        let mut i = 0usize;
+        let cached = dropout.is_none();
+        let mut run = |start: usize, end: usize, dropout: Option<(f64, &mut Rng)>| {
+            let segment = text.get(start..end).unwrap_or("");
+            if cached && segment.len() <= CACHE_MAX_SEGMENT {
+                self.encode_cached(segment, start as u32, out);
+            } else {
+                self.encode_segment(segment, start as u32, dropout, out);
+            }
+        };
+        while i < bytes.len() {
+            if bytes[i..].starts_with(SPACE) && i > start && !bytes[..i].ends_with(SPACE) {
+                run(start, i, dropout.as_mut().map(|(a, r)| (*a, &mut **r)));
+                start = i;
+            }
+            i += 1;
+        }
+        run(start, bytes.len(), dropout);
+        Ok(())
+    }
+
+    /// [`SpmBpeModel::encode_segment`] through the per-thread cache.
+    fn encode_cached(&self, segment: &str, base: u32, out: &mut Vec<Token>) {
+        CACHE.with_borrow_mut(|cache| {
+            if cache.model != self.cache_id {
+                cache.map.clear();
+                cache.model = self.cache_id;
+            }
+            if let Some(tokens) = cache.map.get(segment) {
+                let mut at = base;
+                for &(id, len) in tokens.iter() {
+                    out.push(Token {
+                        id,
+                        start: at,
+                        end: at + len,
+                    });
+                    at += len;
+                }
+                return;
+            }
+            let first = out.len();
+            self.encode_segment(segment, base, None, out);
+            let tokens = out[first..]
+                .iter()
+                .map(|t| (t.id, t.end - t.start))
+                .collect();
+            if cache.map.len() >= CACHE_LIMIT {
+                cache.map.clear();
+            }
+            cache.map.insert(segment.into(), tokens);
+        });
+    }
+
+    /// BPE over one segment; offsets in `out` are shifted by `base`.
+    fn encode_segment(
+        &self,
+        text: &str,
+        base: u32,
+        mut dropout: Option<(f64, &mut Rng)>,
+        out: &mut Vec<Token>,
+    ) {
+        let bytes = text.as_bytes();
+        if bytes.is_empty() {
+            return;
+        }
+        let vocab = &self.vocab;
+        let mut symbols: Vec<Symbol> = Vec::with_capacity(bytes.len());
+        let mut pos = 0usize;
+        while pos < bytes.len() {
+            let user = vocab
+                .user
+                .as_ref()
+                .and_then(|u| u.longest_prefix(&bytes[pos..]));
+            let (len, freeze) = match user {
+                Some((len, _)) => (len, true),
+                None => (one_char_len(bytes[pos]).min(bytes.len() - pos), false),
+            };
+            let index = symbols.len() as i64;
+            let id = vocab
+                .normal
+                .get(&bytes[pos..pos + len])
+                .map_or(u32::MAX, |id| id as u32);
+            symbols.push(Symbol {
+                id,
+                start: pos as u32,
+                end: (pos + len) as u32,
+                prev: index - 1,
+                next: if pos + len == bytes.len() {
+                    -1
+                } else {
+                    index + 1
+                },
+                freeze,
+            });
+            pos += len;
+        }
+        let mut agenda = BinaryHeap::with_capacity(symbols.len());
+        // Pieces merged from an unused piece, split again at the end.
+        let mut rev_merge: FxHashMap<&str, usize> = FxHashMap::default();
+        let mut add_pair =
+            |symbols: &[Symbol], agenda: &mut BinaryHeap<Pair>, left: i64, right: i64| {
+                let (Ok(l), Ok(r)) = (usize::try_from(left), usize::try_from(right)) else {
+                    return;
+                };
+                let (a, b) = (symbols[l], symbols[r]);
+                if a.freeze || b.freeze {
+                    return;
+                }
+                let merged = if a.id != u32::MAX && b.id != u32::MAX {
+                    self.merges.get(&(a.id, b.id)).copied()
+                } else {
+                    // A symbol outside the vocabulary can still be part of a
+                    // piece; look the joined bytes up.
+                    vocab
+                        .normal
+                        .get(&bytes[a.start as usize..b.end as usize])
+                        .map(|id| id as u32)
+                };
+                let Some(id) = merged else {
+                    return;
+                };
+                let id = id as usize;
+                agenda.push(Pair {
+                    score: vocab.scores.get(id).copied().unwrap_or(0.0),
+                    left: l as u32,
+                    right: r as u32,
+                    size: b.end - a.start,
+                    id: id as u32,
+                });
+                if vocab.kinds.get(id) == Some(&PieceType::Unused) {
+                    if let Some(s) = text.get(a.start as usize..b.end as usize) {
+                        rev_merge.insert(s, (a.end - a.start) as usize);
+                    }
+                }
+            };
+        for i in 1..symbols.len() {
+            add_pair(&symbols, &mut agenda, i as i64 - 1, i as i64);
+        }
+        while let Some(top) = agenda.pop() {
+            let (l, r) = (top.left as usize, top.right as usize);
+            let (a, b) = (symbols[l], symbols[r]);
+            if a.start == a.end
+                || b.start == b.end
+                || (a.end - a.start) + (b.end - b.start) != top.size
+            {
+                continue;
+            }
+            if let Some((alpha, rng)) = dropout.as_mut() {
+                if *alpha >= 1.0 || (*alpha > 0.0 && rng.next_f64() < *alpha) {
+                    continue;
+                }
+            }
+            symbols[l].end = b.end;
+            symbols[l].id = top.id;
+            symbols[l].next = b.next;
+            if let Ok(n) = usize::try_from(b.next) {
+                symbols[n].prev = l as i64;
+            }
+            symbols[r].end = symbols[r].start;
+            let prev = symbols[l].prev;
+            let next = symbols[l].next;
+            add_pair(&symbols, &mut agenda, prev, l as i64);
+            add_pair(&symbols, &mut agenda, l as i64, next);
+        }
+        let mut index = 0i64;
+        let mut stack: Vec<(usize, usize)> = Vec::new();
+        while let Ok(i) = usize::try_from(index) {
+            let s = symbols[i];
+            stack.push((s.start as usize, s.end as usize));
+            while let Some((start, end)) = stack.pop() {
+                let piece = text.get(start..end).unwrap_or("");
+                let id = if start == s.start as usize && end == s.end as usize && s.id != u32::MAX {
+                    self.final_ids
+                        .get(s.id as usize)
+                        .copied()
+                        .unwrap_or(vocab.unk_id)
+                } else {
+                    vocab.piece_to_id(piece)
+                };
+                if vocab.kinds.get(id as usize) == Some(&PieceType::Unused) {
+                    if let Some(&split) = rev_merge.get(piece) {
+                        // Right half pushed first so the left one comes out first.
+                        stack.push((start + split, end));
+                        stack.push((start, start + split));
+                        continue;
+                    }
+                }
+                out.push(Token {
+                    id,
+                    start: base + start as u32,
+                    end: base + end as u32,
+                });
+            }
+            index = s.next;
+        }
+    }
+}
+
+impl Model for SpmBpeModel {
+    fn tokenize(&self, piece: &str, out: &mut Vec<Token>) -> Result<()> {
+        self.encode(piece, None, out)
+    }
+
+    fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.vocab.lookup(token)
+    }
+
+    fn id_to_token(&self, id: u32) -> Option<&str> {
+        self.vocab.pieces.get(id as usize).map(String::as_str)
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.vocab.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::unigram::model::tests::toy_proto;
+    use PieceType::*;
+
+    fn model() -> SpmBpeModel {
+        let proto = toy_proto(&[
+            ("<unk>", 0.0, Unknown),
+            ("a", 0.0, Normal),
+            ("b", 0.0, Normal),
+            ("c", 0.0, Normal),
+            ("ab", -1.0, Normal),
+            ("bc", -0.5, Normal),
+            ("abc", -2.0, Normal),
+            ("ca", -3.0, Unused),
+            ("cab", -0.1, Normal),
+        ]);
+        SpmBpeModel::new(&proto, Path::new("toy")).unwrap()
+    }
+
+    fn ids(m: &SpmBpeModel, s: &str, dropout: Option<(f64, &mut Rng)>) -> Vec<u32> {
+        let mut out = Vec::new();
+        m.encode(s, dropout, &mut out).unwrap();
+        out.iter().map(|t| t.id).collect()
+    }
+
+    #[test]
+    fn merges_by_score() {
+        let m = model();
+        // "bc" (-0.5) beats "ab" (-1.0); then "a" + "bc" makes "abc".
+        assert_eq!(ids(&m, "abc", None), vec![6]);
+        // "ca" is unused: merged on the way to "cab", split again otherwise.
+        assert_eq!(ids(&m, "cab", None), vec![8]);
+        assert_eq!(ids(&m, "ca", None), vec![3, 1]);
+        assert_eq!(ids(&m, "xa", None), vec![0, 1]);
+    }
+
+    #[test]
+    fn dropout_extremes() {
+        let m = model();
+        let mut rng = Rng::new(3);
+        assert_eq!(ids(&m, "abc", Some((0.0, &mut rng))), vec![6]);
+        assert_eq!(ids(&m, "abc", Some((1.0, &mut rng))), vec![1, 2, 3]);
+        for _ in 0..50 {
+            let out = ids(&m, "abcab", Some((0.5, &mut rng)));
+            assert!(!out.is_empty());
+        }
+    }
+}

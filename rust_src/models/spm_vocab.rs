@@ -1,0 +1,165 @@
+//! The vocabulary of a sentencepiece model, checked as sentencepiece checks it
+//! (google/sentencepiece `src/model_interface.cc`, `InitializePieces`).
+
+use std::path::Path;
+
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::formats::spm_model::{PieceType, SpmModelProto};
+use crate::models::unigram::trie::DoubleArray;
+
+/// Pieces, scores and types, with the lookups both sentencepiece models use.
+#[derive(Debug, Clone)]
+pub struct SpmVocab {
+    /// Piece strings by id.
+    pub pieces: Vec<String>,
+    /// Scores by id.
+    pub scores: Vec<f32>,
+    /// Types by id.
+    pub kinds: Vec<PieceType>,
+    /// Normal, user-defined and unused pieces (sentencepiece's `pieces_`).
+    pub normal: DoubleArray,
+    /// Unknown, control and byte pieces, which win in [`SpmVocab::piece_to_id`].
+    reserved: FxHashMap<String, u32>,
+    /// User-defined symbols, cut out of the text before anything else.
+    pub user: Option<DoubleArray>,
+    /// The unknown piece.
+    pub unk_id: u32,
+    /// `<0xNN>` ids when the model falls back to bytes.
+    pub byte_ids: Option<Vec<u32>>,
+}
+
+/// The byte of a `<0xNN>` piece.
+pub fn piece_to_byte(piece: &str) -> Option<u8> {
+    let hex = piece.strip_prefix("<0x")?.strip_suffix('>')?;
+    if hex.len() != 2 {
+        return None;
+    }
+    u8::from_str_radix(hex, 16).ok()
+}
+
+impl SpmVocab {
+    /// Builds and validates the vocabulary of `proto`.
+    pub fn new(proto: &SpmModelProto, path: &Path) -> Result<Self> {
+        let n = proto.pieces.len();
+        if u32::try_from(n).is_err() || i32::try_from(n).is_err() {
+            return Err(Error::vocab(path, 0, "too many pieces"));
+        }
+        let mut reserved = FxHashMap::default();
+        let mut seen = FxHashMap::default();
+        let mut unk_id = None;
+        let mut bytes = vec![None; 256];
+        let mut user_keys = Vec::new();
+        let mut normal_keys = Vec::new();
+        for (i, p) in proto.pieces.iter().enumerate() {
+            let id = i as u32;
+            if p.piece.is_empty() {
+                return Err(Error::vocab(path, 0, format!("pieces[{i}] is empty")));
+            }
+            let is_normal = matches!(
+                p.kind,
+                PieceType::Normal | PieceType::UserDefined | PieceType::Unused
+            );
+            let map = if is_normal { &mut seen } else { &mut reserved };
+            if map.insert(p.piece.clone(), id).is_some() {
+                return Err(Error::vocab(
+                    path,
+                    0,
+                    format!("piece {:?} is defined twice", p.piece),
+                ));
+            }
+            if is_normal {
+                normal_keys.push((p.piece.as_bytes(), i as i32));
+            }
+            match p.kind {
+                PieceType::UserDefined => user_keys.push((p.piece.as_bytes(), i as i32)),
+                PieceType::Unknown if unk_id.replace(id).is_some() => {
+                    return Err(Error::vocab(path, 0, "more than one unknown piece"));
+                }
+                PieceType::Byte => {
+                    if !proto.trainer.byte_fallback {
+                        return Err(Error::vocab(
+                            path,
+                            0,
+                            format!(
+                                "byte piece {} found although byte_fallback is false",
+                                p.piece
+                            ),
+                        ));
+                    }
+                    let b = piece_to_byte(&p.piece).ok_or_else(|| {
+                        Error::vocab(path, 0, format!("byte piece {} is invalid", p.piece))
+                    })?;
+                    bytes[usize::from(b)] = Some(id);
+                }
+                _ => {}
+            }
+        }
+        let unk_id =
+            unk_id.ok_or_else(|| Error::vocab(path, 0, "the model has no unknown piece"))?;
+        let byte_ids = if proto.trainer.byte_fallback {
+            let mut ids = Vec::with_capacity(256);
+            for (b, id) in bytes.iter().enumerate() {
+                ids.push(id.ok_or_else(|| {
+                    Error::vocab(
+                        path,
+                        0,
+                        format!("byte_fallback is set but piece <0x{b:02X}> is missing"),
+                    )
+                })?);
+            }
+            Some(ids)
+        } else {
+            None
+        };
+        let user = (!user_keys.is_empty()).then(|| DoubleArray::build(user_keys));
+        Ok(SpmVocab {
+            pieces: proto.pieces.iter().map(|p| p.piece.clone()).collect(),
+            scores: proto.pieces.iter().map(|p| p.score).collect(),
+            kinds: proto.pieces.iter().map(|p| p.kind).collect(),
+            normal: DoubleArray::build(normal_keys),
+            reserved,
+            user,
+            unk_id,
+            byte_ids,
+        })
+    }
+
+    /// Number of pieces.
+    pub fn len(&self) -> usize {
+        self.pieces.len()
+    }
+
+    /// True when the vocabulary is empty (never, for a loaded model).
+    pub fn is_empty(&self) -> bool {
+        self.pieces.is_empty()
+    }
+
+    /// The id of `piece`, if the vocabulary has it.
+    pub fn lookup(&self, piece: &str) -> Option<u32> {
+        if let Some(&id) = self.reserved.get(piece) {
+            return Some(id);
+        }
+        self.normal
+            .get(piece.as_bytes())
+            .and_then(|id| u32::try_from(id).ok())
+    }
+
+    /// sentencepiece's `PieceToId`: the unknown id for pieces not in the vocabulary.
+    pub fn piece_to_id(&self, piece: &str) -> u32 {
+        self.lookup(piece).unwrap_or(self.unk_id)
+    }
+
+    /// The type of `id`.
+    #[inline]
+    pub fn kind(&self, id: u32) -> Option<PieceType> {
+        self.kinds.get(id as usize).copied()
+    }
+
+    /// Whether `id` is the given type.
+    #[inline]
+    pub fn is(&self, id: u32, kind: PieceType) -> bool {
+        self.kind(id) == Some(kind)
+    }
+}

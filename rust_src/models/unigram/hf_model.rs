@@ -1,0 +1,174 @@
+//! Hugging Face's Unigram model (`tokenizers` `models/unigram`): the same
+//! Viterbi as sentencepiece but over every vocabulary entry with `f64`
+//! scores, unknown characters fused into one token, optional byte fallback.
+//! It can differ from sentencepiece on the same vocabulary; this one matches
+//! HF.
+
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::models::unigram::model::UNK_PENALTY;
+use crate::models::unigram::trie::DoubleArray;
+use crate::pipeline::{Model, Token};
+
+/// A Unigram model read from tokenizer.json.
+#[derive(Debug, Clone)]
+pub struct HfUnigram {
+    pieces: Vec<(String, f64)>,
+    ids: FxHashMap<String, u32>,
+    trie: DoubleArray,
+    unk_id: Option<u32>,
+    min_score: f64,
+    byte_fallback: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Best {
+    score: f64,
+    starts_at: Option<usize>,
+    id: u32,
+}
+
+impl HfUnigram {
+    /// Builds the model; a later duplicate piece wins, as in HF.
+    pub fn new(
+        pieces: Vec<(String, f64)>,
+        unk_id: Option<u32>,
+        byte_fallback: bool,
+    ) -> Result<Self> {
+        if let Some(unk) = unk_id {
+            if unk as usize >= pieces.len() {
+                return Err(Error::vocab(
+                    std::path::Path::new("tokenizer.json"),
+                    0,
+                    format!("model unk_id {unk} is not in the vocabulary"),
+                ));
+            }
+        }
+        let mut ids = FxHashMap::default();
+        for (i, (piece, _)) in pieces.iter().enumerate() {
+            let id = u32::try_from(i)
+                .map_err(|_| Error::InvalidArgument("vocabulary too large".into()))?;
+            ids.insert(piece.clone(), id);
+        }
+        let trie = DoubleArray::build(ids.iter().map(|(p, &id)| (p.as_bytes(), id as i32)));
+        let min_score = pieces.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+        Ok(HfUnigram {
+            pieces,
+            ids,
+            trie,
+            unk_id,
+            min_score,
+            byte_fallback,
+        })
+    }
+
+    /// The best segmentation of `text` as strings, unknown runs fused.
+    fn segment(&self, text: &str) -> Result<Vec<(usize, usize, bool)>> {
+        let bytes = text.as_bytes();
+        let size = bytes.len();
+        let unk_score = self.min_score - f64::from(UNK_PENALTY);
+        let mut best = vec![
+            Best {
+                score: 0.0,
+                starts_at: None,
+                id: 0,
+            };
+            size + 1
+        ];
+        let mut starts_at = 0;
+        while starts_at < size {
+            let till = best[starts_at].score;
+            let mblen = text
+                .get(starts_at..)
+                .and_then(|s| s.chars().next())
+                .map_or(1, char::len_utf8);
+            let mut single = false;
+            self.trie.prefixes(&bytes[starts_at..], |length, id| {
+                let score = self.pieces.get(id as usize).map_or(0.0, |p| p.1);
+                let candidate = score + till;
+                let target = &mut best[starts_at + length];
+                if target.starts_at.is_none() || candidate > target.score {
+                    *target = Best {
+                        score: candidate,
+                        starts_at: Some(starts_at),
+                        id: id as u32,
+                    };
+                }
+                single |= length == mblen;
+            });
+            if !single {
+                let unk = self
+                    .unk_id
+                    .ok_or_else(|| Error::Encoding("Unigram model has no unk_id".into()))?;
+                let candidate = unk_score + till;
+                let target = &mut best[starts_at + mblen];
+                if target.starts_at.is_none() || candidate > target.score {
+                    *target = Best {
+                        score: candidate,
+                        starts_at: Some(starts_at),
+                        id: unk,
+                    };
+                }
+            }
+            starts_at += mblen;
+        }
+        let mut out: Vec<(usize, usize, bool)> = Vec::new();
+        let mut ends_at = size;
+        while ends_at > 0 {
+            let node = best[ends_at];
+            let start = node
+                .starts_at
+                .ok_or_else(|| Error::Encoding("unigram lattice has no path".into()))?;
+            let is_unk = Some(node.id) == self.unk_id;
+            match out.last_mut() {
+                // Runs of unknown tokens fuse into one (HF's fuse_unk).
+                Some(last) if is_unk && last.2 => last.0 = start,
+                _ => out.push((start, ends_at, is_unk)),
+            }
+            ends_at = start;
+        }
+        out.reverse();
+        Ok(out)
+    }
+}
+
+impl Model for HfUnigram {
+    fn tokenize(&self, piece: &str, out: &mut Vec<Token>) -> Result<()> {
+        for (start, end, _) in self.segment(piece)? {
+            let s = piece.get(start..end).unwrap_or("");
+            let (start, end) = (start as u32, end as u32);
+            if let Some(&id) = self.ids.get(s) {
+                out.push(Token { id, start, end });
+                continue;
+            }
+            if self.byte_fallback {
+                let bytes: Option<Vec<u32>> = s
+                    .bytes()
+                    .map(|b| self.ids.get(&format!("<0x{b:02X}>")).copied())
+                    .collect();
+                if let Some(bytes) = bytes {
+                    out.extend(bytes.into_iter().map(|id| Token { id, start, end }));
+                    continue;
+                }
+            }
+            let id = self
+                .unk_id
+                .ok_or_else(|| Error::Encoding("Unigram model has no unk_id".into()))?;
+            out.push(Token { id, start, end });
+        }
+        Ok(())
+    }
+
+    fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.ids.get(token).copied()
+    }
+
+    fn id_to_token(&self, id: u32) -> Option<&str> {
+        self.pieces.get(id as usize).map(|p| p.0.as_str())
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.pieces.len()
+    }
+}

@@ -1,0 +1,96 @@
+//! HF's `Metaspace` pre-tokenizer: spaces become `▁`, a `▁` is prepended
+//! (scheme "always", or "first" for the first segment), then the text is cut
+//! before every `▁`. Our pre-tokenizers only cut, so the rewriting half is a
+//! [`Normalizer`] run last, and the cutting half a [`PreTokenizer`].
+
+use std::ops::Range;
+
+use crate::pipeline::{Builder, Normalized, Normalizer, PreTokenizer, SpannedChars};
+
+/// When to put a `▁` in front of the text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrependScheme {
+    /// Always (unless the text already starts with one).
+    Always,
+    /// Only for text at the start of the input.
+    First,
+    /// Never.
+    Never,
+}
+
+/// The rewriting half of `Metaspace`.
+#[derive(Debug, Clone)]
+pub struct MetaspaceRewrite {
+    /// The character standing for a space (`▁`).
+    pub replacement: char,
+    /// When to prepend it.
+    pub prepend: PrependScheme,
+}
+
+impl Normalizer for MetaspaceRewrite {
+    fn normalize(&self, text: &mut Normalized) {
+        let replacement = self.replacement;
+        let prepend = self.prepend;
+        text.rewrite(|mut chars: SpannedChars<'_>, out: &mut Builder| {
+            let Some((first, span)) = chars.next() else {
+                return;
+            };
+            let first = if first == ' ' { replacement } else { first };
+            let add = match prepend {
+                PrependScheme::Always => first != replacement,
+                PrependScheme::First => first != replacement && span.0 == 0,
+                PrependScheme::Never => false,
+            };
+            if add {
+                out.push(replacement, span);
+            }
+            out.push(first, span);
+            for (c, span) in chars {
+                out.push(if c == ' ' { replacement } else { c }, span);
+            }
+        });
+    }
+}
+
+/// The cutting half of `Metaspace` (`split: true`): a piece starts at every
+/// replacement character.
+#[derive(Debug, Clone)]
+pub struct MetaspaceSplit {
+    /// The character standing for a space.
+    pub replacement: char,
+}
+
+impl PreTokenizer for MetaspaceSplit {
+    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) {
+        let mut start = 0;
+        for (i, c) in text.char_indices() {
+            if c == self.replacement && i > start {
+                out.push(start..i);
+                start = i;
+            }
+        }
+        if start < text.len() {
+            out.push(start..text.len());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrite_and_split() {
+        let r = MetaspaceRewrite {
+            replacement: '▁',
+            prepend: PrependScheme::Always,
+        };
+        let mut n = Normalized::new("hello  world", true);
+        r.normalize(&mut n);
+        assert_eq!(n.as_str(), "▁hello▁▁world");
+        let mut out = Vec::new();
+        MetaspaceSplit { replacement: '▁' }.split(n.as_str(), &mut out);
+        let pieces: Vec<&str> = out.iter().map(|r| &n.as_str()[r.clone()]).collect();
+        assert_eq!(pieces, vec!["▁hello", "▁", "▁world"]);
+    }
+}

@@ -1,0 +1,310 @@
+//! Python binding of [`SentencePiece`]: the core of
+//! `tokkit.SentencePieceProcessor` (argument handling lives in
+//! `python/tokkit/sentencepiece.py`). Every call that encodes or decodes
+//! releases the GIL; batches run on a rayon pool sized per call.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::exceptions::PyIndexError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::formats::spm_model::PieceType;
+use crate::sentencepiece::seed::{next_seed, set_random_seed as set_seed};
+use crate::sentencepiece::{Sampling, SentencePiece};
+
+/// A loaded sentencepiece model (`.model` protobuf).
+#[pyclass(frozen, name = "_SentencePiece", module = "tokkit._tokkit")]
+pub struct PySentencePiece {
+    inner: Arc<SentencePiece>,
+}
+
+/// `(enable_sampling, nbest_size, alpha, seed)` as Python passes them.
+type SampleArgs = (bool, i64, f32, Option<u64>);
+
+/// Segmentations with a score each: `(ids, pieces, score)`.
+type Scored<S> = Vec<(Vec<u32>, Vec<String>, S)>;
+
+fn sampling((enable, nbest_size, alpha, seed): SampleArgs) -> Sampling {
+    if enable {
+        Sampling::Sample {
+            nbest_size,
+            alpha,
+            seed: seed.unwrap_or_else(next_seed),
+        }
+    } else {
+        Sampling::Best
+    }
+}
+
+/// Runs `f` over `items` on `num_threads` threads (all cores when < 1),
+/// keeping the order.
+fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    num_threads: i64,
+    f: impl Fn(usize, &T) -> Result<R> + Sync + Send,
+) -> Result<Vec<R>> {
+    let threads = usize::try_from(num_threads).unwrap_or(0);
+    if threads == 1 || items.len() <= 1 {
+        return items.iter().enumerate().map(|(i, x)| f(i, x)).collect();
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::InvalidArgument(format!("cannot start {threads} threads: {e}")))?;
+    pool.install(|| items.par_iter().enumerate().map(|(i, x)| f(i, x)).collect())
+}
+
+impl PySentencePiece {
+    fn id(&self, id: i64) -> PyResult<u32> {
+        u32::try_from(id)
+            .ok()
+            .filter(|&i| (i as usize) < self.inner.vocab().len())
+            .ok_or_else(|| PyIndexError::new_err("piece id is out of range."))
+    }
+
+    fn seeds(&self, n: usize, enable: bool, seed: Option<u64>) -> Vec<Option<u64>> {
+        // Seeds are drawn before the parallel part so the result does not
+        // depend on the thread count.
+        (0..n)
+            .map(|i| {
+                enable.then(|| match seed {
+                    Some(s) => {
+                        let mut state = s.wrapping_add(i as u64);
+                        crate::models::rng::splitmix64(&mut state)
+                    }
+                    None => next_seed(),
+                })
+            })
+            .collect()
+    }
+}
+
+#[pymethods]
+impl PySentencePiece {
+    /// Loads a `.model` file.
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| SentencePiece::from_file(&path))?;
+        Ok(PySentencePiece {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Loads serialized `ModelProto` bytes.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: Vec<u8>) -> PyResult<Self> {
+        let inner =
+            py.detach(|| SentencePiece::from_bytes(data, &PathBuf::from("<serialized model>")))?;
+        Ok(PySentencePiece {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The serialized model.
+    fn serialized<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.serialized)
+    }
+
+    /// Ids of one text.
+    #[pyo3(signature = (text, args=(false, -1, 0.1, None)))]
+    fn encode_ids(&self, py: Python<'_>, text: &str, args: SampleArgs) -> PyResult<Vec<u32>> {
+        let s = sampling(args);
+        Ok(py.detach(|| self.inner.encode_ids(text, s))?)
+    }
+
+    /// Pieces of one text.
+    #[pyo3(signature = (text, args=(false, -1, 0.1, None)))]
+    fn encode_pieces(&self, py: Python<'_>, text: &str, args: SampleArgs) -> PyResult<Vec<String>> {
+        let s = sampling(args);
+        let pieces = py.detach(|| self.inner.encode_pieces(text, s))?;
+        Ok(pieces.into_iter().map(|p| p.piece).collect())
+    }
+
+    /// Ids of many texts, in parallel.
+    #[pyo3(signature = (texts, num_threads=-1, args=(false, -1, 0.1, None)))]
+    fn encode_ids_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        num_threads: i64,
+        args: SampleArgs,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let seeds = self.seeds(texts.len(), args.0, args.3);
+        let inner = &self.inner;
+        Ok(py.detach(|| {
+            parallel(&texts, num_threads, |i, t| {
+                inner.encode_ids(t, sampling((args.0, args.1, args.2, seeds[i])))
+            })
+        })?)
+    }
+
+    /// Pieces of many texts, in parallel.
+    #[pyo3(signature = (texts, num_threads=-1, args=(false, -1, 0.1, None)))]
+    fn encode_pieces_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        num_threads: i64,
+        args: SampleArgs,
+    ) -> PyResult<Vec<Vec<String>>> {
+        let seeds = self.seeds(texts.len(), args.0, args.3);
+        let inner = &self.inner;
+        Ok(py.detach(|| {
+            parallel(&texts, num_threads, |i, t| {
+                let s = sampling((args.0, args.1, args.2, seeds[i]));
+                Ok(inner
+                    .encode_pieces(t, s)?
+                    .into_iter()
+                    .map(|p| p.piece)
+                    .collect())
+            })
+        })?)
+    }
+
+    /// The `nbest_size` best segmentations: `(ids, pieces, score)` each.
+    fn nbest(&self, py: Python<'_>, text: &str, nbest_size: usize) -> PyResult<Scored<f32>> {
+        let out = py.detach(|| self.inner.nbest(text, nbest_size))?;
+        Ok(out
+            .into_iter()
+            .map(|(pieces, score)| {
+                let ids = pieces.iter().map(|p| p.id).collect();
+                (ids, pieces.into_iter().map(|p| p.piece).collect(), score)
+            })
+            .collect())
+    }
+
+    /// Samples with their (inclusion) log probabilities: `(ids, pieces, score)`.
+    #[pyo3(signature = (text, num_samples, alpha, flags=(false, false), seed=None))]
+    fn sample_and_score(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        num_samples: usize,
+        alpha: f32,
+        flags: (bool, bool),
+        seed: Option<u64>,
+    ) -> PyResult<Scored<f64>> {
+        let (wor, include_best) = flags;
+        let seed = seed.unwrap_or_else(next_seed);
+        let out = py.detach(|| {
+            self.inner
+                .sample_and_score(text, num_samples, alpha, wor, include_best, seed)
+        })?;
+        Ok(out
+            .into_iter()
+            .map(|(pieces, score)| {
+                let ids = pieces.iter().map(|p| p.id).collect();
+                (ids, pieces.into_iter().map(|p| p.piece).collect(), score)
+            })
+            .collect())
+    }
+
+    /// Entropy of the sampling distribution of each text.
+    #[pyo3(signature = (texts, alpha, num_threads=-1))]
+    fn entropy(
+        &self,
+        py: Python<'_>,
+        texts: Vec<String>,
+        alpha: f32,
+        num_threads: i64,
+    ) -> PyResult<Vec<f64>> {
+        let inner = &self.inner;
+        Ok(py.detach(|| parallel(&texts, num_threads, |_, t| inner.entropy(t, alpha)))?)
+    }
+
+    /// Decodes sequences of ids.
+    #[pyo3(signature = (batch, num_threads=-1))]
+    fn decode_ids(
+        &self,
+        py: Python<'_>,
+        batch: Vec<Vec<i64>>,
+        num_threads: i64,
+    ) -> PyResult<Vec<String>> {
+        let n = self.inner.vocab().len() as i64;
+        if batch.iter().flatten().any(|&id| id < 0 || id >= n) {
+            return Err(PyIndexError::new_err("piece id is out of range."));
+        }
+        let inner = &self.inner;
+        Ok(py.detach(|| parallel(&batch, num_threads, |_, ids| inner.decode_ids(ids)))?)
+    }
+
+    /// Decodes sequences of pieces.
+    #[pyo3(signature = (batch, num_threads=-1))]
+    fn decode_pieces(
+        &self,
+        py: Python<'_>,
+        batch: Vec<Vec<String>>,
+        num_threads: i64,
+    ) -> PyResult<Vec<String>> {
+        let inner = &self.inner;
+        Ok(py.detach(|| {
+            parallel(&batch, num_threads, |_, pieces| {
+                let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
+                inner.decode_pieces(&refs)
+            })
+        })?)
+    }
+
+    /// Number of pieces.
+    fn piece_size(&self) -> usize {
+        self.inner.vocab().len()
+    }
+
+    /// The piece of `id`.
+    fn id_to_piece(&self, id: i64) -> PyResult<String> {
+        let id = self.id(id)?;
+        Ok(self.inner.vocab().pieces[id as usize].clone())
+    }
+
+    /// The id of `piece` (the unknown id when absent).
+    fn piece_to_id(&self, piece: &str) -> u32 {
+        self.inner.vocab().piece_to_id(piece)
+    }
+
+    /// The score of `id`.
+    fn get_score(&self, id: i64) -> PyResult<f32> {
+        let id = self.id(id)?;
+        Ok(self.inner.vocab().scores[id as usize])
+    }
+
+    /// The type of `id`: "normal", "unknown", "control", "user_defined", "unused" or "byte".
+    fn piece_type(&self, id: i64) -> PyResult<&'static str> {
+        let id = self.id(id)?;
+        Ok(match self.inner.vocab().kind(id) {
+            Some(PieceType::Unknown) => "unknown",
+            Some(PieceType::Control) => "control",
+            Some(PieceType::UserDefined) => "user_defined",
+            Some(PieceType::Unused) => "unused",
+            Some(PieceType::Byte) => "byte",
+            _ => "normal",
+        })
+    }
+
+    /// Special ids (-1 when the model has none).
+    fn special_ids(&self) -> (i64, i64, i64, i64) {
+        let f = |x: Option<u32>| x.map_or(-1, i64::from);
+        (
+            f(self.inner.unk_id()),
+            f(self.inner.bos_id()),
+            f(self.inner.eos_id()),
+            f(self.inner.pad_id()),
+        )
+    }
+}
+
+/// Fixes the seed of every later sampling call that does not pass its own.
+#[pyfunction]
+pub fn set_random_seed(seed: u64) {
+    set_seed(seed);
+}
+
+/// Registers the class and function on the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PySentencePiece>()?;
+    m.add_function(wrap_pyfunction!(set_random_seed, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,230 @@
+"""tokkit.SentencePieceProcessor against the real sentencepiece package: ids,
+pieces, n-best lists, decoding and the vocabulary API, on every shared corpus
+and on generated text, for Unigram and BPE (byte fallback) models and for
+variants of them with user-defined symbols and other normalizer options."""
+
+from __future__ import annotations
+
+import pytest
+import sentencepiece as spm
+from conftest import corpus_files, shared_path
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spm_proto import normalizer, piece, trainer
+
+import tokkit
+
+MODELS = {
+    "unigram-test": ("vocab", "spm-unigram-sentencepiece-test", "test_model.model"),
+    "unigram-ja": ("vocab", "spm-unigram-sentencepiece-test", "test_ja_model.model"),
+    "bpe-llama2": ("vocab", "llama2-spm-bpe", "tokenizer.model"),
+    "unigram-rut5": ("vocab", "rut5-large-spm-unigram", "spiece.model"),
+}
+UNIGRAM = [name for name in MODELS if name.startswith("unigram")]
+
+_cache: dict[str, tuple[tokkit.SentencePieceProcessor, spm.SentencePieceProcessor]] = {}
+
+
+def pair(name: str) -> tuple[tokkit.SentencePieceProcessor, spm.SentencePieceProcessor]:
+    """(tokkit, sentencepiece) processors for a shared model, loaded once."""
+    if name not in _cache:
+        path = str(shared_path(*MODELS[name]))
+        _cache[name] = (
+            tokkit.SentencePieceProcessor(model_file=path),
+            spm.SentencePieceProcessor(model_file=path),
+        )
+    return _cache[name]
+
+
+def lines_of(path) -> list[str]:
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_corpus_ids_pieces_and_decode(name: str, path) -> None:
+    ours, ref = pair(name)
+    lines = lines_of(path)
+    ids = ref.encode(lines, num_threads=2)
+    assert ours.encode(lines, num_threads=2) == ids
+    assert ours.encode(lines, out_type=str, num_threads=2) == ref.encode(
+        lines, out_type=str, num_threads=2
+    )
+    assert ours.decode(ids) == ref.decode(ids)
+    pieces = ref.encode(lines[:500], out_type=str)
+    assert ours.decode(pieces) == ref.decode(pieces)
+
+
+def documents(size: int) -> list[str]:
+    """Every corpus cut into documents of about ``size`` bytes, at line ends."""
+    docs = []
+    for path in corpus_files():
+        current, length = [], 0
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+            current.append(line)
+            length += len(line.encode("utf-8"))
+            if length >= size:
+                docs.append("".join(current))
+                current, length = [], 0
+        docs.append("".join(current))
+    return docs
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_one_kilobyte_documents(name: str) -> None:
+    ours, ref = pair(name)
+    docs = documents(1024)
+    assert ours.encode(docs, num_threads=2) == ref.encode(docs, num_threads=2)
+
+
+@pytest.mark.parametrize("name", UNIGRAM)
+def test_nbest_equals_sentencepiece(name: str) -> None:
+    ours, ref = pair(name)
+    lines = [line for path in corpus_files()[::3] for line in lines_of(path)[:40]]
+    lines = [line[:60] for line in lines if line.strip()]
+    for line in lines:
+        for n in (2, 5):
+            assert ours.nbest_encode(line, nbest_size=n) == ref.nbest_encode(line, nbest_size=n)
+        assert ours.nbest_encode(line, nbest_size=3, out_type=str) == ref.nbest_encode(
+            line, nbest_size=3, out_type=str
+        )
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_vocabulary_api(name: str) -> None:
+    ours, ref = pair(name)
+    n = ref.vocab_size()
+    assert ours.vocab_size() == ours.get_piece_size() == len(ours) == n
+    ids = list(range(n))
+    assert ours.id_to_piece(ids) == ref.id_to_piece(ids)
+    pieces = ref.id_to_piece(ids)
+    assert ours.piece_to_id(pieces) == ref.piece_to_id(pieces)
+    assert ours.piece_to_id("no such piece ☃☃") == ref.piece_to_id("no such piece ☃☃")
+    assert ours.get_score(ids) == ref.get_score(ids)
+    for method in ("is_unknown", "is_control", "is_unused", "is_byte"):
+        assert getattr(ours, method)(ids) == getattr(ref, method)(ids), method
+    for method in ("unk_id", "bos_id", "eos_id", "pad_id"):
+        assert getattr(ours, method)() == getattr(ref, method)(), method
+    with pytest.raises(IndexError):
+        ours.id_to_piece(n)
+    with pytest.raises(IndexError):
+        ours.decode([n])
+
+
+OPTIONS = [
+    {},
+    {"add_bos": True},
+    {"add_eos": True, "reverse": True},
+    {"emit_unk_piece": True},
+    {"add_bos": True, "add_eos": True, "reverse": True, "emit_unk_piece": True},
+]
+SAMPLES = [
+    "",
+    " ",
+    "   ",
+    "Hello world",
+    "  leading, trailing and   inner   runs  ",
+    "\uff46\uff55\uff4c\uff4c\u3000\uff54\uff45\uff58\uff54\u2460\u2461",
+    "吾輩は猫である。名前はまだ無い。",
+    "Привет, мир! Ёлка.",
+    "emoji 😀🙃 zwj 👩‍👩‍👧 flags 🇯🇵",
+    "tabs\tand\nnewlines\r\n",
+    "\x00\x01 control",
+    "unknown ☃ ᚠ ꙮ 𓀀",
+]
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("options", OPTIONS, ids=str)
+def test_encode_options(name: str, options: dict) -> None:
+    ours, ref = pair(name)
+    for out_type in (int, str):
+        try:
+            expected = ref.encode(SAMPLES, out_type=out_type, **options)
+        except ValueError:
+            with pytest.raises(ValueError):
+                ours.encode(SAMPLES, out_type=out_type, **options)
+            continue
+        assert ours.encode(SAMPLES, out_type=out_type, **options) == expected
+        for text, want in zip(SAMPLES, expected, strict=True):
+            assert ours.encode(text, out_type=out_type, **options) == want
+
+
+# Characters that exercise the normalizer (NFKC, full-width, ligatures,
+# Hangul, half-width kana with voicing marks), whitespace and the space symbol.
+SPECIAL = " \t\n\u3000\u00a0\uff41\uff42\u2460\ufb01\uac00\uac01\uff76\uff9e\u0301\u2581"
+TEXT = st.text(
+    alphabet=st.one_of(st.characters(codec="utf-8"), st.sampled_from(SPECIAL)),
+    max_size=60,
+)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+@settings(deadline=None, max_examples=150)
+@given(text=TEXT)
+def test_generated_text(name: str, text: str) -> None:
+    ours, ref = pair(name)
+    ids = ref.encode(text)
+    assert ours.encode(text) == ids
+    assert ours.encode(text, out_type=str) == ref.encode(text, out_type=str)
+    assert ours.decode(ids) == ref.decode(ids)
+
+
+VARIANTS = {
+    "user-defined": piece("<sep>", 4) + piece("<cls>", 4) + piece("▁<u>", 4),
+    "suffix": trainer(treat_whitespace_as_suffix=1),
+    "no-dummy-prefix": normalizer(add_dummy_prefix=0),
+    "keep-whitespace": normalizer(remove_extra_whitespaces=0),
+    "no-escape": normalizer(escape_whitespaces=0),
+    "everything": piece("<sep>", 4)
+    + trainer(treat_whitespace_as_suffix=1)
+    + normalizer(add_dummy_prefix=0, remove_extra_whitespaces=0),
+}
+VARIANT_TEXTS = [
+    *SAMPLES,
+    "a <sep> b<sep>c <cls><cls>",
+    "<sep>",
+    "  <sep>  ",
+    "x  y",
+    "a <u> b<u>",
+]
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("name", ["unigram-test", "bpe-llama2"])
+def test_model_variants(name: str, variant: str) -> None:
+    proto = shared_path(*MODELS[name]).read_bytes() + VARIANTS[variant]
+    ref = spm.SentencePieceProcessor(model_proto=proto)
+    ours = tokkit.SentencePieceProcessor(model_proto=proto)
+    texts = VARIANT_TEXTS + lines_of(corpus_files()[0])[:200]
+    for out_type in (int, str):
+        assert ours.encode(texts, out_type=out_type) == ref.encode(texts, out_type=out_type)
+    ids = ref.encode(texts)
+    assert ours.decode(ids) == ref.decode(ids)
+    if name.startswith("unigram"):
+        for text in VARIANT_TEXTS:
+            assert ours.nbest_encode(text, nbest_size=4) == ref.nbest_encode(text, nbest_size=4)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_pathological_inputs(name: str) -> None:
+    ours, ref = pair(name)
+    for text in ("a" * 1_000_000, "ab" * 300_000, "☃" * 200_000, "-" * 100_000 + "x"):
+        assert ours.encode(text) == ref.encode(text)
+
+
+def test_decode_edge_cases() -> None:
+    ours, ref = pair("bpe-llama2")
+    for pieces in (["<0xE3>", "<0x81>"], ["<0xFF>", "▁a", "<0xE3>", "<0x81>", "<0x82>"], ["<s>"]):
+        assert ours.decode(pieces) == ref.decode(pieces)
+    assert ours.decode([]) == ref.decode([]) == ""
+    assert ours.decode([[1, 2], [], [450]]) == ref.decode([[1, 2], [], [450]])
+    assert ours.decode(450) == ref.decode(450)
+
+
+def test_pickle_round_trip() -> None:
+    import pickle
+
+    ours, _ = pair("unigram-test")
+    clone = pickle.loads(pickle.dumps(ours))
+    assert clone.encode("pickled text") == ours.encode("pickled text")

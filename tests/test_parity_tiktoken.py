@@ -4,6 +4,7 @@ and on pathological inputs; identical special-token behaviour."""
 
 from __future__ import annotations
 
+import pickle
 import random
 import string
 
@@ -282,6 +283,15 @@ def test_api_values_identical(pair):
         ours.decode_single_token_bytes(ref.max_token_value + 1)
     with pytest.raises(KeyError):
         ours.decode_bytes([ref.max_token_value + 1])
+
+
+def test_pickle_round_trip(pair):
+    ours, ref = pair
+    clone = pickle.loads(pickle.dumps(ours))
+    text = "pickled <|endoftext|> encoders still encode the same"
+    assert clone.encode(text, allowed_special="all") == ref.encode(text, allowed_special="all")
+    assert clone.name == ours.name
+    assert clone._core.mergeable_ranks() == ref._mergeable_ranks
 
 
 def test_decode_split_characters_like_tiktoken(pair):

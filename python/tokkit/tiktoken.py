@@ -96,6 +96,13 @@ class TiktokenEncoding:
     def __repr__(self) -> str:
         return f"<TiktokenEncoding {self.name!r}>"
 
+    def __reduce__(self):
+        """Pickles as the arguments that rebuild it."""
+        return (
+            _rebuild,
+            (self.name, self._pat_str, self._core.mergeable_ranks(), self._special_tokens),
+        )
+
     # Encoding
 
     def encode_ordinary(self, text: str) -> list[int]:
@@ -203,6 +210,14 @@ class TiktokenEncoding:
     def is_special_token(self, token: int) -> bool:
         """Whether ``token`` is a special token's id."""
         return token in self._special_token_values
+
+
+def _rebuild(
+    name: str, pat_str: str, mergeable_ranks: dict[bytes, int], special_tokens: dict[str, int]
+) -> TiktokenEncoding:
+    return TiktokenEncoding(
+        name, pat_str=pat_str, mergeable_ranks=mergeable_ranks, special_tokens=special_tokens
+    )
 
 
 def load_tiktoken(path: str | os.PathLike[str], name: str) -> TiktokenEncoding:

@@ -298,6 +298,15 @@ impl PyTiktoken {
         Err(PyKeyError::new_err(PyBytes::new(py, piece).unbind()))
     }
 
+    /// Token bytes to rank, as `tiktoken.Encoding(mergeable_ranks=...)` takes.
+    fn mergeable_ranks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (id, bytes) in self.inner.model().vocab().iter() {
+            d.set_item(PyBytes::new(py, bytes), id)?;
+        }
+        Ok(d)
+    }
+
     /// Every ordinary token's bytes, sorted.
     fn token_byte_values<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
         self.inner

@@ -74,11 +74,13 @@ def run_child(code: str) -> dict:
     import subprocess
     import sys
 
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent
+    # across fork and exec, so a child of a big process reports the parent's.
     script = (
         code
-        + "\nimport json, resource"
-        + "\nprint(json.dumps({'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF)"
-        + ".ru_maxrss / 1024}))"
+        + "\nimport json, re"
+        + "\nhwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read())"
+        + "\nprint(json.dumps({'peak_rss_mb': int(hwm.group(1)) / 1024}))"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], check=True, capture_output=True, text=True

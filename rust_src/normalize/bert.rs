@@ -13,10 +13,9 @@
 //! | lowercasing | `str.lower()`: context-aware final sigma (Σ → ς at a word end), Unicode 14 | per char `char::to_lowercase` (Σ → σ always), Rust's Unicode |
 //! | NFD tables | Unicode 14 | `unicode-normalization-alignments` (Unicode 9: later characters pass unchanged) |
 
-use unicode_categories::UnicodeCategories;
 use unicode_normalization_alignments::{is_nfd_quick, IsNormalized, UnicodeNormalization};
 
-use super::pyunicode;
+use super::{hf_unicode, pyunicode};
 use crate::pipeline::{Normalized, Normalizer, Span};
 
 /// Which reference to reproduce.
@@ -60,7 +59,7 @@ impl BertNormalizer {
             || c == '\u{fffd}'
             || match self.compat {
                 BertCompat::Google => pyunicode::is_control(c) && !matches!(c, '\t' | '\n' | '\r'),
-                BertCompat::Hf => c.is_other() && !matches!(c, '\t' | '\n' | '\r'),
+                BertCompat::Hf => hf_unicode::is_other(c) && !matches!(c, '\t' | '\n' | '\r'),
             }
     }
 
@@ -141,11 +140,15 @@ impl Normalizer for BertNormalizer {
             BertCompat::Hf => {
                 if self.strip_accents {
                     hf_nfd(text);
-                    if text.as_str().chars().any(|c| c.is_mark_nonspacing()) {
-                        drop_chars(text, |c| c.is_mark_nonspacing());
+                    if text.as_str().chars().any(hf_unicode::is_nonspacing_mark) {
+                        drop_chars(text, hf_unicode::is_nonspacing_mark);
                     }
                 }
-                if self.lowercase {
+                let unchanged = |c: char| {
+                    let mut lower = c.to_lowercase();
+                    lower.next() == Some(c) && lower.next().is_none()
+                };
+                if self.lowercase && !text.as_str().chars().all(unchanged) {
                     text.rewrite(|chars, out| {
                         for (c, span) in chars {
                             c.to_lowercase().for_each(|l| out.push(l, span));

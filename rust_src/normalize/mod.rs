@@ -1,6 +1,7 @@
 //! Normalizers: text clean-up before splitting, with alignment kept.
 
 pub mod bert;
+pub mod hf_unicode;
 pub mod precompiled;
 pub mod pyunicode;
 pub mod replace;

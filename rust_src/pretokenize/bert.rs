@@ -8,10 +8,8 @@
 
 use std::ops::Range;
 
-use unicode_categories::UnicodeCategories;
-
 use crate::normalize::bert::BertCompat;
-use crate::normalize::pyunicode;
+use crate::normalize::{hf_unicode, pyunicode};
 use crate::pipeline::PreTokenizer;
 
 const OTHER: u8 = 0;
@@ -60,7 +58,7 @@ impl BertPreTokenizer {
         }
         let (space, punct) = match self.compat {
             BertCompat::Google => (pyunicode::is_whitespace(c), pyunicode::is_punctuation(c)),
-            BertCompat::Hf => (c.is_whitespace(), c.is_punctuation()),
+            BertCompat::Hf => (c.is_whitespace(), hf_unicode::is_punctuation(c)),
         };
         if space {
             SPACE

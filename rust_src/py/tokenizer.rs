@@ -180,11 +180,8 @@ impl PyTokenizer {
     ) -> PyResult<PyEncoding> {
         let options = self.options();
         let inner = py.detach(|| {
-            let mut e = self
-                .inner
-                .encode(sequence, pair, add_special_tokens, &options)?;
-            e.bytes_to_char_offsets_pair(sequence, pair);
-            crate::Result::Ok(e)
+            self.inner
+                .encode(sequence, pair, add_special_tokens, &options)
         })?;
         Ok(PyEncoding { inner })
     }

@@ -2,7 +2,8 @@
 
 /// Ids plus the per-token data HF's `Encoding` carries. All vectors have one
 /// entry per token. Offsets are byte ranges of the original text until
-/// [`Encoding::bytes_to_char_offsets`] turns them into char offsets for Python.
+/// [`Encoding::bytes_to_char_offsets`] turns them into char offsets, which
+/// the tokenizer does before post-processing, as HF.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Encoding {
     /// Token ids.

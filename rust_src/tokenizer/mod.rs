@@ -241,11 +241,14 @@ impl Tokenizer {
         for (id, token) in encoding.ids.iter().zip(encoding.tokens.iter_mut()) {
             *token = self.id_to_token(*id).unwrap_or_default().to_owned();
         }
+        // Char offsets from here on, as HF: post-processors (ByteLevel's
+        // trimming) count in characters.
+        encoding.bytes_to_char_offsets(text);
         Ok(encoding)
     }
 
     /// Encodes a text (or a pair) the way HF's `Tokenizer.encode` does:
-    /// pipeline, truncation, post-processing, padding. Offsets are byte
+    /// pipeline, truncation, post-processing, padding. Offsets are char
     /// offsets into each input text.
     pub fn encode(
         &self,
@@ -303,11 +306,7 @@ impl Tokenizer {
         let mut encodings = in_pool(num_threads, || {
             inputs
                 .par_iter()
-                .map(|(a, b)| {
-                    let mut e = self.encode(a, b.as_deref(), add_special_tokens, options)?;
-                    e.bytes_to_char_offsets_pair(a, b.as_deref());
-                    Ok(e)
-                })
+                .map(|(a, b)| self.encode(a, b.as_deref(), add_special_tokens, options))
                 .collect::<Result<Vec<_>>>()
         })??;
         if let Some(p) = &options.padding {
@@ -378,33 +377,6 @@ fn combine(
     Encoding {
         overflowing,
         ..process(a, Some(b))
-    }
-}
-
-impl Encoding {
-    /// Char offsets for an encoding of `first` (and `second`): each token's
-    /// offsets index the text its sequence came from.
-    pub fn bytes_to_char_offsets_pair(&mut self, first: &str, second: Option<&str>) {
-        let Some(second) = second else {
-            return self.bytes_to_char_offsets(first);
-        };
-        let mut parts: [Encoding; 2] = Default::default();
-        for (i, seq) in self.sequence_ids.iter().enumerate() {
-            let which = usize::from(*seq == Some(1));
-            parts[which].offsets.push(self.offsets[i]);
-        }
-        parts[0].bytes_to_char_offsets(first);
-        parts[1].bytes_to_char_offsets(second);
-        let mut iters = parts.map(|p| p.offsets.into_iter());
-        for (i, seq) in self.sequence_ids.iter().enumerate() {
-            let which = usize::from(*seq == Some(1));
-            if let Some(o) = iters[which].next() {
-                self.offsets[i] = o;
-            }
-        }
-        for o in &mut self.overflowing {
-            o.bytes_to_char_offsets_pair(first, Some(second));
-        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::formats::spm_model::NormalizerSpec;
+use crate::models::unigram::model::one_char_len;
 use crate::models::unigram::trie::DoubleArray;
 
 /// `▁` (U+2581), sentencepiece's visible whitespace.
@@ -217,7 +218,7 @@ impl SpmNormalizer {
                 return (out, len);
             }
         }
-        let len = input.chars().next().map_or(1, char::len_utf8);
+        let len = bytes.first().map_or(1, |&b| one_char_len(b)).min(bytes.len());
         (input.get(..len).unwrap_or(input), len)
     }
 
@@ -297,7 +298,8 @@ impl SpmNormalizer {
                 piece = piece.trim_start_matches(' ');
             }
             if !piece.is_empty() {
-                if self.escape_whitespaces && piece.contains(' ') {
+                // A byte scan: pieces are one to a few bytes long.
+                if self.escape_whitespaces && piece.bytes().any(|b| b == b' ') {
                     for (i, part) in piece.split(' ').enumerate() {
                         if i > 0 {
                             push_space(text, map, consumed);

@@ -218,7 +218,10 @@ impl SpmNormalizer {
                 return (out, len);
             }
         }
-        let len = bytes.first().map_or(1, |&b| one_char_len(b)).min(bytes.len());
+        let len = bytes
+            .first()
+            .map_or(1, |&b| one_char_len(b))
+            .min(bytes.len());
         (input.get(..len).unwrap_or(input), len)
     }
 

@@ -134,8 +134,19 @@ impl DoubleArray {
             .iter()
             .map(|u| {
                 // Free slots keep a check no node can have.
-                let check = if u.check == FREE { FREE & !HAS_VALUE } else { u.check };
-                (u.base, if u.value >= 0 { check | HAS_VALUE } else { check })
+                let check = if u.check == FREE {
+                    FREE & !HAS_VALUE
+                } else {
+                    u.check
+                };
+                (
+                    u.base,
+                    if u.value >= 0 {
+                        check | HAS_VALUE
+                    } else {
+                        check
+                    },
+                )
             })
             .collect();
         DoubleArray {

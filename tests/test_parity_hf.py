@@ -6,7 +6,7 @@ import tokenizers
 from conftest import corpus_files, shared_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import texts
+from strategies import interesting_chars, texts
 
 import tokkit
 
@@ -91,10 +91,16 @@ def test_added_tokens_in_text(bert, text):
     check_text(*bert, text)
 
 
+# Short texts: with tiny limits every token is its own overflowing window, and
+# HF combines the windows of a pair quadratically (and nests them), so long
+# pairs make the reference itself take minutes.
+short_texts = st.lists(interesting_chars, max_size=24).map("".join)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    first=texts,
-    second=st.none() | texts,
+    first=short_texts,
+    second=st.none() | short_texts,
     max_length=st.integers(0, 40),
     stride=st.integers(0, 5),
     strategy=st.sampled_from(["longest_first", "only_first", "only_second"]),

@@ -13,6 +13,7 @@ from tokkit.errors import (
     VocabFormatError,
 )
 from tokkit.sentencepiece import SentencePieceProcessor, set_random_seed
+from tokkit.tiktoken import TiktokenEncoding, load_tiktoken
 from tokkit.train import WordPieceTrainer
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidUtf8Error",
     "SentencePieceProcessor",
+    "TiktokenEncoding",
     "Tokenizer",
     "TokkitError",
     "TokkitFileNotFoundError",
@@ -32,6 +34,7 @@ __all__ = [
     "WordPieceTrainer",
     "WordpieceTokenizer",
     "__version__",
+    "load_tiktoken",
     "load_vocab",
     "set_random_seed",
 ]

@@ -1,4 +1,5 @@
 //! Decoders: token strings back to text.
 
+pub mod byte_level;
 pub mod metaspace;
 pub mod wordpiece;

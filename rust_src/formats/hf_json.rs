@@ -10,9 +10,11 @@ use std::path::Path;
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
+use crate::decoders::byte_level::ByteLevelDecoder;
 use crate::decoders::metaspace::MetaspaceDecoder;
 use crate::decoders::wordpiece::WordPieceDecoder;
 use crate::error::{Error, Result};
+use crate::formats::gpt2::{byte_level_model, vocab_from_json, MergeSource};
 use crate::models::unigram::hf_model::HfUnigram;
 use crate::models::wordpiece::WordPiece;
 use crate::normalize::bert::{BertCompat, BertNormalizer};
@@ -21,8 +23,11 @@ use crate::normalize::replace::{Pattern, Replace};
 use crate::normalize::sequence::Sequence;
 use crate::pipeline::{Decoder, Model, Normalizer, PreTokenizer};
 use crate::pretokenize::bert::BertPreTokenizer;
+use crate::pretokenize::byte_level::{ByteLevel, PrefixSpace};
 use crate::pretokenize::metaspace::{MetaspaceRewrite, MetaspaceSplit, PrependScheme};
+use crate::pretokenize::split::{PreTokenizerSequence, Split, SplitBehavior};
 use crate::tokenizer::added_vocab::AddedToken;
+use crate::tokenizer::byte_level_post::ByteLevelPost;
 use crate::tokenizer::post_process::{Piece, PostProcessor, Template};
 use crate::tokenizer::{Padding, PaddingLength, Side, Tokenizer, Truncation, TruncationStrategy};
 
@@ -116,38 +121,54 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
         ],
     )?;
     let model_value = root.get("model").ok_or_else(|| bad("no \"model\""))?;
+    let pre_tokenizer = root.get("pre_tokenizer").filter(|v| !v.is_null());
+    if kind(model_value, "model")? == "BPE" && !pre_tokenizer.is_some_and(has_byte_level) {
+        return Err(Error::Unsupported(
+            "BPE model without a ByteLevel pre-tokenizer (only byte-level BPE is supported)".into(),
+        ));
+    }
     let mut tokenizer = Tokenizer::new(build_model(model_value)?);
-    let mut normalizer = match root.get("normalizer").filter(|v| !v.is_null()) {
-        Some(v) => Some(build_normalizer(v)?),
-        None => None,
-    };
-    match root.get("pre_tokenizer").filter(|v| !v.is_null()) {
-        // Metaspace rewrites the text as well as cutting it: the rewrite runs
-        // as the last normalizer, the cut as the pre-tokenizer.
-        Some(v) if kind(v, "pre_tokenizer")? == "Metaspace" => {
-            let (replacement, prepend, split) = metaspace_options(v, "pre_tokenizer Metaspace")?;
-            let rewrite: Box<dyn Normalizer> = Box::new(MetaspaceRewrite {
-                replacement,
-                prepend,
-            });
-            normalizer = Some(match normalizer {
-                Some(n) => Box::new(Sequence(vec![n, rewrite])),
-                None => rewrite,
-            });
-            if split {
-                tokenizer = tokenizer.with_pre_tokenizer(Box::new(MetaspaceSplit { replacement }));
-            }
-        }
-        Some(v) => tokenizer = tokenizer.with_pre_tokenizer(build_pre_tokenizer(v)?),
-        None => {}
-    }
-    if let Some(n) = normalizer {
-        tokenizer = tokenizer.with_normalizer(n);
-    }
     let added = match root.get("added_tokens") {
         None | Some(Value::Null) => Vec::new(),
         Some(v) => parse_added_tokens(v)?,
     };
+    let mut normalizers: Vec<Box<dyn Normalizer>> = Vec::new();
+    if let Some(v) = root.get("normalizer").filter(|v| !v.is_null()) {
+        normalizers.push(build_normalizer(v)?);
+    }
+    match pre_tokenizer {
+        // Metaspace rewrites the text as well as cutting it: the rewrite runs
+        // as the last normalizer, the cut as the pre-tokenizer.
+        Some(v) if kind(v, "pre_tokenizer")? == "Metaspace" => {
+            let (replacement, prepend, split) = metaspace_options(v, "pre_tokenizer Metaspace")?;
+            normalizers.push(Box::new(MetaspaceRewrite {
+                replacement,
+                prepend,
+            }));
+            if split {
+                tokenizer = tokenizer.with_pre_tokenizer(Box::new(MetaspaceSplit { replacement }));
+            }
+        }
+        Some(v) => {
+            if byte_level_prefix_space(v)? {
+                // HF adds the space to each piece left after added tokens are
+                // cut out; tokkit's normalizer runs before the normalized ones are.
+                if added.iter().any(|t| t.normalized) {
+                    return Err(Error::Unsupported(
+                        "ByteLevel add_prefix_space together with normalized added tokens".into(),
+                    ));
+                }
+                normalizers.push(Box::new(PrefixSpace));
+            }
+            tokenizer = tokenizer.with_pre_tokenizer(build_pre_tokenizer(v)?);
+        }
+        None => {}
+    }
+    if normalizers.len() > 1 {
+        tokenizer = tokenizer.with_normalizer(Box::new(Sequence(normalizers)));
+    } else if let Some(n) = normalizers.pop() {
+        tokenizer = tokenizer.with_normalizer(n);
+    }
     if let Some(v) = root.get("post_processor").filter(|v| !v.is_null()) {
         tokenizer = tokenizer.with_post_processor(build_post_processor(v)?);
     }
@@ -282,7 +303,47 @@ fn build_model(v: &Value) -> Result<Box<dyn Model>> {
                 get_str(m, "unk_token", "[UNK]")?,
                 get_str(m, "continuing_subword_prefix", "##")?,
                 get_usize(m, "max_input_chars_per_word", 100)?,
-            )))
+            )?))
+        }
+        "BPE" => {
+            let m = object(
+                v,
+                "model BPE",
+                &[
+                    "dropout",
+                    "unk_token",
+                    "continuing_subword_prefix",
+                    "end_of_word_suffix",
+                    "fuse_unk",
+                    "byte_fallback",
+                    "ignore_merges",
+                    "vocab",
+                    "merges",
+                ],
+            )?;
+            for (key, default) in [
+                ("dropout", Value::Null),
+                ("unk_token", Value::Null),
+                ("continuing_subword_prefix", Value::String(String::new())),
+                ("end_of_word_suffix", Value::String(String::new())),
+                ("byte_fallback", Value::Bool(false)),
+            ] {
+                let value = m.get(key).unwrap_or(&Value::Null);
+                if !value.is_null() && *value != default {
+                    return Err(Error::Unsupported(format!(
+                        "BPE {key} = {value} (byte-level BPE without it is supported)"
+                    )));
+                }
+            }
+            let vocab = vocab_from_json(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?)
+                .map_err(bad)?;
+            let merges = parse_merges(m.get("merges").unwrap_or(&Value::Null))?;
+            Ok(Box::new(byte_level_model(
+                vocab,
+                &merges,
+                get_bool(m, "ignore_merges", false)?,
+                MergeSource::Json,
+            )?))
         }
         "Unigram" => {
             let m = object(v, "model Unigram", &["unk_id", "vocab", "byte_fallback"])?;
@@ -308,6 +369,77 @@ fn build_model(v: &Value) -> Result<Box<dyn Model>> {
             Ok(Box::new(HfUnigram::new(pieces, unk_id, byte_fallback)?))
         }
         other => Err(Error::Unsupported(format!("model type {other:?}"))),
+    }
+}
+
+/// `model.merges`: `"a b"` strings (older files) or `["a", "b"]` pairs, with
+/// their 1-based position for messages.
+fn parse_merges(v: &Value) -> Result<Vec<(String, String, usize)>> {
+    let list = v
+        .as_array()
+        .ok_or_else(|| bad("model.merges is not a list"))?;
+    list.iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let pair = match m {
+                Value::String(s) => {
+                    let mut parts = s.split(' ');
+                    match (parts.next(), parts.next(), parts.next()) {
+                        (Some(a), Some(b), None) => Some((a.to_owned(), b.to_owned())),
+                        _ => None,
+                    }
+                }
+                Value::Array(a) => match a.as_slice() {
+                    [Value::String(x), Value::String(y)] => Some((x.clone(), y.clone())),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let (a, b) =
+                pair.ok_or_else(|| bad(format!("model.merges[{i}] is not a pair of tokens: {m}")))?;
+            Ok((a, b, i + 1))
+        })
+        .collect()
+}
+
+/// Whether the pre-tokenizer is ByteLevel or a Sequence holding one.
+fn has_byte_level(v: &Value) -> bool {
+    match v.get("type").and_then(Value::as_str) {
+        Some("ByteLevel") => true,
+        Some("Sequence") => v
+            .get("pretokenizers")
+            .and_then(Value::as_array)
+            .is_some_and(|l| l.iter().any(has_byte_level)),
+        _ => false,
+    }
+}
+
+/// Whether a ByteLevel pre-tokenizer adds a prefix space. tokkit does that
+/// once per text, before splitting, which is what HF does only when ByteLevel
+/// comes first; anywhere else it is refused.
+fn byte_level_prefix_space(v: &Value) -> Result<bool> {
+    let adds = |b: &Value| b.get("add_prefix_space").and_then(Value::as_bool) == Some(true);
+    match v.get("type").and_then(Value::as_str) {
+        Some("ByteLevel") => Ok(adds(v)),
+        Some("Sequence") => {
+            let list = v
+                .get("pretokenizers")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for (i, p) in list.iter().enumerate() {
+                if p.get("type").and_then(Value::as_str) == Some("ByteLevel") && adds(p) {
+                    if i == 0 {
+                        return Ok(true);
+                    }
+                    return Err(Error::Unsupported(
+                        "ByteLevel with add_prefix_space after another pre-tokenizer".into(),
+                    ));
+                }
+            }
+            Ok(false)
+        }
+        _ => Ok(false),
     }
 }
 
@@ -403,6 +535,50 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
                 compat: BertCompat::Hf,
             }))
         }
+        "ByteLevel" => {
+            let m = object(
+                v,
+                "pre_tokenizer ByteLevel",
+                &["add_prefix_space", "trim_offsets", "use_regex"],
+            )?;
+            Ok(Box::new(ByteLevel::new(get_bool(m, "use_regex", true)?)?))
+        }
+        "Split" => {
+            let m = object(v, "pre_tokenizer Split", &["pattern", "behavior", "invert"])?;
+            let behavior = match get_str(m, "behavior", "")? {
+                "Removed" => SplitBehavior::Removed,
+                "Isolated" => SplitBehavior::Isolated,
+                "MergedWithPrevious" => SplitBehavior::MergedWithPrevious,
+                "MergedWithNext" => SplitBehavior::MergedWithNext,
+                "Contiguous" => SplitBehavior::Contiguous,
+                other => return Err(Error::Unsupported(format!("Split behavior {other:?}"))),
+            };
+            let invert = get_bool(m, "invert", false)?;
+            let pattern = m
+                .get("pattern")
+                .ok_or_else(|| bad("Split has no pattern"))?;
+            if let Some(s) = pattern.get("String").and_then(Value::as_str) {
+                Ok(Box::new(Split::literal(s, behavior, invert)))
+            } else if let Some(r) = pattern.get("Regex").and_then(Value::as_str) {
+                Ok(Box::new(Split::regex(r, behavior, invert)?))
+            } else {
+                Err(bad(
+                    "Split pattern must be {\"String\": ..} or {\"Regex\": ..}",
+                ))
+            }
+        }
+        "Sequence" => {
+            let m = object(v, "pre_tokenizer Sequence", &["pretokenizers"])?;
+            let list = m
+                .get("pretokenizers")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad("Sequence.pretokenizers is not a list"))?;
+            let inner = list
+                .iter()
+                .map(build_pre_tokenizer)
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Box::new(PreTokenizerSequence(inner)))
+        }
         other => Err(Error::Unsupported(format!("pre_tokenizer type {other:?}"))),
     }
 }
@@ -449,6 +625,14 @@ fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
                 prefix: get_str(m, "prefix", "##")?.to_owned(),
                 cleanup: get_bool(m, "cleanup", true)?,
             }))
+        }
+        "ByteLevel" => {
+            object(
+                v,
+                "decoder ByteLevel",
+                &["add_prefix_space", "trim_offsets", "use_regex"],
+            )?;
+            Ok(Box::new(ByteLevelDecoder))
         }
         "Metaspace" => {
             let (replacement, prepend, _) = metaspace_options(v, "decoder Metaspace")?;
@@ -519,6 +703,17 @@ fn build_post_processor(v: &Value) -> Result<Box<dyn PostProcessor>> {
                     special("sep", 1)?,
                 ],
                 type_ids_without_special_tokens: false,
+            }))
+        }
+        "ByteLevel" => {
+            let m = object(
+                v,
+                "post_processor ByteLevel",
+                &["add_prefix_space", "trim_offsets", "use_regex"],
+            )?;
+            Ok(Box::new(ByteLevelPost {
+                trim_offsets: get_bool(m, "trim_offsets", true)?,
+                add_prefix_space: get_bool(m, "add_prefix_space", true)?,
             }))
         }
         other => Err(Error::Unsupported(format!("post_processor type {other:?}"))),

@@ -1,6 +1,8 @@
 //! File formats: parse and write only, no tokenization logic.
 
 pub mod atomic;
+pub mod gpt2;
 pub mod hf_json;
 pub mod spm_model;
+pub mod tiktoken;
 pub mod vocab_txt;

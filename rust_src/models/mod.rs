@@ -1,5 +1,6 @@
 //! The subword models, a folder per algorithm.
 
+pub mod bpe;
 pub mod bpe_spm;
 pub mod rng;
 pub mod spm_vocab;

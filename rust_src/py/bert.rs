@@ -119,7 +119,7 @@ impl WordPieceCore {
     ) -> PyResult<Self> {
         let compat = parse_compat(compat)?;
         Ok(WordPieceCore {
-            model: WordPiece::new(vocab, unk_token, "##", max_input_chars_per_word),
+            model: WordPiece::new(vocab, unk_token, "##", max_input_chars_per_word)?,
             compat,
         })
     }
@@ -171,7 +171,7 @@ impl BertPipeline {
         max_input_chars_per_word: usize,
     ) -> PyResult<Self> {
         let compat = parse_compat(compat)?;
-        let model = WordPiece::new(vocab, unk_token, "##", max_input_chars_per_word);
+        let model = WordPiece::new(vocab, unk_token, "##", max_input_chars_per_word)?;
         let tokenizer = Tokenizer::new(Box::new(model))
             .with_normalizer(Box::new(normalizer(
                 compat,

@@ -5,6 +5,7 @@
 mod bert;
 mod exceptions;
 mod spm;
+mod tiktoken;
 mod tokenizer;
 mod train;
 
@@ -13,6 +14,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exceptions::register(m)?;
+    tiktoken::register(m)?;
     spm::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<bert::BasicTokenizerCore>()?;

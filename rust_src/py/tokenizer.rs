@@ -92,6 +92,16 @@ pub struct PyTokenizer {
 }
 
 impl PyTokenizer {
+    /// Wraps a built tokenizer; its file's truncation and padding become the
+    /// initial settings.
+    fn wrap(tokenizer: Tokenizer) -> Self {
+        let options = Mutex::new(tokenizer.defaults.clone());
+        PyTokenizer {
+            inner: Arc::new(tokenizer),
+            options,
+        }
+    }
+
     fn options(&self) -> EncodeOptions {
         self.options.lock().map(|o| o.clone()).unwrap_or_default()
     }
@@ -139,11 +149,16 @@ impl PyTokenizer {
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let tokenizer = py.detach(|| read_tokenizer_json(&path))?;
-        let options = Mutex::new(tokenizer.defaults.clone());
-        Ok(PyTokenizer {
-            inner: Arc::new(tokenizer),
-            options,
-        })
+        Ok(PyTokenizer::wrap(tokenizer))
+    }
+
+    /// GPT-2 from `encoder.json`/`vocab.json` and `vocab.bpe`/`merges.txt`
+    /// (as HF's `ByteLevelBPETokenizer(vocab, merges)`).
+    #[staticmethod]
+    fn from_gpt2(py: Python<'_>, vocab_json: PathBuf, merges_txt: PathBuf) -> PyResult<Self> {
+        let tokenizer =
+            py.detach(|| crate::formats::gpt2::read_gpt2_tokenizer(&vocab_json, &merges_txt))?;
+        Ok(PyTokenizer::wrap(tokenizer))
     }
 
     /// Loads a sentencepiece `.model` (ids as sentencepiece gives them).
@@ -151,11 +166,7 @@ impl PyTokenizer {
     fn from_sentencepiece(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let tokenizer =
             py.detach(|| crate::sentencepiece::pipeline::tokenizer_from_sentencepiece(&path))?;
-        let options = Mutex::new(tokenizer.defaults.clone());
-        Ok(PyTokenizer {
-            inner: Arc::new(tokenizer),
-            options,
-        })
+        Ok(PyTokenizer::wrap(tokenizer))
     }
 
     /// Encodes a text, or a pair of texts.

@@ -2,6 +2,7 @@
 //! tokens, post-processing, truncation, padding and decoding (HF semantics).
 
 pub mod added_vocab;
+pub mod byte_level_post;
 pub mod encoding;
 pub mod post_process;
 pub mod truncation;

@@ -5,7 +5,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::trie::{NodeId, Trie, ROOT};
+use super::trie::{NodeId, Trie, MAX_VOCAB_BYTES, ROOT};
 use crate::error::{Error, Result};
 use crate::pipeline::{Model, Token};
 
@@ -16,6 +16,10 @@ pub struct WordPiece {
     /// Token string of each id; `None` for ids no entry maps to.
     tokens: Vec<Option<String>>,
     trie: Trie,
+    /// Continuation pieces without their prefix ("##ing" as "ing"): with
+    /// `vocab`, a whole remaining word is found in one hash lookup, which
+    /// settles most words without walking the trie.
+    continuations: FxHashMap<String, u32>,
     /// Trie node after the continuation prefix ("##"); `None` when no
     /// vocabulary entry starts with it, so no word can continue.
     continuation: Option<NodeId>,
@@ -32,7 +36,14 @@ impl WordPiece {
         unk_token: &str,
         continuing_subword_prefix: &str,
         max_input_chars_per_word: usize,
-    ) -> Self {
+    ) -> Result<Self> {
+        let bytes: usize = vocab.keys().map(String::len).sum();
+        if bytes > MAX_VOCAB_BYTES {
+            return Err(Error::InvalidArgument(format!(
+                "the vocabulary holds {bytes} bytes of token text; WordPiece takes at most \
+                 {MAX_VOCAB_BYTES}"
+            )));
+        }
         let size = vocab.values().map(|&id| id as usize + 1).max().unwrap_or(0);
         let mut tokens = vec![None; size];
         for (token, &id) in &vocab {
@@ -40,7 +51,15 @@ impl WordPiece {
         }
         let trie = Trie::new(vocab.iter().map(|(t, &id)| (t.as_str(), id)));
         let continuation = trie.walk(ROOT, continuing_subword_prefix.as_bytes());
-        WordPiece {
+        let continuations = vocab
+            .iter()
+            .filter_map(|(t, &id)| {
+                let rest = t.strip_prefix(continuing_subword_prefix)?;
+                (!rest.is_empty()).then(|| (rest.to_owned(), id))
+            })
+            .collect();
+        Ok(WordPiece {
+            continuations,
             unk_id: vocab.get(unk_token).copied(),
             vocab,
             tokens,
@@ -49,7 +68,7 @@ impl WordPiece {
             unk_token: unk_token.to_owned(),
             continuing_subword_prefix: continuing_subword_prefix.to_owned(),
             max_input_chars_per_word,
-        }
+        })
     }
 
     /// The unknown token string.
@@ -100,6 +119,22 @@ impl Model for WordPiece {
         let first = out.len();
         let mut start = 0;
         while start < bytes.len() {
+            // The whole rest, when it is a vocabulary entry, is the longest match.
+            let whole = word.get(start..).and_then(|rest| {
+                if start == 0 {
+                    self.vocab.get(rest)
+                } else {
+                    self.continuations.get(rest)
+                }
+            });
+            if let Some(&id) = whole {
+                out.push(Token {
+                    id,
+                    start: start as u32,
+                    end: bytes.len() as u32,
+                });
+                break;
+            }
             let from = if start == 0 {
                 Some(ROOT)
             } else {
@@ -147,7 +182,7 @@ mod tests {
             .enumerate()
             .map(|(i, t)| (t.to_string(), i as u32))
             .collect();
-        WordPiece::new(vocab, "[UNK]", "##", 100)
+        WordPiece::new(vocab, "[UNK]", "##", 100).unwrap()
     }
 
     fn ids(m: &WordPiece, word: &str) -> Vec<u32> {
@@ -186,7 +221,7 @@ mod tests {
             .iter()
             .map(|(t, i)| (t.to_string(), *i))
             .collect();
-        let m = WordPiece::new(vocab, "[UNK]", "##", 3);
+        let m = WordPiece::new(vocab, "[UNK]", "##", 3).unwrap();
         assert_eq!(ids(&m, "ééé"), vec![1, 2, 2]);
         assert_eq!(ids(&m, "éééé"), vec![0]);
     }

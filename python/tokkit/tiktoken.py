@@ -1,0 +1,215 @@
+"""tiktoken-compatible encodings, without network access.
+
+:func:`load_tiktoken` reads a ``.tiktoken`` rank file for one of tiktoken's
+named encodings; :class:`TiktokenEncoding` is built like ``tiktoken.Encoding``
+and has its API and its output, id for id.
+
+>>> ranks = {bytes([b]): b for b in range(256)} | {b"ab": 256, b" a": 257}
+>>> enc = TiktokenEncoding(
+...     "toy", pat_str=r" ?\\w+|\\s+|.", mergeable_ranks=ranks,
+...     special_tokens={"<|endoftext|>": 258})
+>>> enc.encode("ab ab")  # " ab": "ab" (rank 256) merges before " a" (257)
+[256, 32, 256]
+>>> enc.encode("a a")
+[97, 257]
+>>> enc.decode([256, 32, 256])
+'ab ab'
+>>> enc.encode("ab<|endoftext|>", allowed_special="all")
+[256, 258]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Sequence
+from collections.abc import Set as AbstractSet
+from typing import Literal
+
+from tokkit._tokkit import TiktokenCore
+
+__all__ = ["TiktokenEncoding", "load_tiktoken"]
+
+AllOr = Literal["all"]
+
+
+def _replace_surrogates(text: str) -> str:
+    """tiktoken's fix-up for a ``str`` that is not valid UTF-8: surrogate pairs
+    become their character, lone surrogates U+FFFD."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _clean(texts: Sequence[str]) -> list[str]:
+    out = []
+    for text in texts:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = _replace_surrogates(text)
+        out.append(text)
+    return out
+
+
+class TiktokenEncoding:
+    """A byte-level BPE encoding with tiktoken's API and semantics.
+
+    Built like ``tiktoken.Encoding``: a name, a split pattern ``pat_str``,
+    ``mergeable_ranks`` (token bytes to rank) and ``special_tokens`` (text to
+    id). The tiktoken patterns (r50k/p50k, cl100k, o200k) run on hand-written
+    splitters; any other pattern on fancy-regex, the engine tiktoken uses.
+    Immutable and safe to share between threads; encoding releases the GIL.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        pat_str: str,
+        mergeable_ranks: dict[bytes, int],
+        special_tokens: dict[str, int],
+        explicit_n_vocab: int | None = None,
+    ) -> None:
+        core = TiktokenCore(name, pat_str, mergeable_ranks, special_tokens)
+        self._setup(core)
+        if explicit_n_vocab:
+            total = len(mergeable_ranks) + len(special_tokens)
+            if total != explicit_n_vocab or self.max_token_value != explicit_n_vocab - 1:
+                raise ValueError(
+                    f"explicit_n_vocab={explicit_n_vocab} but the encoding has {total} tokens "
+                    f"and a largest id of {self.max_token_value}"
+                )
+
+    @classmethod
+    def _from_core(cls, core: TiktokenCore) -> TiktokenEncoding:
+        enc = cls.__new__(cls)
+        enc._setup(core)
+        return enc
+
+    def _setup(self, core: TiktokenCore) -> None:
+        self._core = core
+        self.name: str = core.name
+        self._pat_str: str = core.pat_str
+        self._special_tokens: dict[str, int] = core.special_tokens
+        self.max_token_value: int = core.max_token_value
+        self._special_token_values = set(self._special_tokens.values())
+        self.special_tokens_set: set[str] = set(self._special_tokens)
+
+    def __repr__(self) -> str:
+        return f"<TiktokenEncoding {self.name!r}>"
+
+    # Encoding
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        """Encodes ``text``, treating special-token text as ordinary text."""
+        try:
+            return self._core.encode_ordinary(text)
+        except UnicodeEncodeError:
+            return self._core.encode_ordinary(_replace_surrogates(text))
+
+    def encode(
+        self,
+        text: str,
+        *,
+        allowed_special: AllOr | AbstractSet[str] = frozenset(),
+        disallowed_special: AllOr | Collection[str] = "all",
+    ) -> list[int]:
+        """Encodes ``text``. Special tokens in ``allowed_special`` become their
+        ids; text matching one in ``disallowed_special`` (by default every
+        special token not allowed) raises ``ValueError``, as in tiktoken."""
+        try:
+            return self._core.encode(text, allowed_special, disallowed_special)
+        except UnicodeEncodeError:
+            text = _replace_surrogates(text)
+            return self._core.encode(text, allowed_special, disallowed_special)
+
+    def encode_ordinary_batch(
+        self, text: Sequence[str], *, num_threads: int = 8
+    ) -> list[list[int]]:
+        """:meth:`encode_ordinary` for many texts, on ``num_threads`` threads."""
+        try:
+            return self._core.encode_ordinary_batch(text, num_threads)
+        except UnicodeEncodeError:
+            return self._core.encode_ordinary_batch(_clean(text), num_threads)
+
+    def encode_batch(
+        self,
+        text: Sequence[str],
+        *,
+        num_threads: int = 8,
+        allowed_special: AllOr | AbstractSet[str] = frozenset(),
+        disallowed_special: AllOr | Collection[str] = "all",
+    ) -> list[list[int]]:
+        """:meth:`encode` for many texts, on ``num_threads`` threads."""
+        try:
+            return self._core.encode_batch(text, num_threads, allowed_special, disallowed_special)
+        except UnicodeEncodeError:
+            return self._core.encode_batch(
+                _clean(text), num_threads, allowed_special, disallowed_special
+            )
+
+    def encode_single_token(self, text_or_bytes: str | bytes) -> int:
+        """The id of the token that is exactly ``text_or_bytes`` (special tokens
+        included); ``KeyError`` when there is none."""
+        if isinstance(text_or_bytes, str):
+            text_or_bytes = text_or_bytes.encode("utf-8")
+        return self._core.encode_single_token(text_or_bytes)
+
+    # Decoding
+
+    def decode_bytes(self, tokens: Sequence[int]) -> bytes:
+        """The bytes of ``tokens``, concatenated."""
+        return self._core.decode_bytes(tokens)
+
+    def decode(self, tokens: Sequence[int], errors: str = "replace") -> str:
+        """The text of ``tokens``; bytes that are not UTF-8 are handled by
+        ``errors`` (as ``bytes.decode``)."""
+        return self._core.decode_bytes(tokens).decode("utf-8", errors=errors)
+
+    def decode_single_token_bytes(self, token: int) -> bytes:
+        """The bytes of one token; ``KeyError`` for an unknown id."""
+        return self._core.decode_single_token_bytes(token)
+
+    def decode_tokens_bytes(self, tokens: Sequence[int]) -> list[bytes]:
+        """The bytes of each token."""
+        return [self._core.decode_single_token_bytes(t) for t in tokens]
+
+    def decode_batch(
+        self, batch: Sequence[Sequence[int]], *, errors: str = "replace", num_threads: int = 8
+    ) -> list[str]:
+        """:meth:`decode` for many token lists."""
+        return [self.decode(tokens, errors) for tokens in batch]
+
+    def decode_bytes_batch(
+        self, batch: Sequence[Sequence[int]], *, num_threads: int = 8
+    ) -> list[bytes]:
+        """:meth:`decode_bytes` for many token lists."""
+        return [self._core.decode_bytes(tokens) for tokens in batch]
+
+    # Miscellaneous
+
+    def token_byte_values(self) -> list[bytes]:
+        """Every ordinary token's bytes, sorted."""
+        return self._core.token_byte_values()
+
+    @property
+    def eot_token(self) -> int:
+        """The id of ``<|endoftext|>``."""
+        return self._special_tokens["<|endoftext|>"]
+
+    @property
+    def n_vocab(self) -> int:
+        """The largest id + 1."""
+        return self.max_token_value + 1
+
+    def is_special_token(self, token: int) -> bool:
+        """Whether ``token`` is a special token's id."""
+        return token in self._special_token_values
+
+
+def load_tiktoken(path: str | os.PathLike[str], name: str) -> TiktokenEncoding:
+    """Loads a ``.tiktoken`` rank file as tiktoken's encoding ``name``
+    (``r50k_base``, ``p50k_base``, ``p50k_edit``, ``cl100k_base`` or
+    ``o200k_base``), which selects its split pattern and special tokens.
+
+    A corrupt file raises :class:`tokkit.VocabFormatError` naming the line.
+    """
+    return TiktokenEncoding._from_core(TiktokenCore.load(os.fspath(path), name))

@@ -1,0 +1,194 @@
+//! GPT-2's vocabulary files: `encoder.json` / `vocab.json` (token name to
+//! id, names spelled in the byte alphabet) and `vocab.bpe` / `merges.txt`
+//! (one merge per line, by priority), and the byte-level BPE model they make.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::decoders::byte_level::ByteLevelDecoder;
+use crate::error::{Error, Result};
+use crate::models::bpe::byte_alphabet::char_to_byte;
+use crate::models::bpe::BpeModel;
+use crate::pretokenize::byte_level::ByteLevel;
+use crate::tokenizer::Tokenizer;
+
+/// The version line GPT-2's merges files start with.
+const VERSION_LINE: &str = "#version: 0.2";
+
+/// Reads a `vocab.json`: a JSON object from token name to id.
+pub fn read_vocab_json(path: &Path) -> Result<Vec<(String, u32)>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Error::vocab(path, e.line(), format!("not valid JSON: {e}")))?;
+    vocab_from_json(&value).map_err(|m| Error::vocab(path, 0, m))
+}
+
+/// A `{"token": id}` object as pairs.
+pub fn vocab_from_json(value: &Value) -> std::result::Result<Vec<(String, u32)>, String> {
+    let map = value
+        .as_object()
+        .ok_or("the vocabulary is not a JSON object of token to id")?;
+    map.iter()
+        .map(|(token, id)| {
+            let id = id
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|&n| n != u32::MAX)
+                .ok_or_else(|| format!("the id of {token:?} is not a valid id"))?;
+            Ok((token.clone(), id))
+        })
+        .collect()
+}
+
+/// Reads a `merges.txt`: `left right` per line, after an optional
+/// `#version: 0.2` line. Returns each merge with its 1-based line number.
+pub fn read_merges(path: &Path) -> Result<Vec<(String, String, usize)>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| Error::InvalidUtf8 {
+        path: path.to_path_buf(),
+        offset: e.valid_up_to() as u64,
+    })?;
+    let mut merges = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line_no = index + 1;
+        if line.starts_with("#version") {
+            if line.trim_end() != VERSION_LINE {
+                return Err(Error::vocab(
+                    path,
+                    line_no,
+                    format!("unsupported merges version line {line:?} (expected {VERSION_LINE:?})"),
+                ));
+            }
+            continue;
+        }
+        let mut parts = line.split(' ');
+        let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(Error::vocab(
+                path,
+                line_no,
+                format!("expected two tokens separated by one space, found {line:?}"),
+            ));
+        };
+        merges.push((a.to_string(), b.to_string(), line_no));
+    }
+    Ok(merges)
+}
+
+/// Where a merge came from, for error messages: a file and line, or an index
+/// in tokenizer.json.
+pub enum MergeSource<'a> {
+    /// merges.txt: errors name the file and the merge's line.
+    File(&'a Path),
+    /// tokenizer.json `model.merges`: errors name the merge's index.
+    Json,
+}
+
+/// The byte-level BPE model of a vocabulary and ranked merges. Every token
+/// name must be spelled in GPT-2's byte alphabet; every merge must join two
+/// tokens into a third.
+pub fn byte_level_model(
+    vocab: Vec<(String, u32)>,
+    merges: &[(String, String, usize)],
+    ignore_merges: bool,
+    source: MergeSource<'_>,
+) -> Result<BpeModel> {
+    let fail = |line: usize, message: String| match source {
+        MergeSource::File(path) => Error::vocab(path, line, message),
+        MergeSource::Json => Error::vocab(
+            Path::new("tokenizer.json"),
+            0,
+            format!("model.merges[{}]: {message}", line.saturating_sub(1)),
+        ),
+    };
+    let mut ids = rustc_hash::FxHashMap::default();
+    let mut bytes_vocab = Vec::with_capacity(vocab.len());
+    for (name, id) in vocab {
+        let bytes: Option<Vec<u8>> = name.chars().map(char_to_byte).collect();
+        let Some(bytes) = bytes else {
+            return Err(Error::Unsupported(format!(
+                "vocabulary token {name:?} is not spelled in GPT-2's byte alphabet; \
+                 only byte-level BPE is supported"
+            )));
+        };
+        ids.insert(name, id);
+        bytes_vocab.push((bytes, id));
+    }
+    let mut triples = Vec::with_capacity(merges.len());
+    for (a, b, line) in merges {
+        let id = |t: &str| {
+            ids.get(t).copied().ok_or_else(|| {
+                fail(
+                    *line,
+                    format!("merge of {t:?}, which is not in the vocabulary"),
+                )
+            })
+        };
+        let merged = format!("{a}{b}");
+        triples.push((id(a)?, id(b)?, id(&merged)?));
+    }
+    BpeModel::from_merges(bytes_vocab, &triples, ignore_merges)
+}
+
+/// GPT-2 from `vocab.json` and `merges.txt`, as HF's
+/// `ByteLevelBPETokenizer(vocab, merges)` builds it: ByteLevel split without
+/// a prefix space, byte-level BPE, ByteLevel decoder, no special tokens.
+pub fn read_gpt2_tokenizer(vocab_path: &Path, merges_path: &Path) -> Result<Tokenizer> {
+    let vocab = read_vocab_json(vocab_path)?;
+    let merges = read_merges(merges_path)?;
+    let model = byte_level_model(vocab, &merges, false, MergeSource::File(merges_path))?;
+    Ok(Tokenizer::new(Box::new(model))
+        .with_pre_tokenizer(Box::new(ByteLevel::new(true)?))
+        .with_decoder(Box::new(ByteLevelDecoder)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vocab() -> Vec<(String, u32)> {
+        ["a", "b", "ab", "Ġ", "Ġab"]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.to_string(), i as u32))
+            .collect()
+    }
+
+    fn merges(list: &[(&str, &str)]) -> Vec<(String, String, usize)> {
+        list.iter()
+            .enumerate()
+            .map(|(i, (a, b))| (a.to_string(), b.to_string(), i + 2))
+            .collect()
+    }
+
+    #[test]
+    fn builds_and_checks_merges() {
+        let m = byte_level_model(
+            vocab(),
+            &merges(&[("a", "b"), ("Ġ", "ab")]),
+            false,
+            MergeSource::Json,
+        );
+        assert!(m.is_ok());
+        let path = Path::new("merges.txt");
+        let err = byte_level_model(
+            vocab(),
+            &merges(&[("a", "x")]),
+            false,
+            MergeSource::File(path),
+        );
+        assert!(matches!(err, Err(Error::VocabFormat { line: 2, .. })));
+        let err = byte_level_model(
+            vocab(),
+            &merges(&[("b", "a")]),
+            false,
+            MergeSource::File(path),
+        );
+        assert!(matches!(err, Err(Error::VocabFormat { line: 2, .. })));
+        let not_bytes = vec![("\u{4e2d}".to_string(), 0)];
+        assert!(matches!(
+            byte_level_model(not_bytes, &[], false, MergeSource::Json),
+            Err(Error::Unsupported(_))
+        ));
+    }
+}

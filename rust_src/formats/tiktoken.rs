@@ -1,0 +1,113 @@
+//! `.tiktoken` rank files: one token per line, `<base64 bytes> <rank>`.
+
+use std::path::Path;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+
+/// Reads a `.tiktoken` file into `(token bytes, rank)` pairs, in file order.
+/// Empty lines are skipped (as tiktoken's loader does); anything else that is
+/// not exactly `<base64> <rank>` is a [`Error::VocabFormat`] naming the line,
+/// as are a repeated token and a repeated rank.
+pub fn read_ranks(path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
+    let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    parse_ranks(&data, path)
+}
+
+/// Parses the contents of a `.tiktoken` file; `path` is for error messages.
+pub fn parse_ranks(data: &[u8], path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
+    let mut ranks = Vec::with_capacity(data.len() / 16);
+    let mut seen_tokens: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
+    let mut seen_ranks: FxHashMap<u32, usize> = FxHashMap::default();
+    for (index, raw) in data.split(|&b| b == b'\n').enumerate() {
+        let line_no = index + 1;
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if line.is_empty() {
+            continue;
+        }
+        let bad = |msg: String| Error::vocab(path, line_no, msg);
+        let text = std::str::from_utf8(line)
+            .map_err(|_| bad("line is not ASCII text (expected `<base64 token> <rank>`)".into()))?;
+        let mut parts = text.split(' ');
+        let (Some(token), Some(rank), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad(format!(
+                "expected `<base64 token> <rank>`, found {:?} (truncated or corrupt line)",
+                shorten(text)
+            )));
+        };
+        let bytes = STANDARD
+            .decode(token)
+            .map_err(|e| bad(format!("invalid base64 token {:?}: {e}", shorten(token))))?;
+        if bytes.is_empty() {
+            return Err(bad("empty token".into()));
+        }
+        let rank: u32 = rank.parse().map_err(|_| {
+            bad(format!(
+                "invalid rank {:?} (expected an integer)",
+                shorten(rank)
+            ))
+        })?;
+        if rank == u32::MAX {
+            return Err(bad(format!("rank {rank} is too large")));
+        }
+        if let Some(first) = seen_ranks.insert(rank, line_no) {
+            return Err(bad(format!("rank {rank} already used on line {first}")));
+        }
+        if let Some(first) = seen_tokens.insert(bytes.clone(), line_no) {
+            return Err(bad(format!("token {token} already listed on line {first}")));
+        }
+        ranks.push((bytes, rank));
+    }
+    if ranks.is_empty() {
+        return Err(Error::vocab(path, 0, "no tokens in the file"));
+    }
+    Ok(ranks)
+}
+
+/// At most 40 characters of `s`, for messages.
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= 40 {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(40).collect();
+        out.push('…');
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Vec<(Vec<u8>, u32)>> {
+        parse_ranks(s.as_bytes(), Path::new("t.tiktoken"))
+    }
+
+    fn line_of(e: Error) -> usize {
+        match e {
+            Error::VocabFormat { line, .. } => line,
+            other => panic!("not a format error: {other}"),
+        }
+    }
+
+    #[test]
+    fn parses_and_skips_blank_lines() {
+        let r = parse("IQ== 0\n\nIg== 1\r\n").unwrap();
+        assert_eq!(r, vec![(b"!".to_vec(), 0), (b"\"".to_vec(), 1)]);
+    }
+
+    #[test]
+    fn corrupt_lines_name_the_line() {
+        assert_eq!(line_of(parse("IQ== 0\nIg==\n").unwrap_err()), 2);
+        assert_eq!(line_of(parse("IQ== 0\n*** 1\n").unwrap_err()), 2);
+        assert_eq!(line_of(parse("IQ== 0\nIg 1\n").unwrap_err()), 2);
+        assert_eq!(line_of(parse("IQ== 0\nIg== 0\n").unwrap_err()), 2);
+        assert_eq!(line_of(parse("IQ== 0\nIQ== 1\n").unwrap_err()), 2);
+        assert_eq!(line_of(parse("IQ== x\n").unwrap_err()), 1);
+        assert_eq!(line_of(parse("IQ== 0 1\n").unwrap_err()), 1);
+        assert_eq!(line_of(parse("").unwrap_err()), 0);
+    }
+}

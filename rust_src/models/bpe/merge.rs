@@ -1,0 +1,274 @@
+//! The BPE merge loop: repeatedly merge the adjacent pair of symbols whose
+//! merge has the lowest rank, the leftmost one on ties. This is the order of
+//! tiktoken's `byte_pair_merge` and of HF's `Word::merge_all`.
+//!
+//! Short pieces (almost all of them) use a scan over a small array, which is
+//! quadratic but tiny; longer ones use a binary heap of candidate merges over
+//! a linked list of symbols, O(n log n), so a megabyte without a single split
+//! point (one letter repeated, say) stays fast.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// The merges a model knows.
+pub trait Merges {
+    /// For adjacent symbols `left` and `right`, the rank of their merge (lower
+    /// merges first) and the id of the merged symbol.
+    fn merge(&self, left: u32, right: u32) -> Option<(u32, u32)>;
+}
+
+/// Pieces with at most this many symbols take the array scan. The scan costs
+/// O(n) per merge but touches only a few cache lines; the heap's per-merge
+/// bookkeeping costs more below about this size.
+pub const SMALL: usize = 48;
+
+/// Rank of "no merge".
+const NONE: u32 = u32::MAX;
+
+/// Reusable buffers, so encoding a text allocates once, not per piece.
+#[derive(Default)]
+pub struct Scratch {
+    /// Symbol ids, filled by the caller.
+    pub ids: Vec<u32>,
+    /// Symbol start offsets plus the end offset (`ids.len() + 1` entries),
+    /// filled by the caller.
+    pub starts: Vec<u32>,
+    ranks: Vec<(u32, u32)>,
+    next: Vec<u32>,
+    prev: Vec<u32>,
+    /// Candidate merges as `(rank << 32) | left node`: one integer compare
+    /// orders them by rank, then position.
+    heap: BinaryHeap<Reverse<u64>>,
+}
+
+impl Scratch {
+    /// Clears the symbol buffers for a new piece.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.ids.clear();
+        self.starts.clear();
+    }
+}
+
+/// Merges the symbols in `s.ids` / `s.starts` and calls `emit(id, start,
+/// end)` for every final symbol, left to right.
+#[inline]
+pub fn merge<M: Merges>(m: &M, s: &mut Scratch, emit: impl FnMut(u32, u32, u32)) {
+    if s.ids.len() <= SMALL {
+        merge_small(m, s, emit);
+    } else {
+        merge_heap(m, s, emit);
+    }
+}
+
+fn merge_small<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32, u32)) {
+    let ids = &mut s.ids;
+    let starts = &mut s.starts;
+    let ranks = &mut s.ranks;
+    ranks.clear();
+    for w in ids.windows(2) {
+        ranks.push(m.merge(w[0], w[1]).unwrap_or((NONE, 0)));
+    }
+    loop {
+        let mut best = NONE;
+        let mut at = 0;
+        for (i, &(rank, _)) in ranks.iter().enumerate() {
+            if rank < best {
+                best = rank;
+                at = i;
+            }
+        }
+        if best == NONE {
+            break;
+        }
+        ids[at] = ranks[at].1;
+        ids.remove(at + 1);
+        starts.remove(at + 1);
+        ranks.remove(at);
+        if at + 1 < ids.len() {
+            ranks[at] = m.merge(ids[at], ids[at + 1]).unwrap_or((NONE, 0));
+        }
+        if at > 0 {
+            ranks[at - 1] = m.merge(ids[at - 1], ids[at]).unwrap_or((NONE, 0));
+        }
+    }
+    for (i, &id) in ids.iter().enumerate() {
+        emit(id, starts[i], starts[i + 1]);
+    }
+}
+
+fn merge_heap<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32, u32)) {
+    let n = s.ids.len() as u32;
+    let ids = &mut s.ids;
+    let next = &mut s.next;
+    let prev = &mut s.prev;
+    next.clear();
+    next.extend(1..=n);
+    prev.clear();
+    prev.extend((0..n).map(|i| i.wrapping_sub(1)));
+    let candidate = |rank: u32, left: u32| Reverse((u64::from(rank) << 32) | u64::from(left));
+    // Heapify all initial pairs at once: O(n) instead of n pushes.
+    let mut heap = std::mem::take(&mut s.heap).into_vec();
+    heap.clear();
+    for i in 0..n.saturating_sub(1) {
+        if let Some((rank, _)) = m.merge(ids[i as usize], ids[i as usize + 1]) {
+            heap.push(candidate(rank, i));
+        }
+    }
+    let mut heap = BinaryHeap::from(heap);
+    // Node 0 never dies (a merge keeps its left node), so a dead node is any
+    // other node whose `prev` link was cut.
+    let mut dead = vec![false; n as usize];
+    while let Some(Reverse(entry)) = heap.pop() {
+        let rank = (entry >> 32) as u32;
+        let left = entry as u32;
+        let l = left as usize;
+        if dead[l] {
+            continue;
+        }
+        let right = next[l];
+        if right >= n {
+            continue;
+        }
+        // Stale entries are not tracked: an entry is acted on when the pair
+        // now at its position still merges with its rank. Every live pair
+        // has an entry, so this is the lowest-ranked, leftmost live pair.
+        let Some((now, merged)) = m.merge(ids[l], ids[right as usize]) else {
+            continue;
+        };
+        if now != rank {
+            continue;
+        }
+        ids[l] = merged;
+        dead[right as usize] = true;
+        let after = next[right as usize];
+        next[l] = after;
+        if after < n {
+            prev[after as usize] = left;
+            if let Some((r, _)) = m.merge(merged, ids[after as usize]) {
+                heap.push(candidate(r, left));
+            }
+        }
+        let before = prev[l];
+        if before != NONE {
+            if let Some((r, _)) = m.merge(ids[before as usize], merged) {
+                heap.push(candidate(r, before));
+            }
+        }
+    }
+    s.heap = heap;
+    let mut i = 0;
+    while i < n {
+        let j = next[i as usize];
+        emit(ids[i as usize], s.starts[i as usize], s.starts[j as usize]);
+        i = j;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustc_hash::FxHashMap;
+
+    /// Merges defined by ranks of concatenated strings, as tiktoken does.
+    struct Ranks {
+        tokens: Vec<String>,
+        ids: FxHashMap<String, u32>,
+    }
+
+    impl Ranks {
+        fn new(tokens: &[&str]) -> Self {
+            let tokens: Vec<String> = tokens.iter().map(|s| s.to_string()).collect();
+            let ids = tokens
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), i as u32))
+                .collect();
+            Ranks { tokens, ids }
+        }
+
+        fn encode(&self, text: &str, force_heap: bool) -> Vec<String> {
+            let mut s = Scratch::default();
+            for (i, c) in text.char_indices() {
+                s.ids.push(self.ids[&c.to_string()]);
+                s.starts.push(i as u32);
+            }
+            s.starts.push(text.len() as u32);
+            let mut out = Vec::new();
+            let emit = |id: u32, a: u32, b: u32| {
+                assert_eq!(self.tokens[id as usize], text[a as usize..b as usize]);
+                out.push(self.tokens[id as usize].clone());
+            };
+            if force_heap {
+                merge_heap(self, &mut s, emit);
+            } else {
+                merge_small(self, &mut s, emit);
+            }
+            out
+        }
+
+        /// tiktoken's loop, literally: the quadratic reference.
+        fn reference(&self, text: &str) -> Vec<String> {
+            let mut parts: Vec<String> = text.chars().map(|c| c.to_string()).collect();
+            loop {
+                let mut best: Option<(u32, usize)> = None;
+                for i in 0..parts.len().saturating_sub(1) {
+                    let joined = format!("{}{}", parts[i], parts[i + 1]);
+                    if let Some(&r) = self.ids.get(&joined) {
+                        if best.is_none_or(|(b, _)| r < b) {
+                            best = Some((r, i));
+                        }
+                    }
+                }
+                let Some((_, i)) = best else { break };
+                let right = parts.remove(i + 1);
+                parts[i].push_str(&right);
+            }
+            parts
+        }
+    }
+
+    impl Merges for Ranks {
+        fn merge(&self, left: u32, right: u32) -> Option<(u32, u32)> {
+            let joined = format!(
+                "{}{}",
+                self.tokens[left as usize], self.tokens[right as usize]
+            );
+            self.ids.get(&joined).map(|&id| (id, id))
+        }
+    }
+
+    #[test]
+    fn leftmost_lowest_rank_first() {
+        let r = Ranks::new(&["a", "b", "c", "aa", "ab", "bc", "aaa", "aaaa", "abc"]);
+        for text in ["aaaaa", "abc", "aabc", "cbaaab", "aaaaaaaaabcbcbc", "c"] {
+            let want = r.reference(text);
+            assert_eq!(r.encode(text, false), want, "{text}");
+            assert_eq!(r.encode(text, true), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn heap_equals_reference_on_pseudo_random_text() {
+        let r = Ranks::new(&[
+            "a", "b", "c", "ab", "ba", "bc", "ca", "aa", "abc", "bab", "cab", "aab", "abab",
+            "caba", "aaaa", "bcbc", "abcab",
+        ]);
+        let mut state = 12345u64;
+        for len in [1usize, 2, 3, 10, 49, 100, 500] {
+            for _ in 0..20 {
+                let text: String = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        ['a', 'b', 'c'][(state >> 33) as usize % 3]
+                    })
+                    .collect();
+                let want = r.reference(&text);
+                assert_eq!(r.encode(&text, true), want, "{text}");
+                assert_eq!(r.encode(&text, false), want, "{text}");
+            }
+        }
+    }
+}

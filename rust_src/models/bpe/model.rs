@@ -1,0 +1,337 @@
+//! The byte-level BPE model: a [`Vocab`] plus a merge table keyed by pairs of
+//! ids, and the per-piece encoder (whole-piece lookup first, then the merge
+//! loop of [`super::merge`]).
+
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
+
+use super::byte_alphabet;
+use super::merge::{self, Merges, Scratch};
+use super::table::{U64Map, HOT_RANKS};
+use super::vocab::{Vocab, NO_ID};
+use crate::error::{Error, Result};
+use crate::pipeline::{Model, Token};
+
+/// Byte-level BPE: pieces are byte strings, the initial symbols their bytes.
+pub struct BpeModel {
+    vocab: Vocab,
+    /// `(left << 32) | right` to `(rank << 32) | merged id`.
+    merges: U64Map,
+    /// The merges of rank below [`HOT_RANKS`], looked up first.
+    hot_merges: U64Map,
+    /// Tokens a whole piece may map to directly, one bit per id; `None`
+    /// when every token may (tiktoken ranks, HF `ignore_merges`). With HF
+    /// merges a token is only reachable when merging its own bytes gives it.
+    whole: Option<Vec<u64>>,
+    /// Token names in GPT-2's byte alphabet, built on first use (only
+    /// [`Model::id_to_token`] needs them).
+    names: OnceLock<Names>,
+}
+
+/// Token names by id and ids by name.
+struct Names {
+    by_id: Vec<String>,
+    ids: FxHashMap<String, u32>,
+}
+
+#[inline]
+fn key(left: u32, right: u32) -> u64 {
+    (u64::from(left) << 32) | u64::from(right)
+}
+
+impl Merges for BpeModel {
+    #[inline]
+    fn merge(&self, left: u32, right: u32) -> Option<(u32, u32)> {
+        let k = key(left, right);
+        self.hot_merges
+            .get(k)
+            .or_else(|| self.merges.get(k))
+            .map(|v| ((v >> 32) as u32, v as u32))
+    }
+}
+
+impl BpeModel {
+    /// A model with tiktoken's semantics from mergeable ranks: the rank of a
+    /// token is its id and its merge priority, and two adjacent symbols merge
+    /// when their concatenation is a token. Each token's splits into two
+    /// tokens are listed once here, so the merge loop hashes pairs of ids
+    /// instead of byte strings.
+    pub fn from_ranks(ranks: Vec<(Vec<u8>, u32)>) -> Result<Self> {
+        let mut pairs = Vec::new();
+        let vocab = Vocab::new(ranks)?;
+        for (id, bytes) in vocab.iter() {
+            for k in 1..bytes.len() {
+                let (Some(left), Some(right)) = (vocab.id(&bytes[..k]), vocab.id(&bytes[k..]))
+                else {
+                    continue;
+                };
+                pairs.push((key(left, right), (u64::from(id) << 32) | u64::from(id)));
+            }
+        }
+        Ok(BpeModel::assemble(vocab, pairs, None))
+    }
+
+    /// A model with HF BPE semantics: `vocab` maps token bytes to ids and
+    /// `merges` lists `(left, right, merged)` ids by priority (the line order
+    /// of merges.txt). Unless `ignore_merges`, a piece that is itself a token
+    /// still goes through the merges, as in HF.
+    pub fn from_merges(
+        vocab: Vec<(Vec<u8>, u32)>,
+        merges: &[(u32, u32, u32)],
+        ignore_merges: bool,
+    ) -> Result<Self> {
+        let vocab = Vocab::new(vocab)?;
+        let mut pairs = Vec::with_capacity(merges.len());
+        for (rank, &(left, right, merged)) in merges.iter().enumerate() {
+            let rank = u32::try_from(rank)
+                .map_err(|_| Error::InvalidArgument("too many merges".into()))?;
+            pairs.push((
+                key(left, right),
+                (u64::from(rank) << 32) | u64::from(merged),
+            ));
+        }
+        let mut model = BpeModel::assemble(vocab, pairs, None);
+        if !ignore_merges {
+            model.whole = Some(model.reachable_tokens());
+        }
+        Ok(model)
+    }
+
+    /// The tokens that merging their own bytes produces.
+    fn reachable_tokens(&self) -> Vec<u64> {
+        let mut bits = vec![0u64; self.vocab.size().div_ceil(64)];
+        let mut scratch = Scratch::default();
+        for (id, bytes) in self.vocab.iter() {
+            scratch.clear();
+            let mut ok = true;
+            for (i, &b) in bytes.iter().enumerate() {
+                let byte_id = self.vocab.byte_id(b);
+                ok &= byte_id != NO_ID;
+                scratch.ids.push(byte_id);
+                scratch.starts.push(i as u32);
+            }
+            scratch.starts.push(bytes.len() as u32);
+            if !ok {
+                continue;
+            }
+            let mut single = None;
+            let mut count = 0;
+            merge::merge(self, &mut scratch, |t, _, _| {
+                single = Some(t);
+                count += 1;
+            });
+            if count == 1 && single == Some(id) {
+                bits[id as usize / 64] |= 1 << (id % 64);
+            }
+        }
+        bits
+    }
+
+    fn assemble(vocab: Vocab, pairs: Vec<(u64, u64)>, whole: Option<Vec<u64>>) -> Self {
+        let mut merges = U64Map::with_capacity(pairs.len());
+        let hot = pairs
+            .iter()
+            .filter(|&&(_, v)| (v >> 32) < u64::from(HOT_RANKS));
+        let mut hot_merges = U64Map::with_capacity(hot.count());
+        for (k, v) in pairs {
+            if (v >> 32) < u64::from(HOT_RANKS) {
+                hot_merges.insert(k, v);
+            }
+            merges.insert(k, v);
+        }
+        BpeModel {
+            vocab,
+            merges,
+            hot_merges,
+            whole,
+            names: OnceLock::new(),
+        }
+    }
+
+    /// The token table.
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    /// Encodes one piece, calling `emit(id, start, end)` for each token with
+    /// its byte range inside the piece.
+    #[inline]
+    pub fn encode_piece_with(
+        &self,
+        piece: &[u8],
+        scratch: &mut Scratch,
+        mut emit: impl FnMut(u32, u32, u32),
+    ) -> Result<()> {
+        let end = u32::try_from(piece.len())
+            .map_err(|_| Error::Encoding("a piece longer than 4 GiB cannot be encoded".into()))?;
+        if let Some(id) = self.vocab.id(piece) {
+            let whole = match &self.whole {
+                None => true,
+                Some(bits) => bits
+                    .get(id as usize / 64)
+                    .is_some_and(|w| w >> (id % 64) & 1 == 1),
+            };
+            if whole {
+                emit(id, 0, end);
+                return Ok(());
+            }
+        }
+        scratch.clear();
+        for (i, &b) in piece.iter().enumerate() {
+            let id = self.vocab.byte_id(b);
+            if id == NO_ID {
+                return Err(Error::Encoding(format!(
+                    "byte 0x{b:02x} has no token in the vocabulary"
+                )));
+            }
+            scratch.ids.push(id);
+            scratch.starts.push(i as u32);
+        }
+        scratch.starts.push(end);
+        merge::merge(self, scratch, emit);
+        Ok(())
+    }
+
+    /// Encodes one piece, appending its ids to `out`.
+    #[inline]
+    pub fn encode_piece(
+        &self,
+        piece: &[u8],
+        scratch: &mut Scratch,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
+        self.encode_piece_with(piece, scratch, |id, _, _| out.push(id))
+    }
+
+    fn names(&self) -> &Names {
+        self.names.get_or_init(|| {
+            let mut by_id = vec![String::new(); self.vocab.size()];
+            let mut ids = FxHashMap::default();
+            for (id, bytes) in self.vocab.iter() {
+                let name = byte_alphabet::spell(bytes);
+                ids.insert(name.clone(), id);
+                by_id[id as usize] = name;
+            }
+            Names { by_id, ids }
+        })
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+impl Model for BpeModel {
+    fn tokenize(&self, piece: &str, out: &mut Vec<Token>) -> Result<()> {
+        let mut push = |id, start, end| out.push(Token { id, start, end });
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut scratch) => self.encode_piece_with(piece.as_bytes(), &mut scratch, &mut push),
+            Err(_) => self.encode_piece_with(piece.as_bytes(), &mut Scratch::default(), &mut push),
+        })
+    }
+
+    fn token_to_id(&self, token: &str) -> Option<u32> {
+        self.names().ids.get(token).copied()
+    }
+
+    fn id_to_token(&self, id: u32) -> Option<&str> {
+        self.vocab.bytes(id)?;
+        self.names().by_id.get(id as usize).map(String::as_str)
+    }
+
+    fn vocab_size(&self) -> usize {
+        self.vocab.size()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> BpeModel {
+        let mut ranks: Vec<(Vec<u8>, u32)> = (0..=255u8).map(|b| (vec![b], u32::from(b))).collect();
+        for (i, t) in ["ab", "bc", "abc", "aa", "aaaa", " t", "he", " the"]
+            .iter()
+            .enumerate()
+        {
+            ranks.push((t.as_bytes().to_vec(), 256 + i as u32));
+        }
+        BpeModel::from_ranks(ranks).unwrap()
+    }
+
+    fn encode(m: &BpeModel, text: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        m.encode_piece(text.as_bytes(), &mut Scratch::default(), &mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn merges_by_rank() {
+        let m = toy();
+        assert_eq!(encode(&m, "abc"), vec![258]);
+        assert_eq!(encode(&m, "abcx"), vec![258, u32::from(b'x')]);
+        assert_eq!(encode(&m, "aaaaa"), vec![260, u32::from(b'a')]);
+        assert_eq!(encode(&m, " the"), vec![263]);
+        assert_eq!(encode(&m, " thex"), vec![263, u32::from(b'x')]);
+        assert_eq!(
+            encode(&m, " thx"),
+            vec![261, u32::from(b'h'), u32::from(b'x')]
+        );
+    }
+
+    #[test]
+    fn long_piece_uses_heap_and_agrees() {
+        let m = toy();
+        let text = "a".repeat(1001);
+        let ids = encode(&m, &text);
+        assert_eq!(ids.len(), 251);
+        assert!(ids[..250].iter().all(|&i| i == 260));
+        assert_eq!(ids[250], u32::from(b'a'));
+    }
+
+    #[test]
+    fn model_trait_offsets_and_names() {
+        let m = toy();
+        let mut out = Vec::new();
+        m.tokenize(" thx", &mut out).unwrap();
+        let spans: Vec<(u32, u32)> = out.iter().map(|t| (t.start, t.end)).collect();
+        assert_eq!(spans, vec![(0, 2), (2, 3), (3, 4)]);
+        assert_eq!(m.id_to_token(263), Some("Ġthe"));
+        assert_eq!(m.token_to_id("Ġthe"), Some(263));
+        assert_eq!(m.vocab_size(), 264);
+    }
+
+    #[test]
+    fn hf_merges_only_reach_tokens_their_merges_build() {
+        // "abc" is in the vocabulary but no merge builds it from "ab" + "c".
+        let mut vocab: Vec<(Vec<u8>, u32)> = vec![
+            (b"a".to_vec(), 0),
+            (b"b".to_vec(), 1),
+            (b"c".to_vec(), 2),
+            (b"ab".to_vec(), 3),
+            (b"abc".to_vec(), 4),
+        ];
+        let merges = [(0, 1, 3)];
+        let m = BpeModel::from_merges(vocab.clone(), &merges, false).unwrap();
+        assert_eq!(encode(&m, "abc"), vec![3, 2]);
+        assert_eq!(encode(&m, "ab"), vec![3]);
+        let m = BpeModel::from_merges(vocab.clone(), &merges, true).unwrap();
+        assert_eq!(encode(&m, "abc"), vec![4]);
+        vocab.push((b"bc".to_vec(), 5));
+        // Lower rank first: "bc" (rank 0) before "ab" (rank 1).
+        let m = BpeModel::from_merges(vocab, &[(1, 2, 5), (0, 1, 3)], false).unwrap();
+        assert_eq!(encode(&m, "abc"), vec![0, 5]);
+    }
+
+    #[test]
+    fn missing_byte_is_an_error() {
+        let m = BpeModel::from_ranks(vec![(b"a".to_vec(), 0)]).unwrap();
+        let mut out = Vec::new();
+        assert!(m
+            .encode_piece(b"ab", &mut Scratch::default(), &mut out)
+            .is_err());
+    }
+}

@@ -1,0 +1,116 @@
+//! The o200k_base split pattern, by hand:
+//!
+//! ```text
+//! [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|
+//! [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|
+//! \p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+
+//! ```
+//!
+//! The two letter classes overlap (Lm, Lo and marks are in both), so the first
+//! alternative backtracks; the order in which a backtracking engine tries the
+//! lengths is reproduced below without re-scanning more than a constant number
+//! of times.
+
+use super::classes::{Classes, LETTER, LOWERISH, NUMBER, UPPERISH};
+use super::scan::{contraction, digits3, is_other, newlines, run, run_other, whitespace};
+
+/// `U* W+ C?` at `s` (first alternative without its prefix), U and W being the
+/// "upper-ish" and "lower-ish" classes and C a contraction.
+#[inline]
+fn upper_star_lower_plus(c: &Classes, t: &[u8], s: usize) -> Option<usize> {
+    let mut i = s;
+    let mut last_both = None;
+    while i < t.len() {
+        let (bits, len) = c.at(t, i);
+        if bits & UPPERISH == 0 {
+            break;
+        }
+        if bits & LOWERISH != 0 {
+            last_both = Some(i);
+        }
+        i += len;
+    }
+    // Greedy `U*` gives back characters until `W+` can start: either right
+    // after the run, or at the last run character that is in both classes.
+    let lower_start = if i < t.len() && c.at(t, i).0 & LOWERISH != 0 {
+        i
+    } else {
+        last_both?
+    };
+    let end = run(c, t, lower_start, LOWERISH);
+    Some(end + contraction_at(t, end))
+}
+
+/// `U+ W* C?` at `s` (second alternative without its prefix).
+#[inline]
+fn upper_plus_lower_star(c: &Classes, t: &[u8], s: usize) -> Option<usize> {
+    let upper_end = run(c, t, s, UPPERISH);
+    if upper_end == s {
+        return None;
+    }
+    let end = run(c, t, upper_end, LOWERISH);
+    Some(end + contraction_at(t, end))
+}
+
+#[inline]
+fn contraction_at(t: &[u8], i: usize) -> usize {
+    if t.get(i) == Some(&b'\'') {
+        contraction(t, i, true)
+    } else {
+        0
+    }
+}
+
+/// End of the piece starting at `p` (a char boundary below `t.len()`).
+#[inline]
+pub fn piece_end(c: &Classes, t: &[u8], p: usize) -> usize {
+    let b0 = t[p];
+    let (bits, len) = c.at(t, p);
+    let letterish = bits & (UPPERISH | LOWERISH) != 0;
+    if bits & LETTER != 0 {
+        // A letter cannot be the prefix, so only the unprefixed forms apply,
+        // and one of them always matches.
+        if let Some(end) = upper_star_lower_plus(c, t, p) {
+            return end;
+        }
+        if let Some(end) = upper_plus_lower_star(c, t, p) {
+            return end;
+        }
+    } else if bits & NUMBER == 0 && b0 != b'\r' && b0 != b'\n' {
+        // `[^\r\n\p{L}\p{N}]?` is greedy: with the prefix first, then without
+        // it (which can only match when `p` is itself a mark).
+        let next = p + len;
+        if let Some(end) = upper_star_lower_plus(c, t, next) {
+            return end;
+        }
+        if letterish {
+            if let Some(end) = upper_star_lower_plus(c, t, p) {
+                return end;
+            }
+        }
+        if let Some(end) = upper_plus_lower_star(c, t, next) {
+            return end;
+        }
+        if letterish {
+            if let Some(end) = upper_plus_lower_star(c, t, p) {
+                return end;
+            }
+        }
+    }
+    if bits & NUMBER != 0 {
+        return digits3(c, t, p);
+    }
+    // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
+    let next = p + len;
+    let start = if b0 == b' ' && next < t.len() && is_other(c.at(t, next).0) {
+        Some(next)
+    } else if is_other(bits) {
+        Some(p)
+    } else {
+        None
+    };
+    if let Some(start) = start {
+        return newlines(t, run_other(c, t, start), true);
+    }
+    whitespace(c, t, p, false, true)
+}

@@ -1,0 +1,319 @@
+//! `tokkit._tokkit.TiktokenCore`: the Rust half of `tokkit.TiktokenEncoding`
+//! (the Python half handles lone surrogates and the conveniences). Every
+//! method that loops over input releases the GIL.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyKeyError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyString};
+
+use crate::error::Error;
+use crate::formats::tiktoken::read_ranks;
+use crate::tiktoken::{known_encoding, parallel_map, Disallowed, TiktokenEncoder};
+
+/// A tiktoken encoding, immutable and shareable across threads.
+#[pyclass(frozen, name = "TiktokenCore", module = "tokkit._tokkit")]
+pub struct PyTiktoken {
+    inner: Arc<TiktokenEncoder>,
+}
+
+/// `allowed_special` / `disallowed_special`: `"all"` or a collection.
+enum SpecialSet {
+    All,
+    Listed(Vec<String>),
+}
+
+fn special_set(obj: &Bound<'_, PyAny>) -> PyResult<SpecialSet> {
+    if let Ok(s) = obj.cast::<PyString>() {
+        if s.to_str()? == "all" {
+            return Ok(SpecialSet::All);
+        }
+    }
+    // Iterate a frozenset of it, as tiktoken does, so the order (which decides
+    // the reported token when several match at one place) is the same.
+    let set = obj.py().get_type::<PyFrozenSet>().call1((obj,))?;
+    let mut out = Vec::new();
+    for item in set.try_iter()? {
+        out.push(item?.extract::<String>()?);
+    }
+    Ok(SpecialSet::Listed(out))
+}
+
+/// What `encode` needs: the allowed mask, and how to check disallowed text.
+struct SpecialPlan {
+    allowed: Vec<bool>,
+    disallowed: Vec<bool>,
+    /// Disallowed strings that are not special tokens (tiktoken still refuses
+    /// text containing them); searched with their own automaton.
+    extra: Option<(aho_corasick::AhoCorasick, Vec<String>)>,
+}
+
+impl PyTiktoken {
+    fn plan(
+        &self,
+        allowed: &Bound<'_, PyAny>,
+        disallowed: &Bound<'_, PyAny>,
+    ) -> PyResult<SpecialPlan> {
+        let specials = self.inner.specials();
+        let index_of = |s: &str| specials.iter().position(|(t, _)| t == s);
+        let allowed_mask = match special_set(allowed)? {
+            SpecialSet::All => vec![true; specials.len()],
+            SpecialSet::Listed(list) => {
+                let mut mask = vec![false; specials.len()];
+                for s in &list {
+                    if let Some(i) = index_of(s) {
+                        mask[i] = true;
+                    }
+                }
+                mask
+            }
+        };
+        let (disallowed_mask, extra) = match special_set(disallowed)? {
+            SpecialSet::All => (allowed_mask.iter().map(|a| !a).collect(), None),
+            SpecialSet::Listed(list) => {
+                let mut mask = vec![false; specials.len()];
+                let mut unknown = false;
+                for s in &list {
+                    match index_of(s) {
+                        Some(i) => mask[i] = true,
+                        None => unknown = true,
+                    }
+                }
+                let extra = if unknown {
+                    let finder = aho_corasick::AhoCorasick::builder()
+                        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                        .build(&list)
+                        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                    Some((finder, list))
+                } else {
+                    None
+                };
+                (mask, extra)
+            }
+        };
+        Ok(SpecialPlan {
+            allowed: allowed_mask,
+            disallowed: disallowed_mask,
+            extra,
+        })
+    }
+
+    fn check(&self, plan: &SpecialPlan, text: &str) -> Option<Disallowed> {
+        match &plan.extra {
+            Some((finder, list)) => finder
+                .find(text)
+                .map(|m| Disallowed(list[m.pattern().as_usize()].clone())),
+            None => self.inner.find_disallowed(text, &plan.disallowed),
+        }
+    }
+}
+
+/// tiktoken's error for special-token text that was not allowed.
+fn disallowed_error(py: Python<'_>, Disallowed(token): Disallowed) -> PyErr {
+    let repr = PyString::new(py, &token)
+        .repr()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|_| format!("{token:?}"));
+    PyValueError::new_err(format!(
+        "Encountered text corresponding to disallowed special token {repr}.\n\
+         If you want this text to be encoded as a special token, pass it to `allowed_special`, \
+         e.g. `allowed_special={{{repr}, ...}}`.\n\
+         If you want this text to be encoded as normal text, disable the check for this token \
+         by passing `disallowed_special=(enc.special_tokens_set - {{{repr}}})`.\n\
+         To disable this check for all special tokens, pass `disallowed_special=()`.\n"
+    ))
+}
+
+#[pymethods]
+impl PyTiktoken {
+    /// Builds an encoding from `mergeable_ranks` (bytes to rank), a split
+    /// pattern and special tokens (str to id).
+    #[new]
+    #[pyo3(signature = (name, pat_str, mergeable_ranks, special_tokens))]
+    fn new(
+        py: Python<'_>,
+        name: &str,
+        pat_str: &str,
+        mergeable_ranks: &Bound<'_, PyDict>,
+        special_tokens: &Bound<'_, PyDict>,
+    ) -> PyResult<Self> {
+        let mut ranks = Vec::with_capacity(mergeable_ranks.len());
+        for (k, v) in mergeable_ranks.iter() {
+            ranks.push((k.extract::<Vec<u8>>()?, v.extract::<u32>()?));
+        }
+        let mut specials = Vec::with_capacity(special_tokens.len());
+        for (k, v) in special_tokens.iter() {
+            specials.push((k.extract::<String>()?, v.extract::<u32>()?));
+        }
+        let inner = py.detach(|| TiktokenEncoder::new(name, ranks, pat_str, specials))?;
+        Ok(PyTiktoken {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// Loads a `.tiktoken` rank file for the tiktoken encoding `name`.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf, name: &str) -> PyResult<Self> {
+        let Some((pattern, specials)) = known_encoding(name) else {
+            return Err(Error::InvalidArgument(format!(
+                "unknown tiktoken encoding {name:?}; expected one of r50k_base, p50k_base, \
+                 p50k_edit, cl100k_base, o200k_base (or build one with TiktokenEncoding(...))"
+            ))
+            .into());
+        };
+        let inner = py.detach(|| {
+            let ranks = read_ranks(&path)?;
+            TiktokenEncoder::new(name, ranks, pattern, specials)
+        })?;
+        Ok(PyTiktoken {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The encoding's name.
+    #[getter]
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    /// The split pattern.
+    #[getter]
+    fn pat_str(&self) -> &str {
+        self.inner.pattern()
+    }
+
+    /// The largest token id.
+    #[getter]
+    fn max_token_value(&self) -> u32 {
+        self.inner.max_token_value()
+    }
+
+    /// Special tokens, text to id.
+    #[getter]
+    fn special_tokens<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (text, id) in self.inner.specials() {
+            d.set_item(text, id)?;
+        }
+        Ok(d)
+    }
+
+    /// Encodes ignoring special tokens.
+    fn encode_ordinary(&self, py: Python<'_>, text: &str) -> PyResult<Vec<u32>> {
+        Ok(py.detach(|| self.inner.encode_ordinary(text))?)
+    }
+
+    /// Encodes with tiktoken's special-token rules.
+    fn encode(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        allowed_special: &Bound<'_, PyAny>,
+        disallowed_special: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<u32>> {
+        let plan = self.plan(allowed_special, disallowed_special)?;
+        let result = py.detach(|| match self.check(&plan, text) {
+            Some(d) => Ok(Err(d)),
+            None => self.inner.encode_with_specials(text, &plan.allowed).map(Ok),
+        })?;
+        result.map_err(|d| disallowed_error(py, d))
+    }
+
+    /// Encodes many texts ignoring special tokens, on `num_threads` threads.
+    fn encode_ordinary_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<PyBackedStr>,
+        num_threads: usize,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let inner = &self.inner;
+        Ok(py.detach(|| parallel_map(num_threads, &texts, |t| inner.encode_ordinary(t)))?)
+    }
+
+    /// Encodes many texts with tiktoken's special-token rules.
+    fn encode_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<PyBackedStr>,
+        num_threads: usize,
+        allowed_special: &Bound<'_, PyAny>,
+        disallowed_special: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Vec<u32>>> {
+        let plan = self.plan(allowed_special, disallowed_special)?;
+        let inner = &self.inner;
+        let result = py.detach(|| {
+            // Checked in order first, so the error is the one of the first
+            // offending text, as with tiktoken's in-order map.
+            if let Some(d) = texts.iter().find_map(|t| self.check(&plan, t)) {
+                return Ok(Err(d));
+            }
+            parallel_map(num_threads, &texts, |t| {
+                inner.encode_with_specials(t, &plan.allowed)
+            })
+            .map(Ok)
+        })?;
+        result.map_err(|d| disallowed_error(py, d))
+    }
+
+    /// The concatenated bytes of `tokens`.
+    fn decode_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        tokens: Vec<u32>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = py.detach(|| self.inner.decode_bytes(&tokens));
+        match bytes {
+            Ok(b) => Ok(PyBytes::new(py, &b)),
+            Err(id) => Err(PyKeyError::new_err(format!(
+                "Invalid token for decoding: {id}"
+            ))),
+        }
+    }
+
+    /// The bytes of one token (special tokens included).
+    fn decode_single_token_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        token: u32,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        match self.inner.token_bytes(token) {
+            Some(b) => Ok(PyBytes::new(py, b)),
+            None => Err(PyKeyError::new_err(token.to_string())),
+        }
+    }
+
+    /// The id of the token whose bytes (or special text) are `piece`.
+    fn encode_single_token(&self, py: Python<'_>, piece: &[u8]) -> PyResult<u32> {
+        if let Some(id) = self.inner.model().vocab().id(piece) {
+            return Ok(id);
+        }
+        if let Ok(text) = std::str::from_utf8(piece) {
+            if let Some((_, id)) = self.inner.specials().iter().find(|(t, _)| t == text) {
+                return Ok(*id);
+            }
+        }
+        Err(PyKeyError::new_err(PyBytes::new(py, piece).unbind()))
+    }
+
+    /// Every ordinary token's bytes, sorted.
+    fn token_byte_values<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
+        self.inner
+            .sorted_token_bytes()
+            .into_iter()
+            .map(|b| PyBytes::new(py, b))
+            .collect()
+    }
+
+    /// Number of ordinary (mergeable) tokens.
+    fn n_mergeable(&self) -> usize {
+        self.inner.model().vocab().len()
+    }
+}
+
+/// Registers the class on the module.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyTiktoken>()
+}

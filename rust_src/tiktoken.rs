@@ -1,0 +1,327 @@
+//! A tiktoken-compatible encoding: a split pattern, byte-level BPE ranks and
+//! special tokens, with the semantics of tiktoken's `CoreBPE` (openai/tiktoken
+//! `src/lib.rs`): text between allowed special tokens is split and each piece
+//! is encoded on its own; special-token text that is not allowed is ordinary
+//! text.
+
+use aho_corasick::{AhoCorasick, Input, MatchKind};
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::models::bpe::merge::Scratch;
+use crate::models::bpe::BpeModel;
+use crate::pretokenize::pattern::{PatternSplitter, CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN};
+
+/// The split pattern and special tokens tiktoken uses for a named encoding.
+pub fn known_encoding(name: &str) -> Option<(&'static str, Vec<(String, u32)>)> {
+    let specials = |list: &[(&str, u32)]| list.iter().map(|&(s, i)| (s.to_string(), i)).collect();
+    const EOT: &str = "<|endoftext|>";
+    Some(match name {
+        "gpt2" | "r50k_base" | "p50k_base" => (R50K_PATTERN, specials(&[(EOT, 50256)])),
+        "p50k_edit" => (
+            R50K_PATTERN,
+            specials(&[
+                (EOT, 50256),
+                ("<|fim_prefix|>", 50281),
+                ("<|fim_middle|>", 50282),
+                ("<|fim_suffix|>", 50283),
+            ]),
+        ),
+        "cl100k_base" => (
+            CL100K_PATTERN,
+            specials(&[
+                (EOT, 100257),
+                ("<|fim_prefix|>", 100258),
+                ("<|fim_middle|>", 100259),
+                ("<|fim_suffix|>", 100260),
+                ("<|endofprompt|>", 100276),
+            ]),
+        ),
+        "o200k_base" => (
+            O200K_PATTERN,
+            specials(&[(EOT, 199999), ("<|endofprompt|>", 200018)]),
+        ),
+        _ => return None,
+    })
+}
+
+/// An encoding: immutable, shareable across threads.
+pub struct TiktokenEncoder {
+    name: String,
+    pattern: String,
+    model: BpeModel,
+    splitter: PatternSplitter,
+    /// Special tokens: text and id, in the caller's order.
+    specials: Vec<(String, u32)>,
+    /// Finds special-token text (leftmost, longest on overlap).
+    special_finder: Option<AhoCorasick>,
+    /// Special token bytes by id, for decoding.
+    special_bytes: FxHashMap<u32, usize>,
+}
+
+/// A special token found in text that the caller did not allow.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Disallowed(pub String);
+
+impl TiktokenEncoder {
+    /// Builds an encoding from mergeable ranks, a split pattern and special
+    /// tokens, as `tiktoken.Encoding(...)` does.
+    pub fn new(
+        name: &str,
+        ranks: Vec<(Vec<u8>, u32)>,
+        pattern: &str,
+        specials: Vec<(String, u32)>,
+    ) -> Result<Self> {
+        if specials.iter().any(|(s, _)| s.is_empty()) {
+            return Err(Error::InvalidArgument(
+                "a special token cannot be the empty string".into(),
+            ));
+        }
+        let model = BpeModel::from_ranks(ranks)?;
+        let splitter = PatternSplitter::new(pattern)?;
+        let special_finder = if !specials.is_empty() {
+            let finder = AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(specials.iter().map(|(s, _)| s.as_str()))
+                .map_err(|e| Error::InvalidArgument(format!("special tokens: {e}")))?;
+            Some(finder)
+        } else {
+            None
+        };
+        let special_bytes = specials
+            .iter()
+            .enumerate()
+            .map(|(i, &(_, id))| (id, i))
+            .collect();
+        Ok(TiktokenEncoder {
+            name: name.to_string(),
+            pattern: pattern.to_string(),
+            model,
+            splitter,
+            specials,
+            special_finder,
+            special_bytes,
+        })
+    }
+
+    /// The encoding's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The split pattern.
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    /// The BPE model.
+    pub fn model(&self) -> &BpeModel {
+        &self.model
+    }
+
+    /// Special tokens (text, id).
+    pub fn specials(&self) -> &[(String, u32)] {
+        &self.specials
+    }
+
+    /// The largest token id, ordinary or special.
+    pub fn max_token_value(&self) -> u32 {
+        let ordinary = self.model.vocab().size().saturating_sub(1) as u32;
+        self.specials
+            .iter()
+            .map(|&(_, id)| id)
+            .fold(ordinary, u32::max)
+    }
+
+    /// Encodes `text` ignoring special tokens (tiktoken's `encode_ordinary`).
+    pub fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>> {
+        let mut out = Vec::with_capacity(text.len() / 3 + 1);
+        self.encode_ordinary_into(text, &mut Scratch::default(), &mut out)?;
+        Ok(out)
+    }
+
+    fn encode_ordinary_into(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        out: &mut Vec<u32>,
+    ) -> Result<()> {
+        let bytes = text.as_bytes();
+        let mut failed = None;
+        self.splitter.for_each(text, |start, end| {
+            if failed.is_some() {
+                return;
+            }
+            if let Some(piece) = bytes.get(start..end) {
+                if let Err(e) = self.model.encode_piece(piece, scratch, out) {
+                    failed = Some(e);
+                }
+            }
+        })?;
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// Encodes `text` where the special tokens whose index (in
+    /// [`Self::specials`]) is marked in `allowed` become their ids; other
+    /// special-token text is encoded as ordinary text.
+    pub fn encode_with_specials(&self, text: &str, allowed: &[bool]) -> Result<Vec<u32>> {
+        let Some(finder) = &self.special_finder else {
+            return self.encode_ordinary(text);
+        };
+        if !allowed.iter().any(|&a| a) {
+            return self.encode_ordinary(text);
+        }
+        let mut out = Vec::with_capacity(text.len() / 3 + 1);
+        let mut scratch = Scratch::default();
+        let mut start = 0;
+        let mut search_from = 0;
+        while start <= text.len() {
+            // The next allowed special token; a disallowed one is skipped by
+            // searching again one byte after its start, as tiktoken does.
+            let mut next = None;
+            while search_from <= text.len() {
+                let Some(m) = finder.find(Input::new(text).range(search_from..)) else {
+                    break;
+                };
+                if allowed
+                    .get(m.pattern().as_usize())
+                    .copied()
+                    .unwrap_or(false)
+                {
+                    next = Some(m);
+                    break;
+                }
+                search_from = m.start() + 1;
+            }
+            let end = next.map_or(text.len(), |m| m.start());
+            let ordinary = text
+                .get(start..end)
+                .ok_or_else(|| Error::Encoding("special token inside a character".into()))?;
+            self.encode_ordinary_into(ordinary, &mut scratch, &mut out)?;
+            match next {
+                Some(m) => {
+                    out.push(self.specials[m.pattern().as_usize()].1);
+                    start = m.end();
+                    search_from = m.end();
+                }
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// The first special token in `text` (leftmost, then longest) among the
+    /// indices marked in `disallowed`.
+    pub fn find_disallowed(&self, text: &str, disallowed: &[bool]) -> Option<Disallowed> {
+        let finder = self.special_finder.as_ref()?;
+        if !disallowed.iter().any(|&d| d) {
+            return None;
+        }
+        let mut from = 0;
+        while from <= text.len() {
+            let m = finder.find(Input::new(text).range(from..))?;
+            let index = m.pattern().as_usize();
+            if disallowed.get(index).copied().unwrap_or(false) {
+                return Some(Disallowed(self.specials[index].0.clone()));
+            }
+            from = m.start() + 1;
+        }
+        None
+    }
+
+    /// The bytes of token `id` (ordinary first, then special, as tiktoken).
+    pub fn token_bytes(&self, id: u32) -> Option<&[u8]> {
+        self.model.vocab().bytes(id).or_else(|| {
+            self.special_bytes
+                .get(&id)
+                .map(|&i| self.specials[i].0.as_bytes())
+        })
+    }
+
+    /// Concatenated bytes of `ids`; `Err(id)` names the first unknown id.
+    pub fn decode_bytes(&self, ids: &[u32]) -> std::result::Result<Vec<u8>, u32> {
+        let mut out = Vec::with_capacity(ids.len() * 4);
+        for &id in ids {
+            out.extend_from_slice(self.token_bytes(id).ok_or(id)?);
+        }
+        Ok(out)
+    }
+
+    /// Every ordinary token's bytes, sorted (tiktoken's `token_byte_values`).
+    pub fn sorted_token_bytes(&self) -> Vec<&[u8]> {
+        let mut all: Vec<&[u8]> = self.model.vocab().iter().map(|(_, b)| b).collect();
+        all.sort_unstable();
+        all
+    }
+}
+
+/// Runs `f` on every item on `threads` threads, keeping the order.
+pub fn parallel_map<T: Sync, R: Send>(
+    threads: usize,
+    items: &[T],
+    f: impl Fn(&T) -> Result<R> + Sync + Send,
+) -> Result<Vec<R>> {
+    use rayon::prelude::*;
+    if threads <= 1 || items.len() <= 1 {
+        return items.iter().map(f).collect();
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::InvalidArgument(format!("cannot start {threads} threads: {e}")))?;
+    pool.install(|| items.par_iter().map(f).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toy() -> TiktokenEncoder {
+        let mut ranks: Vec<(Vec<u8>, u32)> = (0..=255u8).map(|b| (vec![b], u32::from(b))).collect();
+        ranks.push((b"ab".to_vec(), 256));
+        TiktokenEncoder::new(
+            "toy",
+            ranks,
+            R50K_PATTERN,
+            vec![("<|x|>".to_string(), 300), ("<|xy|>".to_string(), 301)],
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn specials_allowed_and_not() {
+        let e = toy();
+        let text = "ab<|x|>ab<|xy|>";
+        assert_eq!(
+            e.encode_with_specials(text, &[true, true]).unwrap(),
+            vec![256, 300, 256, 301]
+        );
+        let only_first = e.encode_with_specials(text, &[true, false]).unwrap();
+        assert_eq!(&only_first[..3], &[256, 300, 256]);
+        assert_eq!(
+            only_first.len(),
+            3 + e.encode_ordinary("<|xy|>").unwrap().len()
+        );
+        assert_eq!(
+            e.find_disallowed(text, &[false, true]),
+            Some(Disallowed("<|xy|>".into()))
+        );
+        assert_eq!(e.find_disallowed("ab", &[true, true]), None);
+        assert_eq!(e.decode_bytes(&[256, 301]).unwrap(), b"ab<|xy|>".to_vec());
+        assert_eq!(e.decode_bytes(&[999]), Err(999));
+        assert_eq!(e.max_token_value(), 301);
+    }
+
+    #[test]
+    fn known_encodings() {
+        assert!(known_encoding("cl100k_base").is_some());
+        assert!(known_encoding("nope").is_none());
+    }
+
+    #[test]
+    fn parallel_map_keeps_order() {
+        let items: Vec<u32> = (0..100).collect();
+        let out = parallel_map(2, &items, |&x| Ok(x * 2)).unwrap();
+        assert_eq!(out, (0..100).map(|x| x * 2).collect::<Vec<_>>());
+    }
+}

@@ -1,0 +1,66 @@
+//! HF's ByteLevel post-processor: no special tokens; with `trim_offsets`,
+//! offsets leave out the spaces a token starts or ends with.
+
+use super::encoding::Encoding;
+use super::post_process::PostProcessor;
+
+/// ByteLevel post-processing.
+pub struct ByteLevelPost {
+    /// Shrink offsets to exclude leading and trailing spaces.
+    pub trim_offsets: bool,
+    /// The pre-tokenizer added a prefix space: a single leading space of
+    /// the first token is kept (it stands for the text's first character).
+    pub add_prefix_space: bool,
+}
+
+/// Whether a token character stands for a space (`Ġ` is byte 0x20).
+fn is_space(c: char) -> bool {
+    c == 'Ġ' || c.is_whitespace()
+}
+
+impl ByteLevelPost {
+    fn trim(&self, e: &mut Encoding) {
+        for (i, (token, offsets)) in e.tokens.iter().zip(e.offsets.iter_mut()).enumerate() {
+            let mut leading = token.chars().take_while(|&c| is_space(c)).count();
+            let trailing = token.chars().rev().take_while(|&c| is_space(c)).count();
+            if leading > 0 {
+                let first = i == 0 || offsets.0 == 0;
+                if first && self.add_prefix_space && leading == 1 {
+                    leading = 0;
+                }
+                offsets.0 = (offsets.0 + leading).min(offsets.1);
+            }
+            if trailing > 0 && offsets.1 >= trailing {
+                offsets.1 = (offsets.1 - trailing).max(offsets.0);
+            }
+        }
+        for o in &mut e.overflowing {
+            self.trim(o);
+        }
+    }
+}
+
+impl PostProcessor for ByteLevelPost {
+    fn added_tokens(&self, _is_pair: bool) -> usize {
+        0
+    }
+
+    fn process(
+        &self,
+        mut first: Encoding,
+        second: Option<Encoding>,
+        _add_special_tokens: bool,
+    ) -> Encoding {
+        if self.trim_offsets {
+            self.trim(&mut first);
+        }
+        if let Some(mut second) = second {
+            if self.trim_offsets {
+                self.trim(&mut second);
+            }
+            second.sequence_ids.iter_mut().for_each(|s| *s = Some(1));
+            first.extend(second);
+        }
+        first
+    }
+}

@@ -1,0 +1,317 @@
+"""tokkit's tiktoken encodings against the real tiktoken package, built from
+the same local rank files: identical ids on every corpus, on generated text
+and on pathological inputs; identical special-token behaviour."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+import tiktoken
+import tiktoken.load
+from conftest import corpus_files, shared_path
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tiktoken_ext import openai_public
+
+import tokkit
+
+NAMES = ["r50k_base", "cl100k_base", "o200k_base"]
+
+
+def reference(name: str) -> tiktoken.Encoding:
+    """tiktoken's own definition of ``name`` (pattern, special tokens), with
+    the ranks read from the local file instead of downloaded."""
+    ranks = tiktoken.load.load_tiktoken_bpe(
+        str(shared_path("vocab", "tiktoken", f"{name}.tiktoken"))
+    )
+    original = openai_public.load_tiktoken_bpe
+    openai_public.load_tiktoken_bpe = lambda *args, **kwargs: ranks
+    try:
+        spec = getattr(openai_public, name)()
+    finally:
+        openai_public.load_tiktoken_bpe = original
+    return tiktoken.Encoding(**spec)
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def pair(request) -> tuple[tokkit.TiktokenEncoding, tiktoken.Encoding]:
+    name = request.param
+    ours = tokkit.load_tiktoken(shared_path("vocab", "tiktoken", f"{name}.tiktoken"), name)
+    return ours, reference(name)
+
+
+@pytest.fixture(scope="module")
+def cache() -> dict:
+    return {}
+
+
+def get_pair(cache: dict, name: str) -> tuple[tokkit.TiktokenEncoding, tiktoken.Encoding]:
+    if name not in cache:
+        path = shared_path("vocab", "tiktoken", f"{name}.tiktoken")
+        cache[name] = (tokkit.load_tiktoken(path, name), reference(name))
+    return cache[name]
+
+
+# Corpora
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_corpus_ids_identical(cache, name, path):
+    ours, ref = get_pair(cache, name)
+    text = path.read_text(encoding="utf-8")
+    ids = ours.encode_ordinary(text)
+    assert ids == ref.encode_ordinary(text)
+    assert ours.encode(text, allowed_special="all") == ref.encode(text, allowed_special="all")
+    assert ours.decode(ids) == text
+
+
+def test_corpus_batches_identical(pair):
+    ours, ref = pair
+    texts = [p.read_text(encoding="utf-8")[:20000] for p in corpus_files()]
+    assert ours.encode_ordinary_batch(texts, num_threads=2) == ref.encode_ordinary_batch(texts)
+    assert ours.encode_batch(texts, num_threads=2) == ref.encode_batch(texts)
+
+
+# Generated text
+
+FRAGMENTS = [
+    " ",
+    "  ",
+    "   ",
+    "\t",
+    "\n",
+    "\n\n",
+    "\r\n",
+    "\r",
+    " \n ",
+    "\u00a0",
+    "\u3000",
+    "\u2028",
+    "\x85",
+    "\x0b",
+    "'s",
+    "'S",
+    "'t",
+    "'T",
+    "'ll",
+    "'LL",
+    "'lL",
+    "'re",
+    "'RE",
+    "'ve",
+    "'Ve",
+    "'m",
+    "'M",
+    "'d",
+    "'D",
+    "'\u017f",
+    "'",
+    "''",
+    "don't",
+    "I'M",
+    "we'Re",
+    "THEY'LL",
+    "o'clock",
+    "0",
+    "12",
+    "123",
+    "4567890",
+    "\u00bd",
+    "\u0663\u0664",
+    "Hello",
+    "WORLD",
+    "hello",
+    "MiXeD",
+    "\u01c5ungla",
+    "\u02b0",
+    "\u02b0\u02b0",
+    "\u4e2d\u6587",
+    "\u65e5\u672c\u8a9e",
+    "\u0301",
+    "e\u0301",
+    "\u0301\u0301",
+    "A\u0301",
+    "\U0001f600",
+    "\U0001f44d\U0001f3fd",
+    "\U0001d518",
+    "\U00010348",
+    "!",
+    "...",
+    "//",
+    "/",
+    "?!",
+    "$",
+    "^",
+    "\u00e9",
+    "\u00df",
+    "\u0130",
+    "\u03a3\u03c3",
+    "\ufb01",
+    "\u200d",
+    "\ufeff",
+    "\x00",
+    "<|",
+    "|>",
+    "\u0915\u094d\u0937",
+]
+
+texts = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4)), max_size=40).map(
+    "".join
+)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(deadline=None, max_examples=300)
+@given(text=texts)
+def test_generated_text_identical(cache, name, text):
+    ours, ref = get_pair(cache, name)
+    ids = ours.encode_ordinary(text)
+    assert ids == ref.encode_ordinary(text)
+    assert ours.decode(ids) == text
+    assert ours.decode_bytes(ids) == text.encode("utf-8")
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(deadline=None, max_examples=100)
+@given(text=st.text(max_size=200))
+def test_round_trip(cache, name, text):
+    ours, ref = get_pair(cache, name)
+    ids = ours.encode(text, disallowed_special=())
+    assert ids == ref.encode(text, disallowed_special=())
+    assert ours.decode(ids) == text
+
+
+# Pathological inputs: results checked here, timings in bench/cases_tiktoken.py.
+
+
+def pathological() -> dict[str, str]:
+    rnd = random.Random(1234)
+    return {
+        "one-char-1e6": "a" * 10**6,
+        "caret-1e6": "^" * 10**6,
+        "letters-1MB": "".join(rnd.choice(string.ascii_letters) for _ in range(10**6)),
+        "spaces-1MB": " " * 10**6,
+        "mixed-whitespace-1MB": "".join(rnd.choice(" \t\n\r\u00a0") for _ in range(10**6)),
+        "digits-1e6": "".join(rnd.choice(string.digits) for _ in range(10**6)),
+        "cjk-1e5": "\u4e2d" * 10**5,
+        "combining-1e5": "a" + "\u0301" * 10**5,
+    }
+
+
+def reference_ids(ref: tiktoken.Encoding, text: str) -> list[int]:
+    """tiktoken's ids; where its regex engine overflows its stack (o200k on a
+    megabyte of spaces panics), tiktoken's own fallback: the same pattern run
+    by Python's ``regex`` module, then its native BPE."""
+    try:
+        return ref.encode_ordinary(text)
+    except BaseException as err:
+        if type(err).__name__ != "PanicException":
+            raise
+        return ref._encode_only_native_bpe(text)
+
+
+@pytest.mark.parametrize("case", list(pathological()))
+def test_pathological_inputs_identical(pair, case):
+    ours, ref = pair
+    text = pathological()[case]
+    assert ours.encode_ordinary(text) == reference_ids(ref, text)
+
+
+# Special tokens and the rest of the API
+
+
+def test_special_tokens_behave_like_tiktoken(pair):
+    ours, ref = pair
+    eot = "<|endoftext|>"
+    other = sorted(ref.special_tokens_set - {eot})
+    text = f"hello {eot} world {other[0] if other else eot}!"
+    for kwargs in [
+        {"allowed_special": "all"},
+        {"allowed_special": {eot}, "disallowed_special": ()},
+        {"disallowed_special": ()},
+        {"allowed_special": set(), "disallowed_special": set()},
+        {"allowed_special": ref.special_tokens_set},
+        {"allowed_special": {eot, "not a special token"}, "disallowed_special": ()},
+    ]:
+        assert ours.encode(text, **kwargs) == ref.encode(text, **kwargs), kwargs
+        assert ours.encode_batch([text, "x"], **kwargs) == ref.encode_batch([text, "x"], **kwargs)
+    for kwargs in [
+        {},
+        {"allowed_special": {other[0]}} if other else {"disallowed_special": {eot}},
+        {"disallowed_special": {eot}},
+        {"disallowed_special": ["world"]},
+    ]:
+        with pytest.raises(ValueError) as expected:
+            ref.encode(text, **kwargs)
+        with pytest.raises(ValueError) as got:
+            ours.encode(text, **kwargs)
+        assert str(got.value) == str(expected.value)
+        with pytest.raises(ValueError):
+            ours.encode_batch(["fine", text], **kwargs)
+    assert ours.encode_ordinary(text) == ref.encode_ordinary(text)
+    assert ours.encode(f"{eot}{eot}", allowed_special="all") == [ref.eot_token] * 2
+
+
+def test_lone_surrogates_like_tiktoken(pair):
+    ours, ref = pair
+    for text in ["\ud800", "a\udfffb", "\ud83d\ude00 x", "x\ud83d", "\udc00\ud800 \ud800"]:
+        assert ours.encode(text) == ref.encode(text)
+        assert ours.encode_ordinary(text) == ref.encode_ordinary(text)
+        assert ours.encode_ordinary_batch([text, "ok"]) == ref.encode_ordinary_batch([text, "ok"])
+
+
+def test_api_values_identical(pair):
+    ours, ref = pair
+    assert ours.n_vocab == ref.n_vocab
+    assert ours.max_token_value == ref.max_token_value
+    assert ours.eot_token == ref.eot_token
+    assert ours.special_tokens_set == ref.special_tokens_set
+    assert ours.token_byte_values() == ref.token_byte_values()
+    assert ours.name == ref.name
+    for token in [0, 1, 255, 256, 1000, ref.eot_token, ref.max_token_value]:
+        assert ours.decode_single_token_bytes(token) == ref.decode_single_token_bytes(token)
+        assert ours.is_special_token(token) == ref.is_special_token(token)
+    for piece in [b"hello", b" the", "<|endoftext|>", b"!"]:
+        assert ours.encode_single_token(piece) == ref.encode_single_token(piece)
+    with pytest.raises(KeyError):
+        ours.encode_single_token(b"not a single token at all")
+    with pytest.raises(KeyError):
+        ours.decode_single_token_bytes(ref.max_token_value + 1)
+    with pytest.raises(KeyError):
+        ours.decode_bytes([ref.max_token_value + 1])
+
+
+def test_decode_split_characters_like_tiktoken(pair):
+    ours, ref = pair
+    ids = ref.encode("\U0001f600\u4e2d\u00e9")
+    for cut in range(len(ids) + 1):
+        part = ids[:cut]
+        assert ours.decode_bytes(part) == ref.decode_bytes(part)
+        assert ours.decode(part) == ref.decode(part)
+        assert ours.decode(part, errors="ignore") == ref.decode(part, errors="ignore")
+    assert ours.decode_tokens_bytes(ids) == ref.decode_tokens_bytes(ids)
+    assert ours.decode_batch([ids, ids[:1]]) == ref.decode_batch([ids, ids[:1]])
+
+
+def test_encoding_built_from_ranks_like_tiktoken(pair):
+    """The ``tiktoken.Encoding(...)`` form, with a pattern that has no
+    hand-written splitter (so the regex engine path runs)."""
+    ours_file, ref = pair
+    ranks = ref._mergeable_ranks
+    pattern = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+    specials = {"<|endoftext|>": ref.max_token_value + 1}
+    mine = tokkit.TiktokenEncoding(
+        "custom", pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials
+    )
+    theirs = tiktoken.Encoding(
+        "custom", pat_str=pattern, mergeable_ranks=ranks, special_tokens=specials
+    )
+    text = corpus_files()[0].read_text(encoding="utf-8")[:50000] + " <|endoftext|> x"
+    assert mine.encode(text, allowed_special="all") == theirs.encode(text, allowed_special="all")
+    same = tokkit.TiktokenEncoding(
+        ref.name, pat_str=ref._pat_str, mergeable_ranks=ranks, special_tokens=ref._special_tokens
+    )
+    assert same.encode_ordinary(text) == ours_file.encode_ordinary(text)

@@ -2,7 +2,8 @@
 
 Encode (best path), sampling (Unigram ``alpha=0.1, nbest_size=-1``; BPE-dropout
 ``alpha=0.1``) and n-best, on ~1 KB documents cut from the shared corpora, one
-thread (a Python loop over documents) and all threads (one batch call).
+thread (a Python loop over documents) and all threads (one batch call). The
+ruT5 tokenizer.json case compares tokkit.Tokenizer with HF tokenizers.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 
 import sentencepiece
+import tokenizers
 from harness import SHARED, Case, corpus_paths, load_documents
 
 import tokkit
@@ -98,7 +100,27 @@ def cases(quick: bool) -> list[Case]:
                     ),
                 )
             )
-    return out
+    return out + hf_cases(docs, nbytes)
+
+
+def hf_cases(docs: list[str], nbytes: int) -> list[Case]:
+    """ruT5's tokenizer.json (Unigram, Precompiled, Metaspace): tokkit vs HF."""
+    path = str(VOCAB / "rut5-large-spm-unigram" / "tokenizer.json")
+    ours = tokkit.Tokenizer.from_file(path)
+    ref = tokenizers.Tokenizer.from_file(path)
+    return [
+        Case(
+            "ruT5 tokenizer.json encode 1KB docs, 1 thread",
+            nbytes,
+            {
+                "tokkit": lambda: [ours.encode(d).ids for d in docs],
+                "hf-tokenizers": lambda: [ref.encode(d).ids for d in docs],
+            },
+            check=lambda: _same(
+                [ours.encode(d).ids for d in docs], [ref.encode(d).ids for d in docs]
+            ),
+        )
+    ]
 
 
 def _same(a: object, b: object) -> None:

@@ -57,8 +57,12 @@ struct SegmentCache {
     map: FxHashMap<Box<str>, Box<[(u32, u32)]>>,
 }
 
+/// Symbols, merge agenda and split stack of [`SpmBpeModel::encode_segment`].
+type Scratch = (Vec<Symbol>, BinaryHeap<Pair>, Vec<(usize, usize)>);
+
 thread_local! {
     static CACHE: RefCell<SegmentCache> = RefCell::new(SegmentCache::default());
+    static SCRATCH: RefCell<Scratch> = RefCell::default();
 }
 
 /// A candidate merge of two adjacent symbols.
@@ -233,7 +237,12 @@ impl SpmBpeModel {
             return;
         }
         let vocab = &self.vocab;
-        let mut symbols: Vec<Symbol> = Vec::with_capacity(bytes.len());
+        // Buffers reused across segments on this thread: a word is a few
+        // symbols, so allocation would cost as much as the merging.
+        let (mut symbols, mut agenda, mut stack) = SCRATCH.with_borrow_mut(std::mem::take);
+        symbols.clear();
+        agenda.clear();
+        stack.clear();
         let mut pos = 0usize;
         while pos < bytes.len() {
             let user = vocab
@@ -263,7 +272,6 @@ impl SpmBpeModel {
             });
             pos += len;
         }
-        let mut agenda = BinaryHeap::with_capacity(symbols.len());
         // Pieces merged from an unused piece, split again at the end.
         let mut rev_merge: FxHashMap<&str, usize> = FxHashMap::default();
         let mut add_pair =
@@ -332,7 +340,6 @@ impl SpmBpeModel {
             add_pair(&symbols, &mut agenda, l as i64, next);
         }
         let mut index = 0i64;
-        let mut stack: Vec<(usize, usize)> = Vec::new();
         while let Ok(i) = usize::try_from(index) {
             let s = symbols[i];
             stack.push((s.start as usize, s.end as usize));
@@ -361,6 +368,9 @@ impl SpmBpeModel {
                 });
             }
             index = s.next;
+        }
+        if symbols.capacity() <= 1 << 16 {
+            SCRATCH.with_borrow_mut(|scratch| *scratch = (symbols, agenda, stack));
         }
     }
 }

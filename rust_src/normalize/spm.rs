@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::formats::spm_model::NormalizerSpec;
+use crate::models::unigram::model::one_char_len;
 use crate::models::unigram::trie::DoubleArray;
 
 /// `▁` (U+2581), sentencepiece's visible whitespace.
@@ -27,6 +28,9 @@ pub struct CharsMap {
     /// byte is ASCII too (no one-byte rule, no rule continuing with an ASCII
     /// byte), the common case the fast path in `normalize` relies on.
     ascii_identity: [bool; 128],
+    /// Bit per BMP code point: set when no rule starts with that character,
+    /// so it is copied whatever follows (CJK, most of Cyrillic and Greek).
+    untouched: Vec<u64>,
 }
 
 impl CharsMap {
@@ -71,7 +75,17 @@ impl CharsMap {
             replacements,
             ends,
             ascii_identity: [false; 128],
+            untouched: vec![0; 0x10000 / 64],
         };
+        let mut buf = [0u8; 4];
+        for cp in 0x80..0x10000u32 {
+            let Some(c) = char::from_u32(cp) else {
+                continue;
+            };
+            if !map.is_path(c.encode_utf8(&mut buf).as_bytes()) {
+                map.untouched[(cp / 64) as usize] |= 1 << (cp % 64);
+            }
+        }
         for b in 0..128u8 {
             let alone = map.longest(&[b]).is_none();
             let continued = (0..128u8).any(|c| map.is_path(&[b, c]));
@@ -99,6 +113,15 @@ impl CharsMap {
             }
         }
         None
+    }
+
+    /// Whether no rule starts with `c` (only known for the BMP).
+    #[inline]
+    fn untouched(&self, c: char) -> bool {
+        let cp = u32::from(c);
+        self.untouched
+            .get((cp / 64) as usize)
+            .is_some_and(|w| w & (1 << (cp % 64)) != 0)
     }
 
     /// Whether `input` spells a path from the root (a prefix of some rule).
@@ -217,7 +240,10 @@ impl SpmNormalizer {
                 return (out, len);
             }
         }
-        let len = input.chars().next().map_or(1, char::len_utf8);
+        let len = bytes
+            .first()
+            .map_or(1, |&b| one_char_len(b))
+            .min(bytes.len());
         (input.get(..len).unwrap_or(input), len)
     }
 
@@ -292,12 +318,28 @@ impl SpmNormalizer {
                 input = input.get(1..).unwrap_or("");
                 continue;
             }
+            // Fast path: a character no rule starts with (CJK, Cyrillic...).
+            if b >= 0x80 && user.is_none() {
+                if let Some(c) = input.chars().next() {
+                    if self.charsmap.as_ref().is_none_or(|m| m.untouched(c)) {
+                        text.push(c);
+                        if track {
+                            map.extend(std::iter::repeat_n(consumed, c.len_utf8()));
+                        }
+                        is_prev_space = false;
+                        consumed += c.len_utf8();
+                        input = input.get(c.len_utf8()..).unwrap_or("");
+                        continue;
+                    }
+                }
+            }
             let (mut piece, len) = self.prefix(input, user);
             if is_prev_space {
                 piece = piece.trim_start_matches(' ');
             }
             if !piece.is_empty() {
-                if self.escape_whitespaces && piece.contains(' ') {
+                // A byte scan: pieces are one to a few bytes long.
+                if self.escape_whitespaces && piece.bytes().any(|b| b == b' ') {
                     for (i, part) in piece.split(' ').enumerate() {
                         if i > 0 {
                             push_space(text, map, consumed);

@@ -38,10 +38,11 @@ impl Normalizer for SpmNormalizerStage {
             self.0.normalize(&input, true, &mut normalized);
             let map = &normalized.to_original;
             for (i, c) in normalized.text.char_indices() {
+                // sentencepiece gives a piece the original range between
+                // the origins of its first byte and of the byte after it;
+                // per char, that is the same.
                 let from = map.get(i).copied().unwrap_or(0);
-                // The consumed input ends where the next output byte's input
-                // starts (or at the end of what was consumed).
-                let to = map[i..].iter().copied().find(|&o| o > from).unwrap_or(from);
+                let to = map.get(i + c.len_utf8()).copied().unwrap_or(from).max(from);
                 let start = spans.get(from).map_or(end_of_input.0, |s| s.0);
                 let end = if to > from {
                     spans.get(to - 1).map_or(start, |s| s.1)

@@ -199,3 +199,28 @@ def test_full_tokenizer_hf_compat(folder, lower):
         assert ours.encode(text) == ref.encode(text, add_special_tokens=False).ids
 
     generated()
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.lists(st.sampled_from(["<mask>", "<sep>", " ", "  ", "a", "\n", "é", "x<"])).map(
+        "".join
+    )
+)
+def test_added_tokens_with_strip_options(tmp_path_factory, text):
+    """lstrip/rstrip/single_word tokens: HF's token string is the matched text,
+    spaces included."""
+    ref = tokenizers.Tokenizer.from_file(str(shared_path("vocab", "gpt2", "tokenizer.json")))
+    ref.no_truncation()
+    ref.add_special_tokens(
+        [
+            tokenizers.AddedToken("<mask>", lstrip=True, rstrip=True),
+            tokenizers.AddedToken("<sep>", single_word=True),
+        ]
+    )
+    path = tmp_path_factory.mktemp("added") / "tokenizer.json"
+    ref.save(str(path))
+    ours = tokkit.Tokenizer.from_file(path)
+    ours.no_truncation()
+    a, b = ours.encode(text), ref.encode(text)
+    assert (a.ids, a.tokens, a.offsets) == (b.ids, b.tokens, b.offsets)

@@ -46,8 +46,9 @@ pub struct EncodeOptions {
 }
 
 /// Receives each token of a text: id, original byte range (empty when
-/// offsets are not tracked) and word index.
-type Sink<'a> = dyn FnMut(u32, Range<usize>, u32) + 'a;
+/// offsets are not tracked), word index, and for an added token the text it
+/// matched (HF's token string for it: with lstrip/rstrip it holds the spaces).
+type Sink<'a> = dyn FnMut(u32, Range<usize>, u32, Option<&str>) + 'a;
 
 impl Tokenizer {
     /// A tokenizer that only runs `model` on the whole text.
@@ -166,7 +167,8 @@ impl Tokenizer {
         for segment in segments {
             let range = match segment {
                 Segment::Added(id, range) => {
-                    sink(id, if track_offsets { range } else { 0..0 }, word);
+                    let matched = text.get(range.clone());
+                    sink(id, if track_offsets { range } else { 0..0 }, word, matched);
                     word += 1;
                     continue;
                 }
@@ -188,7 +190,7 @@ impl Tokenizer {
             for part in inner {
                 let part = match part {
                     Segment::Added(id, r) => {
-                        sink(id, to_original(r), word);
+                        sink(id, to_original(r.clone()), word, normalized.as_str().get(r));
                         word += 1;
                         continue;
                     }
@@ -208,7 +210,7 @@ impl Tokenizer {
                     let base = part.start + piece.start;
                     for t in &tokens {
                         let r = base + t.start as usize..base + t.end as usize;
-                        sink(t.id, to_original(r), word);
+                        sink(t.id, to_original(r), word, None);
                     }
                     word += 1;
                 }
@@ -220,17 +222,21 @@ impl Tokenizer {
     /// Ids of `text` without special tokens, offsets or strings: the fast path.
     pub fn encode_ids(&self, text: &str) -> Result<Vec<u32>> {
         let mut ids = Vec::with_capacity(text.len() / 4 + 1);
-        self.run(text, false, &mut |id, _, _| ids.push(id))?;
+        self.run(text, false, &mut |id, _, _, _| ids.push(id))?;
         Ok(ids)
     }
 
     /// The tokens of one sequence, before post-processing.
     fn encode_sequence(&self, text: &str, sequence: u32) -> Result<Encoding> {
         let mut encoding = Encoding::default();
-        self.run(text, true, &mut |id, range, word| {
+        self.run(text, true, &mut |id, range, word, matched| {
+            let token = match matched {
+                Some(m) => m.to_owned(),
+                None => self.id_to_token(id).unwrap_or_default().to_owned(),
+            };
             encoding.push(
                 id,
-                String::new(),
+                token,
                 (range.start, range.end),
                 0,
                 Some(word),
@@ -238,9 +244,6 @@ impl Tokenizer {
                 false,
             )
         })?;
-        for (id, token) in encoding.ids.iter().zip(encoding.tokens.iter_mut()) {
-            *token = self.id_to_token(*id).unwrap_or_default().to_owned();
-        }
         // Char offsets from here on, as HF: post-processors (ByteLevel's
         // trimming) count in characters.
         encoding.bytes_to_char_offsets(text);

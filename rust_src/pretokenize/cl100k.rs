@@ -6,7 +6,7 @@
 //! ```
 
 use super::classes::{Classes, LETTER, NUMBER};
-use super::scan::{contraction, digits3, is_other, newlines, run, run_other, whitespace};
+use super::scan::{contraction, digits3, newlines, optional_space_then_other, run, whitespace};
 
 /// End of the piece starting at `p` (a char boundary below `t.len()`).
 #[inline]
@@ -32,15 +32,8 @@ pub fn piece_end(c: &Classes, t: &[u8], p: usize) -> usize {
         return run(c, t, next, LETTER);
     }
     // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
-    let start = if b0 == b' ' && next < t.len() && is_other(c.at(t, next).0) {
-        Some(next)
-    } else if is_other(bits) {
-        Some(p)
-    } else {
-        None
-    };
-    if let Some(start) = start {
-        return newlines(t, run_other(c, t, start), false);
+    if let Some(end) = optional_space_then_other(c, t, p, len, b0, bits) {
+        return newlines(t, end, false);
     }
     whitespace(c, t, p, true, true)
 }

@@ -12,7 +12,7 @@
 //! of times.
 
 use super::classes::{Classes, LETTER, LOWERISH, NUMBER, UPPERISH};
-use super::scan::{contraction, digits3, is_other, newlines, run, run_other, whitespace};
+use super::scan::{contraction, digits3, newlines, optional_space_then_other, run, whitespace};
 
 /// `U* W+ C?` at `s` (first alternative without its prefix), U and W being the
 /// "upper-ish" and "lower-ish" classes and C a contraction.
@@ -101,16 +101,8 @@ pub fn piece_end(c: &Classes, t: &[u8], p: usize) -> usize {
         return digits3(c, t, p);
     }
     // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
-    let next = p + len;
-    let start = if b0 == b' ' && next < t.len() && is_other(c.at(t, next).0) {
-        Some(next)
-    } else if is_other(bits) {
-        Some(p)
-    } else {
-        None
-    };
-    if let Some(start) = start {
-        return newlines(t, run_other(c, t, start), true);
+    if let Some(end) = optional_space_then_other(c, t, p, len, b0, bits) {
+        return newlines(t, end, true);
     }
     whitespace(c, t, p, false, true)
 }

@@ -24,6 +24,26 @@ pub fn is_other(bits: u8) -> bool {
     bits & (LETTER | NUMBER | SPACE) == 0
 }
 
+/// The end of ` ?[^\s\p{L}\p{N}]+` starting at `p` (whose first byte is
+/// `b0`, class `bits`, length `len`), or `None` when no such run starts there.
+pub fn optional_space_then_other(
+    c: &Classes,
+    t: &[u8],
+    p: usize,
+    len: usize,
+    b0: u8,
+    bits: u8,
+) -> Option<usize> {
+    let next = p + len;
+    if b0 == b' ' && next < t.len() && is_other(c.at(t, next).0) {
+        Some(run_other(c, t, next))
+    } else if is_other(bits) {
+        Some(run_other(c, t, p))
+    } else {
+        None
+    }
+}
+
 /// End of the longest run of "other" characters from `i`.
 #[inline]
 pub fn run_other(c: &Classes, t: &[u8], mut i: usize) -> usize {

@@ -74,7 +74,6 @@ impl Lattice {
         let mut nodes = vec![sentinel(0), sentinel(len as u32)];
         let mut begin = Vec::with_capacity(len + 2);
         let unk_score = model.unk_score();
-        let max_score = model.max_score;
         let vocab = &model.vocab;
         for (pos, &start) in surface.iter().enumerate().take(len) {
             begin.push(nodes.len() as u32);
@@ -88,7 +87,7 @@ impl Lattice {
                 }
                 let chars = char_at[start + length] - pos as u32;
                 let score = if kind == PieceType::UserDefined {
-                    (f64::from(chars as f32 * max_score) - 0.1) as f32
+                    UnigramModel::user_defined_score(chars as usize)
                 } else {
                     vocab.scores.get(idx).copied().unwrap_or(0.0)
                 };

@@ -1,8 +1,10 @@
 //! The Unigram language model (Kudo 2018, "Subword Regularization"): the best
 //! segmentation is the Viterbi path through the lattice of every vocabulary
-//! piece found in the text. Scores and tie-breaking follow
-//! google/sentencepiece `src/unigram_model.cc` (`EncodeOptimized`) exactly,
-//! including its mix of `float` and `double` arithmetic.
+//! piece found in the text. Scores and tie-breaking follow what the
+//! sentencepiece 0.2.3 wheel computes in `EncodeOptimized` (read from its
+//! machine code, which differs from the 0.2.0 source): float sums, float
+//! comparisons, a user-defined bonus of `(length - 1) * 0.1`, and path scores
+//! shifted back to zero whenever they leave ±1e5.
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -21,14 +23,11 @@ pub const UNK_PENALTY: f32 = 10.0;
 pub struct UnigramModel {
     /// Pieces, scores, types and the trie.
     pub vocab: SpmVocab,
-    /// Per id, what Viterbi needs in one load: the score, or `None` for
-    /// unused pieces, and whether the piece is user-defined.
+    /// Per id, what Viterbi needs in one load: the score and how the piece
+    /// is treated.
     entries: Vec<(f32, Kind)>,
     /// Lowest score of a normal piece.
     pub min_score: f32,
-    /// Highest score of a normal piece (at least `f32::MIN_POSITIVE`, as
-    /// sentencepiece starts from `FLT_MIN`).
-    pub max_score: f32,
 }
 
 /// How Viterbi treats a piece.
@@ -50,6 +49,9 @@ struct Best {
 
 const UNREACHED: u32 = u32::MAX;
 
+/// Path scores beyond ±this are shifted back to zero (sentencepiece 0.2.3).
+const RESCALE_AT: f32 = 1e5;
+
 thread_local! {
     /// The Viterbi table, reused across calls on a thread.
     static BEST: RefCell<Vec<Best>> = const { RefCell::new(Vec::new()) };
@@ -67,14 +69,11 @@ impl UnigramModel {
     /// Builds the model from a parsed `.model`.
     pub fn new(proto: &SpmModelProto, path: &Path) -> Result<Self> {
         let vocab = SpmVocab::new(proto, path)?;
-        let mut min_score = f32::MAX;
-        let mut max_score = f32::MIN_POSITIVE;
-        for p in &proto.pieces {
-            if p.kind == PieceType::Normal {
-                min_score = min_score.min(p.score);
-                max_score = max_score.max(p.score);
-            }
-        }
+        let min_score = proto
+            .pieces
+            .iter()
+            .filter(|p| p.kind == PieceType::Normal)
+            .fold(f32::MAX, |min, p| min.min(p.score));
         let entries = proto
             .pieces
             .iter()
@@ -88,8 +87,14 @@ impl UnigramModel {
             vocab,
             entries,
             min_score,
-            max_score,
         })
+    }
+
+    /// The score a user-defined symbol of `length` (bytes in Viterbi,
+    /// characters in the lattice) gets: a bonus that makes it win.
+    #[inline]
+    pub fn user_defined_score(length: usize) -> f32 {
+        ((length as f64 - 1.0) * 0.1) as f32
     }
 
     /// The score an unknown character gets.
@@ -113,11 +118,9 @@ impl UnigramModel {
             ));
         }
         BEST.with_borrow_mut(|best| {
-            // One Viterbi over the whole text with float sums, as
-            // sentencepiece's `EncodeOptimized` does. On texts of many KB
-            // sentencepiece 0.2.3 sometimes breaks float ties otherwise; no
-            // chunking rule tried (per word, per 0.5 to 64 KB) reproduces it.
-            let result = self.viterbi(bytes, 0, best, out);
+            // One Viterbi over the whole text, as sentencepiece does: its
+            // float ties depend on the running path score.
+            let result = self.viterbi(bytes, best, out);
             // Do not keep the table of one huge text alive on the thread.
             if best.capacity() > 1 << 20 {
                 *best = Vec::new();
@@ -126,14 +129,8 @@ impl UnigramModel {
         })
     }
 
-    /// Viterbi over one segment; token offsets are shifted by `base`.
-    fn viterbi(
-        &self,
-        bytes: &[u8],
-        base: u32,
-        best: &mut Vec<Best>,
-        out: &mut Vec<Token>,
-    ) -> Result<()> {
+    /// Viterbi over the whole text.
+    fn viterbi(&self, bytes: &[u8], best: &mut Vec<Best>, out: &mut Vec<Token>) -> Result<()> {
         let size = bytes.len();
         let unk_score = self.unk_score();
         let unk_id = self.vocab.unk_id;
@@ -147,10 +144,23 @@ impl UnigramModel {
             },
         );
         let entries = &self.entries;
-        let max_score = self.max_score;
+        // The furthest end of any node so far: every reached cell lies in
+        // `starts_at..=furthest`.
+        let mut furthest = 0usize;
         let mut starts_at = 0usize;
         while starts_at < size {
-            let till_here = best[starts_at].score;
+            let mut till_here = best[starts_at].score;
+            if !(-RESCALE_AT..=RESCALE_AT).contains(&till_here) {
+                // Keep float sums precise on long texts: shift every open
+                // path by the same amount, as sentencepiece 0.2.3 does. It
+                // changes which float ties occur, so it must match exactly.
+                for (offset, cell) in best[starts_at..=furthest].iter_mut().enumerate() {
+                    if offset == 0 || cell.starts_at != UNREACHED {
+                        cell.score -= till_here;
+                    }
+                }
+                till_here = 0.0;
+            }
             let mblen = one_char_len(bytes[starts_at]).min(size - starts_at);
             let mut has_single_node = false;
             self.vocab
@@ -160,15 +170,12 @@ impl UnigramModel {
                         .get(id as usize)
                         .copied()
                         .unwrap_or((0.0, Kind::Skipped));
-                    // A user-defined symbol gets `length * max_score - 0.1`
-                    // (length in bytes here) so it always wins. Sums stay in
-                    // float: computing them in double breaks ties differently
-                    // from sentencepiece (measured on "a---" with test_model).
                     let score = match kind {
                         Kind::Scored => score,
-                        Kind::UserDefined => (f64::from(length as f32 * max_score) - 0.1) as f32,
+                        Kind::UserDefined => Self::user_defined_score(length),
                         Kind::Skipped => return,
                     };
+                    furthest = furthest.max(starts_at + length);
                     let candidate = score + till_here;
                     let target = &mut best[starts_at + length];
                     if target.starts_at == UNREACHED || candidate > target.score {
@@ -181,6 +188,7 @@ impl UnigramModel {
                     }
                 });
             if !has_single_node {
+                furthest = furthest.max(starts_at + mblen);
                 let candidate = unk_score + till_here;
                 let target = &mut best[starts_at + mblen];
                 if target.starts_at == UNREACHED || candidate > target.score {
@@ -201,8 +209,8 @@ impl UnigramModel {
             let start = node.starts_at as usize;
             out.push(Token {
                 id: node.id,
-                start: base + start as u32,
-                end: base + ends_at as u32,
+                start: start as u32,
+                end: ends_at as u32,
             });
             ends_at = start;
         }

@@ -213,7 +213,18 @@ pub trait Model: Send + Sync {
 }
 
 /// Turns tokens back into text.
+///
+/// As in HF, decoders compose as a chain: each maps a list of token strings
+/// to a new list ([`Decoder::decode_chain`]) and the text is the
+/// concatenation of the last list.
 pub trait Decoder: Send + Sync {
     /// Joins token strings (as [`Model::id_to_token`] spells them) into text.
     fn decode(&self, tokens: &[&str]) -> String;
+
+    /// This decoder's step in a chain: the token strings it hands on. A
+    /// decoder that only joins hands on its text as one string.
+    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
+        let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        vec![self.decode(&refs)]
+    }
 }

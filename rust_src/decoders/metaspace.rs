@@ -13,23 +13,54 @@ pub struct MetaspaceDecoder {
     pub prepend: PrependScheme,
 }
 
+impl MetaspaceDecoder {
+    /// Token `i` with `replacement` back to spaces; in the first token, when
+    /// a space was prepended, every `replacement` is dropped (HF drops them
+    /// all there, not only the leading one: `["▁▁a"]` decodes to "a").
+    fn piece(&self, i: usize, token: &str) -> String {
+        let drop = i == 0 && self.prepend != PrependScheme::Never;
+        token
+            .chars()
+            .filter_map(|c| match c == self.replacement {
+                true if drop => None,
+                true => Some(' '),
+                false => Some(c),
+            })
+            .collect()
+    }
+}
+
 impl Decoder for MetaspaceDecoder {
     fn decode(&self, tokens: &[&str]) -> String {
-        let mut out = String::new();
-        for (i, token) in tokens.iter().enumerate() {
-            let mut chars = token
-                .chars()
-                .map(|c| if c == self.replacement { ' ' } else { c });
-            if i == 0 && self.prepend != PrependScheme::Never {
-                let mut rest = chars.peekable();
-                if rest.peek() == Some(&' ') {
-                    rest.next();
-                }
-                out.extend(rest);
-            } else {
-                out.extend(&mut chars);
-            }
-        }
-        out
+        tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| self.piece(i, t))
+            .collect()
+    }
+
+    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
+        tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| self.piece(i, t))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Expected values: HF tokenizers 0.23.3 decoders.Metaspace(prepend_scheme=...).decode.
+    #[test]
+    fn first_token_loses_every_replacement_when_prepending() {
+        let mut d = MetaspaceDecoder {
+            replacement: '\u{2581}',
+            prepend: PrependScheme::First,
+        };
+        assert_eq!(d.decode(&["▁▁a", "▁b"]), "a b");
+        d.prepend = PrependScheme::Never;
+        assert_eq!(d.decode(&["▁▁a", "▁b"]), "  a b");
     }
 }

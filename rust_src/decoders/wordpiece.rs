@@ -38,22 +38,37 @@ fn cleanup(token: &str) -> String {
     text
 }
 
+impl WordPieceDecoder {
+    /// Token `i` as HF hands it on: continuation glued, others spaced.
+    fn piece(&self, i: usize, token: &str) -> String {
+        let piece = match token.strip_prefix(self.prefix.as_str()) {
+            Some(rest) if i > 0 => rest.to_owned(),
+            _ if i > 0 => format!(" {token}"),
+            _ => token.to_owned(),
+        };
+        if self.cleanup {
+            cleanup(&piece)
+        } else {
+            piece
+        }
+    }
+}
+
 impl Decoder for WordPieceDecoder {
     fn decode(&self, tokens: &[&str]) -> String {
         let mut out = String::new();
         for (i, token) in tokens.iter().enumerate() {
-            let piece = match token.strip_prefix(self.prefix.as_str()) {
-                Some(rest) if i > 0 => rest.to_owned(),
-                _ if i > 0 => format!(" {token}"),
-                _ => (*token).to_owned(),
-            };
-            if self.cleanup {
-                out.push_str(&cleanup(&piece));
-            } else {
-                out.push_str(&piece);
-            }
+            out.push_str(&self.piece(i, token));
         }
         out
+    }
+
+    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
+        tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| self.piece(i, t))
+            .collect()
     }
 }
 

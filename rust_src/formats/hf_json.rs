@@ -10,11 +10,18 @@ use std::path::Path;
 use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
+use crate::decoders::bpe_suffix::BpeSuffixDecoder;
+use crate::decoders::byte_fallback::ByteFallbackDecoder;
 use crate::decoders::byte_level::ByteLevelDecoder;
+use crate::decoders::fuse::FuseDecoder;
 use crate::decoders::metaspace::MetaspaceDecoder;
+use crate::decoders::replace::ReplaceDecoder;
+use crate::decoders::sequence::DecoderSequence;
+use crate::decoders::strip::StripDecoder;
 use crate::decoders::wordpiece::WordPieceDecoder;
 use crate::error::{Error, Result};
 use crate::formats::gpt2::{byte_level_model, vocab_from_json, MergeSource};
+use crate::models::bpe::chars::{CharBpe, CharBpeOptions};
 use crate::models::unigram::hf_model::HfUnigram;
 use crate::models::wordpiece::WordPiece;
 use crate::normalize::bert::{BertCompat, BertNormalizer};
@@ -122,12 +129,10 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     )?;
     let model_value = root.get("model").ok_or_else(|| bad("no \"model\""))?;
     let pre_tokenizer = root.get("pre_tokenizer").filter(|v| !v.is_null());
-    if kind(model_value, "model")? == "BPE" && !pre_tokenizer.is_some_and(has_byte_level) {
-        return Err(Error::Unsupported(
-            "BPE model without a ByteLevel pre-tokenizer (only byte-level BPE is supported)".into(),
-        ));
-    }
-    let mut tokenizer = Tokenizer::new(build_model(model_value)?);
+    // The ByteLevel pre-tokenizer is what maps bytes to GPT-2's alphabet in
+    // HF; with it BPE runs on the byte-level model, without it on characters.
+    let byte_level = pre_tokenizer.is_some_and(has_byte_level);
+    let mut tokenizer = Tokenizer::new(build_model(model_value, byte_level)?);
     let added = match root.get("added_tokens") {
         None | Some(Value::Null) => Vec::new(),
         Some(v) => parse_added_tokens(v)?,
@@ -284,7 +289,7 @@ fn parse_padding(v: &Value) -> Result<Padding> {
     })
 }
 
-fn build_model(v: &Value) -> Result<Box<dyn Model>> {
+fn build_model(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
     match kind(v, "model")? {
         "WordPiece" => {
             let m = object(
@@ -305,46 +310,7 @@ fn build_model(v: &Value) -> Result<Box<dyn Model>> {
                 get_usize(m, "max_input_chars_per_word", 100)?,
             )?))
         }
-        "BPE" => {
-            let m = object(
-                v,
-                "model BPE",
-                &[
-                    "dropout",
-                    "unk_token",
-                    "continuing_subword_prefix",
-                    "end_of_word_suffix",
-                    "fuse_unk",
-                    "byte_fallback",
-                    "ignore_merges",
-                    "vocab",
-                    "merges",
-                ],
-            )?;
-            for (key, default) in [
-                ("dropout", Value::Null),
-                ("unk_token", Value::Null),
-                ("continuing_subword_prefix", Value::String(String::new())),
-                ("end_of_word_suffix", Value::String(String::new())),
-                ("byte_fallback", Value::Bool(false)),
-            ] {
-                let value = m.get(key).unwrap_or(&Value::Null);
-                if !value.is_null() && *value != default {
-                    return Err(Error::Unsupported(format!(
-                        "BPE {key} = {value} (byte-level BPE without it is supported)"
-                    )));
-                }
-            }
-            let vocab = vocab_from_json(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?)
-                .map_err(bad)?;
-            let merges = parse_merges(m.get("merges").unwrap_or(&Value::Null))?;
-            Ok(Box::new(byte_level_model(
-                vocab,
-                &merges,
-                get_bool(m, "ignore_merges", false)?,
-                MergeSource::Json,
-            )?))
-        }
+        "BPE" => build_bpe(v, byte_level),
         "Unigram" => {
             let m = object(v, "model Unigram", &["unk_id", "vocab", "byte_fallback"])?;
             let list = m
@@ -370,6 +336,78 @@ fn build_model(v: &Value) -> Result<Box<dyn Model>> {
         }
         other => Err(Error::Unsupported(format!("model type {other:?}"))),
     }
+}
+
+/// An HF BPE model: byte-level behind a ByteLevel pre-tokenizer, over
+/// characters otherwise.
+fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
+    let m = object(
+        v,
+        "model BPE",
+        &[
+            "dropout",
+            "unk_token",
+            "continuing_subword_prefix",
+            "end_of_word_suffix",
+            "fuse_unk",
+            "byte_fallback",
+            "ignore_merges",
+            "vocab",
+            "merges",
+        ],
+    )?;
+    match m.get("dropout") {
+        None | Some(Value::Null) => {}
+        Some(d) if d.as_f64() == Some(0.0) => {}
+        Some(d) => {
+            return Err(Error::Unsupported(format!(
+                "BPE dropout = {d} (tokkit encodes without dropout; set it to null)"
+            )))
+        }
+    }
+    let merges = parse_merges(m.get("merges").unwrap_or(&Value::Null))?;
+    let ignore_merges = get_bool(m, "ignore_merges", false)?;
+    if !byte_level {
+        let optional = |key: &str| -> Result<Option<String>> {
+            match m.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(bad(format!("BPE {key} must be a string or null"))),
+            }
+        };
+        let vocab = parse_vocab(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?)?;
+        let options = CharBpeOptions {
+            unk_token: optional("unk_token")?,
+            fuse_unk: get_bool(m, "fuse_unk", false)?,
+            byte_fallback: get_bool(m, "byte_fallback", false)?,
+            continuing_subword_prefix: optional("continuing_subword_prefix")?,
+            end_of_word_suffix: optional("end_of_word_suffix")?,
+            ignore_merges,
+        };
+        return Ok(Box::new(CharBpe::new(vocab, &merges, options)?));
+    }
+    for (key, default) in [
+        ("unk_token", Value::Null),
+        ("continuing_subword_prefix", Value::String(String::new())),
+        ("end_of_word_suffix", Value::String(String::new())),
+        ("byte_fallback", Value::Bool(false)),
+    ] {
+        let value = m.get(key).unwrap_or(&Value::Null);
+        if !value.is_null() && *value != default {
+            return Err(Error::Unsupported(format!(
+                "BPE {key} = {value} together with a ByteLevel pre-tokenizer \
+                 (byte-level BPE without it, or BPE over characters, is supported)"
+            )));
+        }
+    }
+    let vocab =
+        vocab_from_json(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?).map_err(bad)?;
+    Ok(Box::new(byte_level_model(
+        vocab,
+        &merges,
+        ignore_merges,
+        MergeSource::Json,
+    )?))
 }
 
 /// `model.merges`: `"a b"` strings (older files) or `["a", "b"]` pairs, with
@@ -640,6 +678,61 @@ fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
                 replacement,
                 prepend,
             }))
+        }
+        "Replace" => {
+            let m = object(v, "decoder Replace", &["pattern", "content"])?;
+            let pattern = match m.get("pattern") {
+                Some(Value::Object(p)) => match (p.get("String"), p.get("Regex")) {
+                    (Some(Value::String(lit)), None) => lit.clone(),
+                    (None, Some(Value::String(re))) => {
+                        return Err(Error::Unsupported(format!(
+                            "Replace decoder regex {re:?} (tokkit supports string patterns)"
+                        )))
+                    }
+                    _ => return Err(bad("Replace pattern must be {\"String\"} or {\"Regex\"}")),
+                },
+                _ => return Err(bad("Replace decoder has no pattern")),
+            };
+            Ok(Box::new(ReplaceDecoder {
+                pattern,
+                content: get_str(m, "content", "")?.to_owned(),
+            }))
+        }
+        "ByteFallback" => {
+            object(v, "decoder ByteFallback", &[])?;
+            Ok(Box::new(ByteFallbackDecoder))
+        }
+        "Fuse" => {
+            object(v, "decoder Fuse", &[])?;
+            Ok(Box::new(FuseDecoder))
+        }
+        "Strip" => {
+            let m = object(v, "decoder Strip", &["content", "start", "stop"])?;
+            let mut chars = get_str(m, "content", " ")?.chars();
+            let content = match (chars.next(), chars.next()) {
+                (Some(c), None) => c,
+                _ => return Err(bad("decoder Strip content must be one character")),
+            };
+            Ok(Box::new(StripDecoder {
+                content,
+                start: get_usize(m, "start", 0)?,
+                stop: get_usize(m, "stop", 0)?,
+            }))
+        }
+        "BPEDecoder" => {
+            let m = object(v, "decoder BPEDecoder", &["suffix"])?;
+            Ok(Box::new(BpeSuffixDecoder {
+                suffix: get_str(m, "suffix", "</w>")?.to_owned(),
+            }))
+        }
+        "Sequence" => {
+            let m = object(v, "decoder Sequence", &["decoders"])?;
+            let list = m
+                .get("decoders")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad("Sequence decoder has no decoders list"))?;
+            let inner = list.iter().map(build_decoder).collect::<Result<Vec<_>>>()?;
+            Ok(Box::new(DecoderSequence(inner)))
         }
         other => Err(Error::Unsupported(format!("decoder type {other:?}"))),
     }

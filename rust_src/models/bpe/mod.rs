@@ -7,6 +7,7 @@
 //! lowest-ranked adjacent merge, leftmost first ([`merge`]).
 
 pub mod byte_alphabet;
+pub mod chars;
 pub mod merge;
 pub mod model;
 pub mod table;

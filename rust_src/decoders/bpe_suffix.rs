@@ -1,0 +1,45 @@
+//! HF's `BPEDecoder`: the end-of-word suffix ("</w>") becomes a space, or
+//! nothing in the last token.
+
+use crate::pipeline::Decoder;
+
+/// HF's `decoders.BPEDecoder`.
+#[derive(Debug, Clone)]
+pub struct BpeSuffixDecoder {
+    /// The end-of-word suffix of the model.
+    pub suffix: String,
+}
+
+impl Decoder for BpeSuffixDecoder {
+    fn decode(&self, tokens: &[&str]) -> String {
+        self.decode_chain(tokens.iter().map(|t| (*t).to_owned()).collect())
+            .concat()
+    }
+
+    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
+        let last = tokens.len().saturating_sub(1);
+        tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| t.replace(&self.suffix, if i == last { "" } else { " " }))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Expected values: HF tokenizers 0.23.3 decoders.BPEDecoder(suffix).decode.
+    #[test]
+    fn suffix_is_a_space_except_at_the_end() {
+        let d = BpeSuffixDecoder {
+            suffix: "</w>".into(),
+        };
+        assert_eq!(d.decode(&["ab</w>", "c", "d</w>"]), "ab cd");
+        assert_eq!(d.decode(&["a</w>b</w>"]), "ab");
+        assert_eq!(d.decode(&[]), "");
+        let d = BpeSuffixDecoder { suffix: "".into() };
+        assert_eq!(d.decode(&["ab", "c"]), " a b c");
+    }
+}

@@ -1,0 +1,17 @@
+//! HF's `Fuse` decoder: the tokens joined into one.
+
+use crate::pipeline::Decoder;
+
+/// HF's `decoders.Fuse`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FuseDecoder;
+
+impl Decoder for FuseDecoder {
+    fn decode(&self, tokens: &[&str]) -> String {
+        tokens.concat()
+    }
+
+    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
+        vec![tokens.concat()]
+    }
+}

@@ -29,6 +29,9 @@ pub struct Normalized {
     /// For each byte of `text`, the original byte range of the character it
     /// came from (every char produced from one input char shares its span).
     alignments: Option<Vec<Span>>,
+    /// Whether `text` begins the input (false for a segment after an added
+    /// token), for HF's Metaspace `prepend_scheme: "first"`.
+    starts_input: bool,
 }
 
 impl Normalized {
@@ -45,7 +48,18 @@ impl Normalized {
         Normalized {
             text: original.to_owned(),
             alignments,
+            starts_input: true,
         }
+    }
+
+    /// Whether the text begins the input (true unless set otherwise).
+    pub fn starts_input(&self) -> bool {
+        self.starts_input
+    }
+
+    /// Records whether the text begins the input.
+    pub fn set_starts_input(&mut self, starts_input: bool) {
+        self.starts_input = starts_input;
     }
 
     /// The normalized text.

@@ -31,6 +31,9 @@ impl Normalizer for MetaspaceRewrite {
     fn normalize(&self, text: &mut Normalized) {
         let replacement = self.replacement;
         let prepend = self.prepend;
+        // HF's "first" asks whether the text starts the input, not the
+        // segment left after an added token ("<s>hi" gets no ▁ before "hi").
+        let starts_input = text.starts_input();
         text.rewrite(|mut chars: SpannedChars<'_>, out: &mut Builder| {
             let Some((first, span)) = chars.next() else {
                 return;
@@ -38,7 +41,7 @@ impl Normalizer for MetaspaceRewrite {
             let first = if first == ' ' { replacement } else { first };
             let add = match prepend {
                 PrependScheme::Always => first != replacement,
-                PrependScheme::First => first != replacement && span.0 == 0,
+                PrependScheme::First => first != replacement && span.0 == 0 && starts_input,
                 PrependScheme::Never => false,
             };
             if add {

@@ -176,6 +176,7 @@ impl Tokenizer {
                 Segment::Text(range) => range,
             };
             let mut normalized = Normalized::new(&text[range.clone()], track_offsets);
+            normalized.set_starts_input(range.start == 0);
             if let Some(n) = &self.normalizer {
                 n.normalize(&mut normalized);
             }
@@ -289,7 +290,9 @@ impl Tokenizer {
             Some(p) => p.process(x, y, add_special),
             None => {
                 let mut x = x;
-                if let Some(y) = y {
+                if let Some(mut y) = y {
+                    // HF encodes the second sequence with type id 1.
+                    y.type_ids.fill(1);
                     x.extend(y);
                 }
                 x

@@ -122,10 +122,15 @@ def llama_json(model_file: Path, form: str = "metaspace", **model: Any) -> dict[
     }
 
 
-def clip_style_json(texts: list[str], vocab_size: int = 400, **model: Any) -> dict[str, Any]:
+def clip_style_json(
+    texts: list[str], vocab_size: int = 400, prefix: str | None = None, **model: Any
+) -> dict[str, Any]:
     """A small ``</w>`` BPE trained on ``texts``: BERT normalizer (lowercase)
-    and pre-tokenizer, ``<unk>``, BPEDecoder, as OpenAI GPT's tokenizer.json."""
-    tok = tokenizers.Tokenizer(models.BPE(unk_token="<unk>", end_of_word_suffix="</w>"))
+    and pre-tokenizer, ``<unk>``, BPEDecoder, as OpenAI GPT's tokenizer.json.
+    ``prefix`` trains with a continuing-subword prefix too."""
+    tok = tokenizers.Tokenizer(
+        models.BPE(unk_token="<unk>", end_of_word_suffix="</w>", continuing_subword_prefix=prefix)
+    )
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
     tok.decoder = decoders.BPEDecoder(suffix="</w>")
@@ -133,6 +138,7 @@ def clip_style_json(texts: list[str], vocab_size: int = 400, **model: Any) -> di
         vocab_size=vocab_size,
         special_tokens=["<unk>"],
         end_of_word_suffix="</w>",
+        continuing_subword_prefix=prefix,
         limit_alphabet=150,
         show_progress=False,
     )

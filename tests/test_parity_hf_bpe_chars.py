@@ -61,8 +61,8 @@ def _llama(form: str = "metaspace", **model: Any) -> dict[str, Any]:
     return llama_json(shared_path(*LLAMA), form, **model)
 
 
-def _clip(**model: Any) -> dict[str, Any]:
-    return clip_style_json(corpus_lines(300), **model)
+def _clip(prefix: str | None = None, **model: Any) -> dict[str, Any]:
+    return clip_style_json(corpus_lines(300), prefix=prefix, **model)
 
 
 BUILDERS = {
@@ -74,7 +74,7 @@ BUILDERS = {
     "llama-ignore-merges": lambda: _llama(ignore_merges=True),
     "clip-style": lambda: _clip(),
     "clip-style-no-unk": lambda: _clip(unk_token=None),
-    "clip-style-prefix": lambda: _clip(continuing_subword_prefix="##"),
+    "clip-style-prefix": lambda: _clip(prefix="##"),
 }
 _cache: dict[str, tuple[tokkit.Tokenizer, tokenizers.Tokenizer]] = {}
 

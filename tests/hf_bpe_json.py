@@ -128,8 +128,9 @@ def clip_style_json(
     """A small ``</w>`` BPE trained on ``texts``: BERT normalizer (lowercase)
     and pre-tokenizer, ``<unk>``, BPEDecoder, as OpenAI GPT's tokenizer.json.
     ``prefix`` trains with a continuing-subword prefix too."""
+    with_prefix = {} if prefix is None else {"continuing_subword_prefix": prefix}
     tok = tokenizers.Tokenizer(
-        models.BPE(unk_token="<unk>", end_of_word_suffix="</w>", continuing_subword_prefix=prefix)
+        models.BPE(unk_token="<unk>", end_of_word_suffix="</w>", **with_prefix)
     )
     tok.normalizer = normalizers.BertNormalizer(lowercase=True)
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
@@ -138,9 +139,9 @@ def clip_style_json(
         vocab_size=vocab_size,
         special_tokens=["<unk>"],
         end_of_word_suffix="</w>",
-        continuing_subword_prefix=prefix,
         limit_alphabet=150,
         show_progress=False,
+        **with_prefix,
     )
     tok.train_from_iterator(texts, trainer)
     data = json.loads(tok.to_str())

@@ -200,3 +200,15 @@ def test_one_character_repeated(json_dir: Path) -> None:
     ours, ref = pair("llama", json_dir)
     for text in ["a" * 200_000, "😀" * 50_000, "a b" * 30_000]:
         assert ours.encode(text).ids == ref.encode(text).ids
+
+
+@pytest.mark.parametrize("name", ["llama", "clip-style"])
+def test_vocabulary_lookups(name: str, json_dir: Path) -> None:
+    ours, ref = pair(name, json_dir)
+    assert ours.get_vocab() == ref.get_vocab()
+    for added in [True, False]:
+        assert ours.get_vocab_size(added) == ref.get_vocab_size(added)
+    for token in ["\u2581the", "<0x41>", "<unk>", "<s>", "the</w>", "nope"]:
+        assert ours.token_to_id(token) == ref.token_to_id(token), token
+    for i in [0, 1, 2, 3, 100, 399, 31999, 32000]:
+        assert ours.id_to_token(i) == ref.id_to_token(i), i

@@ -356,15 +356,13 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
             "merges",
         ],
     )?;
-    match m.get("dropout") {
-        None | Some(Value::Null) => {}
-        Some(d) if d.as_f64() == Some(0.0) => {}
-        Some(d) => {
-            return Err(Error::Unsupported(format!(
-                "BPE dropout = {d} (tokkit encodes without dropout; set it to null)"
-            )))
-        }
-    }
+    let dropout = match m.get("dropout") {
+        None | Some(Value::Null) => None,
+        Some(d) => match d.as_f64() {
+            Some(p) if (0.0..=1.0).contains(&p) => Some(p as f32),
+            _ => return Err(bad(format!("BPE dropout {d} is not between 0 and 1"))),
+        },
+    };
     let merges = parse_merges(m.get("merges").unwrap_or(&Value::Null))?;
     let ignore_merges = get_bool(m, "ignore_merges", false)?;
     if !byte_level {
@@ -383,8 +381,16 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
             continuing_subword_prefix: optional("continuing_subword_prefix")?,
             end_of_word_suffix: optional("end_of_word_suffix")?,
             ignore_merges,
+            dropout,
         };
         return Ok(Box::new(CharBpe::new(vocab, &merges, options)?));
+    }
+    if dropout.is_some_and(|p| p > 0.0) {
+        return Err(Error::Unsupported(
+            "BPE dropout together with a ByteLevel pre-tokenizer \
+             (dropout is supported for BPE over characters)"
+                .into(),
+        ));
     }
     for (key, default) in [
         ("unk_token", Value::Null),

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
+use super::dropout::merge_with_dropout;
 use super::merge::{self, with_scratch, Merges, Scratch};
 use super::table::U64Map;
 use crate::error::{Error, Result};
@@ -29,6 +30,9 @@ pub struct CharBpeOptions {
     pub end_of_word_suffix: Option<String>,
     /// A piece that is itself a token becomes that token without merging.
     pub ignore_merges: bool,
+    /// BPE-dropout: each merge is skipped with this probability (random on
+    /// every call, as in HF; `ignore_merges` then does not apply, as in HF).
+    pub dropout: Option<f32>,
 }
 
 /// HF's character-level BPE model.
@@ -304,7 +308,8 @@ impl Model for CharBpe {
         if piece.is_empty() {
             return Ok(());
         }
-        if self.options.ignore_merges {
+        let dropout = self.options.dropout.filter(|&p| p > 0.0);
+        if self.options.ignore_merges && dropout.is_none() {
             // HF looks the bare piece up, without prefix or suffix.
             if let Some(&id) = self.vocab.get(piece) {
                 out.push(Token { id, start: 0, end });
@@ -324,6 +329,10 @@ impl Model for CharBpe {
                     end: stop.min(end),
                 })
             };
+            if let Some(p) = dropout {
+                merge_with_dropout(self, &mut s.ids, &s.starts, p, emit);
+                return Ok(());
+            }
             match self.word_start {
                 Some(space) if s.ids.len() > merge::SMALL => self.merge_words(space, s, &mut emit),
                 _ => merge::merge(self, s, emit),

@@ -8,6 +8,7 @@
 
 pub mod byte_alphabet;
 pub mod chars;
+pub mod dropout;
 pub mod merge;
 pub mod model;
 pub mod table;

@@ -47,6 +47,9 @@ pub struct CharBpe {
     /// Ids of one-character ASCII tokens, for the symbols looked up without
     /// prefix or suffix (most of them): an array read instead of a hash.
     ascii: [Option<u32>; 128],
+    /// Ids of the other one-character tokens: a hash of a `char`, with no
+    /// string compare (CJK text is mostly these).
+    singles: FxHashMap<char, u32>,
     options: CharBpeOptions,
     /// The id of `▁` when no token has a `▁` after another character (true
     /// of sentencepiece vocabularies): then no merge crosses the start of a
@@ -130,6 +133,16 @@ impl CharBpe {
             *slot = char::from_u32(c as u32)
                 .and_then(|c| vocab.get(c.encode_utf8(&mut [0; 4])).copied());
         }
+        let singles = vocab
+            .iter()
+            .filter_map(|(token, &id)| {
+                let mut chars = token.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) if !c.is_ascii() => Some((c, id)),
+                    _ => None,
+                }
+            })
+            .collect();
         let decorated = options
             .continuing_subword_prefix
             .as_ref()
@@ -154,6 +167,7 @@ impl CharBpe {
             merges: table,
             bytes,
             ascii,
+            singles,
             options,
         })
     }
@@ -209,6 +223,7 @@ impl CharBpe {
             };
             let found = match (plain, u32::from(c)) {
                 (true, code) if code < 128 => self.ascii.get(code as usize).copied().flatten(),
+                (true, _) => self.singles.get(&c).copied(),
                 _ => self.vocab.get(name).copied(),
             };
             if let Some(id) = found {

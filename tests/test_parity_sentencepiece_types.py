@@ -198,7 +198,7 @@ TEXT = st.text(
 )
 
 
-GENERATED = ["char-latin", "word-latin", "char-cjk", "word-bytes", "char-user"]
+GENERATED = ["char-latin", "word-latin", "char-cjk", "word-bytes", "char-user", "word-suffix"]
 
 
 @pytest.mark.parametrize("name", GENERATED)
@@ -302,6 +302,13 @@ def test_tokenizer_from_sentencepiece(name: str, model_dir: Path) -> None:
         assert enc.ids == want["ids"], text
         assert enc.offsets == want["offsets"], text
         assert ours.decode(enc.ids) == ref.decode(enc.ids), text
+
+
+@pytest.mark.parametrize("name", ["char-latin", "word-latin", "char-bytes", "word-user"])
+def test_pathological_inputs(name: str, model_dir: Path) -> None:
+    ours, ref, _ = trained(name, model_dir)
+    for text in ("a" * 1_000_000, "ab " * 300_000, "☃" * 200_000, " " * 100_000 + "x"):
+        assert ours.encode(text) == ref.encode(text)
 
 
 def test_pickle_round_trip(model_dir: Path) -> None:

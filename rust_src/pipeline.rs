@@ -210,6 +210,11 @@ pub trait Model: Send + Sync {
     fn id_to_token(&self, id: u32) -> Option<&str>;
     /// Number of ids (the largest id + 1).
     fn vocab_size(&self) -> usize;
+    /// Whether an Encoding names token `id` by the text it covers instead of
+    /// by [`Model::id_to_token`]: HF's Unigram names its unknown token so.
+    fn named_by_text(&self, _id: u32) -> bool {
+        false
+    }
 }
 
 /// Turns tokens back into text.

@@ -291,8 +291,8 @@ def test_decode_pieces(name: str, model_dir: Path) -> None:
 
 @pytest.mark.parametrize("name", [*GENERATED, "word-user"])
 def test_tokenizer_from_sentencepiece(name: str, model_dir: Path) -> None:
-    """The general Tokenizer on the same model: ids and offsets into the
-    original text equal sentencepiece's."""
+    """The general Tokenizer on the same model: ids, offsets into the
+    original text and tokens (sentencepiece's pieces) equal sentencepiece's."""
     _, ref, path = trained(name, model_dir)
     ours = tokkit.Tokenizer.from_sentencepiece(path)
     texts = [line for p in corpus_files()[::4] for line in lines_of(p)[:60]] + SAMPLES
@@ -301,6 +301,7 @@ def test_tokenizer_from_sentencepiece(name: str, model_dir: Path) -> None:
         want = ref.encode(text, out_type="offset_mapping")
         assert enc.ids == want["ids"], text
         assert enc.offsets == want["offsets"], text
+        assert enc.tokens == ref.encode(text, out_type=str), text
         assert ours.decode(enc.ids) == ref.decode(enc.ids), text
 
 

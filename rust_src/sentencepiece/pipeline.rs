@@ -98,6 +98,12 @@ impl Model for SpmModelStage {
     fn vocab_size(&self) -> usize {
         self.0.vocab().len()
     }
+
+    fn named_by_text(&self, id: u32) -> bool {
+        // As sentencepiece's pieces: a merged run of unknown characters is
+        // named by its normalized text.
+        id == self.0.vocab().unk_id
+    }
 }
 
 impl Decoder for SpmDecoderStage {

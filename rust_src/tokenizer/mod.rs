@@ -47,7 +47,9 @@ pub struct EncodeOptions {
 
 /// Receives each token of a text: id, original byte range (empty when
 /// offsets are not tracked), word index, and for an added token the text it
-/// matched (HF's token string for it: with lstrip/rstrip it holds the spaces).
+/// matched (HF's token string for it: with lstrip/rstrip it holds the spaces)
+/// or for a model token named by its text ([`Model::named_by_text`]) the
+/// normalized text it covers.
 type Sink<'a> = dyn FnMut(u32, Range<usize>, u32, Option<&str>) + 'a;
 
 impl Tokenizer {
@@ -210,7 +212,10 @@ impl Tokenizer {
                     let base = part.start + piece.start;
                     for t in &tokens {
                         let r = base + t.start as usize..base + t.end as usize;
-                        sink(t.id, to_original(r), word, None);
+                        let text = (track_offsets && self.model.named_by_text(t.id))
+                            .then(|| normalized.as_str().get(r.clone()))
+                            .flatten();
+                        sink(t.id, to_original(r), word, text);
                     }
                     word += 1;
                 }

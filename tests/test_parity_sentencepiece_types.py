@@ -14,6 +14,7 @@ import sentencepiece as spm
 from conftest import corpus_files, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spm_proto import normalizer, piece, trainer
 
 import tokkit
 
@@ -303,6 +304,32 @@ def test_tokenizer_from_sentencepiece(name: str, model_dir: Path) -> None:
         assert enc.offsets == want["offsets"], text
         assert enc.tokens == ref.encode(text, out_type=str), text
         assert ours.decode(enc.ids) == ref.decode(enc.ids), text
+
+
+PROTO_VARIANTS = {
+    "no-escape": normalizer(escape_whitespaces=0),
+    "no-dummy-prefix": normalizer(add_dummy_prefix=0, remove_extra_whitespaces=0),
+    "suffix": trainer(treat_whitespace_as_suffix=1),
+    "extra-pieces": piece("<sep>", 4)
+    + piece("▁<u>", 4)
+    + piece("▁zz", 5)
+    + piece("ǂ", 5)
+    + piece("<ctl>", 3)
+    + piece("▁▁", 1),
+}
+
+
+@pytest.mark.parametrize("variant", list(PROTO_VARIANTS))
+@pytest.mark.parametrize("name", ["char-latin", "word-latin"])
+def test_proto_variants(name: str, variant: str, model_dir: Path) -> None:
+    """Trained models with options or pieces changed in the protobuf."""
+    path = trained(name, model_dir)[2]
+    proto = Path(path).read_bytes() + PROTO_VARIANTS[variant]
+    ref = spm.SentencePieceProcessor(model_proto=proto)
+    ours = tokkit.SentencePieceProcessor(model_proto=proto)
+    texts = [*SAMPLES, "a <u> b<u> zz ǂ ▁zz", "x  y", "<sep><sep>ǂ"]
+    texts += [line for p in corpus_files()[::5] for line in lines_of(p)[:100]]
+    assert_same(ours, ref, texts)
 
 
 @pytest.mark.parametrize("name", ["char-latin", "word-latin", "char-bytes", "word-user"])

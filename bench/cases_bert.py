@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from harness import SHARED, Case, corpus_paths, load_documents, run_child
+from harness import SHARED, Case, corpus_paths, run_child
+from references import cut_documents
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
@@ -30,7 +31,7 @@ def _sample(docs: list[str], max_bytes: int) -> list[str]:
 
 
 def cases(quick: bool) -> list[Case]:
-    docs = load_documents(corpus_paths(), 1000)
+    docs = cut_documents(corpus_paths(), 1000)
     docs = _sample(docs, 500_000 if quick else 3_000_000)
     nbytes = sum(len(d.encode()) for d in docs)
     # google's Python code runs at about 1 MB/s: a smaller sample, same corpora

@@ -12,7 +12,8 @@ import os
 
 import sentencepiece
 import tokenizers
-from harness import SHARED, Case, corpus_paths, load_documents
+from harness import SHARED, Case, corpus_paths
+from references import cut_documents
 
 import tokkit
 
@@ -26,7 +27,7 @@ MODELS = {
 
 def _docs(quick: bool) -> list[str]:
     paths = [p for p in corpus_paths() if p.stat().st_size > 10_000]
-    docs = load_documents(paths, 1024)
+    docs = cut_documents(paths, 1024)
     step = 8 if quick else 2
     return docs[::step]
 

@@ -10,29 +10,19 @@ import random
 import string
 from collections.abc import Callable
 
-from harness import SHARED, Case, corpus_paths, load_documents
+from harness import SHARED, Case, corpus_paths
+from references import cut_documents, tiktoken_encoding
 
 NAMES = ["cl100k_base", "o200k_base"]
 
 
 def _encodings(name: str) -> dict[str, object]:
-    import tiktoken
-    import tiktoken.load
-    from tiktoken_ext import openai_public
-
     import tokkit
 
     path = SHARED / "vocab" / "tiktoken" / f"{name}.tiktoken"
-    ranks = tiktoken.load.load_tiktoken_bpe(str(path))
-    original = openai_public.load_tiktoken_bpe
-    openai_public.load_tiktoken_bpe = lambda *args, **kwargs: ranks
-    try:
-        spec = getattr(openai_public, name)()
-    finally:
-        openai_public.load_tiktoken_bpe = original
     out = {
         "tokkit": tokkit.load_tiktoken(path, name),
-        "tiktoken": tiktoken.Encoding(**spec),
+        "tiktoken": tiktoken_encoding(name, path),
     }
     try:
         import bpe_openai
@@ -120,8 +110,8 @@ def _gpt2_cases(docs: list[str], repeat: int) -> list[Case]:
 
 def cases(quick: bool) -> list[Case]:
     paths = corpus_paths()
-    short = _sample(load_documents(paths, 1000), 300_000 if quick else 2_000_000)
-    long = _sample(load_documents(paths, 100_000), 300_000 if quick else 2_000_000)
+    short = _sample(cut_documents(paths, 1000), 300_000 if quick else 2_000_000)
+    long = _sample(cut_documents(paths, 100_000), 300_000 if quick else 2_000_000)
     repeat = 2 if quick else 5
     out = _gpt2_cases(short, repeat)
     for name in NAMES:

@@ -88,23 +88,6 @@ def run_child(code: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def load_documents(paths: list[Path], size: int) -> list[str]:
-    """Cuts the files into documents of about ``size`` bytes, at line ends."""
-    docs = []
-    for path in paths:
-        current: list[str] = []
-        length = 0
-        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
-            current.append(line)
-            length += len(line.encode("utf-8"))
-            if length >= size:
-                docs.append("".join(current))
-                current, length = [], 0
-        if current:
-            docs.append("".join(current))
-    return docs
-
-
 def corpus_paths() -> list[Path]:
     """Every shared corpus file."""
     return sorted((SHARED / "corpus").rglob("*.txt"))

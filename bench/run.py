@@ -15,6 +15,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+# Documents and reference encodings are built by the parity tests' own helpers.
+sys.path.insert(0, str(HERE.parent / "tests"))
 
 from harness import run_case  # noqa: E402
 

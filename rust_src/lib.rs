@@ -13,6 +13,7 @@ pub mod normalize;
 pub mod pipeline;
 pub mod pretokenize;
 pub mod sentencepiece;
+pub mod threads;
 pub mod tiktoken;
 pub mod tokenizer;
 pub mod train;

@@ -265,23 +265,6 @@ impl TiktokenEncoder {
     }
 }
 
-/// Runs `f` on every item on `threads` threads, keeping the order.
-pub fn parallel_map<T: Sync, R: Send>(
-    threads: usize,
-    items: &[T],
-    f: impl Fn(&T) -> Result<R> + Sync + Send,
-) -> Result<Vec<R>> {
-    use rayon::prelude::*;
-    if threads <= 1 || items.len() <= 1 {
-        return items.iter().map(f).collect();
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::InvalidArgument(format!("cannot start {threads} threads: {e}")))?;
-    pool.install(|| items.par_iter().map(f).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -326,12 +309,5 @@ mod tests {
     fn known_encodings() {
         assert!(known_encoding("cl100k_base").is_some());
         assert!(known_encoding("nope").is_none());
-    }
-
-    #[test]
-    fn parallel_map_keeps_order() {
-        let items: Vec<u32> = (0..100).collect();
-        let out = parallel_map(2, &items, |&x| Ok(x * 2)).unwrap();
-        assert_eq!(out, (0..100).map(|x| x * 2).collect::<Vec<_>>());
     }
 }

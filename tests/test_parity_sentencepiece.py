@@ -10,6 +10,7 @@ import sentencepiece as spm
 from conftest import corpus_files, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from references import cut_documents
 from spm_proto import normalizer, piece, trainer
 
 import tokkit
@@ -65,25 +66,10 @@ def test_whole_files_as_one_string(name: str) -> None:
         assert ours.encode(text, out_type=str) == ref.encode(text, out_type=str), path.name
 
 
-def documents(size: int) -> list[str]:
-    """Every corpus cut into documents of about ``size`` bytes, at line ends."""
-    docs = []
-    for path in corpus_files():
-        current, length = [], 0
-        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
-            current.append(line)
-            length += len(line.encode("utf-8"))
-            if length >= size:
-                docs.append("".join(current))
-                current, length = [], 0
-        docs.append("".join(current))
-    return docs
-
-
 @pytest.mark.parametrize("name", list(MODELS))
 def test_one_kilobyte_documents(name: str) -> None:
     ours, ref = pair(name)
-    docs = documents(1024)
+    docs = cut_documents(corpus_files(), 1024)
     assert ours.encode(docs, num_threads=2) == ref.encode(docs, num_threads=2)
 
 

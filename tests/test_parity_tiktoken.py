@@ -14,7 +14,7 @@ import tiktoken.load
 from conftest import corpus_files, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tiktoken_ext import openai_public
+from references import tiktoken_encoding
 
 import tokkit
 
@@ -22,18 +22,7 @@ NAMES = ["r50k_base", "cl100k_base", "o200k_base"]
 
 
 def reference(name: str) -> tiktoken.Encoding:
-    """tiktoken's own definition of ``name`` (pattern, special tokens), with
-    the ranks read from the local file instead of downloaded."""
-    ranks = tiktoken.load.load_tiktoken_bpe(
-        str(shared_path("vocab", "tiktoken", f"{name}.tiktoken"))
-    )
-    original = openai_public.load_tiktoken_bpe
-    openai_public.load_tiktoken_bpe = lambda *args, **kwargs: ranks
-    try:
-        spec = getattr(openai_public, name)()
-    finally:
-        openai_public.load_tiktoken_bpe = original
-    return tiktoken.Encoding(**spec)
+    return tiktoken_encoding(name, shared_path("vocab", "tiktoken", f"{name}.tiktoken"))
 
 
 @pytest.fixture(scope="module", params=NAMES)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from tokkit._tokkit import _SentencePiece
 from tokkit._tokkit import set_random_seed as _set_random_seed
@@ -35,8 +35,13 @@ def set_random_seed(seed: int) -> None:
 _BEST = (False, -1, 0.1, None)
 
 
-def _is_batch(value: Any) -> bool:
+def _is_batch(value: Any) -> TypeGuard[list[Any] | tuple[Any, ...]]:
     return isinstance(value, list | tuple)
+
+
+def _id(value: Any) -> int:
+    """An id as sentencepiece takes one: anything ``int()`` accepts."""
+    return int(value)
 
 
 def _text(value: Any) -> str:
@@ -211,6 +216,7 @@ class SentencePieceProcessor:
         args = (bool(sampling), int(nbest_size), float(alpha), seed)
         if _is_batch(input):
             texts = [_text(t) for t in input]
+            batch: list[list[int]] | list[list[str]]
             if is_ids:
                 batch = self._m.encode_ids_batch(texts, num_threads, args)
             else:
@@ -398,8 +404,8 @@ class SentencePieceProcessor:
     def id_to_piece(self, id: int | Sequence[int]) -> Any:
         """The piece of an id (or of each id in a list)."""
         if _is_batch(id):
-            return [self._m.id_to_piece(int(i)) for i in id]
-        return self._m.id_to_piece(int(id))
+            return [self._m.id_to_piece(_id(i)) for i in id]
+        return self._m.id_to_piece(_id(id))
 
     def piece_to_id(self, piece: str | Sequence[str]) -> Any:
         """The id of a piece (the unknown id when absent), or of each piece in a list."""
@@ -413,8 +419,8 @@ class SentencePieceProcessor:
     def get_score(self, id: int | Sequence[int]) -> Any:
         """The score of an id."""
         if _is_batch(id):
-            return [self._m.get_score(int(i)) for i in id]
-        return self._m.get_score(int(id))
+            return [self._m.get_score(_id(i)) for i in id]
+        return self._m.get_score(_id(id))
 
     def _is(self, id: Any, kind: str) -> Any:
         if _is_batch(id):

@@ -14,7 +14,8 @@ use crate::normalize::bert::{BertCompat, BertNormalizer};
 use crate::normalize::pyunicode;
 use crate::pipeline::{Model, Normalized, Normalizer, PreTokenizer, Token};
 use crate::pretokenize::bert::BertPreTokenizer;
-use crate::tokenizer::{in_pool, Tokenizer};
+use crate::threads::in_pool;
+use crate::tokenizer::Tokenizer;
 
 fn parse_compat(compat: &str) -> PyResult<BertCompat> {
     match compat {

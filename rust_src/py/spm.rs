@@ -9,12 +9,12 @@ use std::sync::Arc;
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::formats::spm_model::PieceType;
 use crate::sentencepiece::seed::{next_seed, set_random_seed as set_seed};
 use crate::sentencepiece::{Sampling, SentencePiece};
+use crate::threads::parallel_map;
 
 /// A loaded sentencepiece model (`.model` protobuf).
 #[pyclass(frozen, name = "_SentencePiece", module = "tokkit._tokkit")]
@@ -47,15 +47,7 @@ fn parallel<T: Sync, R: Send>(
     num_threads: i64,
     f: impl Fn(usize, &T) -> Result<R> + Sync + Send,
 ) -> Result<Vec<R>> {
-    let threads = usize::try_from(num_threads).unwrap_or(0);
-    if threads == 1 || items.len() <= 1 {
-        return items.iter().enumerate().map(|(i, x)| f(i, x)).collect();
-    }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::InvalidArgument(format!("cannot start {threads} threads: {e}")))?;
-    pool.install(|| items.par_iter().enumerate().map(|(i, x)| f(i, x)).collect())
+    parallel_map(usize::try_from(num_threads).unwrap_or(0), items, f)
 }
 
 impl PySentencePiece {

@@ -12,7 +12,8 @@ use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyString};
 
 use crate::error::Error;
 use crate::formats::tiktoken::read_ranks;
-use crate::tiktoken::{known_encoding, parallel_map, Disallowed, TiktokenEncoder};
+use crate::threads::parallel_map;
+use crate::tiktoken::{known_encoding, Disallowed, TiktokenEncoder};
 
 /// A tiktoken encoding, immutable and shareable across threads.
 #[pyclass(frozen, name = "TiktokenCore", module = "tokkit._tokkit")]
@@ -230,7 +231,7 @@ impl PyTiktoken {
         num_threads: usize,
     ) -> PyResult<Vec<Vec<u32>>> {
         let inner = &self.inner;
-        Ok(py.detach(|| parallel_map(num_threads, &texts, |t| inner.encode_ordinary(t)))?)
+        Ok(py.detach(|| parallel_map(num_threads, &texts, |_, t| inner.encode_ordinary(t)))?)
     }
 
     /// Encodes many texts with tiktoken's special-token rules.
@@ -250,7 +251,7 @@ impl PyTiktoken {
             if let Some(d) = texts.iter().find_map(|t| self.check(&plan, t)) {
                 return Ok(Err(d));
             }
-            parallel_map(num_threads, &texts, |t| {
+            parallel_map(num_threads, &texts, |_, t| {
                 inner.encode_with_specials(t, &plan.allowed)
             })
             .map(Ok)

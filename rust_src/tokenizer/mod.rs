@@ -11,8 +11,9 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::pipeline::{Decoder, Model, Normalized, Normalizer, PreTokenizer, Token};
+use crate::threads::in_pool;
 use added_vocab::{AddedMatcher, AddedToken, Segment};
 pub use encoding::{Encoding, Side};
 use post_process::PostProcessor;
@@ -385,19 +386,5 @@ fn combine(
     Encoding {
         overflowing,
         ..process(a, Some(b))
-    }
-}
-
-/// Runs `f` on a rayon pool of `num_threads` threads (the global pool when None).
-pub fn in_pool<R: Send>(num_threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R> {
-    match num_threads {
-        None => Ok(f()),
-        Some(n) => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(n.max(1))
-                .build()
-                .map_err(|e| Error::InvalidArgument(format!("cannot start {n} threads: {e}")))?;
-            Ok(pool.install(f))
-        }
     }
 }

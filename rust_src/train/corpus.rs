@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
+use crate::threads;
 use crate::train::progress;
 
 /// Bytes read per chunk. 1 MiB keeps small corpora spread over all threads
@@ -93,10 +94,7 @@ pub fn count_words(
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         total_bytes = total_bytes.saturating_add(meta.len());
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.num_threads.unwrap_or(0))
-        .build()
-        .map_err(|e| Error::Training(format!("cannot start worker threads: {e}")))?;
+    let pool = threads::pool(options.num_threads.unwrap_or(0))?;
     let threads = pool.current_num_threads().max(1);
     let locals: Vec<Mutex<FxHashMap<String, u64>>> = (0..threads)
         .map(|_| Mutex::new(FxHashMap::default()))

@@ -67,7 +67,7 @@ fn decode_base64(text: &str) -> Result<Vec<u8>> {
 }
 
 impl Normalizer for Precompiled {
-    fn normalize(&self, text: &mut Normalized) {
+    fn normalize(&self, text: &mut Normalized) -> Result<()> {
         text.rewrite(|chars: SpannedChars<'_>, out: &mut Builder| {
             let input = chars.rest().to_owned();
             let spans: Vec<Span> = chars
@@ -98,5 +98,6 @@ impl Normalizer for Precompiled {
                 }
             }
         });
+        Ok(())
     }
 }

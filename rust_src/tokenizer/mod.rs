@@ -176,7 +176,7 @@ impl Tokenizer {
             };
             let mut normalized = Normalized::new(&text[range.clone()], track_offsets);
             if let Some(n) = &self.normalizer {
-                n.normalize(&mut normalized);
+                n.normalize(&mut normalized)?;
             }
             let to_original = |r: Range<usize>| -> Range<usize> {
                 normalized
@@ -199,7 +199,7 @@ impl Tokenizer {
                 let part_text = &normalized.as_str()[part.clone()];
                 pieces.clear();
                 match &self.pre_tokenizer {
-                    Some(p) => p.split(part_text, &mut pieces),
+                    Some(p) => p.split(part_text, &mut pieces)?,
                     None if !part_text.is_empty() => pieces.push(0..part_text.len()),
                     None => {}
                 }

@@ -181,6 +181,9 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
         tokenizer = tokenizer.with_decoder(build_decoder(v)?);
     }
     tokenizer = tokenizer.with_added_tokens(added)?;
+    if let Some(v) = root.get("normalizer").filter(|v| !v.is_null()) {
+        tokenizer = tokenizer.normalize_added_tokens(build_normalizer(v)?.as_ref())?;
+    }
     tokenizer.defaults.truncation = match root.get("truncation") {
         None | Some(Value::Null) => None,
         Some(v) => Some(parse_truncation(v)?),

@@ -31,6 +31,9 @@ pub struct Tokenizer {
     raw_matcher: Option<AddedMatcher>,
     /// Added tokens matched in the normalized text.
     normalized_matcher: Option<AddedMatcher>,
+    /// `(id, normalized content)` of the normalized added tokens: HF names
+    /// and decodes them so (`id_to_token`, `decode`).
+    normalized_names: Vec<(u32, String)>,
     /// Truncation and padding found in tokenizer.json.
     pub defaults: EncodeOptions,
 }
@@ -62,6 +65,7 @@ impl Tokenizer {
             added_tokens: Vec::new(),
             raw_matcher: None,
             normalized_matcher: None,
+            normalized_names: Vec::new(),
             defaults: EncodeOptions::default(),
         }
     }
@@ -107,6 +111,31 @@ impl Tokenizer {
         Ok(self)
     }
 
+    /// Looks for the normalized added tokens as `normalizer` rewrites their
+    /// content: HF normalizes them with the tokenizer.json normalizer (and
+    /// nothing else) before finding them in normalized text.
+    pub fn normalize_added_tokens(mut self, normalizer: &dyn Normalizer) -> Result<Self> {
+        let mut tokens = Vec::new();
+        let mut patterns = Vec::new();
+        self.normalized_names.clear();
+        for token in self.added_tokens.iter().filter(|t| t.normalized) {
+            let mut content = Normalized::new(&token.content, false);
+            normalizer.normalize(&mut content)?;
+            if !content.as_str().is_empty() {
+                tokens.push(token.clone());
+                patterns.push(content.as_str().to_owned());
+            }
+            if content.as_str() != token.content {
+                self.normalized_names
+                    .push((token.id, content.as_str().to_owned()));
+            }
+        }
+        self.normalized_matcher = (!tokens.is_empty())
+            .then(|| AddedMatcher::with_patterns(tokens, &patterns))
+            .transpose()?;
+        Ok(self)
+    }
+
     /// The model.
     pub fn model(&self) -> &dyn Model {
         self.model.as_ref()
@@ -131,8 +160,17 @@ impl Tokenizer {
         self.added_tokens
             .iter()
             .find(|t| t.id == id)
-            .map(|t| t.content.as_str())
+            .map(|t| self.added_name(t))
             .or_else(|| self.model.id_to_token(id))
+    }
+
+    /// The name of an added token: its content, normalized when it is
+    /// matched in normalized text.
+    fn added_name<'a>(&'a self, token: &'a AddedToken) -> &'a str {
+        self.normalized_names
+            .iter()
+            .find(|(id, _)| *id == token.id)
+            .map_or(token.content.as_str(), |(_, name)| name.as_str())
     }
 
     /// Vocabulary size, with or without added tokens beyond the model's.
@@ -327,7 +365,7 @@ impl Tokenizer {
                 let added = self.added_tokens.iter().find(|t| t.id == id);
                 match added {
                     Some(t) if t.special && skip_special_tokens => None,
-                    Some(t) => Some(t.content.as_str()),
+                    Some(t) => Some(self.added_name(t)),
                     None => self.model.id_to_token(id),
                 }
             })

@@ -260,6 +260,28 @@ def test_generated_text(pair, text):
     assert_same(ours, ref, text, name)
 
 
+# Llama 3's and GPT-4o's patterns take tokkit's hand-written splitters on
+# ASCII text: generated ASCII text with every class boundary.
+ASCII_TEXTS = st.lists(
+    st.one_of(
+        st.sampled_from([f for f in FRAGMENTS if f.isascii()]),
+        st.text(alphabet=st.characters(max_codepoint=127), max_size=4),
+    ),
+    max_size=25,
+).map("".join)
+_known: dict[str, tuple[tokkit.Tokenizer, tokenizers.Tokenizer]] = {}
+
+
+@pytest.mark.parametrize("name", ["split-llama3", "split-gpt4o-style", "nfc-llama3"])
+@settings(deadline=None, max_examples=100)
+@given(text=ASCII_TEXTS)
+def test_known_patterns_on_ascii_text(tmp_path_factory, name, text):
+    if name not in _known:
+        _known[name] = load_both(CONFIGS[name](), tmp_path_factory.mktemp("known"))
+    ours, ref = _known[name]
+    assert_same(ours, ref, text, name)
+
+
 def test_batches_match_single_calls(pair):
     ours, ref, _ = pair
     got = ours.encode_batch(SAMPLES)

@@ -90,7 +90,7 @@ SAMPLES = [
 ]
 
 
-def corpus_texts(limit: int = 20_000) -> list[tuple[str, str]]:
+def corpus_texts(limit: int = 10_000) -> list[tuple[str, str]]:
     return [(p.name, p.read_text(encoding="utf-8")[:limit]) for p in corpus_files()]
 
 
@@ -253,7 +253,7 @@ def test_samples_and_every_corpus(pair):
         assert_same(ours, ref, text, f"{name}: {file}")
 
 
-@settings(deadline=None, max_examples=40)
+@settings(deadline=None, max_examples=30)
 @given(text=TEXTS)
 def test_generated_text(pair, text):
     ours, ref, name = pair
@@ -334,6 +334,18 @@ def test_unigram_with_nmt_nfkc(tmp_path):
         assert a.ids == b.ids, file
         assert a.offsets == b.offsets, file
         assert ours.decode(a.ids) == ref.decode(b.ids), file
+
+
+def test_text_inserted_at_the_start_is_not_doubled(tmp_path):
+    # The one known difference (README): HF's ByteLevel pre-tokenizer doubles
+    # a piece whose original span is empty, such as text a Replace inserted
+    # at position 0; tokkit keeps the normalized text as the normalizer wrote it.
+    ours, ref = load_both(byte_level_bpe(N.Replace(Regex(r"\b"), "|")), tmp_path)
+    assert ref.normalizer.normalize_str("Hello") == "|Hello|"
+    assert ref.encode("Hello").tokens == ["||", "Hello", "|"]
+    got = ours.encode("Hello")
+    assert got.tokens == ["|", "Hello", "|"]
+    assert got.offsets == [(0, 0), (0, 5), (4, 5)]
 
 
 # Errors: a pattern that backtracks past Oniguruma's limit (HF panics with

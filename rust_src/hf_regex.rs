@@ -41,11 +41,6 @@ impl HfRegex {
         })
     }
 
-    /// The source pattern.
-    pub fn as_str(&self) -> &str {
-        &self.pattern
-    }
-
     /// The byte ranges of the successive matches in `text`, as onig's
     /// `find_iter` gives them to HF: leftmost-first, searched from the end
     /// of the last match (look-behind sees the text before it), an empty

@@ -177,15 +177,18 @@ impl Builder {
 
 /// Changes text before it is split: cleaning, case folding, Unicode forms.
 pub trait Normalizer: Send + Sync {
-    /// Normalizes in place.
-    fn normalize(&self, text: &mut Normalized);
+    /// Normalizes in place. Fails only where the reference fails too (a
+    /// tokenizer.json regex that exceeds Oniguruma's backtracking limit).
+    fn normalize(&self, text: &mut Normalized) -> Result<()>;
 }
 
 /// Splits normalized text into the pieces the model sees one at a time.
 pub trait PreTokenizer: Send + Sync {
     /// Appends the byte ranges of the pieces of `text` to `out`, in order and
     /// without overlap. Bytes between pieces are dropped (whitespace, say).
-    fn split(&self, text: &str, out: &mut Vec<Range<usize>>);
+    /// Fails only where the reference fails too (a tokenizer.json regex that
+    /// exceeds Oniguruma's backtracking limit).
+    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) -> Result<()>;
 }
 
 /// One token produced by a [`Model`]: its id and the byte range it covers

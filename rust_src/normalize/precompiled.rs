@@ -83,7 +83,7 @@ fn replace(changes: &mut Vec<(char, isize)>, old: &str, new: &str) {
 }
 
 impl Normalizer for Precompiled {
-    fn normalize(&self, text: &mut Normalized) {
+    fn normalize(&self, text: &mut Normalized) -> Result<()> {
         text.rewrite(|chars: SpannedChars<'_>, out: &mut Builder| {
             let input = chars.rest().to_owned();
             let spans: Vec<Span> = chars.map(|(_, span)| span).collect();
@@ -124,6 +124,7 @@ impl Normalizer for Precompiled {
                 out.push(c, span);
             }
         });
+        Ok(())
     }
 }
 

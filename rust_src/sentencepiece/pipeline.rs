@@ -23,7 +23,7 @@ struct SpmModelStage(Arc<SentencePiece>);
 struct SpmDecoderStage(Arc<SentencePiece>);
 
 impl Normalizer for SpmNormalizerStage {
-    fn normalize(&self, text: &mut Normalized) {
+    fn normalize(&self, text: &mut Normalized) -> Result<()> {
         text.rewrite(|chars: SpannedChars<'_>, out: &mut Builder| {
             let input = chars.rest().to_owned();
             // Span of every input byte, so sentencepiece's byte offsets map
@@ -52,6 +52,7 @@ impl Normalizer for SpmNormalizerStage {
                 out.push(c, (start, end.max(start)));
             }
         });
+        Ok(())
     }
 }
 

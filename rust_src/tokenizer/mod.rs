@@ -32,6 +32,9 @@ pub struct Tokenizer {
     raw_matcher: Option<AddedMatcher>,
     /// Added tokens matched in the normalized text.
     normalized_matcher: Option<AddedMatcher>,
+    /// `(id, normalized content)` of the normalized added tokens: HF names
+    /// and decodes them so (`id_to_token`, `decode`).
+    normalized_names: Vec<(u32, String)>,
     /// Truncation and padding found in tokenizer.json.
     pub defaults: EncodeOptions,
 }
@@ -65,6 +68,7 @@ impl Tokenizer {
             added_tokens: Vec::new(),
             raw_matcher: None,
             normalized_matcher: None,
+            normalized_names: Vec::new(),
             defaults: EncodeOptions::default(),
         }
     }
@@ -110,6 +114,31 @@ impl Tokenizer {
         Ok(self)
     }
 
+    /// Looks for the normalized added tokens as `normalizer` rewrites their
+    /// content: HF normalizes them with the tokenizer.json normalizer (and
+    /// nothing else) before finding them in normalized text.
+    pub fn normalize_added_tokens(mut self, normalizer: &dyn Normalizer) -> Result<Self> {
+        let mut tokens = Vec::new();
+        let mut patterns = Vec::new();
+        self.normalized_names.clear();
+        for token in self.added_tokens.iter().filter(|t| t.normalized) {
+            let mut content = Normalized::new(&token.content, false);
+            normalizer.normalize(&mut content)?;
+            if !content.as_str().is_empty() {
+                tokens.push(token.clone());
+                patterns.push(content.as_str().to_owned());
+            }
+            if content.as_str() != token.content {
+                self.normalized_names
+                    .push((token.id, content.as_str().to_owned()));
+            }
+        }
+        self.normalized_matcher = (!tokens.is_empty())
+            .then(|| AddedMatcher::with_patterns(tokens, &patterns))
+            .transpose()?;
+        Ok(self)
+    }
+
     /// The model.
     pub fn model(&self) -> &dyn Model {
         self.model.as_ref()
@@ -134,8 +163,17 @@ impl Tokenizer {
         self.added_tokens
             .iter()
             .find(|t| t.id == id)
-            .map(|t| t.content.as_str())
+            .map(|t| self.added_name(t))
             .or_else(|| self.model.id_to_token(id))
+    }
+
+    /// The name of an added token: its content, normalized when it is
+    /// matched in normalized text.
+    fn added_name<'a>(&'a self, token: &'a AddedToken) -> &'a str {
+        self.normalized_names
+            .iter()
+            .find(|(id, _)| *id == token.id)
+            .map_or(token.content.as_str(), |(_, name)| name.as_str())
     }
 
     /// Vocabulary size, with or without added tokens beyond the model's.
@@ -179,7 +217,7 @@ impl Tokenizer {
             };
             let mut normalized = Normalized::new(&text[range.clone()], track_offsets);
             if let Some(n) = &self.normalizer {
-                n.normalize(&mut normalized);
+                n.normalize(&mut normalized)?;
             }
             let to_original = |r: Range<usize>| -> Range<usize> {
                 normalized
@@ -202,7 +240,7 @@ impl Tokenizer {
                 let part_text = &normalized.as_str()[part.clone()];
                 pieces.clear();
                 match &self.pre_tokenizer {
-                    Some(p) => p.split(part_text, &mut pieces),
+                    Some(p) => p.split(part_text, &mut pieces)?,
                     None if !part_text.is_empty() => pieces.push(0..part_text.len()),
                     None => {}
                 }
@@ -333,7 +371,7 @@ impl Tokenizer {
                 let added = self.added_tokens.iter().find(|t| t.id == id);
                 match added {
                     Some(t) if t.special && skip_special_tokens => None,
-                    Some(t) => Some(t.content.as_str()),
+                    Some(t) => Some(self.added_name(t)),
                     None => self.model.id_to_token(id),
                 }
             })

@@ -8,6 +8,7 @@
 pub mod decoders;
 pub mod error;
 pub mod formats;
+pub mod hf_regex;
 pub mod models;
 pub mod normalize;
 pub mod pipeline;

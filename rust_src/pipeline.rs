@@ -191,15 +191,18 @@ impl Builder {
 
 /// Changes text before it is split: cleaning, case folding, Unicode forms.
 pub trait Normalizer: Send + Sync {
-    /// Normalizes in place.
-    fn normalize(&self, text: &mut Normalized);
+    /// Normalizes in place. Fails only where the reference fails too (a
+    /// tokenizer.json regex that exceeds Oniguruma's backtracking limit).
+    fn normalize(&self, text: &mut Normalized) -> Result<()>;
 }
 
 /// Splits normalized text into the pieces the model sees one at a time.
 pub trait PreTokenizer: Send + Sync {
     /// Appends the byte ranges of the pieces of `text` to `out`, in order and
     /// without overlap. Bytes between pieces are dropped (whitespace, say).
-    fn split(&self, text: &str, out: &mut Vec<Range<usize>>);
+    /// Fails only where the reference fails too (a tokenizer.json regex that
+    /// exceeds Oniguruma's backtracking limit).
+    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) -> Result<()>;
 }
 
 /// One token produced by a [`Model`]: its id and the byte range it covers
@@ -224,6 +227,11 @@ pub trait Model: Send + Sync {
     fn id_to_token(&self, id: u32) -> Option<&str>;
     /// Number of ids (the largest id + 1).
     fn vocab_size(&self) -> usize;
+    /// Whether an Encoding names token `id` by the text it covers instead of
+    /// by [`Model::id_to_token`]: HF's Unigram names its unknown token so.
+    fn named_by_text(&self, _id: u32) -> bool {
+        false
+    }
 }
 
 /// Turns tokens back into text.

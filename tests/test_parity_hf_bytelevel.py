@@ -277,17 +277,6 @@ def test_refuses_bpe_without_byte_level(tmp_path):
         tokkit.Tokenizer.from_file(bad)
 
 
-def test_refuses_oniguruma_word_classes(tmp_path):
-    ref = built(pre_tokenizers.Split(Regex(r"\w+|\s+"), behavior="isolated"))
-    ref.pre_tokenizer = pre_tokenizers.Sequence(
-        [ref.pre_tokenizer, pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)]
-    )
-    path = tmp_path / "tokenizer.json"
-    path.write_text(ref.to_str(), encoding="utf-8")
-    with pytest.raises(tokkit.UnsupportedError, match="Oniguruma"):
-        tokkit.Tokenizer.from_file(path)
-
-
 def test_refuses_prefix_space_with_normalized_added_tokens(tmp_path):
     ref = built(pre_tokenizers.ByteLevel(add_prefix_space=True))
     path = tmp_path / "tokenizer.json"

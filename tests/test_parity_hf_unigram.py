@@ -50,11 +50,37 @@ def test_hf_unigram_ids_on_corpora() -> None:
     want = ref.encode_batch(texts)
     for text, a, b in zip(texts, got, want, strict=True):
         assert a.ids == b.ids, text
-        # HF names an unknown piece by the text it covers; tokkit's Encoding
-        # names every token by its id.
-        unk = ref.token_to_id("<pad>")
-        known = [(x, y) for i, x, y in zip(a.ids, a.tokens, b.tokens, strict=True) if i != unk]
-        assert [x for x, _ in known] == [y for _, y in known], text
+        # HF names an unknown piece by the (normalized) text it covers.
+        assert a.tokens == b.tokens, text
+        assert a.offsets == b.offsets, text
+
+
+UNKNOWN_TEXTS = [
+    "Hello ☃☃ world 𓀀x",
+    "☃",
+    "  ☃ ☃ ",
+    "ab☃cd",
+    "吾輩は猫である。名前はまだ無い。",
+    "x\u0301☃ \uff76\uff9e☃\u2460",
+    "\uff46\uff55\uff4c\uff4c\u3000☃\u3000\ufb01",
+    "<pad>☃</s>☃<extra_id_0>☃",
+    "emoji 😀🙃 zwj 👩\u200d👩\u200d👧 flags 🇯🇵",
+]
+
+
+def test_hf_unigram_unknown_tokens_named_by_their_text() -> None:
+    """Side by side on text full of characters ruT5 does not know: HF's
+    Encoding names each fused unknown run by the normalized text it covers."""
+    ours, ref = hf_pair()
+    for text in UNKNOWN_TEXTS:
+        for pair in (None, "☃ pair ☃☃"):
+            a, b = ours.encode(text, pair), ref.encode(text, pair)
+            assert a.ids == b.ids, text
+            assert a.tokens == b.tokens, text
+            assert a.offsets == b.offsets, text
+    got = ours.encode_batch(UNKNOWN_TEXTS)
+    want = ref.encode_batch(UNKNOWN_TEXTS)
+    assert [e.tokens for e in got] == [e.tokens for e in want]
 
 
 def test_hf_unigram_offsets_and_decode() -> None:
@@ -82,6 +108,8 @@ def test_hf_unigram_generated_text(text: str) -> None:
     ours, ref = hf_pair()
     a, b = ours.encode(text), ref.encode(text)
     assert a.ids == b.ids
+    assert a.tokens == b.tokens
+    assert a.offsets == b.offsets
     assert ours.decode(b.ids) == ref.decode(b.ids)
 
 
@@ -98,6 +126,8 @@ def test_from_sentencepiece_ids_offsets_decode() -> None:
         want = ref.encode(text, out_type="offset_mapping")
         assert enc.ids == want["ids"], text
         assert enc.offsets == want["offsets"], text
+        # Tokens are sentencepiece's pieces (unknown runs named by their text).
+        assert enc.tokens == ref.encode(text, out_type=str), text
         assert ours.decode(enc.ids) == ref.decode(enc.ids)
 
 

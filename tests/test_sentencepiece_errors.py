@@ -82,10 +82,23 @@ def test_invalid_vocabularies_match_sentencepiece_refusals() -> None:
             tokkit.SentencePieceProcessor(model_proto=proto)
 
 
-def test_unsupported_model_type_is_named() -> None:
+def test_word_and_char_model_types_load_and_refuse_nbest() -> None:
+    """A Unigram vocabulary read as WORD (3) or CHAR (4): sentencepiece's
+    pieces (its user-defined and unused pieces included); n-best refused.
+    An unknown model_type value is a format error."""
+    texts = ["Hello world", "  I have a pen ☃☃  ", "吾輩は猫である", "<s> <unk> </s>"]
     for model_type in (3, 4):
-        with pytest.raises(UnsupportedError, match="model_type"):
-            tokkit.SentencePieceProcessor(model_proto=raw() + trainer(model_type=model_type))
+        proto = raw() + trainer(model_type=model_type)
+        ours = tokkit.SentencePieceProcessor(model_proto=proto)
+        ref = spm.SentencePieceProcessor(model_proto=proto)
+        assert ours.encode(texts, out_type=str) == ref.encode(texts, out_type=str)
+        assert ours.encode(texts) == ref.encode(texts)
+        with pytest.raises(RuntimeError):
+            ref.nbest_encode("text", nbest_size=3)
+        with pytest.raises(UnsupportedError, match=r"WORD|CHAR"):
+            ours.nbest_encode("text", nbest_size=3)
+    with pytest.raises(VocabFormatError, match="model_type"):
+        tokkit.SentencePieceProcessor(model_proto=raw() + trainer(model_type=9))
 
 
 def test_unigram_only_operations_on_bpe() -> None:

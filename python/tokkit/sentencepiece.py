@@ -186,7 +186,8 @@ class SentencePieceProcessor:
         pieces (``out_type=str``). With ``enable_sampling``, Unigram models
         sample (``nbest_size=-1``: the whole lattice; ``k > 1``: among the k
         best) with inverse temperature ``alpha``; BPE models apply BPE-dropout
-        with probability ``alpha``.
+        with probability ``alpha``; CHAR and WORD models cannot be sampled
+        (``UnsupportedError``, where sentencepiece raises ``RuntimeError``).
         """
         if (
             self._plain

@@ -25,9 +25,14 @@ use crate::models::bpe::chars::{CharBpe, CharBpeOptions};
 use crate::models::unigram::hf_model::HfUnigram;
 use crate::models::wordpiece::WordPiece;
 use crate::normalize::bert::{BertCompat, BertNormalizer};
+use crate::normalize::lowercase::Lowercase;
+use crate::normalize::nmt::Nmt;
 use crate::normalize::precompiled::Precompiled;
+use crate::normalize::prepend::Prepend;
 use crate::normalize::replace::{Pattern, Replace};
 use crate::normalize::sequence::Sequence;
+use crate::normalize::strip::{Strip, StripAccents};
+use crate::normalize::unicode_forms::UnicodeForm;
 use crate::pipeline::{Decoder, Model, Normalizer, PreTokenizer};
 use crate::pretokenize::bert::BertPreTokenizer;
 use crate::pretokenize::byte_level::{ByteLevel, PrefixSpace};
@@ -181,6 +186,9 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
         tokenizer = tokenizer.with_decoder(build_decoder(v)?);
     }
     tokenizer = tokenizer.with_added_tokens(added)?;
+    if let Some(v) = root.get("normalizer").filter(|v| !v.is_null()) {
+        tokenizer = tokenizer.normalize_added_tokens(build_normalizer(v)?.as_ref())?;
+    }
     tokenizer.defaults.truncation = match root.get("truncation") {
         None | Some(Value::Null) => None,
         Some(v) => Some(parse_truncation(v)?),
@@ -549,15 +557,8 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
             let m = object(v, "normalizer Replace", &["pattern", "content"])?;
             let pattern = match m.get("pattern") {
                 Some(Value::Object(p)) => match (p.get("String"), p.get("Regex")) {
-                    (Some(Value::String(lit)), None) => Pattern::Literal(lit.clone()),
-                    (None, Some(Value::String(re))) => {
-                        Pattern::from_regex(re).ok_or_else(|| {
-                            Error::Unsupported(format!(
-                                "Replace normalizer regex {re:?} (tokkit supports literal \
-                             strings and one character repeated, like \" {{2,}}\")"
-                            ))
-                        })?
-                    }
+                    (Some(Value::String(lit)), None) => Pattern::literal(lit)?,
+                    (None, Some(Value::String(re))) => Pattern::regex(re)?,
                     _ => return Err(bad("Replace pattern must be {\"String\"} or {\"Regex\"}")),
                 },
                 _ => return Err(bad("Replace normalizer has no pattern")),
@@ -565,6 +566,32 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
             Ok(Box::new(Replace {
                 pattern,
                 content: get_str(m, "content", "")?.to_owned(),
+            }))
+        }
+        "NFC" | "NFD" | "NFKC" | "NFKD" | "Lowercase" | "StripAccents" | "Nmt" => {
+            let name = kind(v, "normalizer")?;
+            object(v, &format!("normalizer {name}"), &[])?;
+            Ok(match name {
+                "NFC" => Box::new(UnicodeForm::Nfc),
+                "NFD" => Box::new(UnicodeForm::Nfd),
+                "NFKC" => Box::new(UnicodeForm::Nfkc),
+                "NFKD" => Box::new(UnicodeForm::Nfkd),
+                "Lowercase" => Box::new(Lowercase),
+                "StripAccents" => Box::new(StripAccents),
+                _ => Box::new(Nmt),
+            })
+        }
+        "Strip" => {
+            let m = object(v, "normalizer Strip", &["strip_left", "strip_right"])?;
+            Ok(Box::new(Strip {
+                left: get_bool(m, "strip_left", true)?,
+                right: get_bool(m, "strip_right", true)?,
+            }))
+        }
+        "Prepend" => {
+            let m = object(v, "normalizer Prepend", &["prepend"])?;
+            Ok(Box::new(Prepend {
+                prefix: get_str(m, "prepend", "")?.to_owned(),
             }))
         }
         other => Err(Error::Unsupported(format!("normalizer type {other:?}"))),
@@ -602,7 +629,7 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
                 .get("pattern")
                 .ok_or_else(|| bad("Split has no pattern"))?;
             if let Some(s) = pattern.get("String").and_then(Value::as_str) {
-                Ok(Box::new(Split::literal(s, behavior, invert)))
+                Ok(Box::new(Split::literal(s, behavior, invert)?))
             } else if let Some(r) = pattern.get("Regex").and_then(Value::as_str) {
                 Ok(Box::new(Split::regex(r, behavior, invert)?))
             } else {

@@ -16,6 +16,7 @@
 use unicode_normalization_alignments::{is_nfd_quick, IsNormalized, UnicodeNormalization};
 
 use super::{hf_unicode, pyunicode};
+use crate::error::Result;
 use crate::pipeline::{Normalized, Normalizer, Span};
 
 /// Which reference to reproduce.
@@ -118,7 +119,15 @@ impl BertNormalizer {
 }
 
 impl Normalizer for BertNormalizer {
-    fn normalize(&self, text: &mut Normalized) {
+    fn normalize(&self, text: &mut Normalized) -> Result<()> {
+        BertNormalizer::normalize(self, text);
+        Ok(())
+    }
+}
+
+impl BertNormalizer {
+    /// Normalizes in place; BERT's clean-up cannot fail.
+    pub fn normalize(&self, text: &mut Normalized) {
         if text.as_str().is_ascii() {
             return self.normalize_ascii(text);
         }

@@ -66,37 +66,84 @@ fn decode_base64(text: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// HF's `replace` in `normalizers/precompiled.rs`: appends `new` as
+/// `(char, change)` pairs replacing `old`. Extra new chars are marked
+/// inserted (1); fewer new chars put the difference on the last pair, which
+/// may be one appended for an earlier cluster, and is lost when there is none.
+fn replace(changes: &mut Vec<(char, isize)>, old: &str, new: &str) {
+    let diff = new.chars().count() as isize - old.chars().count() as isize;
+    changes.extend(new.chars().map(|c| (c, 0)));
+    if diff > 0 {
+        for change in changes.iter_mut().rev().take(diff.unsigned_abs()) {
+            change.1 = 1;
+        }
+    } else if let Some(last) = changes.last_mut() {
+        last.1 += diff;
+    }
+}
+
 impl Normalizer for Precompiled {
-    fn normalize(&self, text: &mut Normalized) {
+    fn normalize(&self, text: &mut Normalized) -> Result<()> {
         text.rewrite(|chars: SpannedChars<'_>, out: &mut Builder| {
             let input = chars.rest().to_owned();
-            let spans: Vec<Span> = chars
-                .flat_map(|(c, span)| std::iter::repeat_n(span, c.len_utf8()))
-                .collect();
-            // HF aligns the i-th new char with the i-th old one (extra new
-            // chars with the last old one; extra old chars are dropped).
-            let emit = |out: &mut Builder, old: &str, at: usize, new: &str| {
-                let starts: Vec<usize> = old.char_indices().map(|(i, _)| at + i).collect();
-                for (i, c) in new.chars().enumerate() {
-                    let start = starts.get(i).or(starts.last()).copied().unwrap_or(at);
-                    out.push(c, spans.get(start).copied().unwrap_or((0, 0)));
-                }
-            };
-            for (at, grapheme) in input.grapheme_indices(true) {
+            let spans: Vec<Span> = chars.map(|(_, span)| span).collect();
+            let mut changes: Vec<(char, isize)> = Vec::with_capacity(input.len());
+            for grapheme in input.graphemes(true) {
                 if grapheme.len() < 6 {
                     if let Some(norm) = self.map.shortest(grapheme.as_bytes()) {
-                        emit(out, grapheme, at, norm);
+                        replace(&mut changes, grapheme, norm);
                         continue;
                     }
                 }
                 for (i, c) in grapheme.char_indices() {
                     let part = &grapheme[i..i + c.len_utf8()];
                     match self.map.shortest(part.as_bytes()) {
-                        Some(norm) => emit(out, part, at + i, norm),
-                        None => out.push(c, spans.get(at + i).copied().unwrap_or((0, 0))),
+                        Some(norm) => replace(&mut changes, part, norm),
+                        None => changes.push((c, 0)),
                     }
                 }
             }
+            // HF's `NormalizedString::transform`: a char takes the alignment
+            // of the original char under a cursor that advances one char per
+            // kept char plus the chars it removes; an inserted char takes the
+            // previous one's. Deletions at the very start are lost (see
+            // `replace`), so HF's offsets then lag behind, and so do these.
+            let last = spans.last().copied().unwrap_or((0, 0));
+            let mut cursor = 0usize;
+            for (c, change) in changes {
+                let span = if change > 0 {
+                    match cursor.checked_sub(1) {
+                        Some(i) => spans.get(i).copied().unwrap_or(last),
+                        None => (0, 0),
+                    }
+                } else {
+                    let span = spans.get(cursor).copied().unwrap_or(last);
+                    cursor += 1 + change.unsigned_abs();
+                    span
+                };
+                out.push(c, span);
+            }
         });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replace_marks_inserted_and_removed_chars_as_hf_does() {
+        let mut changes = Vec::new();
+        // A deletion with nothing before it is lost, as in HF.
+        replace(&mut changes, "\u{1f}", "");
+        assert!(changes.is_empty());
+        replace(&mut changes, "ﬁ", "fi");
+        assert_eq!(changes, vec![('f', 0), ('i', 1)]);
+        // A later deletion lands on the last pair, even of another cluster.
+        replace(&mut changes, "\u{1f}\u{1f}", "");
+        assert_eq!(changes, vec![('f', 0), ('i', -1)]);
+        replace(&mut changes, "ab", "c");
+        assert_eq!(changes.last(), Some(&('c', -1)));
     }
 }

@@ -1,83 +1,85 @@
-//! HF's `Replace` normalizer for the patterns tokenizer.json files use: a
-//! literal string, or a regex that is one character repeated at least n times
-//! (`" {2,}"`, `" +"`). Other regexes are refused by the loader.
+//! HF's `Replace` normalizer: every match of a literal or of an Oniguruma
+//! regex becomes the (literal) content, with HF's alignments: the matched
+//! chars are removed and the content is aligned with the last char removed
+//! (with the char before an empty match, or with nothing at the very start).
 
-use crate::pipeline::{Builder, Normalized, Normalizer, SpannedChars};
+use crate::error::Result;
+use crate::hf_regex::HfRegex;
+use crate::pipeline::{Builder, Normalized, Normalizer, Span, SpannedChars};
 
 /// What to look for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Pattern {
-    /// This exact text.
+    /// This exact, non-empty text.
     Literal(String),
-    /// `min` or more copies of one character in a row.
-    Run {
-        /// The repeated character.
-        c: char,
-        /// The least number of copies.
-        min: usize,
-    },
+    /// A regex (also the empty literal, which matches between every char).
+    Regex(Box<HfRegex>),
 }
 
 impl Pattern {
-    /// Reads a regex, when it is a run of one literal character.
-    pub fn from_regex(regex: &str) -> Option<Self> {
-        let mut chars = regex.chars();
-        let c = chars.next()?;
-        if "\\.^$*+?()[]{}|".contains(c) {
-            return None;
+    /// HF's `{"String": s}` pattern.
+    pub fn literal(s: &str) -> Result<Self> {
+        if s.is_empty() {
+            Ok(Pattern::Regex(Box::new(HfRegex::new("", "Replace")?)))
+        } else {
+            Ok(Pattern::Literal(s.to_owned()))
         }
-        let rest: String = chars.collect();
-        let min = match rest.as_str() {
-            "+" => 1,
-            _ => rest.strip_prefix('{')?.strip_suffix(",}")?.parse().ok()?,
-        };
-        (min > 0).then_some(Pattern::Run { c, min })
+    }
+
+    /// HF's `{"Regex": r}` pattern.
+    pub fn regex(r: &str) -> Result<Self> {
+        Ok(Pattern::Regex(Box::new(HfRegex::new(r, "Replace")?)))
     }
 }
 
 /// HF's `Replace`: every match of `pattern` becomes `content`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Replace {
     /// What to look for.
     pub pattern: Pattern,
-    /// What to put instead.
+    /// What to put instead (taken literally: HF 0.23 expands no `$1`).
     pub content: String,
 }
 
 impl Normalizer for Replace {
-    fn normalize(&self, text: &mut Normalized) {
-        text.rewrite(|chars: SpannedChars<'_>, out: &mut Builder| {
-            let items: Vec<(char, (u32, u32))> = chars.collect();
-            let mut i = 0;
-            while i < items.len() {
-                let matched = match &self.pattern {
-                    Pattern::Literal(lit) if !lit.is_empty() => {
-                        let n = lit.chars().count();
-                        let hit = items.len() - i >= n
-                            && items[i..i + n].iter().map(|x| x.0).eq(lit.chars());
-                        hit.then_some(n)
-                    }
-                    Pattern::Literal(_) => None,
-                    Pattern::Run { c, min } => {
-                        let n = items[i..].iter().take_while(|x| x.0 == *c).count();
-                        (n >= *min).then_some(n)
-                    }
-                };
-                match matched {
-                    Some(n) => {
-                        // HF removes the match, then inserts the content
-                        // after it: the new text aligns with its last char.
-                        let span = items[i + n - 1].1;
-                        self.content.chars().for_each(|c| out.push(c, span));
-                        i += n;
-                    }
-                    None => {
-                        out.push(items[i].0, items[i].1);
-                        i += 1;
-                    }
+    fn normalize(&self, text: &mut Normalized) -> Result<()> {
+        // HF finds no match at all in an empty text, even for `x*`.
+        if text.as_str().is_empty() {
+            return Ok(());
+        }
+        let mut matches = Vec::new();
+        match &self.pattern {
+            Pattern::Literal(lit) => matches.extend(
+                text.as_str()
+                    .match_indices(lit.as_str())
+                    .map(|(start, m)| start..start + m.len()),
+            ),
+            Pattern::Regex(re) => re.find_iter(text.as_str(), |m| matches.push(m))?,
+        }
+        if matches.is_empty() {
+            return Ok(());
+        }
+        text.rewrite(|mut chars: SpannedChars<'_>, out: &mut Builder| {
+            // The span of the last char read: what inserted text aligns with.
+            let mut last: Span = (0, 0);
+            let mut at = 0;
+            for m in &matches {
+                while at < m.start {
+                    let Some((c, span)) = chars.next() else { break };
+                    out.push(c, span);
+                    last = span;
+                    at += c.len_utf8();
                 }
+                while at < m.end {
+                    let Some((c, span)) = chars.next() else { break };
+                    last = span;
+                    at += c.len_utf8();
+                }
+                self.content.chars().for_each(|c| out.push(c, last));
             }
+            chars.for_each(|(c, span)| out.push(c, span));
         });
+        Ok(())
     }
 }
 
@@ -85,23 +87,35 @@ impl Normalizer for Replace {
 mod tests {
     use super::*;
 
+    fn replace(pattern: Pattern, content: &str, text: &str) -> Normalized {
+        let r = Replace {
+            pattern,
+            content: content.into(),
+        };
+        let mut n = Normalized::new(text, true);
+        r.normalize(&mut n).unwrap();
+        n
+    }
+
     #[test]
     fn runs_and_literals() {
-        let r = Replace {
-            pattern: Pattern::from_regex(" {2,}").unwrap(),
-            content: " ".into(),
-        };
-        let mut n = Normalized::new("a  b c    d", true);
-        r.normalize(&mut n);
+        let n = replace(Pattern::regex(" {2,}").unwrap(), " ", "a  b c    d");
         assert_eq!(n.as_str(), "a b c d");
         assert_eq!(n.original_range(1..2), Some(2..3));
-        assert_eq!(Pattern::from_regex("a|b"), None);
-        let r = Replace {
-            pattern: Pattern::Literal("ab".into()),
-            content: "X".into(),
-        };
-        let mut n = Normalized::new("cabab", false);
-        r.normalize(&mut n);
+        let n = replace(Pattern::literal("ab").unwrap(), "X", "cabab");
         assert_eq!(n.as_str(), "cXX");
+        assert_eq!(n.original_range(1..2), Some(2..3));
+    }
+
+    #[test]
+    fn empty_matches_insert() {
+        // HF: Replace(Regex("x*"), "-") gives "-a-b-" on "ab".
+        let n = replace(Pattern::regex("x*").unwrap(), "-", "ab");
+        assert_eq!(n.as_str(), "-a-b-");
+        assert_eq!(n.original_range(0..1), Some(0..0));
+        assert_eq!(n.original_range(2..3), Some(0..1));
+        assert_eq!(replace(Pattern::regex("x*").unwrap(), "-", "").as_str(), "");
+        let n = replace(Pattern::literal("").unwrap(), "-", "ab");
+        assert_eq!(n.as_str(), "-a-b-");
     }
 }

@@ -8,6 +8,7 @@
 
 use std::ops::Range;
 
+use crate::error::Result;
 use crate::normalize::bert::BertCompat;
 use crate::normalize::{hf_unicode, pyunicode};
 use crate::pipeline::PreTokenizer;
@@ -71,7 +72,15 @@ impl BertPreTokenizer {
 }
 
 impl PreTokenizer for BertPreTokenizer {
-    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) {
+    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) -> Result<()> {
+        BertPreTokenizer::split(self, text, out);
+        Ok(())
+    }
+}
+
+impl BertPreTokenizer {
+    /// Appends the words and punctuation marks of `text`; cannot fail.
+    pub fn split(&self, text: &str, out: &mut Vec<Range<usize>>) {
         let mut word_start = None;
         for (i, c) in text.char_indices() {
             let class = self.class(c);

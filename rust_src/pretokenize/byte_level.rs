@@ -28,12 +28,13 @@ impl ByteLevel {
 }
 
 impl PreTokenizer for ByteLevel {
-    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) {
+    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) -> Result<()> {
         match &self.splitter {
-            Some(s) => s.split(text, out),
+            Some(s) => return s.split(text, out),
             None if !text.is_empty() => out.push(0..text.len()),
             None => {}
         }
+        Ok(())
     }
 }
 
@@ -43,9 +44,9 @@ impl PreTokenizer for ByteLevel {
 pub struct PrefixSpace;
 
 impl Normalizer for PrefixSpace {
-    fn normalize(&self, text: &mut Normalized) {
+    fn normalize(&self, text: &mut Normalized) -> Result<()> {
         if text.as_str().is_empty() || text.as_str().starts_with(' ') {
-            return;
+            return Ok(());
         }
         text.rewrite(|chars, out| {
             let mut first = true;
@@ -57,6 +58,7 @@ impl Normalizer for PrefixSpace {
                 out.push(c, span);
             }
         });
+        Ok(())
     }
 }
 
@@ -67,17 +69,23 @@ mod tests {
     #[test]
     fn prefix_space_and_split() {
         let mut n = Normalized::new("Hello world", true);
-        PrefixSpace.normalize(&mut n);
+        PrefixSpace.normalize(&mut n).unwrap();
         assert_eq!(n.as_str(), " Hello world");
         assert_eq!(n.original_range(0..2), Some(0..1));
         let mut pieces = Vec::new();
-        ByteLevel::new(true).unwrap().split(n.as_str(), &mut pieces);
+        ByteLevel::new(true)
+            .unwrap()
+            .split(n.as_str(), &mut pieces)
+            .unwrap();
         assert_eq!(pieces, vec![0..6, 6..12]);
         let mut n = Normalized::new(" x", false);
-        PrefixSpace.normalize(&mut n);
+        PrefixSpace.normalize(&mut n).unwrap();
         assert_eq!(n.as_str(), " x");
         pieces.clear();
-        ByteLevel::new(false).unwrap().split("a b", &mut pieces);
+        ByteLevel::new(false)
+            .unwrap()
+            .split("a b", &mut pieces)
+            .unwrap();
         assert_eq!(pieces, vec![0..3]);
     }
 }

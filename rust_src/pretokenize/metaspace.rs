@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use crate::error::Result;
 use crate::pipeline::{Builder, Normalized, Normalizer, PreTokenizer, SpannedChars};
 
 /// When to put a `▁` in front of the text.
@@ -28,7 +29,7 @@ pub struct MetaspaceRewrite {
 }
 
 impl Normalizer for MetaspaceRewrite {
-    fn normalize(&self, text: &mut Normalized) {
+    fn normalize(&self, text: &mut Normalized) -> Result<()> {
         let replacement = self.replacement;
         let prepend = self.prepend;
         // HF's "first" asks whether the text starts the input, not the
@@ -52,6 +53,7 @@ impl Normalizer for MetaspaceRewrite {
                 out.push(if c == ' ' { replacement } else { c }, span);
             }
         });
+        Ok(())
     }
 }
 
@@ -64,7 +66,7 @@ pub struct MetaspaceSplit {
 }
 
 impl PreTokenizer for MetaspaceSplit {
-    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) {
+    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) -> Result<()> {
         let mut start = 0;
         for (i, c) in text.char_indices() {
             if c == self.replacement && i > start {
@@ -75,6 +77,7 @@ impl PreTokenizer for MetaspaceSplit {
         if start < text.len() {
             out.push(start..text.len());
         }
+        Ok(())
     }
 }
 
@@ -89,10 +92,12 @@ mod tests {
             prepend: PrependScheme::Always,
         };
         let mut n = Normalized::new("hello  world", true);
-        r.normalize(&mut n);
+        r.normalize(&mut n).unwrap();
         assert_eq!(n.as_str(), "▁hello▁▁world");
         let mut out = Vec::new();
-        MetaspaceSplit { replacement: '▁' }.split(n.as_str(), &mut out);
+        MetaspaceSplit { replacement: '▁' }
+            .split(n.as_str(), &mut out)
+            .unwrap();
         let pieces: Vec<&str> = out.iter().map(|r| &n.as_str()[r.clone()]).collect();
         assert_eq!(pieces, vec!["▁hello", "▁", "▁world"]);
     }

@@ -93,8 +93,9 @@ fn drive(t: &[u8], end: impl Fn(&[u8], usize) -> usize, mut f: impl FnMut(usize,
 }
 
 impl PreTokenizer for KnownSplitter {
-    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) {
+    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) -> Result<()> {
         self.for_each(text, |s, e| out.push(s..e));
+        Ok(())
     }
 }
 

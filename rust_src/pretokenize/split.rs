@@ -1,15 +1,27 @@
 //! HF's `Split` pre-tokenizer (a pattern and what to do with its matches)
 //! and `Sequence` (pre-tokenizers applied one after the other).
 //!
-//! Regex patterns run on fancy-regex. HF runs them on Oniguruma; the two
-//! agree on the patterns LLM tokenizer files use (Perl-style classes,
-//! `\p{..}`, look-ahead, possessive quantifiers), the parity tests check
-//! them, and a pattern fancy-regex cannot compile is refused.
+//! Regex patterns run on Oniguruma ([`HfRegex`]), as in HF, so every
+//! pattern means what it means there; a literal is searched as the literal
+//! HF escapes it into, which is the same leftmost, non-overlapping search.
+//!
+//! Oniguruma costs about a microsecond per match (each search copies its
+//! backtracking stack to the heap), about 2.5 MB/s for the Llama 3 pattern.
+//! The two LLM patterns that are tiktoken's (Llama 3's is cl100k's, spelled
+//! without possessive quantifiers; GPT-4o's is o200k's) use the hand-written
+//! splitters on ASCII text, where every engine and Unicode version agree on
+//! `\p{L}`, `\p{N}`, `\s` and case folding; other text goes to Oniguruma.
 
 use std::ops::Range;
 
-use crate::error::{Error, Result};
+use super::pattern::{KnownPattern, KnownSplitter, O200K_PATTERN};
+use crate::error::Result;
+use crate::hf_regex::{match_spans, HfRegex};
 use crate::pipeline::PreTokenizer;
+
+/// cl100k_base's split pattern as Llama 3 files (and tiktoken before 0.5)
+/// write it.
+pub const LLAMA3_PATTERN: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 
 /// What happens to the matches of the pattern (HF's `SplitDelimiterBehavior`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,10 +40,13 @@ pub enum SplitBehavior {
 
 /// The pattern: a literal string or a regex.
 pub enum SplitPattern {
-    /// A literal string.
+    /// A non-empty literal string.
     Literal(String),
-    /// A regex.
-    Regex(Box<fancy_regex::Regex>),
+    /// A regex (also the empty literal, which matches between every char).
+    Regex(Box<HfRegex>),
+    /// One of tiktoken's patterns: its hand-written splitter for ASCII
+    /// text, the regex for the rest.
+    Known(KnownSplitter, Box<HfRegex>),
 }
 
 /// Splits on a pattern.
@@ -43,90 +58,68 @@ pub struct Split {
 
 impl Split {
     /// A literal-string split.
-    pub fn literal(s: &str, behavior: SplitBehavior, invert: bool) -> Self {
-        Split {
-            pattern: SplitPattern::Literal(s.to_string()),
+    pub fn literal(s: &str, behavior: SplitBehavior, invert: bool) -> Result<Self> {
+        let pattern = if s.is_empty() {
+            SplitPattern::Regex(Box::new(HfRegex::new("", "Split")?))
+        } else {
+            SplitPattern::Literal(s.to_owned())
+        };
+        Ok(Split {
+            pattern,
             behavior,
             invert,
-        }
+        })
     }
 
-    /// A regex split; a pattern fancy-regex cannot compile is
-    /// [`Error::Unsupported`].
+    /// A regex split; a pattern Oniguruma cannot compile is
+    /// [`crate::Error::Unsupported`] (HF cannot load it either).
     pub fn regex(pattern: &str, behavior: SplitBehavior, invert: bool) -> Result<Self> {
-        if let Some(class) = oniguruma_only_class(pattern) {
-            return Err(Error::Unsupported(format!(
-                "Split regex {pattern:?} uses \\{class}, whose Unicode meaning differs between \
-                 Oniguruma (HF) and tokkit's regex engine"
-            )));
-        }
-        let regex = fancy_regex::Regex::new(pattern).map_err(|e| {
-            Error::Unsupported(format!("Split regex {pattern:?} cannot be compiled: {e}"))
-        })?;
+        let regex = Box::new(HfRegex::new(pattern, "Split")?);
+        let known = match pattern {
+            LLAMA3_PATTERN => Some(KnownPattern::Cl100k),
+            O200K_PATTERN => Some(KnownPattern::O200k),
+            _ => None,
+        };
+        let pattern = match known {
+            Some(kind) => SplitPattern::Known(KnownSplitter::new(kind)?, regex),
+            None => SplitPattern::Regex(regex),
+        };
         Ok(Split {
-            pattern: SplitPattern::Regex(Box::new(regex)),
+            pattern,
             behavior,
             invert,
         })
     }
 
     /// The text cut into (range, is_match) spans covering all of it.
-    fn spans(&self, text: &str) -> Vec<(Range<usize>, bool)> {
-        let mut spans = Vec::new();
-        let mut prev = 0;
-        let mut push_match = |start: usize, end: usize, spans: &mut Vec<(Range<usize>, bool)>| {
-            if prev != start {
-                spans.push((prev..start, false));
-            }
-            spans.push((start..end, true));
-            prev = end;
-        };
-        match &self.pattern {
-            SplitPattern::Literal(s) if !s.is_empty() => {
+    fn spans(&self, text: &str) -> Result<Vec<(Range<usize>, bool)>> {
+        let mut spans = match &self.pattern {
+            SplitPattern::Literal(s) => match_spans(text, |on_match| {
                 for (start, m) in text.match_indices(s.as_str()) {
-                    push_match(start, start + m.len(), &mut spans);
+                    on_match(start..start + m.len());
                 }
+                Ok(())
+            })?,
+            SplitPattern::Known(splitter, _) if text.is_ascii() => match_spans(text, |on_match| {
+                splitter.for_each(text, |start, end| on_match(start..end));
+                Ok(())
+            })?,
+            SplitPattern::Regex(re) | SplitPattern::Known(_, re) => {
+                match_spans(text, |on_match| re.find_iter(text, on_match))?
             }
-            SplitPattern::Literal(_) => {}
-            SplitPattern::Regex(re) => {
-                for m in re.find_iter(text) {
-                    // A match the engine gives up on (its backtracking limit)
-                    // leaves the rest of the text as one piece.
-                    let Ok(m) = m else { break };
-                    push_match(m.start(), m.end(), &mut spans);
-                }
-            }
-        }
-        if prev != text.len() {
-            spans.push((prev..text.len(), false));
-        }
+        };
         if self.invert {
             for s in &mut spans {
                 s.1 = !s.1;
             }
         }
-        spans
+        Ok(spans)
     }
-}
-
-/// The first of `\w \W \b \B` in `pattern`, if any: Oniguruma's word
-/// class differs from the regex crate's (Latin-1 fractions and superscripts
-/// are word characters there, ZWJ is not), so such patterns are refused.
-fn oniguruma_only_class(pattern: &str) -> Option<char> {
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(n @ ('w' | 'W' | 'b' | 'B')) = chars.next() {
-                return Some(n);
-            }
-        }
-    }
-    None
 }
 
 impl PreTokenizer for Split {
-    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) {
-        let spans = self.spans(text);
+    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) -> Result<()> {
+        let spans = self.spans(text)?;
         let mut pieces: Vec<Range<usize>> = Vec::with_capacity(spans.len());
         match self.behavior {
             SplitBehavior::Removed => {
@@ -166,6 +159,7 @@ impl PreTokenizer for Split {
             }
         }
         out.extend(pieces.into_iter().filter(|r| !r.is_empty()));
+        Ok(())
     }
 }
 
@@ -173,7 +167,7 @@ impl PreTokenizer for Split {
 pub struct PreTokenizerSequence(pub Vec<Box<dyn PreTokenizer>>);
 
 impl PreTokenizer for PreTokenizerSequence {
-    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) {
+    fn split(&self, text: &str, out: &mut Vec<Range<usize>>) -> Result<()> {
         let mut current = Vec::new();
         if !text.is_empty() {
             current.push(0..text.len());
@@ -184,13 +178,14 @@ impl PreTokenizer for PreTokenizerSequence {
             for r in &current {
                 inner.clear();
                 if let Some(piece) = text.get(r.clone()) {
-                    p.split(piece, &mut inner);
+                    p.split(piece, &mut inner)?;
                 }
                 next.extend(inner.iter().map(|i| r.start + i.start..r.start + i.end));
             }
             current = next;
         }
         out.extend(current);
+        Ok(())
     }
 }
 
@@ -200,7 +195,7 @@ mod tests {
 
     fn run(p: &dyn PreTokenizer, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        p.split(text, &mut out);
+        p.split(text, &mut out).unwrap();
         out.into_iter().map(|r| text[r].to_string()).collect()
     }
 
@@ -217,19 +212,38 @@ mod tests {
         ];
         for (behavior, want) in cases {
             assert_eq!(
-                run(&Split::literal("-", behavior, false), text),
+                run(&Split::literal("-", behavior, false).unwrap(), text),
                 want,
                 "{behavior:?}"
             );
         }
         let words = Split::regex(r"\p{L}+", Isolated, true).unwrap();
         assert_eq!(run(&words, "ab, cd"), vec!["ab", ", ", "cd"]);
-        assert!(Split::regex(r"\w+", Isolated, false).is_err());
-        assert!(Split::regex(r"\\w+", Isolated, false).is_ok());
+        let words = Split::regex(r"\w+", Removed, false).unwrap();
+        assert_eq!(run(&words, "ab, cd"), vec![", "]);
+        assert!(Split::regex(r"(", Isolated, false).is_err());
+        let between = Split::literal("", Isolated, false).unwrap();
+        assert_eq!(run(&between, "abc"), vec!["a", "b", "c"]);
         let seq = PreTokenizerSequence(vec![
-            Box::new(Split::literal(" ", Removed, false)),
-            Box::new(Split::literal("-", Isolated, false)),
+            Box::new(Split::literal(" ", Removed, false).unwrap()),
+            Box::new(Split::literal("-", Isolated, false).unwrap()),
         ]);
         assert_eq!(run(&seq, "a-b c"), vec!["a", "-", "b", "c"]);
+    }
+
+    #[test]
+    fn known_patterns_agree_with_oniguruma_on_ascii() {
+        let text = "Hello world!  It's 2024 -- DON'T  panic\n\n  ok\r\n\tdone   \
+                    x\x0b\x0c y'S 12345 a//b\n \n\n  \r\n";
+        for pattern in [LLAMA3_PATTERN, O200K_PATTERN] {
+            let fast = Split::regex(pattern, SplitBehavior::Isolated, false).unwrap();
+            assert!(matches!(fast.pattern, SplitPattern::Known(..)));
+            let slow = Split {
+                pattern: SplitPattern::Regex(Box::new(HfRegex::new(pattern, "test").unwrap())),
+                behavior: SplitBehavior::Isolated,
+                invert: false,
+            };
+            assert_eq!(run(&fast, text), run(&slow, text));
+        }
     }
 }

@@ -12,7 +12,7 @@ use crate::formats::vocab_txt::read_vocab_txt;
 use crate::models::wordpiece::WordPiece;
 use crate::normalize::bert::{BertCompat, BertNormalizer};
 use crate::normalize::pyunicode;
-use crate::pipeline::{Model, Normalized, Normalizer, PreTokenizer, Token};
+use crate::pipeline::{Model, Normalized, Token};
 use crate::pretokenize::bert::BertPreTokenizer;
 use crate::threads::in_pool;
 use crate::tokenizer::Tokenizer;

@@ -11,7 +11,7 @@ use crate::formats::hf_json::wordpiece_tokenizer_json;
 use crate::formats::vocab_txt::write_vocab_txt;
 use crate::models::wordpiece::trainer::{train, WordPieceTrainerOptions};
 use crate::normalize::bert::{BertCompat, BertNormalizer};
-use crate::pipeline::{Normalized, Normalizer, PreTokenizer};
+use crate::pipeline::Normalized;
 use crate::pretokenize::bert::BertPreTokenizer;
 use crate::train::{count_words, CorpusOptions, WordCounts};
 

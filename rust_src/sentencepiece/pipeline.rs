@@ -23,7 +23,7 @@ struct SpmModelStage(Arc<SentencePiece>);
 struct SpmDecoderStage(Arc<SentencePiece>);
 
 impl Normalizer for SpmNormalizerStage {
-    fn normalize(&self, text: &mut Normalized) {
+    fn normalize(&self, text: &mut Normalized) -> Result<()> {
         text.rewrite(|chars: SpannedChars<'_>, out: &mut Builder| {
             let input = chars.rest().to_owned();
             // Span of every input byte, so sentencepiece's byte offsets map
@@ -52,6 +52,7 @@ impl Normalizer for SpmNormalizerStage {
                 out.push(c, (start, end.max(start)));
             }
         });
+        Ok(())
     }
 }
 
@@ -97,6 +98,12 @@ impl Model for SpmModelStage {
 
     fn vocab_size(&self) -> usize {
         self.0.vocab().len()
+    }
+
+    fn named_by_text(&self, id: u32) -> bool {
+        // As sentencepiece's pieces: a merged run of unknown characters is
+        // named by its normalized text.
+        id == self.0.vocab().unk_id
     }
 }
 

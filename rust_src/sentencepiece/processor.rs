@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 use crate::formats::spm_model::{ModelType, PieceType, SpmModelProto};
 use crate::models::bpe_spm::SpmBpeModel;
 use crate::models::rng::Rng;
+use crate::models::spm_char::SpmCharModel;
 use crate::models::spm_vocab::SpmVocab;
+use crate::models::spm_word::SpmWordModel;
 use crate::models::unigram::lattice::Lattice;
 use crate::models::unigram::model::UnigramModel;
 use crate::models::unigram::nbest::nbest;
@@ -32,6 +34,22 @@ pub enum SpmModel {
     Unigram(UnigramModel),
     /// Score-ordered BPE.
     Bpe(SpmBpeModel),
+    /// One piece per character.
+    Char(SpmCharModel),
+    /// One piece per whitespace-delimited word.
+    Word(SpmWordModel),
+}
+
+impl SpmModel {
+    /// The model type as `trainer_spec.model_type` names it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            SpmModel::Unigram(_) => "UNIGRAM",
+            SpmModel::Bpe(_) => "BPE",
+            SpmModel::Char(_) => "CHAR",
+            SpmModel::Word(_) => "WORD",
+        }
+    }
 }
 
 /// How to segment: the best path or a sample (sentencepiece's `SampleEncode`
@@ -96,12 +114,8 @@ impl SentencePiece {
         let model = match proto.trainer.model_type {
             ModelType::Unigram => SpmModel::Unigram(UnigramModel::new(&proto, path)?),
             ModelType::Bpe => SpmModel::Bpe(SpmBpeModel::new(&proto, path)?),
-            other => {
-                return Err(Error::Unsupported(format!(
-                    "{}: trainer_spec.model_type {other:?} (tokkit reads UNIGRAM and BPE models)",
-                    path.display()
-                )))
-            }
+            ModelType::Char => SpmModel::Char(SpmCharModel::new(&proto, path)?),
+            ModelType::Word => SpmModel::Word(SpmWordModel::new(&proto, path)?),
         };
         let suffix = proto.trainer.treat_whitespace_as_suffix;
         let normalizer = SpmNormalizer::new(&proto.normalizer, suffix, path)?;
@@ -129,6 +143,8 @@ impl SentencePiece {
         match &self.model {
             SpmModel::Unigram(m) => &m.vocab,
             SpmModel::Bpe(m) => &m.vocab,
+            SpmModel::Char(m) => &m.vocab,
+            SpmModel::Word(m) => &m.vocab,
         }
     }
 
@@ -180,6 +196,16 @@ impl SentencePiece {
         match (&self.model, sampling) {
             (SpmModel::Unigram(m), Sampling::Best) => m.encode(normalized, out),
             (SpmModel::Bpe(m), Sampling::Best) => m.encode(normalized, None, out),
+            (SpmModel::Char(m), Sampling::Best) => m.encode(normalized, out),
+            (SpmModel::Word(m), Sampling::Best) => m.encode(normalized, out),
+            // sentencepiece refuses to sample these whatever the arguments.
+            (SpmModel::Char(_) | SpmModel::Word(_), Sampling::Sample { .. }) => {
+                Err(Error::Unsupported(format!(
+                    "sampling is not available for {} models (sentencepiece samples \
+                     UNIGRAM and BPE models only)",
+                    self.model.type_name()
+                )))
+            }
             (SpmModel::Bpe(m), Sampling::Sample { alpha, seed, .. }) => {
                 let mut rng = Rng::new(seed);
                 m.encode(normalized, Some((f64::from(alpha), &mut rng)), out)
@@ -331,12 +357,13 @@ impl SentencePiece {
         self.denormalizer.as_ref()
     }
 
-    /// The unigram model, or an error naming the operation for BPE models.
+    /// The unigram model, or an error naming the operation for other models.
     pub fn unigram(&self, operation: &str) -> Result<&UnigramModel> {
         match &self.model {
             SpmModel::Unigram(m) => Ok(m),
-            SpmModel::Bpe(_) => Err(Error::Unsupported(format!(
-                "{operation} needs a Unigram model; this model is BPE"
+            other => Err(Error::Unsupported(format!(
+                "{operation} needs a Unigram model; this model is {}",
+                other.type_name()
             ))),
         }
     }

@@ -45,9 +45,15 @@ pub struct AddedMatcher {
 impl AddedMatcher {
     /// Builds a matcher for `tokens` (none empty).
     pub fn new(tokens: Vec<AddedToken>) -> Result<Self> {
+        let patterns: Vec<String> = tokens.iter().map(|t| t.content.clone()).collect();
+        Self::with_patterns(tokens, &patterns)
+    }
+
+    /// Builds a matcher that finds `tokens[i]` as `patterns[i]` (none empty).
+    pub fn with_patterns(tokens: Vec<AddedToken>, patterns: &[String]) -> Result<Self> {
         let automaton = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(tokens.iter().map(|t| t.content.as_str()))
+            .build(patterns)
             .map_err(|e| Error::InvalidArgument(format!("added tokens: {e}")))?;
         Ok(AddedMatcher { tokens, automaton })
     }

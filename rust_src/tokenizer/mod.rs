@@ -32,6 +32,9 @@ pub struct Tokenizer {
     raw_matcher: Option<AddedMatcher>,
     /// Added tokens matched in the normalized text.
     normalized_matcher: Option<AddedMatcher>,
+    /// `(id, normalized content)` of the normalized added tokens: HF names
+    /// and decodes them so (`id_to_token`, `decode`).
+    normalized_names: Vec<(u32, String)>,
     /// Truncation and padding found in tokenizer.json.
     pub defaults: EncodeOptions,
 }
@@ -48,7 +51,9 @@ pub struct EncodeOptions {
 
 /// Receives each token of a text: id, original byte range (empty when
 /// offsets are not tracked), word index, and for an added token the text it
-/// matched (HF's token string for it: with lstrip/rstrip it holds the spaces).
+/// matched (HF's token string for it: with lstrip/rstrip it holds the spaces)
+/// or for a model token named by its text ([`Model::named_by_text`]) the
+/// normalized text it covers.
 type Sink<'a> = dyn FnMut(u32, Range<usize>, u32, Option<&str>) + 'a;
 
 impl Tokenizer {
@@ -63,6 +68,7 @@ impl Tokenizer {
             added_tokens: Vec::new(),
             raw_matcher: None,
             normalized_matcher: None,
+            normalized_names: Vec::new(),
             defaults: EncodeOptions::default(),
         }
     }
@@ -108,6 +114,31 @@ impl Tokenizer {
         Ok(self)
     }
 
+    /// Looks for the normalized added tokens as `normalizer` rewrites their
+    /// content: HF normalizes them with the tokenizer.json normalizer (and
+    /// nothing else) before finding them in normalized text.
+    pub fn normalize_added_tokens(mut self, normalizer: &dyn Normalizer) -> Result<Self> {
+        let mut tokens = Vec::new();
+        let mut patterns = Vec::new();
+        self.normalized_names.clear();
+        for token in self.added_tokens.iter().filter(|t| t.normalized) {
+            let mut content = Normalized::new(&token.content, false);
+            normalizer.normalize(&mut content)?;
+            if !content.as_str().is_empty() {
+                tokens.push(token.clone());
+                patterns.push(content.as_str().to_owned());
+            }
+            if content.as_str() != token.content {
+                self.normalized_names
+                    .push((token.id, content.as_str().to_owned()));
+            }
+        }
+        self.normalized_matcher = (!tokens.is_empty())
+            .then(|| AddedMatcher::with_patterns(tokens, &patterns))
+            .transpose()?;
+        Ok(self)
+    }
+
     /// The model.
     pub fn model(&self) -> &dyn Model {
         self.model.as_ref()
@@ -132,8 +163,17 @@ impl Tokenizer {
         self.added_tokens
             .iter()
             .find(|t| t.id == id)
-            .map(|t| t.content.as_str())
+            .map(|t| self.added_name(t))
             .or_else(|| self.model.id_to_token(id))
+    }
+
+    /// The name of an added token: its content, normalized when it is
+    /// matched in normalized text.
+    fn added_name<'a>(&'a self, token: &'a AddedToken) -> &'a str {
+        self.normalized_names
+            .iter()
+            .find(|(id, _)| *id == token.id)
+            .map_or(token.content.as_str(), |(_, name)| name.as_str())
     }
 
     /// Vocabulary size, with or without added tokens beyond the model's.
@@ -178,7 +218,7 @@ impl Tokenizer {
             let mut normalized = Normalized::new(&text[range.clone()], track_offsets);
             normalized.set_starts_input(range.start == 0);
             if let Some(n) = &self.normalizer {
-                n.normalize(&mut normalized);
+                n.normalize(&mut normalized)?;
             }
             let to_original = |r: Range<usize>| -> Range<usize> {
                 normalized
@@ -201,7 +241,7 @@ impl Tokenizer {
                 let part_text = &normalized.as_str()[part.clone()];
                 pieces.clear();
                 match &self.pre_tokenizer {
-                    Some(p) => p.split(part_text, &mut pieces),
+                    Some(p) => p.split(part_text, &mut pieces)?,
                     None if !part_text.is_empty() => pieces.push(0..part_text.len()),
                     None => {}
                 }
@@ -212,7 +252,10 @@ impl Tokenizer {
                     let base = part.start + piece.start;
                     for t in &tokens {
                         let r = base + t.start as usize..base + t.end as usize;
-                        sink(t.id, to_original(r), word, None);
+                        let text = (track_offsets && self.model.named_by_text(t.id))
+                            .then(|| normalized.as_str().get(r.clone()))
+                            .flatten();
+                        sink(t.id, to_original(r), word, text);
                     }
                     word += 1;
                 }
@@ -331,7 +374,7 @@ impl Tokenizer {
                 let added = self.added_tokens.iter().find(|t| t.id == id);
                 match added {
                     Some(t) if t.special && skip_special_tokens => None,
-                    Some(t) => Some(t.content.as_str()),
+                    Some(t) => Some(self.added_name(t)),
                     None => self.model.id_to_token(id),
                 }
             })

@@ -171,4 +171,10 @@ impl Model for HfUnigram {
     fn vocab_size(&self) -> usize {
         self.pieces.len()
     }
+
+    fn named_by_text(&self, id: u32) -> bool {
+        // HF's Unigram names every token by the text it covers: the same as
+        // the vocabulary for known pieces, the fused text for unknown runs.
+        Some(id) == self.unk_id
+    }
 }

@@ -9,7 +9,8 @@ from __future__ import annotations
 import tempfile
 
 import sentencepiece
-from harness import SHARED, Case, corpus_paths, load_documents
+from cases_spm import encode_case, sample_documents
+from harness import SHARED, Case
 
 import tokkit
 
@@ -18,9 +19,7 @@ MODELS = {"spm-char": ("char", 200), "spm-word": ("word", 3000)}
 
 
 def cases(quick: bool) -> list[Case]:
-    paths = [p for p in corpus_paths() if p.stat().st_size > 10_000]
-    docs = load_documents(paths, 1024)[:: 8 if quick else 2]
-    nbytes = sum(len(d.encode("utf-8")) for d in docs)
+    docs = sample_documents(quick)
     directory = tempfile.mkdtemp(prefix="tokkit-bench-")
     out: list[Case] = []
     for name, (model_type, vocab_size) in MODELS.items():
@@ -34,19 +33,5 @@ def cases(quick: bool) -> list[Case]:
         )
         ours = tokkit.SentencePieceProcessor(model_file=f"{prefix}.model")
         ref = sentencepiece.SentencePieceProcessor(model_file=f"{prefix}.model")
-
-        def check(ours=ours, ref=ref) -> None:
-            assert [ours.encode(d) for d in docs] == [ref.encode(d) for d in docs]
-
-        out.append(
-            Case(
-                f"{name} encode 1KB docs, 1 thread",
-                nbytes,
-                {
-                    "tokkit": lambda o=ours: [o.encode(d) for d in docs],
-                    "sentencepiece": lambda r=ref: [r.encode(d) for d in docs],
-                },
-                check=check,
-            )
-        )
+        out.append(encode_case(name, ours, ref, docs))
     return out

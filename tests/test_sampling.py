@@ -193,7 +193,10 @@ def test_best_path_without_sampling() -> None:
     assert uni.nbest_encode(text, nbest_size=1) == [best]
     with pytest.raises(ValueError):
         uni.encode(text, enable_sampling=True, nbest_size=1, alpha=0.1)
-    with pytest.raises(ValueError):
+    # Above sentencepiece's kMaxNBestSize: its failed check is a RuntimeError.
+    with pytest.raises(RuntimeError):
+        uref.encode(text, enable_sampling=True, nbest_size=1000, alpha=0.1)
+    with pytest.raises(RuntimeError):
         uni.encode(text, enable_sampling=True, nbest_size=1000, alpha=0.1)
 
 

@@ -187,7 +187,7 @@ class SentencePieceProcessor:
         sample (``nbest_size=-1``: the whole lattice; ``k > 1``: among the k
         best) with inverse temperature ``alpha``; BPE models apply BPE-dropout
         with probability ``alpha``; CHAR and WORD models cannot be sampled
-        (``UnsupportedError``, where sentencepiece raises ``RuntimeError``).
+        (``UnsupportedError``, a ``RuntimeError`` as sentencepiece raises).
         """
         if (
             self._plain

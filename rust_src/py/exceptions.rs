@@ -1,6 +1,6 @@
 //! The Python exception hierarchy, declared once; `tokkit.errors` re-exports it.
 
-use pyo3::exceptions::{PyFileNotFoundError, PyUnicodeError, PyValueError};
+use pyo3::exceptions::{PyFileNotFoundError, PyRuntimeError, PyUnicodeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::{create_exception, PyErr};
 
@@ -17,12 +17,6 @@ create_exception!(
     VocabFormatError,
     TokkitError,
     "A vocabulary or model file is malformed."
-);
-create_exception!(
-    tokkit,
-    UnsupportedError,
-    TokkitError,
-    "A configuration asks for something tokkit does not implement."
 );
 create_exception!(
     tokkit,
@@ -43,14 +37,15 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("TokkitError", py.get_type::<TokkitError>())?;
     m.add("VocabFormatError", py.get_type::<VocabFormatError>())?;
-    m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
     m.add("TrainingError", py.get_type::<TrainingError>())?;
     m.add("EncodingError", py.get_type::<EncodingError>())?;
     let builtins = py.import("builtins")?;
     let make_type = builtins.getattr("type")?;
     let tokkit_error = py.get_type::<TokkitError>();
     // Subclasses of both a tokkit class and a builtin one, so callers can catch
-    // either: `except FileNotFoundError` keeps working with tokkit.
+    // either: `except FileNotFoundError` keeps working with tokkit, and
+    // `except RuntimeError` still catches what sentencepiece raises as one (an
+    // n-best or sampling request a model type cannot serve).
     for (name, builtin) in [
         (
             "TokkitFileNotFoundError",
@@ -58,6 +53,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ),
         ("InvalidUtf8Error", py.get_type::<PyUnicodeError>()),
         ("InvalidArgumentError", py.get_type::<PyValueError>()),
+        ("UnsupportedError", py.get_type::<PyRuntimeError>()),
     ] {
         let bases = (tokkit_error.clone(), builtin);
         let namespace = pyo3::types::PyDict::new(py);
@@ -83,7 +79,7 @@ impl From<Error> for PyErr {
                 Error::InvalidUtf8 { .. } => "InvalidUtf8Error",
                 Error::InvalidArgument(_) => "InvalidArgumentError",
                 Error::VocabFormat { .. } => return VocabFormatError::new_err(message),
-                Error::Unsupported(_) => return UnsupportedError::new_err(message),
+                Error::Unsupported(_) => "UnsupportedError",
                 Error::Training(_) => return TrainingError::new_err(message),
                 Error::Encoding(_) => return EncodingError::new_err(message),
                 Error::Io { .. } => return TokkitError::new_err(message),

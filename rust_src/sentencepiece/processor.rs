@@ -188,7 +188,9 @@ impl SentencePiece {
     ) -> Result<()> {
         if let Sampling::Sample { nbest_size, .. } = sampling {
             if nbest_size > MAX_NBEST_SIZE {
-                return Err(Error::InvalidArgument(format!(
+                // Unsupported, a RuntimeError in Python, as sentencepiece's
+                // failed check is.
+                return Err(Error::Unsupported(format!(
                     "nbest_size must be <= {MAX_NBEST_SIZE}, got {nbest_size}"
                 )));
             }

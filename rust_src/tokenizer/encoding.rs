@@ -36,6 +36,21 @@ pub enum Side {
 }
 
 impl Encoding {
+    /// An empty encoding with room for `tokens` tokens in every column.
+    pub fn with_capacity(tokens: usize) -> Self {
+        Encoding {
+            ids: Vec::with_capacity(tokens),
+            type_ids: Vec::with_capacity(tokens),
+            tokens: Vec::with_capacity(tokens),
+            offsets: Vec::with_capacity(tokens),
+            special_tokens_mask: Vec::with_capacity(tokens),
+            attention_mask: Vec::with_capacity(tokens),
+            word_ids: Vec::with_capacity(tokens),
+            sequence_ids: Vec::with_capacity(tokens),
+            overflowing: Vec::new(),
+        }
+    }
+
     /// Number of tokens.
     pub fn len(&self) -> usize {
         self.ids.len()

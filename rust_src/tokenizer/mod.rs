@@ -273,7 +273,9 @@ impl Tokenizer {
 
     /// The tokens of one sequence, before post-processing.
     fn encode_sequence(&self, text: &str, sequence: u32) -> Result<Encoding> {
-        let mut encoding = Encoding::default();
+        // About one token per four bytes of English: growing eight columns
+        // by doubling instead cost a tenth of encode time in copies.
+        let mut encoding = Encoding::with_capacity(text.len() / 4 + 8);
         self.run(text, true, &mut |id, range, word, matched| {
             let token = match matched {
                 Some(m) => m.to_owned(),

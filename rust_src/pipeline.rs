@@ -240,13 +240,15 @@ pub trait Model: Send + Sync {
 /// to a new list ([`Decoder::decode_chain`]) and the text is the
 /// concatenation of the last list.
 pub trait Decoder: Send + Sync {
-    /// Joins token strings (as [`Model::id_to_token`] spells them) into text.
-    fn decode(&self, tokens: &[&str]) -> String;
+    /// This decoder's step in a chain (HF's `decode_chain`): the token
+    /// strings it hands on. A decoder that only joins hands on its text as
+    /// one string.
+    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String>;
 
-    /// This decoder's step in a chain: the token strings it hands on. A
-    /// decoder that only joins hands on its text as one string.
-    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
-        let refs: Vec<&str> = tokens.iter().map(String::as_str).collect();
-        vec![self.decode(&refs)]
+    /// Token strings (as [`Model::id_to_token`] spells them) as text: what
+    /// the chain hands on, concatenated.
+    fn decode(&self, tokens: &[&str]) -> String {
+        self.decode_chain(tokens.iter().map(|t| (*t).to_owned()).collect())
+            .concat()
     }
 }

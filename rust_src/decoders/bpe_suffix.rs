@@ -11,11 +11,6 @@ pub struct BpeSuffixDecoder {
 }
 
 impl Decoder for BpeSuffixDecoder {
-    fn decode(&self, tokens: &[&str]) -> String {
-        self.decode_chain(tokens.iter().map(|t| (*t).to_owned()).collect())
-            .concat()
-    }
-
     fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
         let last = tokens.len().saturating_sub(1);
         tokens

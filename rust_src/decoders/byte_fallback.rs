@@ -33,11 +33,6 @@ fn flush(bytes: &mut Vec<u8>, out: &mut Vec<String>) {
 }
 
 impl Decoder for ByteFallbackDecoder {
-    fn decode(&self, tokens: &[&str]) -> String {
-        self.decode_chain(tokens.iter().map(|t| (*t).to_owned()).collect())
-            .concat()
-    }
-
     fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
         let mut out = Vec::with_capacity(tokens.len());
         let mut bytes = Vec::new();

@@ -8,7 +8,7 @@ use crate::pipeline::Decoder;
 pub struct ByteLevelDecoder;
 
 impl Decoder for ByteLevelDecoder {
-    fn decode(&self, tokens: &[&str]) -> String {
+    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
         let mut bytes = Vec::new();
         for token in tokens {
             let mapped: Option<Vec<u8>> = token.chars().map(char_to_byte).collect();
@@ -19,7 +19,7 @@ impl Decoder for ByteLevelDecoder {
                 None => bytes.extend_from_slice(token.as_bytes()),
             }
         }
-        String::from_utf8_lossy(&bytes).into_owned()
+        vec![String::from_utf8_lossy(&bytes).into_owned()]
     }
 }
 

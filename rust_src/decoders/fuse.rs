@@ -7,10 +7,6 @@ use crate::pipeline::Decoder;
 pub struct FuseDecoder;
 
 impl Decoder for FuseDecoder {
-    fn decode(&self, tokens: &[&str]) -> String {
-        tokens.concat()
-    }
-
     fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
         vec![tokens.concat()]
     }

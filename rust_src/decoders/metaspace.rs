@@ -31,14 +31,6 @@ impl MetaspaceDecoder {
 }
 
 impl Decoder for MetaspaceDecoder {
-    fn decode(&self, tokens: &[&str]) -> String {
-        tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| self.piece(i, t))
-            .collect()
-    }
-
     fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
         tokens
             .iter()

@@ -13,13 +13,6 @@ pub struct ReplaceDecoder {
 }
 
 impl Decoder for ReplaceDecoder {
-    fn decode(&self, tokens: &[&str]) -> String {
-        tokens
-            .iter()
-            .map(|t| t.replace(&self.pattern, &self.content))
-            .collect()
-    }
-
     fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
         tokens
             .iter()

@@ -7,11 +7,6 @@ use crate::pipeline::Decoder;
 pub struct DecoderSequence(pub Vec<Box<dyn Decoder>>);
 
 impl Decoder for DecoderSequence {
-    fn decode(&self, tokens: &[&str]) -> String {
-        self.decode_chain(tokens.iter().map(|t| (*t).to_owned()).collect())
-            .concat()
-    }
-
     fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
         self.0
             .iter()

@@ -38,10 +38,6 @@ impl StripDecoder {
 }
 
 impl Decoder for StripDecoder {
-    fn decode(&self, tokens: &[&str]) -> String {
-        tokens.iter().map(|t| self.strip(t)).collect()
-    }
-
     fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
         tokens.iter().map(|t| self.strip(t)).collect()
     }

@@ -55,14 +55,6 @@ impl WordPieceDecoder {
 }
 
 impl Decoder for WordPieceDecoder {
-    fn decode(&self, tokens: &[&str]) -> String {
-        let mut out = String::new();
-        for (i, token) in tokens.iter().enumerate() {
-            out.push_str(&self.piece(i, token));
-        }
-        out
-    }
-
     fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
         tokens
             .iter()

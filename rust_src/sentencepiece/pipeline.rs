@@ -108,8 +108,9 @@ impl Model for SpmModelStage {
 }
 
 impl Decoder for SpmDecoderStage {
-    fn decode(&self, tokens: &[&str]) -> String {
-        self.0.decode_pieces(tokens).unwrap_or_default()
+    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
+        let pieces: Vec<&str> = tokens.iter().map(String::as_str).collect();
+        vec![self.0.decode_pieces(&pieces).unwrap_or_default()]
     }
 }
 

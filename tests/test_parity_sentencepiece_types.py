@@ -14,6 +14,7 @@ import sentencepiece as spm
 from conftest import corpus_files, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spm_checks import OPTIONS, assert_encode_options_match
 from spm_proto import normalizer, piece, trainer
 
 import tokkit
@@ -146,13 +147,6 @@ def test_whole_files_as_one_string(name: str, model_dir: Path) -> None:
         assert ours.decode(ids) == ref.decode(ids), parts
 
 
-OPTIONS = [
-    {},
-    {"add_bos": True},
-    {"add_eos": True, "reverse": True},
-    {"emit_unk_piece": True},
-    {"add_bos": True, "add_eos": True, "reverse": True, "emit_unk_piece": True},
-]
 SAMPLES = [
     "",
     " ",
@@ -176,16 +170,7 @@ SAMPLES = [
 @pytest.mark.parametrize("options", OPTIONS, ids=str)
 def test_encode_options(name: str, options: dict, model_dir: Path) -> None:
     ours, ref, _ = trained(name, model_dir)
-    for out_type in (int, str):
-        try:
-            expected = ref.encode(SAMPLES, out_type=out_type, **options)
-        except ValueError:
-            with pytest.raises(ValueError):
-                ours.encode(SAMPLES, out_type=out_type, **options)
-            continue
-        assert ours.encode(SAMPLES, out_type=out_type, **options) == expected
-        for text, want in zip(SAMPLES, expected, strict=True):
-            assert ours.encode(text, out_type=out_type, **options) == want
+    assert_encode_options_match(ours, ref, SAMPLES, options)
 
 
 SPECIAL = " \t\n\u3000\u00a0\uff41\uff42\u2460\ufb01\uac00\uff76\uff9e\u0301\u2581☃<>"

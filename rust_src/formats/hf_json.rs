@@ -61,6 +61,23 @@ fn bad(message: impl Into<String>) -> Error {
 }
 
 /// The object `v`, checked to hold only `known` keys (plus "type").
+/// The components a `Sequence` lists under `key` (a normalizer's
+/// "normalizers", say), each built by `build`.
+fn sequence_of<T>(
+    v: &Value,
+    what: &str,
+    key: &str,
+    build: impl Fn(&Value) -> Result<T>,
+) -> Result<Vec<T>> {
+    object(v, &format!("{what} Sequence"), &[key])?
+        .get(key)
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad(format!("{what} Sequence has no {key} list")))?
+        .iter()
+        .map(build)
+        .collect()
+}
+
 fn object<'a>(v: &'a Value, what: &str, known: &[&str]) -> Result<&'a Map<String, Value>> {
     let map = v
         .as_object()
@@ -533,15 +550,7 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
             }))
         }
         "Sequence" => {
-            let m = object(v, "normalizer Sequence", &["normalizers"])?;
-            let list = m
-                .get("normalizers")
-                .and_then(Value::as_array)
-                .ok_or_else(|| bad("Sequence normalizer has no normalizers list"))?;
-            let inner = list
-                .iter()
-                .map(build_normalizer)
-                .collect::<Result<Vec<_>>>()?;
+            let inner = sequence_of(v, "normalizer", "normalizers", build_normalizer)?;
             Ok(Box::new(Sequence(inner)))
         }
         "Precompiled" => {
@@ -639,15 +648,7 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
             }
         }
         "Sequence" => {
-            let m = object(v, "pre_tokenizer Sequence", &["pretokenizers"])?;
-            let list = m
-                .get("pretokenizers")
-                .and_then(Value::as_array)
-                .ok_or_else(|| bad("Sequence.pretokenizers is not a list"))?;
-            let inner = list
-                .iter()
-                .map(build_pre_tokenizer)
-                .collect::<Result<Vec<_>>>()?;
+            let inner = sequence_of(v, "pre_tokenizer", "pretokenizers", build_pre_tokenizer)?;
             Ok(Box::new(PreTokenizerSequence(inner)))
         }
         other => Err(Error::Unsupported(format!("pre_tokenizer type {other:?}"))),
@@ -759,12 +760,7 @@ fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
             }))
         }
         "Sequence" => {
-            let m = object(v, "decoder Sequence", &["decoders"])?;
-            let list = m
-                .get("decoders")
-                .and_then(Value::as_array)
-                .ok_or_else(|| bad("Sequence decoder has no decoders list"))?;
-            let inner = list.iter().map(build_decoder).collect::<Result<Vec<_>>>()?;
+            let inner = sequence_of(v, "decoder", "decoders", build_decoder)?;
             Ok(Box::new(DecoderSequence(inner)))
         }
         other => Err(Error::Unsupported(format!("decoder type {other:?}"))),

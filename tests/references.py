@@ -6,10 +6,10 @@ measure and check exactly the same things."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import tiktoken
-import tiktoken.load
-from tiktoken_ext import openai_public
+if TYPE_CHECKING:
+    import tiktoken
 
 
 def cut_documents(paths: list[Path], size: int) -> list[str]:
@@ -31,7 +31,13 @@ def cut_documents(paths: list[Path], size: int) -> list[str]:
 
 def tiktoken_encoding(name: str, ranks_file: Path) -> tiktoken.Encoding:
     """tiktoken's own definition of ``name`` (pattern, special tokens), with
-    the ranks read from ``ranks_file`` instead of downloaded."""
+    the ranks read from ``ranks_file`` instead of downloaded. tiktoken is
+    imported here, so the sentencepiece and BERT tests and benchmarks that
+    only cut documents do not load it."""
+    import tiktoken
+    import tiktoken.load
+    from tiktoken_ext import openai_public
+
     ranks = tiktoken.load.load_tiktoken_bpe(str(ranks_file))
     original = openai_public.load_tiktoken_bpe
     openai_public.load_tiktoken_bpe = lambda *args, **kwargs: ranks

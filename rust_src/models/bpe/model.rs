@@ -21,6 +21,12 @@ pub struct BpeModel {
     merges: U64Map,
     /// The merges of rank below [`HOT_RANKS`], looked up first.
     hot_merges: U64Map,
+    /// Per left id, the [`partner_bit`]s of the right ids it merges with: a
+    /// clear bit proves that a pair does not merge without a probe of the
+    /// merge tables. Two thirds of o200k's tokens are never a left side,
+    /// and most pairs in CJK text do not merge; each such probe was a cache
+    /// miss (Chinese went from 13 to 15.5 MB/s with this).
+    partners: Vec<u64>,
     /// Tokens a whole piece may map to directly, one bit per id; `None`
     /// when every token may (tiktoken ranks, HF `ignore_merges`). With HF
     /// merges a token is only reachable when merging its own bytes gives it.
@@ -43,6 +49,13 @@ fn key(left: u32, right: u32) -> u64 {
     (u64::from(left) << 32) | u64::from(right)
 }
 
+/// The bit standing for `right` in a left id's [`BpeModel::partners`] word
+/// (Fibonacci hashing to 6 bits).
+#[inline]
+fn partner_bit(right: u32) -> u64 {
+    1 << (right.wrapping_mul(0x9E37_79B9) >> 26)
+}
+
 /// Source of [`BpeModel::memo_key`]: never reused, so a memo can never
 /// answer for a model it was not filled by.
 static NEXT_MEMO_KEY: AtomicU64 = AtomicU64::new(1);
@@ -54,6 +67,13 @@ impl Merges for BpeModel {
 
     #[inline]
     fn merge(&self, left: u32, right: u32) -> Option<(u32, u32)> {
+        let may_merge = self
+            .partners
+            .get(left as usize)
+            .is_some_and(|&w| w & partner_bit(right) != 0);
+        if !may_merge {
+            return None;
+        }
         let k = key(left, right);
         self.hot_merges
             .get(k)
@@ -145,7 +165,11 @@ impl BpeModel {
             .iter()
             .filter(|&&(_, v)| (v >> 32) < u64::from(HOT_RANKS));
         let mut hot_merges = U64Map::with_capacity(hot.count());
+        let mut partners = vec![0u64; vocab.size()];
         for (k, v) in pairs {
+            if let Some(w) = partners.get_mut((k >> 32) as usize) {
+                *w |= partner_bit(k as u32);
+            }
             if (v >> 32) < u64::from(HOT_RANKS) {
                 hot_merges.insert(k, v);
             }
@@ -155,6 +179,7 @@ impl BpeModel {
             vocab,
             merges,
             hot_merges,
+            partners,
             whole,
             memo_key: NEXT_MEMO_KEY.fetch_add(1, Ordering::Relaxed),
             names: OnceLock::new(),

@@ -2,6 +2,7 @@
 //! One file per exposed class; every method that loops over input releases
 //! the GIL (`py.detach`).
 
+mod batch;
 mod bert;
 mod exceptions;
 mod spm;

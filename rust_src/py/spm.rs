@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyList};
+
+use super::batch::id_lists;
 
 use crate::error::Result;
 use crate::formats::spm_model::PieceType;
@@ -124,14 +126,13 @@ impl PySentencePiece {
         texts: Vec<String>,
         num_threads: i64,
         args: SampleArgs,
-    ) -> PyResult<Vec<Vec<u32>>> {
+    ) -> PyResult<Py<PyList>> {
         let seeds = self.seeds(texts.len(), args.0, args.3);
         let inner = &self.inner;
-        Ok(py.detach(|| {
-            parallel(&texts, num_threads, |i, t| {
-                inner.encode_ids(t, sampling((args.0, args.1, args.2, seeds[i])))
-            })
-        })?)
+        let threads = usize::try_from(num_threads).unwrap_or(0);
+        id_lists(py, threads, &texts, |i, t| {
+            inner.encode_ids(t, sampling((args.0, args.1, args.2, seeds[i])))
+        })
     }
 
     /// Pieces of many texts, in parallel.

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyString};
+use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyList, PyString};
+
+use super::batch::id_lists;
 
 use crate::error::Error;
 use crate::formats::tiktoken::read_ranks;
-use crate::threads::parallel_map;
 use crate::tiktoken::{known_encoding, Disallowed, TiktokenEncoder};
 
 /// A tiktoken encoding, immutable and shareable across threads.
@@ -229,9 +230,9 @@ impl PyTiktoken {
         py: Python<'_>,
         texts: Vec<PyBackedStr>,
         num_threads: usize,
-    ) -> PyResult<Vec<Vec<u32>>> {
+    ) -> PyResult<Py<PyList>> {
         let inner = &self.inner;
-        Ok(py.detach(|| parallel_map(num_threads, &texts, |_, t| inner.encode_ordinary(t)))?)
+        id_lists(py, num_threads, &texts, |_, t| inner.encode_ordinary(t))
     }
 
     /// Encodes many texts with tiktoken's special-token rules.
@@ -242,21 +243,17 @@ impl PyTiktoken {
         num_threads: usize,
         allowed_special: &Bound<'_, PyAny>,
         disallowed_special: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<Vec<u32>>> {
+    ) -> PyResult<Py<PyList>> {
         let plan = self.plan(allowed_special, disallowed_special)?;
+        // Checked in order first, so the error is the one of the first
+        // offending text, as with tiktoken's in-order map.
+        if let Some(d) = py.detach(|| texts.iter().find_map(|t| self.check(&plan, t))) {
+            return Err(disallowed_error(py, d));
+        }
         let inner = &self.inner;
-        let result = py.detach(|| {
-            // Checked in order first, so the error is the one of the first
-            // offending text, as with tiktoken's in-order map.
-            if let Some(d) = texts.iter().find_map(|t| self.check(&plan, t)) {
-                return Ok(Err(d));
-            }
-            parallel_map(num_threads, &texts, |_, t| {
-                inner.encode_with_specials(t, &plan.allowed)
-            })
-            .map(Ok)
-        })?;
-        result.map_err(|d| disallowed_error(py, d))
+        id_lists(py, num_threads, &texts, |_, t| {
+            inner.encode_with_specials(t, &plan.allowed)
+        })
     }
 
     /// The concatenated bytes of `tokens`.

@@ -1,0 +1,32 @@
+//! Batch encodings returned as Python lists of ids. The lists are built on
+//! the calling thread while the workers are still encoding later texts (see
+//! [`parallel_chunks_in_order`]), so building them does not add to the time
+//! of a parallel batch.
+
+use pyo3::prelude::*;
+use pyo3::types::PyList;
+
+use crate::error::Result;
+use crate::threads::parallel_chunks_in_order;
+
+/// `encode` over `items` on `threads` workers (0: one per core), as a list of
+/// id lists in item order. The GIL is held only while lists are built.
+pub fn id_lists<T: Sync>(
+    py: Python<'_>,
+    threads: usize,
+    items: &[T],
+    encode: impl Fn(usize, &T) -> Result<Vec<u32>> + Sync + Send,
+) -> PyResult<Py<PyList>> {
+    let mut lists: Vec<Py<PyList>> = Vec::with_capacity(items.len());
+    py.detach(|| {
+        parallel_chunks_in_order(threads, items, encode, |chunk| {
+            Python::attach(|py| {
+                for ids in chunk {
+                    lists.push(PyList::new(py, ids)?.unbind());
+                }
+                Ok::<(), PyErr>(())
+            })
+        })
+    })?;
+    Ok(PyList::new(py, lists)?.unbind())
+}

@@ -33,16 +33,24 @@ class Case:
     notes: list[str] = field(default_factory=list)
 
 
-def time_best(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    """Best wall time of ``repeat`` calls (after one warm-up), and the last result."""
-    result = fn()
-    best = float("inf")
+def time_rounds(impls: dict[str, Callable[[], object]], repeat: int) -> dict[str, tuple]:
+    """Best wall time of ``repeat`` calls of each implementation (after one
+    warm-up each), and its last result.
+
+    The calls are taken in rounds, one call of every implementation per round,
+    so a slow spell of the machine (this 2-core VM varies by up to 1.5x from
+    one minute to the next) slows every implementation alike instead of
+    whichever one was running: the ratios are what a run is for.
+    """
+    last = {impl: fn() for impl, fn in impls.items()}
+    best = dict.fromkeys(impls, float("inf"))
     for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+        for impl, fn in impls.items():
+            gc.collect()
+            start = time.perf_counter()
+            last[impl] = fn()
+            best[impl] = min(best[impl], time.perf_counter() - start)
+    return {impl: (best[impl], last[impl]) for impl in impls}
 
 
 def run_case(case: Case) -> list[dict]:
@@ -50,8 +58,7 @@ def run_case(case: Case) -> list[dict]:
     if case.check is not None:
         case.check()
     rows = []
-    for impl, fn in case.impls.items():
-        seconds, result = time_best(fn, case.repeat)
+    for impl, (seconds, result) in time_rounds(case.impls, case.repeat).items():
         row = {
             "case": case.name,
             "impl": impl,

@@ -100,20 +100,32 @@ impl Scratch {
         self.ids.clear();
         self.starts.clear();
     }
+
+    /// Empties the memo unless it was filled by the model `owner`.
+    #[inline]
+    fn claim_memo(&mut self, owner: u64) {
+        if self.memo_owner != owner || self.memo.len() != MEMO {
+            self.memo.clear();
+            if owner != 0 {
+                self.memo.resize(MEMO, (MEMO_EMPTY, 0));
+            }
+            self.memo_owner = owner;
+        }
+    }
+
+    /// [`Merges::merge`] of `left` and `right`, through the memo.
+    #[inline]
+    pub fn pair<M: Merges>(&mut self, m: &M, left: u32, right: u32) -> Option<(u32, u32)> {
+        self.claim_memo(m.memo_key());
+        lookup(m, &mut self.memo, left, right)
+    }
 }
 
 /// Merges the symbols in `s.ids` / `s.starts` and calls `emit(id, start,
 /// end)` for every final symbol, left to right.
 #[inline]
 pub fn merge<M: Merges>(m: &M, s: &mut Scratch, emit: impl FnMut(u32, u32, u32)) {
-    let owner = m.memo_key();
-    if s.memo_owner != owner || s.memo.len() != MEMO {
-        s.memo.clear();
-        if owner != 0 {
-            s.memo.resize(MEMO, (MEMO_EMPTY, 0));
-        }
-        s.memo_owner = owner;
-    }
+    s.claim_memo(m.memo_key());
     if s.ids.len() <= SMALL {
         merge_small(m, s, emit);
     } else {

@@ -7,6 +7,7 @@
 //! lowest-ranked adjacent merge, leftmost first ([`merge`]).
 
 pub mod byte_alphabet;
+pub mod char_seeds;
 pub mod chars;
 pub mod dropout;
 pub mod merge;

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 use rustc_hash::FxHashMap;
 
 use super::byte_alphabet;
+use super::char_seeds::CharSeeds;
 use super::merge::{self, with_scratch, Merges, Scratch};
 use super::table::{U64Map, HOT_RANKS};
 use super::vocab::{Vocab, NO_ID};
@@ -31,6 +32,10 @@ pub struct BpeModel {
     /// when every token may (tiktoken ranks, HF `ignore_merges`). With HF
     /// merges a token is only reachable when merging its own bytes gives it.
     whole: Option<Vec<u64>>,
+    /// Each character's own merging, so pieces with non-ASCII text start
+    /// from whole characters where that is exact; `None` when some byte has
+    /// no token.
+    seeds: Option<CharSeeds>,
     /// This model's key in the per-thread merge memo.
     memo_key: u64,
     /// Token names in GPT-2's byte alphabet, built on first use (only
@@ -175,15 +180,18 @@ impl BpeModel {
             }
             merges.insert(k, v);
         }
-        BpeModel {
+        let mut model = BpeModel {
             vocab,
             merges,
             hot_merges,
             partners,
             whole,
+            seeds: None,
             memo_key: NEXT_MEMO_KEY.fetch_add(1, Ordering::Relaxed),
             names: OnceLock::new(),
-        }
+        };
+        model.seeds = CharSeeds::new(&model, &model.vocab);
+        model
     }
 
     /// The token table.
@@ -213,6 +221,16 @@ impl BpeModel {
                 emit(id, 0, end);
                 return Ok(());
             }
+        }
+        scratch.clear();
+        let seeded = !piece.is_ascii()
+            && self
+                .seeds
+                .as_ref()
+                .is_some_and(|s| s.seed(self, piece, scratch));
+        if seeded {
+            merge::merge(self, scratch, emit);
+            return Ok(());
         }
         scratch.clear();
         for (i, &b) in piece.iter().enumerate() {
@@ -371,6 +389,70 @@ mod tests {
             out.clear();
             not_merging.tokenize("abab", &mut out).unwrap();
             assert_eq!(out.len(), 4);
+        }
+    }
+
+    /// A pseudo-random generator for the tests (an LCG).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) as usize % n
+        }
+    }
+
+    #[test]
+    fn character_seeds_give_the_tokens_of_bytes() {
+        // Tokens are random byte ranges of random text (so many of them cut
+        // characters, and span boundaries with partial characters) with
+        // random ranks: merges across boundaries of every kind and order.
+        let alphabet: Vec<char> = "ab é中文ж\u{800}\u{ffff}".chars().collect();
+        let mut rng = Lcg(7);
+        let text = |rng: &mut Lcg, n: usize| -> String {
+            (0..n)
+                .map(|_| alphabet[rng.below(alphabet.len())])
+                .collect()
+        };
+        for round in 0..20 {
+            let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
+            let mut seen: std::collections::HashSet<Vec<u8>> = tokens.iter().cloned().collect();
+            for _ in 0..40 {
+                let t = text(&mut rng, 6);
+                let b = t.as_bytes();
+                for _ in 0..6 {
+                    let i = rng.below(b.len() - 1);
+                    let j = (i + 2 + rng.below(5)).min(b.len());
+                    if seen.insert(b[i..j].to_vec()) {
+                        tokens.push(b[i..j].to_vec());
+                    }
+                }
+            }
+            let mut order: Vec<u32> = (256..tokens.len() as u32).collect();
+            for i in (1..order.len()).rev() {
+                order.swap(i, rng.below(i + 1));
+            }
+            let ranks: Vec<(Vec<u8>, u32)> = tokens
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| (t, if i < 256 { i as u32 } else { order[i - 256] }))
+                .collect();
+            let seeded = BpeModel::from_ranks(ranks.clone()).unwrap();
+            let mut from_bytes = BpeModel::from_ranks(ranks).unwrap();
+            assert!(seeded.seeds.is_some());
+            from_bytes.seeds = None;
+            for _ in 0..200 {
+                let n = 1 + rng.below(30);
+                let t = text(&mut rng, n);
+                let mut a = Vec::new();
+                let mut b = Vec::new();
+                seeded.tokenize(&t, &mut a).unwrap();
+                from_bytes.tokenize(&t, &mut b).unwrap();
+                assert_eq!(a, b, "round {round}: {t:?}");
+            }
         }
     }
 

@@ -164,6 +164,37 @@ def test_generated_text_identical(cache, name, text):
     assert ours.decode_bytes(ids) == text.encode("utf-8")
 
 
+# Runs of non-ASCII letters and punctuation without spaces: long pieces of
+# 2- and 3-byte characters, where tokkit starts BPE from whole characters
+# (models/bpe/char_seeds.rs) whenever that is exact.
+script_runs = st.lists(
+    st.one_of(
+        st.characters(min_codepoint=lo, max_codepoint=hi)
+        for lo, hi in [
+            (0x4E00, 0x9FFF),  # CJK
+            (0x3000, 0x30FF),  # CJK punctuation, kana
+            (0xFF00, 0xFFEF),  # full-width forms
+            (0xAC00, 0xD7A3),  # Hangul
+            (0x0370, 0x04FF),  # Greek, Cyrillic
+            (0x0900, 0x097F),  # Devanagari
+            (0x0E00, 0x0E7F),  # Thai
+            (0x0080, 0x07FF),  # every 2-byte character
+            (0x0800, 0xFFFF),  # every 3-byte character
+            (0x61, 0x7A),  # a few ASCII letters among them
+        ]
+    ),
+    max_size=80,
+).map("".join)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(deadline=None, max_examples=300)
+@given(text=script_runs)
+def test_script_runs_identical(cache, name, text):
+    ours, ref = get_pair(cache, name)
+    assert ours.encode_ordinary(text) == ref.encode_ordinary(text)
+
+
 @pytest.mark.parametrize("name", NAMES)
 @settings(deadline=None, max_examples=100)
 @given(text=st.text(max_size=200))

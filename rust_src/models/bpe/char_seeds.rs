@@ -161,6 +161,22 @@ impl CharSeeds {
         Some(CharSeeds { chars, bytes })
     }
 
+    /// The characters of `piece`: offset, length and table entry; `None`
+    /// (and then the end) at a character outside the table.
+    fn chars_of<'a>(
+        &'a self,
+        piece: &'a [u8],
+    ) -> impl Iterator<Item = Option<(usize, usize, &'a CharMerge)>> + 'a {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            let rest = piece.get(at..).filter(|rest| !rest.is_empty())?;
+            let found =
+                decode(rest).and_then(|(cp, len)| Some((at, len, self.chars.get(cp as usize)?)));
+            at = found.map_or(piece.len(), |(_, len, _)| at + len);
+            Some(found)
+        })
+    }
+
     /// Fills the scratch symbols (ids, and starts plus the end offset) with
     /// the starting symbols of `piece`: characters merged where the module
     /// comment shows it exact, bytes elsewhere. Returns `false`, leaving the
@@ -169,12 +185,8 @@ impl CharSeeds {
         // The lowest rank of a merge across a character boundary.
         let mut across = u32::MAX;
         let mut prev: Option<&CharMerge> = None;
-        let mut at = 0;
-        while at < piece.len() {
-            let Some((cp, len)) = decode(&piece[at..]) else {
-                return false;
-            };
-            let Some(c) = self.chars.get(cp as usize) else {
+        for found in self.chars_of(piece) {
+            let Some((_, _, c)) = found else {
                 return false;
             };
             if let Some(p) = prev {
@@ -187,16 +199,8 @@ impl CharSeeds {
                 }
             }
             prev = Some(c);
-            at += len;
         }
-        at = 0;
-        while at < piece.len() {
-            let Some((cp, len)) = decode(&piece[at..]) else {
-                return false;
-            };
-            let Some(c) = self.chars.get(cp as usize) else {
-                return false;
-            };
+        for (at, len, c) in self.chars_of(piece).flatten() {
             if c.settled <= across {
                 let mut start = at as u32;
                 for k in 0..c.count as usize {
@@ -210,9 +214,41 @@ impl CharSeeds {
                     scratch.starts.push((at + k) as u32);
                 }
             }
-            at += len;
         }
         scratch.starts.push(piece.len() as u32);
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_reads_what_utf8_writes() {
+        for cp in (0..TABLE as u32).step_by(7) {
+            let (bytes, len) = utf8(cp);
+            assert_eq!(decode(&bytes[..len]), Some((cp, len)), "U+{cp:04X}");
+            if let Some(c) = char::from_u32(cp) {
+                assert_eq!(c.to_string().as_bytes(), &bytes[..len]);
+            }
+        }
+    }
+
+    #[test]
+    fn decode_refuses_what_the_table_lacks() {
+        // A 4-byte character, a lone continuation byte, a cut character,
+        // overlong forms.
+        let cases: [&[u8]; 6] = [
+            "😀".as_bytes(),
+            &[0x80],
+            &[0xE4, 0xB8],
+            &[0xC0, 0x80],
+            &[0xE0, 0x80, 0x80],
+            &[0xE4, 0x41, 0x80],
+        ];
+        for bad in cases {
+            assert_eq!(decode(bad), None, "{bad:?}");
+        }
     }
 }

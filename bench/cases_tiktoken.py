@@ -2,15 +2,17 @@
 o200k_base), on ~1 KB and ~100 KB documents from the shared corpora,
 single-threaded and with 2 threads, and on the pathological inputs (one
 character repeated, a megabyte without a split point, long runs of whitespace
-and digits); and GPT-2's tokenizer.json against HF tokenizers."""
+and digits); the time and peak memory of loading each rank file; and GPT-2's
+tokenizer.json against HF tokenizers."""
 
 from __future__ import annotations
 
 import random
 import string
 from collections.abc import Callable
+from pathlib import Path
 
-from harness import SHARED, Case, corpus_paths
+from harness import SHARED, Case, corpus_paths, run_child
 from references import cut_documents, tiktoken_encoding
 
 NAMES = ["cl100k_base", "o200k_base"]
@@ -68,6 +70,25 @@ def _pathological(quick: bool) -> dict[str, str]:
     }
 
 
+def _load_case(name: str) -> Case:
+    """Loading the rank file and encoding one word, each in a fresh process
+    (peak RSS includes the interpreter and the import, ~14 MB for either)."""
+    path = SHARED / "vocab" / "tiktoken" / f"{name}.tiktoken"
+    tests = Path(__file__).resolve().parents[1] / "tests"
+    ours = f"import tokkit\ntokkit.load_tiktoken({str(path)!r}, {name!r}).encode('hello')"
+    ref = (
+        f"import sys\nsys.path.insert(0, {str(tests)!r})\n"
+        "from pathlib import Path\nfrom references import tiktoken_encoding\n"
+        f"tiktoken_encoding({name!r}, Path({str(path)!r})).encode('hello')"
+    )
+    return Case(
+        name=f"{name} load",
+        nbytes=0,
+        impls={"tokkit": lambda: run_child(ours), "tiktoken": lambda: run_child(ref)},
+        repeat=1,
+    )
+
+
 def _gpt2_cases(docs: list[str], repeat: int) -> list[Case]:
     import tokenizers
 
@@ -115,6 +136,7 @@ def cases(quick: bool) -> list[Case]:
     repeat = 2 if quick else 5
     out = _gpt2_cases(short, repeat)
     for name in NAMES:
+        out.append(_load_case(name))
         encs = _encodings(name)
         for label, docs in [("~1KB docs", short), ("~100KB docs", long)]:
             nbytes = sum(len(d.encode("utf-8")) for d in docs)

@@ -95,7 +95,10 @@ impl Classes {
 
     /// The class bits and UTF-8 length of the character starting at byte `i`
     /// of `text` (which must be a char boundary below `text.len()`).
-    #[inline]
+    /// Always inlined: the splitters call it once per character, and left
+    /// out of line it cost o200k and cl100k 2.6-3.2% more instructions
+    /// (cachegrind).
+    #[inline(always)]
     pub fn at(&self, text: &[u8], i: usize) -> (u8, usize) {
         let b0 = text[i];
         if b0 < 0x80 {

@@ -185,6 +185,7 @@ impl CharSeeds {
         // The lowest rank of a merge across a character boundary.
         let mut across = u32::MAX;
         let mut prev: Option<&CharMerge> = None;
+        let mut pairs = scratch.pairs(m);
         for found in self.chars_of(piece) {
             let Some((_, _, c)) = found else {
                 return false;
@@ -192,7 +193,7 @@ impl CharSeeds {
             if let Some(p) = prev {
                 for &s in &p.right[..p.right_count as usize] {
                     for &t in &c.left[..c.left_count as usize] {
-                        if let Some((rank, _)) = scratch.pair(m, s, t) {
+                        if let Some((rank, _)) = pairs.get(s, t) {
                             across = across.min(rank);
                         }
                     }

@@ -113,11 +113,28 @@ impl Scratch {
         }
     }
 
-    /// [`Merges::merge`] of `left` and `right`, through the memo.
+    /// The memo of `m`'s pair lookups, claimed once for a series of them.
     #[inline]
-    pub fn pair<M: Merges>(&mut self, m: &M, left: u32, right: u32) -> Option<(u32, u32)> {
+    pub fn pairs<'a, M: Merges>(&'a mut self, m: &'a M) -> Pairs<'a, M> {
         self.claim_memo(m.memo_key());
-        lookup(m, &mut self.memo, left, right)
+        Pairs {
+            m,
+            memo: &mut self.memo,
+        }
+    }
+}
+
+/// [`Merges::merge`] through a claimed memo.
+pub struct Pairs<'a, M> {
+    m: &'a M,
+    memo: &'a mut [(u64, u64)],
+}
+
+impl<M: Merges> Pairs<'_, M> {
+    /// The rank and merged id of `left` and `right`.
+    #[inline]
+    pub fn get(&mut self, left: u32, right: u32) -> Option<(u32, u32)> {
+        lookup(self.m, self.memo, left, right)
     }
 }
 

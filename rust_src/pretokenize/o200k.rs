@@ -19,25 +19,25 @@ use super::scan::{contraction, digits3, newlines, optional_space_then_other, run
 #[inline]
 fn upper_star_lower_plus(c: &Classes, t: &[u8], s: usize) -> Option<usize> {
     let mut i = s;
+    // The last run character in both classes, and the character after the
+    // run: start and end of each, so neither is classified twice.
     let mut last_both = None;
+    let mut after = None;
     while i < t.len() {
         let (bits, len) = c.at(t, i);
         if bits & UPPERISH == 0 {
+            after = (bits & LOWERISH != 0).then_some(i + len);
             break;
         }
         if bits & LOWERISH != 0 {
-            last_both = Some(i);
+            last_both = Some(i + len);
         }
         i += len;
     }
     // Greedy `U*` gives back characters until `W+` can start: either right
     // after the run, or at the last run character that is in both classes.
-    let lower_start = if i < t.len() && c.at(t, i).0 & LOWERISH != 0 {
-        i
-    } else {
-        last_both?
-    };
-    let end = run(c, t, lower_start, LOWERISH);
+    let first_lower_end = after.or(last_both)?;
+    let end = run(c, t, first_lower_end, LOWERISH);
     Some(end + contraction_at(t, end))
 }
 

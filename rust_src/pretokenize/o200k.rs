@@ -19,24 +19,25 @@ use super::scan::{contraction, digits3, newlines, optional_space_then_other, run
 #[inline]
 fn upper_star_lower_plus(c: &Classes, t: &[u8], s: usize) -> Option<usize> {
     let mut i = s;
-    // The last run character in both classes, and the character after the
-    // run: start and end of each, so neither is classified twice.
-    let mut last_both = None;
-    let mut after = None;
+    // Where `W+` can start, kept as the end of its first character (already
+    // classified here, so `run` goes on after it): the character right
+    // after the run when it is lower-ish, else the last run character that
+    // is in both classes.
+    let mut last_both_end = None;
+    let mut lower_after_run_end = None;
     while i < t.len() {
         let (bits, len) = c.at(t, i);
         if bits & UPPERISH == 0 {
-            after = (bits & LOWERISH != 0).then_some(i + len);
+            lower_after_run_end = (bits & LOWERISH != 0).then_some(i + len);
             break;
         }
         if bits & LOWERISH != 0 {
-            last_both = Some(i + len);
+            last_both_end = Some(i + len);
         }
         i += len;
     }
-    // Greedy `U*` gives back characters until `W+` can start: either right
-    // after the run, or at the last run character that is in both classes.
-    let first_lower_end = after.or(last_both)?;
+    // Greedy `U*` gives back characters until `W+` can start.
+    let first_lower_end = lower_after_run_end.or(last_both_end)?;
     let end = run(c, t, first_lower_end, LOWERISH);
     Some(end + contraction_at(t, end))
 }

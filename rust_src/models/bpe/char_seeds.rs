@@ -201,6 +201,7 @@ impl CharSeeds {
             }
             prev = Some(c);
         }
+        // The first pass found every character in the table.
         for (at, len, c) in self.chars_of(piece).flatten() {
             if c.settled <= across {
                 let mut start = at as u32;

@@ -65,6 +65,17 @@ def test_corpus_batches_identical(pair):
     assert ours.encode_batch(texts, num_threads=2) == ref.encode_batch(texts)
 
 
+def test_returned_lists_are_fresh(pair):
+    # the ints in the lists are shared objects, the lists must not be
+    ours, ref = pair
+    text = "lists of shared ints"
+    for encode in [ours.encode_ordinary, ours.encode, lambda t: ours.encode_batch([t])[0]]:
+        first = encode(text)
+        first[0] = -1
+        first.append(12345)
+        assert encode(text) == ref.encode_ordinary(text)
+
+
 # Generated text
 
 FRAGMENTS = [

@@ -6,13 +6,17 @@
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
+use super::id_ints::IdInts;
+
 use crate::error::Result;
 use crate::threads::parallel_chunks_in_order;
 
 /// `encode` over `items` on `threads` workers (0: one per core), as a list of
-/// id lists in item order. The GIL is held only while lists are built.
+/// id lists (of `ints`) in item order. The GIL is held only while lists are
+/// built.
 pub fn id_lists<T: Sync>(
     py: Python<'_>,
+    ints: &IdInts,
     threads: usize,
     items: &[T],
     encode: impl Fn(usize, &T) -> Result<Vec<u32>> + Sync + Send,
@@ -22,7 +26,7 @@ pub fn id_lists<T: Sync>(
         parallel_chunks_in_order(threads, items, encode, |chunk| {
             Python::attach(|py| {
                 for ids in chunk {
-                    lists.push(PyList::new(py, ids)?.unbind());
+                    lists.push(ints.list(py, &ids)?.unbind());
                 }
                 Ok::<(), PyErr>(())
             })

@@ -5,8 +5,11 @@ use std::path::PathBuf;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use rayon::prelude::*;
+use pyo3::types::PyList;
 use rustc_hash::FxHashMap;
+
+use super::batch::id_lists;
+use super::id_ints::IdInts;
 
 use crate::formats::vocab_txt::read_vocab_txt;
 use crate::models::wordpiece::WordPiece;
@@ -14,7 +17,6 @@ use crate::normalize::bert::{BertCompat, BertNormalizer};
 use crate::normalize::pyunicode;
 use crate::pipeline::{Model, Normalized, Token};
 use crate::pretokenize::bert::BertPreTokenizer;
-use crate::threads::in_pool;
 use crate::tokenizer::Tokenizer;
 
 fn parse_compat(compat: &str) -> PyResult<BertCompat> {
@@ -156,6 +158,7 @@ impl WordPieceCore {
 #[pyclass(frozen, module = "tokkit._tokkit")]
 pub struct BertPipeline {
     tokenizer: Tokenizer,
+    ints: IdInts,
 }
 
 #[pymethods]
@@ -172,6 +175,7 @@ impl BertPipeline {
         max_input_chars_per_word: usize,
     ) -> PyResult<Self> {
         let compat = parse_compat(compat)?;
+        let ints = IdInts::new(vocab.len());
         let model = WordPiece::new(vocab, unk_token, "##", max_input_chars_per_word)?;
         let tokenizer = Tokenizer::new(Box::new(model))
             .with_normalizer(Box::new(normalizer(
@@ -181,12 +185,13 @@ impl BertPipeline {
                 strip_accents,
             )))
             .with_pre_tokenizer(Box::new(BertPreTokenizer { compat }));
-        Ok(BertPipeline { tokenizer })
+        Ok(BertPipeline { tokenizer, ints })
     }
 
     /// Token ids of `text`.
-    fn encode(&self, py: Python<'_>, text: &str) -> PyResult<Vec<u32>> {
-        Ok(py.detach(|| self.tokenizer.encode_ids(text))?)
+    fn encode<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
+        let ids = py.detach(|| self.tokenizer.encode_ids(text))?;
+        self.ints.list(py, &ids)
     }
 
     /// Token strings of `text`.
@@ -206,15 +211,10 @@ impl BertPipeline {
         py: Python<'_>,
         texts: Vec<String>,
         num_threads: Option<usize>,
-    ) -> PyResult<Vec<Vec<u32>>> {
-        let result = py.detach(|| {
-            in_pool(num_threads, || {
-                texts
-                    .par_iter()
-                    .map(|t| self.tokenizer.encode_ids(t))
-                    .collect::<crate::Result<Vec<_>>>()
-            })
-        })??;
-        Ok(result)
+    ) -> PyResult<Py<PyList>> {
+        let threads = num_threads.unwrap_or(0);
+        id_lists(py, &self.ints, threads, &texts, |_, t| {
+            self.tokenizer.encode_ids(t)
+        })
     }
 }

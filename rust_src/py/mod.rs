@@ -5,6 +5,7 @@
 mod batch;
 mod bert;
 mod exceptions;
+mod id_ints;
 mod spm;
 mod tiktoken;
 mod tokenizer;

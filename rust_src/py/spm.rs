@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
 use super::batch::id_lists;
+use super::id_ints::IdInts;
 
 use crate::error::Result;
 use crate::formats::spm_model::PieceType;
@@ -22,6 +23,7 @@ use crate::threads::parallel_map;
 #[pyclass(frozen, name = "_SentencePiece", module = "tokkit._tokkit")]
 pub struct PySentencePiece {
     inner: Arc<SentencePiece>,
+    ints: IdInts,
 }
 
 /// `(enable_sampling, nbest_size, alpha, seed)` as Python passes them.
@@ -53,6 +55,13 @@ fn parallel<T: Sync, R: Send>(
 }
 
 impl PySentencePiece {
+    fn wrap(inner: SentencePiece) -> Self {
+        PySentencePiece {
+            ints: IdInts::new(inner.vocab().len()),
+            inner: Arc::new(inner),
+        }
+    }
+
     fn id(&self, id: i64) -> PyResult<u32> {
         u32::try_from(id)
             .ok()
@@ -83,9 +92,7 @@ impl PySentencePiece {
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
         let inner = py.detach(|| SentencePiece::from_file(&path))?;
-        Ok(PySentencePiece {
-            inner: Arc::new(inner),
-        })
+        Ok(PySentencePiece::wrap(inner))
     }
 
     /// Loads serialized `ModelProto` bytes.
@@ -93,9 +100,7 @@ impl PySentencePiece {
     fn from_bytes(py: Python<'_>, data: Vec<u8>) -> PyResult<Self> {
         let inner =
             py.detach(|| SentencePiece::from_bytes(data, &PathBuf::from("<serialized model>")))?;
-        Ok(PySentencePiece {
-            inner: Arc::new(inner),
-        })
+        Ok(PySentencePiece::wrap(inner))
     }
 
     /// The serialized model.
@@ -105,9 +110,15 @@ impl PySentencePiece {
 
     /// Ids of one text.
     #[pyo3(signature = (text, args=(false, -1, 0.1, None)))]
-    fn encode_ids(&self, py: Python<'_>, text: &str, args: SampleArgs) -> PyResult<Vec<u32>> {
+    fn encode_ids<'py>(
+        &self,
+        py: Python<'py>,
+        text: &str,
+        args: SampleArgs,
+    ) -> PyResult<Bound<'py, PyList>> {
         let s = sampling(args);
-        Ok(py.detach(|| self.inner.encode_ids(text, s))?)
+        let ids = py.detach(|| self.inner.encode_ids(text, s))?;
+        self.ints.list(py, &ids)
     }
 
     /// Pieces of one text.
@@ -130,7 +141,7 @@ impl PySentencePiece {
         let seeds = self.seeds(texts.len(), args.0, args.3);
         let inner = &self.inner;
         let threads = usize::try_from(num_threads).unwrap_or(0);
-        id_lists(py, threads, &texts, |i, t| {
+        id_lists(py, &self.ints, threads, &texts, |i, t| {
             inner.encode_ids(t, sampling((args.0, args.1, args.2, seeds[i])))
         })
     }

@@ -11,6 +11,7 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyList, PyString};
 
 use super::batch::id_lists;
+use super::id_ints::IdInts;
 
 use crate::error::Error;
 use crate::formats::tiktoken::read_ranks;
@@ -20,6 +21,7 @@ use crate::tiktoken::{known_encoding, Disallowed, TiktokenEncoder};
 #[pyclass(frozen, name = "TiktokenCore", module = "tokkit._tokkit")]
 pub struct PyTiktoken {
     inner: Arc<TiktokenEncoder>,
+    ints: IdInts,
 }
 
 /// `allowed_special` / `disallowed_special`: `"all"` or a collection.
@@ -54,6 +56,13 @@ struct SpecialPlan {
 }
 
 impl PyTiktoken {
+    fn wrap(inner: TiktokenEncoder) -> Self {
+        PyTiktoken {
+            ints: IdInts::new(inner.model().vocab().len()),
+            inner: Arc::new(inner),
+        }
+    }
+
     fn plan(
         &self,
         allowed: &Bound<'_, PyAny>,
@@ -151,9 +160,7 @@ impl PyTiktoken {
             specials.push((k.extract::<String>()?, v.extract::<u32>()?));
         }
         let inner = py.detach(|| TiktokenEncoder::new(name, ranks, pat_str, specials))?;
-        Ok(PyTiktoken {
-            inner: Arc::new(inner),
-        })
+        Ok(PyTiktoken::wrap(inner))
     }
 
     /// Loads a `.tiktoken` rank file for the tiktoken encoding `name`.
@@ -170,9 +177,7 @@ impl PyTiktoken {
             let ranks = read_ranks(&path)?;
             TiktokenEncoder::new(name, ranks, pattern, specials)
         })?;
-        Ok(PyTiktoken {
-            inner: Arc::new(inner),
-        })
+        Ok(PyTiktoken::wrap(inner))
     }
 
     /// The encoding's name.
@@ -204,24 +209,26 @@ impl PyTiktoken {
     }
 
     /// Encodes ignoring special tokens.
-    fn encode_ordinary(&self, py: Python<'_>, text: &str) -> PyResult<Vec<u32>> {
-        Ok(py.detach(|| self.inner.encode_ordinary(text))?)
+    fn encode_ordinary<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
+        let ids = py.detach(|| self.inner.encode_ordinary(text))?;
+        self.ints.list(py, &ids)
     }
 
     /// Encodes with tiktoken's special-token rules.
-    fn encode(
+    fn encode<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         text: &str,
         allowed_special: &Bound<'_, PyAny>,
         disallowed_special: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<u32>> {
+    ) -> PyResult<Bound<'py, PyList>> {
         let plan = self.plan(allowed_special, disallowed_special)?;
         let result = py.detach(|| match self.check(&plan, text) {
             Some(d) => Ok(Err(d)),
             None => self.inner.encode_with_specials(text, &plan.allowed).map(Ok),
         })?;
-        result.map_err(|d| disallowed_error(py, d))
+        let ids = result.map_err(|d| disallowed_error(py, d))?;
+        self.ints.list(py, &ids)
     }
 
     /// Encodes many texts ignoring special tokens, on `num_threads` threads.
@@ -232,7 +239,9 @@ impl PyTiktoken {
         num_threads: usize,
     ) -> PyResult<Py<PyList>> {
         let inner = &self.inner;
-        id_lists(py, num_threads, &texts, |_, t| inner.encode_ordinary(t))
+        id_lists(py, &self.ints, num_threads, &texts, |_, t| {
+            inner.encode_ordinary(t)
+        })
     }
 
     /// Encodes many texts with tiktoken's special-token rules.
@@ -251,7 +260,7 @@ impl PyTiktoken {
             return Err(disallowed_error(py, d));
         }
         let inner = &self.inner;
-        id_lists(py, num_threads, &texts, |_, t| {
+        id_lists(py, &self.ints, num_threads, &texts, |_, t| {
             inner.encode_with_specials(t, &plan.allowed)
         })
     }

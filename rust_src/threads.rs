@@ -3,6 +3,7 @@
 //! otherwise, and a kept pool's threads keep their scratch buffers and merge
 //! memos warm from one batch to the next.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
@@ -54,53 +55,94 @@ pub fn parallel_map<T: Sync, R: Send>(
     pool(threads)?.install(|| items.par_iter().enumerate().map(|(i, x)| f(i, x)).collect())
 }
 
-/// `f` over `items` on `threads` workers (0: one per core), handing the
+/// `f` over `items` on `threads` threads (0: one per core), handing the
 /// results to `sink` on the calling thread in order, a chunk at a time, as
-/// soon as a chunk and all chunks before it are done. The caller's own serial
-/// work on the results (building Python objects, about a tenth of a
-/// tiktoken batch) then overlaps the encoding instead of following it. The
-/// first error in item order wins, as with a sequential loop.
+/// soon as a chunk and all chunks before it are done. The calling thread is
+/// one of the `threads`: between chunks of its own it hands over the finished
+/// ones, so its serial work on the results (building Python objects) overlaps
+/// the encoding without a third thread taking turns on two cores, which
+/// evicts each one's tables from the core's caches. The first error in item
+/// order wins, as with a sequential loop.
 pub fn parallel_chunks_in_order<T: Sync, R: Send, E: From<Error>>(
     threads: usize,
     items: &[T],
     f: impl Fn(usize, &T) -> Result<R> + Sync + Send,
     mut sink: impl FnMut(Vec<R>) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
+    let threads = match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     if threads == 1 || items.len() <= 1 {
         let out: Result<Vec<R>> = items.iter().enumerate().map(|(i, x)| f(i, x)).collect();
         return sink(out?);
     }
-    let pool = pool(threads)?;
-    // Several chunks per worker, so the workers stay busy while the caller
-    // works through the first results and the last chunk is short.
-    let chunk = items.len().div_ceil(pool.current_num_threads() * 8).max(1);
+    let helpers = pool(threads - 1)?;
+    // Many small chunks, claimed one at a time: whichever thread is free takes
+    // the next, so the caller takes fewer while it builds results, and the
+    // last chunk leaves the other threads idle only briefly.
+    let chunk = items.len().div_ceil(threads * 32).max(1);
     let chunks = items.len().div_ceil(chunk);
+    let claimed = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let claim = || {
+        let c = claimed.fetch_add(1, Ordering::Relaxed);
+        (c < chunks && !stop.load(Ordering::Relaxed)).then_some(c)
+    };
+    let run = |c: usize| -> Result<Vec<R>> {
+        let first = c * chunk;
+        let part = &items[first..(first + chunk).min(items.len())];
+        part.iter()
+            .enumerate()
+            .map(|(i, x)| f(first + i, x))
+            .collect()
+    };
     let (done, arrived) = std::sync::mpsc::channel::<(usize, Result<Vec<R>>)>();
-    pool.in_place_scope(|scope| {
-        for (c, part) in items.chunks(chunk).enumerate() {
+    helpers.in_place_scope(|scope| {
+        for _ in 1..threads {
             let done = done.clone();
-            let f = &f;
-            scope.spawn(move |_| {
-                // The receiver is gone only when the caller has already
-                // failed, and then this result is not wanted.
-                let first = c * chunk;
-                let out = part.iter().enumerate().map(|(i, x)| f(first + i, x));
-                let _ = done.send((c, out.collect()));
+            scope.spawn(|_| {
+                let done = done;
+                while let Some(c) = claim() {
+                    // The receiver is gone only when the caller has failed,
+                    // and then no result is wanted.
+                    if done.send((c, run(c))).is_err() {
+                        break;
+                    }
+                }
             });
         }
         drop(done);
         let mut waiting: Vec<Option<Result<Vec<R>>>> = (0..chunks).map(|_| None).collect();
         let mut next = 0;
-        for (c, out) in arrived {
-            if let Some(slot) = waiting.get_mut(c) {
-                *slot = Some(out);
+        let mut hand_over = || -> std::result::Result<(), E> {
+            loop {
+                while let Ok((c, out)) = arrived.try_recv() {
+                    waiting[c] = Some(out);
+                }
+                while let Some(out) = waiting.get_mut(next).and_then(Option::take) {
+                    sink(out?)?;
+                    next += 1;
+                }
+                if next == chunks {
+                    return Ok(());
+                }
+                if let Some(c) = claim() {
+                    waiting[c] = Some(run(c));
+                    continue;
+                }
+                // Every chunk is claimed: wait for the helpers' last ones. The
+                // channel closes early only if a helper panicked, and the
+                // scope then re-raises that panic.
+                match arrived.recv() {
+                    Ok((c, out)) => waiting[c] = Some(out),
+                    Err(_) => return Ok(()),
+                }
             }
-            while let Some(out) = waiting.get_mut(next).and_then(Option::take) {
-                sink(out?)?;
-                next += 1;
-            }
-        }
-        Ok(())
+        };
+        let result = hand_over();
+        stop.store(true, Ordering::Relaxed);
+        result
     })
 }
 
@@ -120,7 +162,7 @@ mod tests {
     #[test]
     fn chunks_arrive_in_order_and_the_first_error_wins() {
         let items: Vec<u32> = (0..1000).collect();
-        for threads in [1, 2, 3] {
+        for threads in [0, 1, 2, 3] {
             let mut seen = Vec::new();
             let out: Result<()> = parallel_chunks_in_order(
                 threads,

@@ -1,7 +1,7 @@
-//! Batch encodings returned as Python lists of ids. The lists are built on
-//! the calling thread while the workers are still encoding later texts (see
-//! [`parallel_chunks_in_order`]), so building them does not add to the time
-//! of a parallel batch.
+//! Batch encodings returned as Python lists of ids. The calling thread builds
+//! the lists between chunks of texts it encodes itself, while the other
+//! threads go on encoding (see [`parallel_chunks_in_order`]), so building them
+//! adds little to the time of a parallel batch.
 
 use pyo3::prelude::*;
 use pyo3::types::PyList;

@@ -60,9 +60,10 @@ pub fn parallel_map<T: Sync, R: Send>(
 /// soon as a chunk and all chunks before it are done. The calling thread is
 /// one of the `threads`: between chunks of its own it hands over the finished
 /// ones, so its serial work on the results (building Python objects) overlaps
-/// the encoding without a third thread taking turns on two cores, which
-/// evicts each one's tables from the core's caches. The first error in item
-/// order wins, as with a sequential loop.
+/// the encoding, and no third thread takes turns with the workers on the
+/// cores (a caller that only waited and built lists scaled 1.4x on two cores,
+/// against 1.8x now). The first error in item order wins, as with a
+/// sequential loop.
 pub fn parallel_chunks_in_order<T: Sync, R: Send, E: From<Error>>(
     threads: usize,
     items: &[T],

@@ -33,15 +33,6 @@ pub fn pool(threads: usize) -> Result<Arc<ThreadPool>> {
     Ok(pool)
 }
 
-/// Runs `f` in the pool of `threads` workers (rayon's global pool when
-/// `None`).
-pub fn in_pool<R: Send>(threads: Option<usize>, f: impl FnOnce() -> R + Send) -> Result<R> {
-    match threads {
-        None => Ok(f()),
-        Some(n) => Ok(pool(n.max(1))?.install(f)),
-    }
-}
-
 /// `f` over `items` on `threads` workers (0: one per core), in order; on the
 /// calling thread when one thread or one item leaves nothing to share.
 pub fn parallel_map<T: Sync, R: Send>(

@@ -29,8 +29,8 @@ impl PyEncoding {
     }
     /// Token strings.
     #[getter]
-    fn tokens(&self) -> Vec<String> {
-        self.inner.tokens.clone()
+    fn tokens(&self) -> Vec<&str> {
+        self.inner.tokens.iter().collect()
     }
     /// (start, end) character offsets into the input text.
     #[getter]

@@ -1,5 +1,7 @@
 //! The result of encoding one text (or pair): ids and everything aligned with them.
 
+use super::tokens::Tokens;
+
 /// Ids plus the per-token data HF's `Encoding` carries. All vectors have one
 /// entry per token. Offsets are byte ranges of the original text until
 /// [`Encoding::bytes_to_char_offsets`] turns them into char offsets, which
@@ -11,7 +13,7 @@ pub struct Encoding {
     /// Segment ids (0 for the first sequence, 1 for the second in BERT pairs).
     pub type_ids: Vec<u32>,
     /// Token strings.
-    pub tokens: Vec<String>,
+    pub tokens: Tokens,
     /// (start, end) in the original text; (0, 0) for inserted special tokens.
     pub offsets: Vec<(usize, usize)>,
     /// 1 for tokens the post-processor added ([CLS], [SEP]).
@@ -41,7 +43,7 @@ impl Encoding {
         Encoding {
             ids: Vec::with_capacity(tokens),
             type_ids: Vec::with_capacity(tokens),
-            tokens: Vec::with_capacity(tokens),
+            tokens: Tokens::with_capacity(tokens),
             offsets: Vec::with_capacity(tokens),
             special_tokens_mask: Vec::with_capacity(tokens),
             attention_mask: Vec::with_capacity(tokens),
@@ -66,7 +68,7 @@ impl Encoding {
     pub fn push(
         &mut self,
         id: u32,
-        token: String,
+        token: &str,
         offsets: (usize, usize),
         type_id: u32,
         word: Option<u32>,
@@ -87,7 +89,7 @@ impl Encoding {
     pub fn extend(&mut self, other: Encoding) {
         self.ids.extend(other.ids);
         self.type_ids.extend(other.type_ids);
-        self.tokens.extend(other.tokens);
+        self.tokens.extend(&other.tokens);
         self.offsets.extend(other.offsets);
         self.special_tokens_mask.extend(other.special_tokens_mask);
         self.attention_mask.extend(other.attention_mask);
@@ -101,7 +103,7 @@ impl Encoding {
         Encoding {
             ids: self.ids[range.clone()].to_vec(),
             type_ids: self.type_ids[range.clone()].to_vec(),
-            tokens: self.tokens[range.clone()].to_vec(),
+            tokens: self.tokens.slice(range.clone()),
             offsets: self.offsets[range.clone()].to_vec(),
             special_tokens_mask: self.special_tokens_mask[range.clone()].to_vec(),
             attention_mask: self.attention_mask[range.clone()].to_vec(),
@@ -187,7 +189,7 @@ impl Encoding {
         }
         fill(&mut self.ids, missing, pad_id, side);
         fill(&mut self.type_ids, missing, pad_type_id, side);
-        fill(&mut self.tokens, missing, pad_token.to_owned(), side);
+        self.tokens.pad(missing, pad_token, side);
         fill(&mut self.offsets, missing, (0, 0), side);
         fill(&mut self.special_tokens_mask, missing, 1, side);
         fill(&mut self.attention_mask, missing, 0, side);
@@ -229,7 +231,7 @@ mod tests {
         for i in 0..n {
             e.push(
                 i,
-                i.to_string(),
+                &i.to_string(),
                 (i as usize, i as usize + 1),
                 0,
                 Some(i),
@@ -255,6 +257,10 @@ mod tests {
         e.pad(4, 9, 0, "[PAD]", Side::Left);
         assert_eq!(e.ids, [9, 9, 0, 1]);
         assert_eq!(e.attention_mask, [0, 0, 1, 1]);
+        assert_eq!(
+            e.tokens.iter().collect::<Vec<_>>(),
+            ["[PAD]", "[PAD]", "0", "1"]
+        );
         let mut e = enc(2);
         e.pad(3, 9, 0, "[PAD]", Side::Right);
         assert_eq!(e.ids, [0, 1, 9]);
@@ -263,8 +269,8 @@ mod tests {
     #[test]
     fn char_offsets() {
         let mut e = Encoding::default();
-        e.push(0, "é".into(), (0, 2), 0, None, None, false);
-        e.push(1, "x".into(), (2, 3), 0, None, None, false);
+        e.push(0, "é", (0, 2), 0, None, None, false);
+        e.push(1, "x", (2, 3), 0, None, None, false);
         e.bytes_to_char_offsets("éx");
         assert_eq!(e.offsets, [(0, 1), (1, 2)]);
     }

@@ -5,15 +5,14 @@ pub mod added_vocab;
 pub mod byte_level_post;
 pub mod encoding;
 pub mod post_process;
+pub mod tokens;
 pub mod truncation;
 
 use std::ops::Range;
 
-use rayon::prelude::*;
-
 use crate::error::Result;
 use crate::pipeline::{Decoder, Model, Normalized, Normalizer, PreTokenizer, Token};
-use crate::threads::in_pool;
+use crate::threads::parallel_map;
 use added_vocab::{AddedMatcher, AddedToken, Segment};
 pub use encoding::{Encoding, Side};
 use post_process::PostProcessor;
@@ -278,8 +277,8 @@ impl Tokenizer {
         let mut encoding = Encoding::with_capacity(text.len() / 4 + 8);
         self.run(text, true, &mut |id, range, word, matched| {
             let token = match matched {
-                Some(m) => m.to_owned(),
-                None => self.id_to_token(id).unwrap_or_default().to_owned(),
+                Some(m) => m,
+                None => self.id_to_token(id).unwrap_or_default(),
             };
             encoding.push(
                 id,
@@ -355,12 +354,10 @@ impl Tokenizer {
         options: &EncodeOptions,
         num_threads: Option<usize>,
     ) -> Result<Vec<Encoding>> {
-        let mut encodings = in_pool(num_threads, || {
-            inputs
-                .par_iter()
-                .map(|(a, b)| self.encode(a, b.as_deref(), add_special_tokens, options))
-                .collect::<Result<Vec<_>>>()
-        })??;
+        let threads = num_threads.unwrap_or(0);
+        let mut encodings = parallel_map(threads, inputs, |_, (a, b)| {
+            self.encode(a, b.as_deref(), add_special_tokens, options)
+        })?;
         if let Some(p) = &options.padding {
             p.apply(&mut encodings);
         }

@@ -90,7 +90,7 @@ impl PostProcessor for Template {
                     type_id,
                 } if add_special_tokens => {
                     for (id, token) in ids.iter().zip(tokens) {
-                        out.push(*id, token.clone(), (0, 0), *type_id, None, None, true);
+                        out.push(*id, token, (0, 0), *type_id, None, None, true);
                     }
                 }
                 Piece::Special { .. } => {}

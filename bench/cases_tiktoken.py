@@ -122,6 +122,7 @@ def _gpt2_cases(docs: list[str], repeat: int) -> list[Case]:
                 "tokkit": lambda: ours.encode_batch(docs, num_threads=2),
                 # HF's batch runs on its global pool (both cores here).
                 "hf-tokenizers": lambda: ref.encode_batch(docs),
+                "tokkit, 1 thread": lambda: ours.encode_batch(docs, num_threads=1),
             },
             check=check,
             repeat=repeat,

@@ -12,8 +12,18 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 
+/// `threads`, with 0 read as one per core: every call here means the same by
+/// it, and 0 and the core count share one pool.
+fn thread_count(threads: usize) -> usize {
+    match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
 /// The pool of `threads` workers (0: one per core).
 pub fn pool(threads: usize) -> Result<Arc<ThreadPool>> {
+    let threads = thread_count(threads);
     static POOLS: OnceLock<Mutex<FxHashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
     let mut pools = POOLS
         .get_or_init(Default::default)
@@ -40,6 +50,7 @@ pub fn parallel_map<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(usize, &T) -> Result<R> + Sync + Send,
 ) -> Result<Vec<R>> {
+    let threads = thread_count(threads);
     if threads == 1 || items.len() <= 1 {
         return items.iter().enumerate().map(|(i, x)| f(i, x)).collect();
     }
@@ -61,10 +72,7 @@ pub fn parallel_chunks_in_order<T: Sync, R: Send, E: From<Error>>(
     f: impl Fn(usize, &T) -> Result<R> + Sync + Send,
     mut sink: impl FnMut(Vec<R>) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
-    let threads = match threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
+    let threads = thread_count(threads);
     if threads == 1 || items.len() <= 1 {
         let out: Result<Vec<R>> = items.iter().enumerate().map(|(i, x)| f(i, x)).collect();
         return sink(out?);
@@ -149,6 +157,8 @@ mod tests {
         assert_eq!(out, items.iter().map(|&x| (x, x * 2)).collect::<Vec<_>>());
         assert!(Arc::ptr_eq(&pool(3).unwrap(), &pool(3).unwrap()));
         assert_eq!(pool(3).unwrap().current_num_threads(), 3);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        assert!(Arc::ptr_eq(&pool(0).unwrap(), &pool(cores).unwrap()));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The token strings of an encoding, kept in one buffer. A `Vec<String>`
-//! allocates, and later frees, once per token: on ~1 KB documents that was a
-//! sixth of the time of encoding a batch, and freeing a batch's encodings
-//! took a fifth as long again, all of it on the calling thread.
+//! allocates, and later frees, once per token: freeing a batch of 1555 GPT-2
+//! encodings of ~1 KB documents took 0.040 s on the calling thread (against
+//! 0.18 s to encode them), and takes 0.003 s with one buffer each.
 
 use std::ops::Range;
 

@@ -190,7 +190,11 @@ impl BpeModel {
             memo_key: NEXT_MEMO_KEY.fetch_add(1, Ordering::Relaxed),
             names: OnceLock::new(),
         };
-        model.seeds = CharSeeds::new(&model, &model.vocab);
+        let merges = model
+            .merges
+            .iter()
+            .map(|(k, v)| ((k >> 32) as u32, k as u32, (v >> 32) as u32));
+        model.seeds = CharSeeds::new(&model, &model.vocab, merges);
         model
     }
 

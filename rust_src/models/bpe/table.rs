@@ -54,6 +54,15 @@ impl U64Map {
         }
     }
 
+    /// Every key and value, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.tags
+            .iter()
+            .zip(&self.slots)
+            .filter(|(&tag, _)| tag != 0)
+            .map(|(_, &slot)| slot)
+    }
+
     /// The value of `key`.
     #[inline]
     pub fn get(&self, key: u64) -> Option<u64> {

@@ -56,11 +56,12 @@ struct CharMerge {
     /// One above the highest rank among its own merges (0: none), so it may
     /// start merged when `settled <= X`.
     settled: u32,
-    /// No merge of one of its right edges with a left edge of any character
-    /// ranks below this, nor one of its left edges with a right edge: a
-    /// boundary whose bounds are not below the `X` found so far needs no
-    /// lookup.
+    /// The lowest rank of a merge of one of its right edges with a left edge
+    /// of any character: no boundary after it merges below this.
     after: u32,
+    /// The same for its left edges and any right edge: no boundary before
+    /// it merges below this. A boundary whose two bounds are not below the
+    /// `X` found so far needs no lookup.
     before: u32,
 }
 
@@ -72,6 +73,7 @@ pub struct CharSeeds {
 }
 
 /// The UTF-8 bytes of `cp` (surrogates included, as WTF-8 writes them).
+#[inline]
 fn utf8(cp: u32) -> ([u8; 3], usize) {
     if cp < 0x80 {
         ([cp as u8, 0, 0], 1)
@@ -108,12 +110,6 @@ fn decode(s: &[u8]) -> Option<(u32, usize)> {
         }
         _ => None,
     }
-}
-
-/// The length in bytes of the UTF-8 form of a table character.
-#[inline]
-fn utf8_len(cp: u32) -> usize {
-    1 + usize::from(cp >= 0x80) + usize::from(cp >= 0x800)
 }
 
 /// Adds `id` to an edge list unless it is already the last one there.
@@ -260,7 +256,7 @@ impl CharSeeds {
         let mut at = 0;
         for &cp in code_points.iter() {
             let c = &self.chars[cp as usize];
-            let len = utf8_len(cp);
+            let len = utf8(cp).1;
             if c.settled <= across {
                 let mut start = at as u32;
                 for k in 0..c.count as usize {

@@ -55,8 +55,9 @@ pub struct Scratch {
     /// Symbol start offsets plus the end offset (`ids.len() + 1` entries),
     /// filled by the caller.
     pub starts: Vec<u32>,
-    /// The code points of a piece, for [`super::char_seeds`].
-    pub code_points: Vec<u32>,
+    /// The code points of a piece, for [`super::char_seeds`] (through
+    /// [`Scratch::seeding`]).
+    code_points: Vec<u32>,
     ranks: Vec<(u32, u32)>,
     next: Vec<u32>,
     prev: Vec<u32>,

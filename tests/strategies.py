@@ -1,6 +1,7 @@
 """Hypothesis strategies for text that breaks tokenizers."""
 
 from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
 
 WHITESPACE = (
     "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2003\u200a\u200b"
@@ -27,3 +28,18 @@ interesting_chars = st.one_of(
 )
 
 texts = st.lists(interesting_chars, max_size=80).map("".join)
+
+
+@st.composite
+def corpus_splices(draw, corpora: list[str], inserts: SearchStrategy[str]) -> str:
+    """Up to 300 characters of one of ``corpora`` with up to 8 ``inserts``
+    spliced in anywhere: the real words and merges of the corpus, next to the
+    whitespace, digits, marks and apostrophes that move where pieces split.
+    Generated characters alone rarely make the long tokens a vocabulary
+    learnt from such text."""
+    text = draw(st.sampled_from(corpora))
+    start = draw(st.integers(0, max(0, len(text) - 1)))
+    chars = list(text[start : start + draw(st.integers(0, 300))])
+    for _ in range(draw(st.integers(0, 8))):
+        chars.insert(draw(st.integers(0, len(chars))), draw(inserts))
+    return "".join(chars)

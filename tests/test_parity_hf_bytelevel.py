@@ -12,6 +12,7 @@ import tokenizers
 from conftest import corpus_files, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import corpus_splices, interesting_chars
 from tokenizers import Regex, decoders, models, pre_tokenizers, processors
 
 import tokkit
@@ -106,6 +107,17 @@ def test_gpt2_generated_text(gpt2_json, gpt2_files_pair, text):
     for ours, ref in (gpt2_json, gpt2_files_pair):
         assert_same(ours, ref, text)
         assert ours.decode(ours.encode(text).ids, skip_special_tokens=False) == text
+
+
+CORPORA = [p.read_text(encoding="utf-8") for p in corpus_files()]
+
+
+@settings(deadline=None, max_examples=200)
+@given(text=corpus_splices(CORPORA, st.one_of(st.sampled_from(FRAGMENTS), interesting_chars)))
+def test_gpt2_spliced_corpus_text(gpt2_json, text):
+    ours, ref = gpt2_json
+    assert_same(ours, ref, text)
+    assert ours.decode(ours.encode(text).ids, skip_special_tokens=False) == text
 
 
 def test_gpt2_special_token_pairs_and_batches(gpt2_json):

@@ -15,6 +15,7 @@ from conftest import corpus_files, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from references import tiktoken_encoding
+from strategies import corpus_splices, interesting_chars
 
 import tokkit
 
@@ -173,6 +174,19 @@ def test_generated_text_identical(cache, name, text):
     assert ids == ref.encode_ordinary(text)
     assert ours.decode(ids) == text
     assert ours.decode_bytes(ids) == text.encode("utf-8")
+
+
+CORPORA = [p.read_text(encoding="utf-8") for p in corpus_files()]
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(deadline=None, max_examples=200)
+@given(text=corpus_splices(CORPORA, st.one_of(st.sampled_from(FRAGMENTS), interesting_chars)))
+def test_spliced_corpus_text_identical(cache, name, text):
+    ours, ref = get_pair(cache, name)
+    ids = ours.encode_ordinary(text)
+    assert ids == ref.encode_ordinary(text)
+    assert ours.decode(ids) == text
 
 
 # Runs of non-ASCII letters and punctuation without spaces: long pieces of

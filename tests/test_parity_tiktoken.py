@@ -370,3 +370,27 @@ def test_encoding_built_from_ranks_like_tiktoken(pair):
         ref.name, pat_str=ref._pat_str, mergeable_ranks=ranks, special_tokens=ref._special_tokens
     )
     assert same.encode_ordinary(text) == ours_file.encode_ordinary(text)
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        lambda line, i: line + b"\r\n",  # Windows line endings
+        lambda line, i: line + b"\r",  # old Mac line endings
+        lambda line, i: line.replace(b" ", b"\t") + b"\n",
+        lambda line, i: b"  " + line.replace(b" ", b"   ") + b" \t\n",
+        lambda line, i: line + (b"\n\n" if i % 7 == 0 else b"\n"),  # blank lines
+    ],
+    ids=["crlf", "cr", "tabs", "spaces", "blank-lines"],
+)
+def test_rank_file_layouts_read_like_tiktoken(tmp_path, layout):
+    """Files that tiktoken's loader reads (it splits with Python's
+    ``splitlines()`` and ``split()``) give the same ranks here."""
+    original = shared_path("vocab", "tiktoken", "r50k_base.tiktoken").read_bytes()
+    path = tmp_path / "r50k_base.tiktoken"
+    path.write_bytes(b"".join(layout(line, i) for i, line in enumerate(original.splitlines())))
+    ranks = tiktoken.load.load_tiktoken_bpe(str(path))
+    ours = tokkit.load_tiktoken(path, "r50k_base")
+    assert ours._core.mergeable_ranks() == ranks
+    text = "Files written elsewhere still encode the same."
+    assert ours.encode_ordinary(text) == reference("r50k_base").encode_ordinary(text)

@@ -9,9 +9,12 @@ use rustc_hash::FxHashMap;
 use crate::error::{Error, Result};
 
 /// Reads a `.tiktoken` file into `(token bytes, rank)` pairs, in file order.
-/// Empty lines are skipped (as tiktoken's loader does); anything else that is
-/// not exactly `<base64> <rank>` is a [`Error::VocabFormat`] naming the line,
-/// as are a repeated token and a repeated rank.
+/// Lines and fields are read as tiktoken's loader reads them (Python's
+/// `splitlines()` and `split()`): lines end in `\n`, `\r\n` or `\r`, empty
+/// ones are skipped, and the two fields may be separated and surrounded by
+/// any spaces or tabs. Anything else that is not `<base64> <rank>` is a
+/// [`Error::VocabFormat`] naming the line, as are a repeated token and a
+/// repeated rank.
 pub fn read_ranks(path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
     let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     parse_ranks(&data, path)
@@ -22,16 +25,19 @@ pub fn parse_ranks(data: &[u8], path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
     let mut ranks = Vec::with_capacity(data.len() / 16);
     let mut seen_tokens: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
     let mut seen_ranks: FxHashMap<u32, usize> = FxHashMap::default();
-    for (index, raw) in data.split(|&b| b == b'\n').enumerate() {
+    for (index, line) in lines(data).enumerate() {
         let line_no = index + 1;
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         if line.is_empty() {
             continue;
         }
         let bad = |msg: String| Error::vocab(path, line_no, msg);
         let text = std::str::from_utf8(line)
             .map_err(|_| bad("line is not ASCII text (expected `<base64 token> <rank>`)".into()))?;
-        let mut parts = text.split(' ');
+        // Python's whitespace within a line: Rust's `is_ascii_whitespace`
+        // leaves out the vertical tab.
+        let mut parts = text
+            .split([' ', '\t', '\x0b', '\x0c'])
+            .filter(|part| !part.is_empty());
         let (Some(token), Some(rank), None) = (parts.next(), parts.next(), parts.next()) else {
             return Err(bad(format!(
                 "expected `<base64 token> <rank>`, found {:?} (truncated or corrupt line)",
@@ -67,6 +73,29 @@ pub fn parse_ranks(data: &[u8], path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
     Ok(ranks)
 }
 
+/// The lines of `data` as Python's `bytes.splitlines()` gives them: ended
+/// by `\n`, `\r\n` or `\r`, without the ending.
+fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = data;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = rest
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .unwrap_or(rest.len());
+        let line = &rest[..end];
+        let ending = match rest[end..] {
+            [b'\r', b'\n', ..] => 2,
+            [_, ..] => 1,
+            [] => 0,
+        };
+        rest = &rest[end + ending..];
+        Some(line)
+    })
+}
+
 /// At most 40 characters of `s`, for messages.
 fn shorten(s: &str) -> String {
     if s.chars().count() <= 40 {
@@ -97,6 +126,23 @@ mod tests {
     fn parses_and_skips_blank_lines() {
         let r = parse("IQ== 0\n\nIg== 1\r\n").unwrap();
         assert_eq!(r, vec![(b"!".to_vec(), 0), (b"\"".to_vec(), 1)]);
+    }
+
+    #[test]
+    fn lines_and_fields_split_as_in_python() {
+        let r = parse("IQ==\t0\r\n  Ig==   1 \rIw==\x0b2\x0c\n\nJA== 3").unwrap();
+        let want: Vec<(Vec<u8>, u32)> = vec![
+            (b"!".to_vec(), 0),
+            (b"\"".to_vec(), 1),
+            (b"#".to_vec(), 2),
+            (b"$".to_vec(), 3),
+        ];
+        assert_eq!(r, want);
+        // `\r\n` ends one line, a lone `\r` one too
+        assert_eq!(line_of(parse("IQ== 0\r\nIg==\r\n").unwrap_err()), 2);
+        assert_eq!(line_of(parse("IQ== 0\rIg==\n").unwrap_err()), 2);
+        // a line of spaces is not empty to Python either
+        assert_eq!(line_of(parse("IQ== 0\n  \n").unwrap_err()), 2);
     }
 
     #[test]

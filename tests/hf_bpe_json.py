@@ -7,7 +7,7 @@ pieces ordered by the piece's score, byte fallback, fused ``<unk>``, the
 ``▁`` normalizer (``legacy=True`` files) or Metaspace pre-tokenizer (newer
 files), the Replace/ByteFallback/Fuse/Strip decoder and ``<s> $A``.
 ``clip_style_json`` trains a small ``</w>`` BPE (OpenAI GPT / CLIP style) with
-the tokenizers Python API.
+the tokenizers Python API, ``quicktour_json`` the BPE of HF's quicktour.
 """
 
 from __future__ import annotations
@@ -147,3 +147,19 @@ def clip_style_json(
     data = json.loads(tok.to_str())
     data["model"].update(model)
     return data
+
+
+def quicktour_json(texts: list[str], pre_tokenizer: Any, vocab_size: int = 400) -> dict[str, Any]:
+    """The BPE of HF's quicktour trained on ``texts``: ``[UNK]`` and BERT's
+    special tokens, ``pre_tokenizer`` (the quicktour's is ``Whitespace``), no
+    normalizer and no decoder."""
+    tok = tokenizers.Tokenizer(models.BPE(unk_token="[UNK]"))
+    tok.pre_tokenizer = pre_tokenizer
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=["[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]"],
+        limit_alphabet=150,
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer)
+    return json.loads(tok.to_str())

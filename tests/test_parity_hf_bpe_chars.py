@@ -1,9 +1,10 @@
 """tokkit.Tokenizer on tokenizer.json files of BPE over characters against HF
 tokenizers: Llama-2 style (byte fallback, fused <unk>, ▁ normalizer or
 Metaspace, Replace/ByteFallback/Fuse/Strip decoder) built from the Llama 2
-sentencepiece model, a small ``</w>`` model (OpenAI GPT / CLIP style) trained
-here, and variants (no unknown token, unknowns not fused, byte tokens missing,
-ignore_merges, a continuing-subword prefix)."""
+sentencepiece model, a small ``</w>`` model (OpenAI GPT / CLIP style) and HF
+quicktour models (Whitespace, WhitespaceSplit, Punctuation and Digits
+pre-tokenizers) trained here, and variants (no unknown token, unknowns not
+fused, byte tokens missing, ignore_merges, a continuing-subword prefix)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from typing import Any
 import pytest
 import tokenizers
 from conftest import corpus_files, shared_path
-from hf_bpe_json import clip_style_json, llama_json
+from hf_bpe_json import clip_style_json, llama_json, quicktour_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import texts as unicode_texts
+from tokenizers import pre_tokenizers
 
 import tokkit
 from tokkit.errors import EncodingError, UnsupportedError
@@ -76,6 +78,17 @@ BUILDERS = {
     "clip-style": lambda: _clip(),
     "clip-style-no-unk": lambda: _clip(unk_token=None),
     "clip-style-prefix": lambda: _clip(prefix="##"),
+    "quicktour-whitespace": lambda: quicktour_json(corpus_lines(300), pre_tokenizers.Whitespace()),
+    "quicktour-split-digits-punctuation": lambda: quicktour_json(
+        corpus_lines(300),
+        pre_tokenizers.Sequence(
+            [
+                pre_tokenizers.WhitespaceSplit(),
+                pre_tokenizers.Punctuation(),
+                pre_tokenizers.Digits(individual_digits=True),
+            ]
+        ),
+    ),
 }
 _cache: dict[str, tuple[tokkit.Tokenizer, tokenizers.Tokenizer]] = {}
 

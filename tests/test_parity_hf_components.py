@@ -1,11 +1,13 @@
 """tokenizer.json components against HF ``tokenizers``: the normalizers (NFC,
 NFD, NFKC, NFKD, Lowercase, Strip, StripAccents, Prepend, Nmt, Replace with a
-literal or an Oniguruma regex) and Split pre-tokenizers with arbitrary regexes
+literal or an Oniguruma regex), Split pre-tokenizers with arbitrary regexes
 (word classes, look-around, possessive quantifiers, case-insensitive groups,
 the patterns of Llama 3, Qwen2, DeepSeek and GPT-4o style files), every Split
-behavior and invert. Each tokenizer is built with HF's own API, saved as
-tokenizer.json and loaded by both: identical ids, tokens, offsets and decoded
-text on every shared corpus and on generated text."""
+behavior and invert, and the Digits, Punctuation, Whitespace, WhitespaceSplit
+and CharDelimiterSplit pre-tokenizers (StarCoder style sequences). Each
+tokenizer is built with HF's own API, saved as tokenizer.json and loaded by
+both: identical ids, tokens, offsets and decoded text on every shared corpus
+and on generated text."""
 
 from __future__ import annotations
 
@@ -120,6 +122,11 @@ def byte_level_bpe(normalizer=None, split=None, ignore_merges=False) -> tokenize
     return tok
 
 
+def with_pre_tokenizer(tok: tokenizers.Tokenizer, *steps) -> tokenizers.Tokenizer:
+    tok.pre_tokenizer = pre_tokenizers.Sequence(list(steps))
+    return tok
+
+
 N = normalizers
 NORMALIZERS = {
     "nfc": N.NFC(),
@@ -208,6 +215,19 @@ SPLITS = {
     },
     "literal-inverted-contiguous": split(" ", "contiguous", invert=True),
     "empty-literal": split("", "isolated"),
+    "digits-individual": pre_tokenizers.Digits(individual_digits=True),
+    "digits-contiguous": pre_tokenizers.Digits(individual_digits=False),
+    **{
+        f"punctuation-{behavior}": pre_tokenizers.Punctuation(behavior)
+        for behavior in ["removed", "isolated", "merged_with_previous", "merged_with_next"]
+    },
+    "punctuation-contiguous-then-digits": [
+        pre_tokenizers.Punctuation("contiguous"),
+        pre_tokenizers.Digits(individual_digits=True),
+    ],
+    "whitespace": pre_tokenizers.Whitespace(),
+    "whitespace-split": pre_tokenizers.WhitespaceSplit(),
+    "char-delimiter": pre_tokenizers.CharDelimiterSplit("-"),
 }
 
 CONFIGS = {
@@ -220,6 +240,12 @@ CONFIGS = {
         for name, s in SPLITS.items()
     },
     "nfc-llama3": lambda: byte_level_bpe(N.NFC(), split(Regex(LLAMA3)), ignore_merges=True),
+    # StarCoder's pre-tokenizer: digits split before GPT-2's own regex.
+    "starcoder-style": lambda: with_pre_tokenizer(
+        byte_level_bpe(),
+        pre_tokenizers.Digits(individual_digits=True),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True),
+    ),
     "nfkc-qwen2": lambda: byte_level_bpe(N.NFKC(), split(Regex(QWEN2))),
 }
 
@@ -389,3 +415,30 @@ def test_unknown_components_are_named(tmp_path):
     path = edited(ref, tmp_path, pre_tokenizer=sequence)
     with pytest.raises(tokkit.TokkitError, match="Oniguruma"):
         tokkit.Tokenizer.from_file(path)
+
+
+def test_pre_tokenizers_after_byte_level_are_refused(tmp_path):
+    """HF runs what follows ByteLevel in a Sequence on the byte alphabet (its
+    Digits then cuts characters at the bytes drawn as ``½`` or ``²``, as in
+    Falcon's file); tokkit's pieces are whole characters, so such a file is
+    refused rather than encoded differently."""
+    text = "\u00bd \u2460 x"
+    for after in [pre_tokenizers.Digits(individual_digits=False), split(Regex(r"\s"))]:
+        ref = with_pre_tokenizer(
+            byte_level_bpe(),
+            pre_tokenizers.Punctuation("contiguous"),
+            pre_tokenizers.Sequence(
+                [pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True), after]
+            ),
+        )
+        path = tmp_path / "tokenizer.json"
+        path.write_text(ref.to_str(), encoding="utf-8")
+        with pytest.raises(tokkit.UnsupportedError, match="after ByteLevel"):
+            tokkit.Tokenizer.from_file(path)
+    # what the refusal is about: HF cuts "\u00bd" (bytes C2 BD, drawn as
+    # "\u00c2" and "\u00bd" in the byte alphabet) into two pieces
+    digits_after = pre_tokenizers.Sequence(
+        [pre_tokenizers.ByteLevel(add_prefix_space=False), pre_tokenizers.Digits()]
+    )
+    pieces = [piece for piece, _ in digits_after.pre_tokenize_str(text)]
+    assert pieces[:2] == ["\u00c2", "\u00bd"]

@@ -25,6 +25,7 @@ use crate::models::bpe::chars::{CharBpe, CharBpeOptions};
 use crate::models::unigram::hf_model::HfUnigram;
 use crate::models::wordpiece::WordPiece;
 use crate::normalize::bert::{BertCompat, BertNormalizer};
+use crate::normalize::hf_unicode::is_split_punctuation;
 use crate::normalize::lowercase::Lowercase;
 use crate::normalize::nmt::Nmt;
 use crate::normalize::precompiled::Precompiled;
@@ -625,14 +626,7 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
         }
         "Split" => {
             let m = object(v, "pre_tokenizer Split", &["pattern", "behavior", "invert"])?;
-            let behavior = match get_str(m, "behavior", "")? {
-                "Removed" => SplitBehavior::Removed,
-                "Isolated" => SplitBehavior::Isolated,
-                "MergedWithPrevious" => SplitBehavior::MergedWithPrevious,
-                "MergedWithNext" => SplitBehavior::MergedWithNext,
-                "Contiguous" => SplitBehavior::Contiguous,
-                other => return Err(Error::Unsupported(format!("Split behavior {other:?}"))),
-            };
+            let behavior = split_behavior(m, "Split", "")?;
             let invert = get_bool(m, "invert", false)?;
             let pattern = m
                 .get("pattern")
@@ -647,12 +641,86 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
                 ))
             }
         }
+        "Digits" => {
+            let m = object(v, "pre_tokenizer Digits", &["individual_digits"])?;
+            let behavior = if get_bool(m, "individual_digits", false)? {
+                SplitBehavior::Isolated
+            } else {
+                SplitBehavior::Contiguous
+            };
+            Ok(Box::new(Split::chars(char::is_numeric, behavior)))
+        }
+        "Punctuation" => {
+            let m = object(v, "pre_tokenizer Punctuation", &["behavior"])?;
+            let behavior = split_behavior(m, "Punctuation", "Isolated")?;
+            Ok(Box::new(Split::chars(is_split_punctuation, behavior)))
+        }
+        "Whitespace" => {
+            object(v, "pre_tokenizer Whitespace", &[])?;
+            // HF's own definition: keep runs of word characters and runs of
+            // other non-space characters, drop the rest.
+            let words = Split::regex(r"\w+|[^\w\s]+", SplitBehavior::Removed, true)?;
+            Ok(Box::new(words))
+        }
+        "WhitespaceSplit" => {
+            object(v, "pre_tokenizer WhitespaceSplit", &[])?;
+            let spaces = Split::chars(char::is_whitespace, SplitBehavior::Removed);
+            Ok(Box::new(spaces))
+        }
+        "CharDelimiterSplit" => {
+            let m = object(v, "pre_tokenizer CharDelimiterSplit", &["delimiter"])?;
+            let delimiter = get_str(m, "delimiter", "")?;
+            if delimiter.chars().count() != 1 {
+                return Err(bad("CharDelimiterSplit delimiter must be one character"));
+            }
+            let split = Split::literal(delimiter, SplitBehavior::Removed, false)?;
+            Ok(Box::new(split))
+        }
         "Sequence" => {
             let inner = sequence_of(v, "pre_tokenizer", "pretokenizers", build_pre_tokenizer)?;
+            let steps = flat_kinds(v);
+            if let Some(i) = steps.iter().position(|&k| k == "ByteLevel") {
+                if let Some(next) = steps.get(i + 1) {
+                    // HF's ByteLevel rewrites the text into its byte alphabet,
+                    // so what follows splits bytes, inside characters too
+                    // (Falcon's Digits cuts at the bytes that look like `½`).
+                    return Err(Error::Unsupported(format!(
+                        "pre_tokenizer {next:?} after ByteLevel in a Sequence (HF runs it on \
+                         ByteLevel's byte alphabet, where it can cut characters apart)"
+                    )));
+                }
+            }
             Ok(Box::new(PreTokenizerSequence(inner)))
         }
         other => Err(Error::Unsupported(format!("pre_tokenizer type {other:?}"))),
     }
+}
+
+/// The types of the pre-tokenizers a Sequence runs, nested Sequences opened.
+fn flat_kinds(v: &Value) -> Vec<&str> {
+    match v.get("type").and_then(Value::as_str) {
+        Some("Sequence") => v
+            .get("pretokenizers")
+            .and_then(Value::as_array)
+            .map_or_else(Vec::new, |steps| {
+                steps.iter().flat_map(flat_kinds).collect()
+            }),
+        Some(kind) => vec![kind],
+        None => Vec::new(),
+    }
+}
+
+/// The `behavior` of a `Split` or `Punctuation` pre-tokenizer (`default` when
+/// it is absent).
+fn split_behavior(m: &Map<String, Value>, what: &str, default: &str) -> Result<SplitBehavior> {
+    Ok(match get_str(m, "behavior", default)? {
+        "Removed" => SplitBehavior::Removed,
+        "Isolated" => SplitBehavior::Isolated,
+        "MergedWithPrevious" => SplitBehavior::MergedWithPrevious,
+        "MergedWithNext" => SplitBehavior::MergedWithNext,
+        "Contiguous" => SplitBehavior::Contiguous,
+        other => return Err(Error::Unsupported(format!("{what} behavior {other:?}"))),
+    })
 }
 
 /// `(replacement, prepend scheme, split)` of a Metaspace pre-tokenizer or

@@ -60,6 +60,13 @@ pub fn is_punctuation(c: char) -> bool {
     flags(c) & PUNCTUATION != 0
 }
 
+/// Punctuation to HF's pre-tokenizers (`Punctuation`, and BERT's): P*, or
+/// ASCII punctuation, which also counts symbols such as `$`, `+` and `^`.
+#[inline]
+pub fn is_split_punctuation(c: char) -> bool {
+    c.is_ascii_punctuation() || is_punctuation(c)
+}
+
 /// Mn, as `unicode_categories`' `is_mark_nonspacing`.
 #[inline]
 pub fn is_nonspacing_mark(c: char) -> bool {

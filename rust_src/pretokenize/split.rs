@@ -1,5 +1,8 @@
 //! HF's `Split` pre-tokenizer (a pattern and what to do with its matches)
-//! and `Sequence` (pre-tokenizers applied one after the other).
+//! and `Sequence` (pre-tokenizers applied one after the other). HF's
+//! `Digits`, `Punctuation`, `Whitespace`, `WhitespaceSplit` and
+//! `CharDelimiterSplit` are splits too, on a class of characters, a fixed
+//! regex or one character.
 //!
 //! Regex patterns run on Oniguruma ([`HfRegex`]), as in HF, so every
 //! pattern means what it means there; a literal is searched as the literal
@@ -47,6 +50,9 @@ pub enum SplitPattern {
     /// One of tiktoken's patterns: its hand-written splitter for ASCII
     /// text, the regex for the rest.
     Known(KnownSplitter, Box<HfRegex>),
+    /// The characters of a class, each a match of its own, as HF matches a
+    /// `char` predicate.
+    Chars(fn(char) -> bool),
 }
 
 /// Splits on a pattern.
@@ -69,6 +75,15 @@ impl Split {
             behavior,
             invert,
         })
+    }
+
+    /// A split on every character of a class (`is_match`).
+    pub fn chars(is_match: fn(char) -> bool, behavior: SplitBehavior) -> Self {
+        Split {
+            pattern: SplitPattern::Chars(is_match),
+            behavior,
+            invert: false,
+        }
     }
 
     /// A regex split; a pattern Oniguruma cannot compile is
@@ -107,6 +122,12 @@ impl Split {
             SplitPattern::Regex(re) | SplitPattern::Known(_, re) => {
                 match_spans(text, |on_match| re.find_iter(text, on_match))?
             }
+            SplitPattern::Chars(is_match) => match_spans(text, |on_match| {
+                for (start, c) in text.char_indices().filter(|&(_, c)| is_match(c)) {
+                    on_match(start..start + c.len_utf8());
+                }
+                Ok(())
+            })?,
         };
         if self.invert {
             for s in &mut spans {
@@ -229,6 +250,22 @@ mod tests {
             Box::new(Split::literal("-", Isolated, false).unwrap()),
         ]);
         assert_eq!(run(&seq, "a-b c"), vec!["a", "-", "b", "c"]);
+    }
+
+    #[test]
+    fn character_classes_match_one_character_each() {
+        use SplitBehavior::*;
+        let digits = |b| Split::chars(char::is_numeric, b);
+        assert_eq!(
+            run(&digits(Isolated), "ab12c٣"),
+            vec!["ab", "1", "2", "c", "٣"]
+        );
+        assert_eq!(
+            run(&digits(Contiguous), "ab12c٣"),
+            vec!["ab", "12", "c", "٣"]
+        );
+        let spaces = Split::chars(char::is_whitespace, Removed);
+        assert_eq!(run(&spaces, " a\u{3000}b  c "), vec!["a", "b", "c"]);
     }
 
     #[test]

@@ -60,8 +60,9 @@ pub fn is_punctuation(c: char) -> bool {
     flags(c) & PUNCTUATION != 0
 }
 
-/// Punctuation to HF's pre-tokenizers (`Punctuation`, and BERT's): P*, or
-/// ASCII punctuation, which also counts symbols such as `$`, `+` and `^`.
+/// Punctuation to HF's `Punctuation` pre-tokenizer (the test its BERT
+/// pre-tokenizer makes too): P*, or ASCII punctuation, which also counts
+/// symbols such as `$`, `+` and `^`.
 #[inline]
 pub fn is_split_punctuation(c: char) -> bool {
     c.is_ascii_punctuation() || is_punctuation(c)

@@ -3,7 +3,8 @@ o200k_base), on ~1 KB and ~100 KB documents from the shared corpora,
 single-threaded and with 2 threads, and on the pathological inputs (one
 character repeated, a megabyte without a split point, long runs of whitespace
 and digits); the time and peak memory of loading each rank file; and GPT-2's
-tokenizer.json against HF tokenizers."""
+tokenizer.json against HF tokenizers. Each 2-thread case follows the
+machine's own two-core scaling, measured just before it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import string
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import SHARED, Case, corpus_paths, run_child
+from harness import SHARED, Case, corpus_paths, run_child, two_core_yardstick
 from references import cut_documents, tiktoken_encoding
 
 NAMES = ["cl100k_base", "o200k_base"]
@@ -115,6 +116,7 @@ def _gpt2_cases(docs: list[str], repeat: int) -> list[Case]:
             check=check,
             repeat=repeat,
         ),
+        two_core_yardstick(repeat),
         Case(
             name=f"gpt2 tokenizer.json ~1KB docs, encode_batch of {len(docs)}, 2 threads",
             nbytes=nbytes,
@@ -160,6 +162,7 @@ def cases(quick: bool) -> list[Case]:
         impls["tokkit, 1 thread"] = lambda enc=encs["tokkit"]: enc.encode_ordinary_batch(
             short, num_threads=1
         )
+        out.append(two_core_yardstick(repeat))
         out.append(
             Case(
                 name=f"{name} ~1KB docs, batch of {len(short)}, 2 threads",

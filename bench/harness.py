@@ -7,7 +7,9 @@ A case module (``bench/cases_*.py``) defines ``cases(quick: bool) -> list[Case]`
 
 from __future__ import annotations
 
+import functools
 import gc
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -73,6 +75,45 @@ def run_case(case: Case) -> list[dict]:
     for row in rows:
         row["tokkit_speedup"] = row["seconds"] / ours
     return rows
+
+
+@functools.cache
+def _random_bytes(n: int) -> bytes:
+    return os.urandom(n)
+
+
+def two_core_yardstick(repeat: int) -> Case:
+    """The machine's own scaling from one core to two, run just before a
+    2-thread case: SHA-256 of two 45 MB buffers, one after the other, then on
+    two threads at once (hashlib releases the GIL). The threads share
+    nothing, so no batch can scale better than this on the same machine in
+    the same minute; on this VM it reads between about 1.65x and 1.95x,
+    changing from minute to minute. The row of "1 thread" shows the ratio."""
+    import hashlib
+    import threading
+
+    data = _random_bytes(45_000_000)
+
+    def digest() -> None:
+        hashlib.sha256(data).digest()
+
+    def one_thread() -> None:
+        digest()
+        digest()
+
+    def two_threads() -> None:
+        threads = [threading.Thread(target=digest) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    return Case(
+        name="two-core yardstick: SHA-256 of 2 x 45 MB, 2 threads",
+        nbytes=2 * len(data),
+        impls={"2 threads": two_threads, "1 thread": one_thread},
+        repeat=repeat,
+    )
 
 
 def run_child(code: str) -> dict:

@@ -1,5 +1,8 @@
 """Hypothesis strategies for text that breaks tokenizers."""
 
+import functools
+from pathlib import Path
+
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
@@ -30,14 +33,20 @@ interesting_chars = st.one_of(
 texts = st.lists(interesting_chars, max_size=80).map("".join)
 
 
+@functools.cache
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
 @st.composite
-def corpus_splices(draw, corpora: list[str], inserts: SearchStrategy[str]) -> str:
-    """Up to 300 characters of one of ``corpora`` with up to 8 ``inserts``
+def corpus_splices(draw, corpora: list[Path], inserts: SearchStrategy[str]) -> str:
+    """Up to 300 characters of one of the ``corpora`` files (each read once,
+    when first drawn) with up to 8 ``inserts``
     spliced in anywhere: the real words and merges of the corpus, next to the
     whitespace, digits, marks and apostrophes that move where pieces split.
     Generated characters alone rarely make the long tokens a vocabulary
     learnt from such text."""
-    text = draw(st.sampled_from(corpora))
+    text = _read(draw(st.sampled_from(corpora)))
     start = draw(st.integers(0, max(0, len(text) - 1)))
     chars = list(text[start : start + draw(st.integers(0, 300))])
     for _ in range(draw(st.integers(0, 8))):

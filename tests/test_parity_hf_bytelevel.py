@@ -109,11 +109,13 @@ def test_gpt2_generated_text(gpt2_json, gpt2_files_pair, text):
         assert ours.decode(ours.encode(text).ids, skip_special_tokens=False) == text
 
 
-CORPORA = [p.read_text(encoding="utf-8") for p in corpus_files()]
+spliced_texts = corpus_splices(
+    corpus_files(), st.one_of(st.sampled_from(FRAGMENTS), interesting_chars)
+)
 
 
 @settings(deadline=None, max_examples=200)
-@given(text=corpus_splices(CORPORA, st.one_of(st.sampled_from(FRAGMENTS), interesting_chars)))
+@given(text=spliced_texts)
 def test_gpt2_spliced_corpus_text(gpt2_json, text):
     ours, ref = gpt2_json
     assert_same(ours, ref, text)

@@ -176,12 +176,14 @@ def test_generated_text_identical(cache, name, text):
     assert ours.decode_bytes(ids) == text.encode("utf-8")
 
 
-CORPORA = [p.read_text(encoding="utf-8") for p in corpus_files()]
+spliced_texts = corpus_splices(
+    corpus_files(), st.one_of(st.sampled_from(FRAGMENTS), interesting_chars)
+)
 
 
 @pytest.mark.parametrize("name", NAMES)
 @settings(deadline=None, max_examples=200)
-@given(text=corpus_splices(CORPORA, st.one_of(st.sampled_from(FRAGMENTS), interesting_chars)))
+@given(text=spliced_texts)
 def test_spliced_corpus_text_identical(cache, name, text):
     ours, ref = get_pair(cache, name)
     ids = ours.encode_ordinary(text)

@@ -105,13 +105,19 @@ fn utf8(cp: u32) -> ([u8; 3], usize) {
     }
 }
 
+/// Whether `b` is a UTF-8 continuation byte (`10xxxxxx`).
+#[inline]
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
 /// The code point and length of the character at the start of `s`, for
 /// characters of at most three bytes; `None` for a 4-byte character or bytes
 /// that are not UTF-8. The checks make the table entry's bytes exactly
 /// the piece's bytes.
 #[inline]
 fn decode(s: &[u8]) -> Option<(u32, usize)> {
-    let cont = |b: u8| b & 0xC0 == 0x80;
+    let cont = is_continuation;
     match *s {
         [b0 @ 0x00..=0x7F, ..] => Some((u32::from(b0), 1)),
         [b0 @ 0xC2..=0xDF, b1, ..] if cont(b1) => {
@@ -221,7 +227,7 @@ impl CharSeeds {
             vocab
                 .bytes(id)
                 .and_then(<[u8]>::last)
-                .is_some_and(|&b| b & 0xC0 == 0x80)
+                .is_some_and(|&b| is_continuation(b))
         };
         let starts_with_lead = |id: u32| {
             vocab
@@ -305,8 +311,8 @@ impl CharSeeds {
             let len = utf8(cp).1;
             // A neighbour that is a multi-byte character, or none.
             let multi_byte = |j: usize| code_points.get(j).is_none_or(|&n| n >= 0x80);
-            let alone = c.alone && (i == 0 || multi_byte(i - 1)) && multi_byte(i + 1);
-            if c.settled <= across || alone {
+            let alone = || c.alone && (i == 0 || multi_byte(i - 1)) && multi_byte(i + 1);
+            if c.settled <= across || alone() {
                 let mut start = at as u32;
                 for k in 0..c.count as usize {
                     ids.push(c.symbols[k]);

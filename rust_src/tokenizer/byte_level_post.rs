@@ -58,7 +58,6 @@ impl PostProcessor for ByteLevelPost {
             if self.trim_offsets {
                 self.trim(&mut second);
             }
-            second.sequence_ids.iter_mut().for_each(|s| *s = Some(1));
             first.extend(second);
         }
         first

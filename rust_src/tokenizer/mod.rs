@@ -284,7 +284,9 @@ impl Tokenizer {
                 id,
                 token,
                 (range.start, range.end),
-                0,
+                // HF encodes each sequence with its index as type id; a
+                // template may set others.
+                sequence,
                 Some(word),
                 Some(sequence),
                 false,
@@ -334,9 +336,7 @@ impl Tokenizer {
             Some(p) => p.process(x, y, add_special),
             None => {
                 let mut x = x;
-                if let Some(mut y) = y {
-                    // HF encodes the second sequence with type id 1.
-                    y.type_ids.fill(1);
+                if let Some(y) = y {
                     x.extend(y);
                 }
                 x

@@ -36,9 +36,9 @@ pub struct Template {
     pub single: Vec<Piece>,
     /// Template for a pair.
     pub pair: Vec<Piece>,
-    /// BertProcessing returns the sequences untouched (segment ids 0) when
-    /// special tokens are off; TemplateProcessing still applies the template's
-    /// segment ids.
+    /// BertProcessing returns the sequences untouched (each with its index as
+    /// segment id) when special tokens are off; TemplateProcessing still
+    /// applies the template's segment ids.
     pub type_ids_without_special_tokens: bool,
 }
 

@@ -284,7 +284,7 @@ def test_refuses_unknown_pre_tokenizers_and_dropout(tmp_path):
     bad.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(tokkit.UnsupportedError, match="UnicodeScripts"):
         tokkit.Tokenizer.from_file(bad)
-    data["pre_tokenizer"] = {"type": "ByteLevel", "add_prefix_space": False}
+    data["pre_tokenizer"] = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True}
     data["model"]["dropout"] = 0.1
     bad.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(tokkit.UnsupportedError, match="dropout"):

@@ -409,8 +409,18 @@ def test_unknown_components_are_named(tmp_path):
     path = edited(ref, tmp_path, normalizer={"type": "Strip", "strip_left": True, "side": 1})
     with pytest.raises(tokkit.UnsupportedError, match="side"):
         tokkit.Tokenizer.from_file(path)
-    bad_regex = {"type": "Split", "pattern": {"Regex": "(a"}, "behavior": "Isolated"}
-    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "use_regex": False}
+    bad_regex = {
+        "type": "Split",
+        "pattern": {"Regex": "(a"},
+        "behavior": "Isolated",
+        "invert": False,
+    }
+    byte_level = {
+        "type": "ByteLevel",
+        "add_prefix_space": False,
+        "trim_offsets": False,
+        "use_regex": False,
+    }
     sequence = {"type": "Sequence", "pretokenizers": [bad_regex, byte_level]}
     path = edited(ref, tmp_path, pre_tokenizer=sequence)
     with pytest.raises(tokkit.TokkitError, match="Oniguruma"):

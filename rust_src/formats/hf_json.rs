@@ -100,37 +100,73 @@ fn kind<'a>(v: &'a Value, what: &str) -> Result<&'a str> {
         .ok_or_else(|| bad(format!("{what} has no \"type\"")))
 }
 
-fn get_bool(map: &Map<String, Value>, key: &str, default: bool) -> Result<bool> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(v) => v
-            .as_bool()
-            .ok_or_else(|| bad(format!("{key} must be true or false"))),
+/// A field's JSON value read as a Rust value.
+trait FieldValue<'a>: Sized {
+    /// What the value must be, for messages.
+    const EXPECTED: &'static str;
+    fn read(v: &'a Value) -> Option<Self>;
+}
+
+impl<'a> FieldValue<'a> for bool {
+    const EXPECTED: &'static str = "true or false";
+    fn read(v: &'a Value) -> Option<Self> {
+        v.as_bool()
     }
 }
 
-fn get_str<'a>(map: &'a Map<String, Value>, key: &str, default: &'a str) -> Result<&'a str> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(v) => v
-            .as_str()
-            .ok_or_else(|| bad(format!("{key} must be a string"))),
+impl<'a> FieldValue<'a> for &'a str {
+    const EXPECTED: &'static str = "a string";
+    fn read(v: &'a Value) -> Option<Self> {
+        v.as_str()
     }
 }
 
-fn get_usize(map: &Map<String, Value>, key: &str, default: usize) -> Result<usize> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(v) => v
-            .as_u64()
-            .and_then(|n| usize::try_from(n).ok())
-            .ok_or_else(|| bad(format!("{key} must be a non-negative integer"))),
+impl<'a> FieldValue<'a> for usize {
+    const EXPECTED: &'static str = "a non-negative integer";
+    fn read(v: &'a Value) -> Option<Self> {
+        v.as_u64().and_then(|n| usize::try_from(n).ok())
     }
 }
 
-fn get_u32(map: &Map<String, Value>, key: &str, default: u32) -> Result<u32> {
-    let n = get_usize(map, key, default as usize)?;
-    u32::try_from(n).map_err(|_| bad(format!("{key} is too large")))
+impl<'a> FieldValue<'a> for u32 {
+    const EXPECTED: &'static str = "an integer from 0 to 2^32-1";
+    fn read(v: &'a Value) -> Option<Self> {
+        v.as_u64().and_then(|n| u32::try_from(n).ok())
+    }
+}
+
+// HF reads each field one of three ways, and tokkit reads it the same way: a
+// file HF refuses is damaged, and filling in a default would give ids no
+// reference can check. Most fields are required; `#[serde(default)]` ones
+// may be missing but not null; `Option` ones may be either.
+
+fn value_of<'a, T: FieldValue<'a>>(v: &'a Value, key: &str) -> Result<T> {
+    T::read(v).ok_or_else(|| bad(format!("{key} must be {}, not {v}", T::EXPECTED)))
+}
+
+/// A field HF requires.
+fn field<'a, T: FieldValue<'a>>(map: &'a Map<String, Value>, key: &str) -> Result<T> {
+    let v = map
+        .get(key)
+        .ok_or_else(|| bad(format!("missing field {key:?}")))?;
+    value_of(v, key)
+}
+
+/// A field HF reads as `default` when it is missing (but not when null).
+fn field_or<'a, T: FieldValue<'a>>(
+    map: &'a Map<String, Value>,
+    key: &str,
+    default: T,
+) -> Result<T> {
+    map.get(key).map_or(Ok(default), |v| value_of(v, key))
+}
+
+/// A field HF reads as an `Option`: missing or null is `None`.
+fn optional<'a, T: FieldValue<'a>>(map: &'a Map<String, Value>, key: &str) -> Result<Option<T>> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => value_of(v, key).map(Some),
+    }
 }
 
 /// Builds the tokenizer from the parsed JSON.
@@ -150,6 +186,9 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
             "decoder",
         ],
     )?;
+    if let Some(version) = root.get("version") {
+        value_of::<&str>(version, "version")?;
+    }
     let model_value = root.get("model").ok_or_else(|| bad("no \"model\""))?;
     let pre_tokenizer = root.get("pre_tokenizer").filter(|v| !v.is_null());
     // The ByteLevel pre-tokenizer is what maps bytes to GPT-2's alphabet in
@@ -157,7 +196,7 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     let byte_level = pre_tokenizer.is_some_and(has_byte_level);
     let mut tokenizer = Tokenizer::new(build_model(model_value, byte_level)?);
     let added = match root.get("added_tokens") {
-        None | Some(Value::Null) => Vec::new(),
+        None => Vec::new(),
         Some(v) => parse_added_tokens(v)?,
     };
     let mut normalizers: Vec<Box<dyn Normalizer>> = Vec::new();
@@ -238,29 +277,25 @@ fn parse_added_tokens(v: &Value) -> Result<Vec<AddedToken>> {
                 ],
             )?;
             Ok(AddedToken {
-                id: get_u32(m, "id", u32::MAX).and_then(|id| {
-                    if id == u32::MAX {
-                        Err(bad("added token without id"))
-                    } else {
-                        Ok(id)
-                    }
-                })?,
-                content: get_str(m, "content", "")?.to_owned(),
-                single_word: get_bool(m, "single_word", false)?,
-                lstrip: get_bool(m, "lstrip", false)?,
-                rstrip: get_bool(m, "rstrip", false)?,
-                normalized: get_bool(m, "normalized", true)?,
-                special: get_bool(m, "special", false)?,
+                id: field(m, "id")?,
+                content: field::<&str>(m, "content")?.to_owned(),
+                single_word: field(m, "single_word")?,
+                lstrip: field(m, "lstrip")?,
+                rstrip: field(m, "rstrip")?,
+                normalized: field(m, "normalized")?,
+                special: field(m, "special")?,
             })
         })
         .collect()
 }
 
-fn parse_side(map: &Map<String, Value>, key: &str) -> Result<Side> {
-    match get_str(map, key, "Right")? {
+fn parse_side(direction: &str) -> Result<Side> {
+    match direction {
         "Right" => Ok(Side::Right),
         "Left" => Ok(Side::Left),
-        other => Err(bad(format!("{key} must be Right or Left, not {other:?}"))),
+        other => Err(bad(format!(
+            "direction must be Right or Left, not {other:?}"
+        ))),
     }
 }
 
@@ -270,17 +305,17 @@ fn parse_truncation(v: &Value) -> Result<Truncation> {
         "truncation",
         &["max_length", "stride", "strategy", "direction"],
     )?;
-    let strategy = match get_str(m, "strategy", "LongestFirst")? {
+    let strategy = match field::<&str>(m, "strategy")? {
         "LongestFirst" => TruncationStrategy::LongestFirst,
         "OnlyFirst" => TruncationStrategy::OnlyFirst,
         "OnlySecond" => TruncationStrategy::OnlySecond,
         other => return Err(Error::Unsupported(format!("truncation strategy {other:?}"))),
     };
     Ok(Truncation {
-        max_length: get_usize(m, "max_length", 512)?,
-        stride: get_usize(m, "stride", 0)?,
+        max_length: field(m, "max_length")?,
+        stride: field(m, "stride")?,
         strategy,
-        side: parse_side(m, "direction")?,
+        side: parse_side(field_or(m, "direction", "Right")?)?,
     })
 }
 
@@ -300,23 +335,39 @@ fn parse_padding(v: &Value) -> Result<Padding> {
     let length = match m.get("strategy") {
         Some(Value::String(s)) if s == "BatchLongest" => PaddingLength::BatchLongest,
         Some(Value::Object(o)) if o.contains_key("Fixed") => {
-            PaddingLength::Fixed(get_usize(o, "Fixed", 0)?)
+            PaddingLength::Fixed(field(o, "Fixed")?)
         }
-        other => return Err(Error::Unsupported(format!("padding strategy {other:?}"))),
+        None => return Err(bad("missing field \"strategy\"")),
+        Some(other) => return Err(Error::Unsupported(format!("padding strategy {other}"))),
     };
-    let multiple = get_usize(m, "pad_to_multiple_of", 0)?;
+    let multiple: Option<usize> = optional(m, "pad_to_multiple_of")?;
     Ok(Padding {
         length,
-        pad_to_multiple_of: (multiple > 0).then_some(multiple),
-        pad_id: get_u32(m, "pad_id", 0)?,
-        pad_type_id: get_u32(m, "pad_type_id", 0)?,
-        pad_token: get_str(m, "pad_token", "[PAD]")?.to_owned(),
-        side: parse_side(m, "direction")?,
+        pad_to_multiple_of: multiple.filter(|&n| n > 0),
+        pad_id: field(m, "pad_id")?,
+        pad_type_id: field(m, "pad_type_id")?,
+        pad_token: field::<&str>(m, "pad_token")?.to_owned(),
+        side: parse_side(field(m, "direction")?)?,
+    })
+}
+
+/// The model's type; a model without one (HF's legacy form) is the first of
+/// BPE (merges), WordPiece (a vocabulary map), Unigram (a vocabulary list)
+/// that its fields fit, the order in which HF tries them.
+fn model_kind(v: &Value) -> Result<&str> {
+    if v.get("type").is_some() {
+        return kind(v, "model");
+    }
+    Ok(match v.get("vocab") {
+        _ if v.get("merges").is_some() => "BPE",
+        Some(Value::Object(_)) => "WordPiece",
+        Some(Value::Array(_)) => "Unigram",
+        _ => return Err(bad("model has no \"type\" and no vocab")),
     })
 }
 
 fn build_model(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
-    match kind(v, "model")? {
+    match model_kind(v)? {
         "WordPiece" => {
             let m = object(
                 v,
@@ -331,9 +382,9 @@ fn build_model(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
             let vocab = parse_vocab(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?)?;
             Ok(Box::new(WordPiece::new(
                 vocab,
-                get_str(m, "unk_token", "[UNK]")?,
-                get_str(m, "continuing_subword_prefix", "##")?,
-                get_usize(m, "max_input_chars_per_word", 100)?,
+                field::<&str>(m, "unk_token")?,
+                field::<&str>(m, "continuing_subword_prefix")?,
+                field(m, "max_input_chars_per_word")?,
             )?))
         }
         "BPE" => build_bpe(v, byte_level),
@@ -353,11 +404,8 @@ fn build_model(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
                     _ => Err(bad("a Unigram vocab entry is not [piece, score]")),
                 })
                 .collect::<Result<Vec<_>>>()?;
-            let unk_id = match m.get("unk_id") {
-                None | Some(Value::Null) => None,
-                Some(_) => Some(get_u32(m, "unk_id", 0)?),
-            };
-            let byte_fallback = get_bool(m, "byte_fallback", false)?;
+            let unk_id = optional(m, "unk_id")?;
+            let byte_fallback = field_or(m, "byte_fallback", false)?;
             Ok(Box::new(HfUnigram::new(pieces, unk_id, byte_fallback)?))
         }
         other => Err(Error::Unsupported(format!("model type {other:?}"))),
@@ -390,22 +438,17 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
         },
     };
     let merges = parse_merges(m.get("merges").unwrap_or(&Value::Null))?;
-    let ignore_merges = get_bool(m, "ignore_merges", false)?;
+    // Every field of HF's BPE but the vocabulary and merges is an `Option`.
+    let ignore_merges = optional(m, "ignore_merges")?.unwrap_or(false);
     if !byte_level {
-        let optional = |key: &str| -> Result<Option<String>> {
-            match m.get(key) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(bad(format!("BPE {key} must be a string or null"))),
-            }
-        };
+        let string = |key: &str| optional::<&str>(m, key).map(|s| s.map(str::to_owned));
         let vocab = parse_vocab(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?)?;
         let options = CharBpeOptions {
-            unk_token: optional("unk_token")?,
-            fuse_unk: get_bool(m, "fuse_unk", false)?,
-            byte_fallback: get_bool(m, "byte_fallback", false)?,
-            continuing_subword_prefix: optional("continuing_subword_prefix")?,
-            end_of_word_suffix: optional("end_of_word_suffix")?,
+            unk_token: string("unk_token")?,
+            fuse_unk: optional(m, "fuse_unk")?.unwrap_or(false),
+            byte_fallback: optional(m, "byte_fallback")?.unwrap_or(false),
+            continuing_subword_prefix: string("continuing_subword_prefix")?,
+            end_of_word_suffix: string("end_of_word_suffix")?,
             ignore_merges,
             dropout,
         };
@@ -540,13 +583,13 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
                     "lowercase",
                 ],
             )?;
-            let lowercase = get_bool(m, "lowercase", true)?;
+            let lowercase = field(m, "lowercase")?;
             Ok(Box::new(BertNormalizer {
                 compat: BertCompat::Hf,
-                clean_text: get_bool(m, "clean_text", true)?,
-                handle_chinese_chars: get_bool(m, "handle_chinese_chars", true)?,
+                clean_text: field(m, "clean_text")?,
+                handle_chinese_chars: field(m, "handle_chinese_chars")?,
                 // null means "as lowercase", as in HF
-                strip_accents: get_bool(m, "strip_accents", lowercase)?,
+                strip_accents: optional(m, "strip_accents")?.unwrap_or(lowercase),
                 lowercase,
             }))
         }
@@ -556,7 +599,7 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
         }
         "Precompiled" => {
             let m = object(v, "normalizer Precompiled", &["precompiled_charsmap"])?;
-            let blob = get_str(m, "precompiled_charsmap", "")?;
+            let blob = field::<&str>(m, "precompiled_charsmap")?;
             if blob.is_empty() {
                 // HF treats an empty map as "no normalization".
                 return Ok(Box::new(Sequence(Vec::new())));
@@ -575,7 +618,7 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
             };
             Ok(Box::new(Replace {
                 pattern,
-                content: get_str(m, "content", "")?.to_owned(),
+                content: field::<&str>(m, "content")?.to_owned(),
             }))
         }
         "NFC" | "NFD" | "NFKC" | "NFKD" | "Lowercase" | "StripAccents" | "Nmt" => {
@@ -594,14 +637,14 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
         "Strip" => {
             let m = object(v, "normalizer Strip", &["strip_left", "strip_right"])?;
             Ok(Box::new(Strip {
-                left: get_bool(m, "strip_left", true)?,
-                right: get_bool(m, "strip_right", true)?,
+                left: field(m, "strip_left")?,
+                right: field(m, "strip_right")?,
             }))
         }
         "Prepend" => {
             let m = object(v, "normalizer Prepend", &["prepend"])?;
             Ok(Box::new(Prepend {
-                prefix: get_str(m, "prepend", "")?.to_owned(),
+                prefix: field::<&str>(m, "prepend")?.to_owned(),
             }))
         }
         other => Err(Error::Unsupported(format!("normalizer type {other:?}"))),
@@ -617,17 +660,13 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
             }))
         }
         "ByteLevel" => {
-            let m = object(
-                v,
-                "pre_tokenizer ByteLevel",
-                &["add_prefix_space", "trim_offsets", "use_regex"],
-            )?;
-            Ok(Box::new(ByteLevel::new(get_bool(m, "use_regex", true)?)?))
+            let options = byte_level_options(v, "pre_tokenizer ByteLevel")?;
+            Ok(Box::new(ByteLevel::new(options.use_regex)?))
         }
         "Split" => {
             let m = object(v, "pre_tokenizer Split", &["pattern", "behavior", "invert"])?;
-            let behavior = split_behavior(m, "Split", "")?;
-            let invert = get_bool(m, "invert", false)?;
+            let behavior = split_behavior(field(m, "behavior")?, "Split")?;
+            let invert = field(m, "invert")?;
             let pattern = m
                 .get("pattern")
                 .ok_or_else(|| bad("Split has no pattern"))?;
@@ -643,7 +682,7 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
         }
         "Digits" => {
             let m = object(v, "pre_tokenizer Digits", &["individual_digits"])?;
-            let behavior = if get_bool(m, "individual_digits", false)? {
+            let behavior = if field(m, "individual_digits")? {
                 SplitBehavior::Isolated
             } else {
                 SplitBehavior::Contiguous
@@ -652,7 +691,7 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
         }
         "Punctuation" => {
             let m = object(v, "pre_tokenizer Punctuation", &["behavior"])?;
-            let behavior = split_behavior(m, "Punctuation", "Isolated")?;
+            let behavior = split_behavior(field_or(m, "behavior", "Isolated")?, "Punctuation")?;
             Ok(Box::new(Split::chars(is_split_punctuation, behavior)))
         }
         "Whitespace" => {
@@ -669,7 +708,7 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
         }
         "CharDelimiterSplit" => {
             let m = object(v, "pre_tokenizer CharDelimiterSplit", &["delimiter"])?;
-            let delimiter = get_str(m, "delimiter", "")?;
+            let delimiter = field::<&str>(m, "delimiter")?;
             if delimiter.chars().count() != 1 {
                 return Err(bad("CharDelimiterSplit delimiter must be one character"));
             }
@@ -710,10 +749,9 @@ fn flat_kinds(v: &Value) -> Vec<&str> {
     }
 }
 
-/// The `behavior` of a `Split` or `Punctuation` pre-tokenizer (`default` when
-/// it is absent).
-fn split_behavior(m: &Map<String, Value>, what: &str, default: &str) -> Result<SplitBehavior> {
-    Ok(match get_str(m, "behavior", default)? {
+/// The `behavior` of a `Split` or `Punctuation` pre-tokenizer.
+fn split_behavior(behavior: &str, what: &str) -> Result<SplitBehavior> {
+    Ok(match behavior {
         "Removed" => SplitBehavior::Removed,
         "Isolated" => SplitBehavior::Isolated,
         "MergedWithPrevious" => SplitBehavior::MergedWithPrevious,
@@ -737,12 +775,15 @@ fn metaspace_options(v: &Value, what: &str) -> Result<(char, PrependScheme, bool
             "str_rep",
         ],
     )?;
-    let mut chars = get_str(m, "replacement", "\u{2581}")?.chars();
+    let mut chars = field::<&str>(m, "replacement")?.chars();
     let replacement = match (chars.next(), chars.next()) {
         (Some(c), None) => c,
         _ => return Err(bad(format!("{what} replacement must be one character"))),
     };
-    let prepend = match m.get("prepend_scheme").and_then(Value::as_str) {
+    let scheme = m
+        .get("prepend_scheme")
+        .map(|v| value_of::<&str>(v, "prepend_scheme"));
+    let prepend = match scheme.transpose()? {
         Some("always") => PrependScheme::Always,
         Some("first") => PrependScheme::First,
         Some("never") => PrependScheme::Never,
@@ -751,10 +792,26 @@ fn metaspace_options(v: &Value, what: &str) -> Result<(char, PrependScheme, bool
                 "{what} prepend_scheme {other:?}"
             )))
         }
-        None if get_bool(m, "add_prefix_space", true)? => PrependScheme::Always,
+        None if optional(m, "add_prefix_space")?.unwrap_or(true) => PrependScheme::Always,
         None => PrependScheme::Never,
     };
-    Ok((replacement, prepend, get_bool(m, "split", true)?))
+    Ok((replacement, prepend, optional(m, "split")?.unwrap_or(true)))
+}
+
+/// The fields of HF's ByteLevel, one struct in its three roles.
+struct ByteLevelOptions {
+    add_prefix_space: bool,
+    trim_offsets: bool,
+    use_regex: bool,
+}
+
+fn byte_level_options(v: &Value, what: &str) -> Result<ByteLevelOptions> {
+    let m = object(v, what, &["add_prefix_space", "trim_offsets", "use_regex"])?;
+    Ok(ByteLevelOptions {
+        add_prefix_space: field(m, "add_prefix_space")?,
+        trim_offsets: field(m, "trim_offsets")?,
+        use_regex: field_or(m, "use_regex", true)?,
+    })
 }
 
 fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
@@ -762,16 +819,12 @@ fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
         "WordPiece" => {
             let m = object(v, "decoder WordPiece", &["prefix", "cleanup"])?;
             Ok(Box::new(WordPieceDecoder {
-                prefix: get_str(m, "prefix", "##")?.to_owned(),
-                cleanup: get_bool(m, "cleanup", true)?,
+                prefix: field::<&str>(m, "prefix")?.to_owned(),
+                cleanup: field(m, "cleanup")?,
             }))
         }
         "ByteLevel" => {
-            object(
-                v,
-                "decoder ByteLevel",
-                &["add_prefix_space", "trim_offsets", "use_regex"],
-            )?;
+            byte_level_options(v, "decoder ByteLevel")?;
             Ok(Box::new(ByteLevelDecoder))
         }
         "Metaspace" => {
@@ -797,7 +850,7 @@ fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
             };
             Ok(Box::new(ReplaceDecoder {
                 pattern,
-                content: get_str(m, "content", "")?.to_owned(),
+                content: field::<&str>(m, "content")?.to_owned(),
             }))
         }
         "ByteFallback" => {
@@ -810,21 +863,21 @@ fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
         }
         "Strip" => {
             let m = object(v, "decoder Strip", &["content", "start", "stop"])?;
-            let mut chars = get_str(m, "content", " ")?.chars();
+            let mut chars = field::<&str>(m, "content")?.chars();
             let content = match (chars.next(), chars.next()) {
                 (Some(c), None) => c,
                 _ => return Err(bad("decoder Strip content must be one character")),
             };
             Ok(Box::new(StripDecoder {
                 content,
-                start: get_usize(m, "start", 0)?,
-                stop: get_usize(m, "stop", 0)?,
+                start: field(m, "start")?,
+                stop: field(m, "stop")?,
             }))
         }
         "BPEDecoder" => {
             let m = object(v, "decoder BPEDecoder", &["suffix"])?;
             Ok(Box::new(BpeSuffixDecoder {
-                suffix: get_str(m, "suffix", "</w>")?.to_owned(),
+                suffix: field::<&str>(m, "suffix")?.to_owned(),
             }))
         }
         "Sequence" => {
@@ -896,14 +949,10 @@ fn build_post_processor(v: &Value) -> Result<Box<dyn PostProcessor>> {
             }))
         }
         "ByteLevel" => {
-            let m = object(
-                v,
-                "post_processor ByteLevel",
-                &["add_prefix_space", "trim_offsets", "use_regex"],
-            )?;
+            let options = byte_level_options(v, "post_processor ByteLevel")?;
             Ok(Box::new(ByteLevelPost {
-                trim_offsets: get_bool(m, "trim_offsets", true)?,
-                add_prefix_space: get_bool(m, "add_prefix_space", true)?,
+                trim_offsets: options.trim_offsets,
+                add_prefix_space: options.add_prefix_space,
             }))
         }
         other => Err(Error::Unsupported(format!("post_processor type {other:?}"))),
@@ -989,43 +1038,39 @@ pub fn wordpiece_tokenizer_json(
 fn parse_piece(v: &Value, specials: &Map<String, Value>) -> Result<Piece> {
     if let Some(s) = v.get("Sequence") {
         let m = object(s, "template Sequence", &["id", "type_id"])?;
-        let which = match get_str(m, "id", "A")? {
+        let which = match field::<&str>(m, "id")? {
             "A" => 0,
             "B" => 1,
             other => return Err(bad(format!("template sequence id {other:?}"))),
         };
         return Ok(Piece::Sequence {
             which,
-            type_id: get_u32(m, "type_id", 0)?,
+            type_id: field(m, "type_id")?,
         });
     }
     if let Some(s) = v.get("SpecialToken") {
         let m = object(s, "template SpecialToken", &["id", "type_id"])?;
-        let name = get_str(m, "id", "")?;
+        let name = field::<&str>(m, "id")?;
         let special = specials.get(name).ok_or_else(|| {
             bad(format!(
                 "template uses {name:?}, missing from special_tokens"
             ))
         })?;
         let sm = object(special, "special token", &["id", "ids", "tokens"])?;
-        let ids = sm
-            .get("ids")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|i| i.as_u64().and_then(|n| u32::try_from(n).ok()))
-                    .collect::<Vec<u32>>()
-            })
-            .ok_or_else(|| bad(format!("special token {name:?} has no ids")))?;
-        let tokens = sm
-            .get("tokens")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|t| t.as_str().map(str::to_owned))
-                    .collect::<Vec<String>>()
-            })
-            .ok_or_else(|| bad(format!("special token {name:?} has no tokens")))?;
+        field::<&str>(sm, "id")?;
+        let list = |key: &str| {
+            sm.get(key)
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad(format!("special token {name:?} has no {key} list")))
+        };
+        let ids = list("ids")?
+            .iter()
+            .map(|i| value_of(i, "a special token id"))
+            .collect::<Result<Vec<u32>>>()?;
+        let tokens = list("tokens")?
+            .iter()
+            .map(|t| value_of::<&str>(t, "a special token string").map(str::to_owned))
+            .collect::<Result<Vec<String>>>()?;
         if ids.len() != tokens.len() {
             return Err(bad(format!(
                 "special token {name:?}: ids and tokens differ in length"
@@ -1034,7 +1079,7 @@ fn parse_piece(v: &Value, specials: &Map<String, Value>) -> Result<Piece> {
         return Ok(Piece::Special {
             ids,
             tokens,
-            type_id: get_u32(m, "type_id", 0)?,
+            type_id: field(m, "type_id")?,
         });
     }
     Err(bad("a template piece is neither Sequence nor SpecialToken"))

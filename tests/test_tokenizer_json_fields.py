@@ -35,19 +35,15 @@ PAIR = "second sequence, with <unk> and </s>"
 
 
 def shrink_bpe(document: dict[str, Any]) -> dict[str, Any]:
-    """The first merges and the tokens they need, numbered densely, with the
-    added tokens after them: the ids HF gives added tokens that are not in
-    the vocabulary, whatever the file says (tokkit takes the file's)."""
+    """The first merges and the tokens they and the added tokens need. The
+    ids are no longer dense (GPT-2's <|endoftext|> stays 50256), so an added
+    token missing from the vocabulary gets HF's id, not the file's."""
     model = document["model"]
     merges = model["merges"][:KEEP]
     split = [m.split(" ", 1) if isinstance(m, str) else m for m in merges]
     needed = {t for a, b in split for t in (a, b, a + b)}
-    added = {t["content"] for t in document["added_tokens"]}
-    vocab = {t: i for t, i in model["vocab"].items() if (t in needed or i < 256) and t not in added}
-    assert sorted(vocab.values()) == list(range(len(vocab)))
-    for i, token in enumerate(document["added_tokens"]):
-        token["id"] = len(vocab) + i
-    model["vocab"] = vocab
+    needed |= {t["content"] for t in document["added_tokens"]}
+    model["vocab"] = {t: i for t, i in model["vocab"].items() if t in needed or i < 256}
     model["merges"] = merges
     return document
 
@@ -248,3 +244,42 @@ def test_field_removed_or_null_read_as_hf_reads_it(name, path, change, tmp_path)
     for sample in SAMPLES:
         for pair in (None, PAIR):
             assert outputs(ours, sample, pair) == outputs(ref, sample, pair), (sample, pair)
+
+
+def added(content: str, id: int, special: bool = True, lstrip: bool = False) -> dict[str, Any]:
+    return {
+        "id": id,
+        "content": content,
+        "single_word": False,
+        "lstrip": lstrip,
+        "rstrip": False,
+        "normalized": False,
+        "special": special,
+    }
+
+
+@pytest.mark.parametrize(
+    "tokens",
+    [
+        [added("[SEP]", 7), added("(", 102)],  # ids of tokens in the vocabulary
+        [added("<new>", 50_000), added("<two>", 3)],  # new tokens, any ids
+        [added("<new>", 9, True), added("<new>", 8, False, lstrip=True)],  # repeated
+        [added("", 4), added("<new>", 4)],  # empty
+    ],
+    ids=["in-vocabulary", "new", "repeated", "empty"],
+)
+def test_added_token_ids_are_hfs(tokens, tmp_path):
+    """HF ignores an added token's "id": it takes the vocabulary's id of the
+    content, or the next one after the vocabulary."""
+    document = json.loads(documents()["bert"])
+    document["added_tokens"] += tokens
+    text = json.dumps(document)
+    file = tmp_path / "tokenizer.json"
+    file.write_text(text, encoding="utf-8")
+    ours, ref = tokkit.Tokenizer.from_file(file), tokenizers.Tokenizer.from_str(text)
+    for t in tokens:
+        assert ours.token_to_id(t["content"]) == ref.token_to_id(t["content"])
+    assert ours.get_vocab_size() == ref.get_vocab_size()
+    sample = "a [SEP] b ( c <new> d <two>"
+    for special in (True, False):
+        assert outputs(ours, sample, PAIR, special) == outputs(ref, sample, PAIR, special)

@@ -194,11 +194,19 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     // The ByteLevel pre-tokenizer is what maps bytes to GPT-2's alphabet in
     // HF; with it BPE runs on the byte-level model, without it on characters.
     let byte_level = pre_tokenizer.is_some_and(has_byte_level);
-    let mut tokenizer = Tokenizer::new(build_model(model_value, byte_level)?);
+    let model = build_model(model_value, byte_level)?;
     let added = match root.get("added_tokens") {
         None => Vec::new(),
-        Some(v) => parse_added_tokens(v)?,
+        Some(v) => {
+            let entries = match model_value.get("vocab") {
+                Some(Value::Object(map)) => map.len(),
+                Some(Value::Array(list)) => list.len(),
+                _ => 0,
+            };
+            hf_added_ids(parse_added_tokens(v)?, model.as_ref(), entries)?
+        }
     };
+    let mut tokenizer = Tokenizer::new(model);
     let mut normalizers: Vec<Box<dyn Normalizer>> = Vec::new();
     if let Some(v) = root.get("normalizer").filter(|v| !v.is_null()) {
         normalizers.push(build_normalizer(v)?);
@@ -287,6 +295,39 @@ fn parse_added_tokens(v: &Value) -> Result<Vec<AddedToken>> {
             })
         })
         .collect()
+}
+
+/// The added tokens with the ids HF gives them, which are not the file's:
+/// HF reads the list in order, skips empty tokens, and numbers each token by
+/// the vocabulary's id of its content, or else by the next id from the
+/// vocabulary's number of entries on. A repeated content keeps its first id
+/// and takes the later flags, but stays special once it was.
+fn hf_added_ids(
+    tokens: Vec<AddedToken>,
+    model: &dyn Model,
+    vocab_entries: usize,
+) -> Result<Vec<AddedToken>> {
+    let mut out: Vec<AddedToken> = Vec::with_capacity(tokens.len());
+    let mut position: FxHashMap<String, usize> = FxHashMap::default();
+    let mut next = vocab_entries;
+    for mut token in tokens.into_iter().filter(|t| !t.content.is_empty()) {
+        if let Some(&at) = position.get(&token.content) {
+            token.id = out[at].id;
+            token.special |= out[at].special;
+            out[at] = token;
+            continue;
+        }
+        position.insert(token.content.clone(), out.len());
+        token.id = match model.token_to_id(&token.content) {
+            Some(id) => id,
+            None => {
+                next += 1;
+                u32::try_from(next - 1).map_err(|_| bad("too many added tokens for 32-bit ids"))?
+            }
+        };
+        out.push(token);
+    }
+    Ok(out)
 }
 
 fn parse_side(direction: &str) -> Result<Side> {

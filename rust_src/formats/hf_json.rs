@@ -321,8 +321,10 @@ fn hf_added_ids(
         token.id = match model.token_to_id(&token.content) {
             Some(id) => id,
             None => {
+                let id =
+                    u32::try_from(next).map_err(|_| bad("too many added tokens for 32-bit ids"))?;
                 next += 1;
-                u32::try_from(next - 1).map_err(|_| bad("too many added tokens for 32-bit ids"))?
+                id
             }
         };
         out.push(token);
@@ -572,9 +574,11 @@ fn has_byte_level(v: &Value) -> bool {
 /// once per text, before splitting, which is what HF does only when ByteLevel
 /// comes first; anywhere else it is refused.
 fn byte_level_prefix_space(v: &Value) -> Result<bool> {
-    let adds = |b: &Value| b.get("add_prefix_space").and_then(Value::as_bool) == Some(true);
+    let adds = |b: &Value| {
+        byte_level_options(b, "pre_tokenizer ByteLevel").map(|options| options.add_prefix_space)
+    };
     match v.get("type").and_then(Value::as_str) {
-        Some("ByteLevel") => Ok(adds(v)),
+        Some("ByteLevel") => adds(v),
         Some("Sequence") => {
             let list = v
                 .get("pretokenizers")
@@ -582,7 +586,7 @@ fn byte_level_prefix_space(v: &Value) -> Result<bool> {
                 .map(Vec::as_slice)
                 .unwrap_or_default();
             for (i, p) in list.iter().enumerate() {
-                if p.get("type").and_then(Value::as_str) == Some("ByteLevel") && adds(p) {
+                if p.get("type").and_then(Value::as_str) == Some("ByteLevel") && adds(p)? {
                     if i == 0 {
                         return Ok(true);
                     }

@@ -117,13 +117,12 @@ fn is_continuation(b: u8) -> bool {
 /// the piece's bytes.
 #[inline]
 fn decode(s: &[u8]) -> Option<(u32, usize)> {
-    let cont = is_continuation;
     match *s {
         [b0 @ 0x00..=0x7F, ..] => Some((u32::from(b0), 1)),
-        [b0 @ 0xC2..=0xDF, b1, ..] if cont(b1) => {
+        [b0 @ 0xC2..=0xDF, b1, ..] if is_continuation(b1) => {
             Some(((u32::from(b0 & 0x1F) << 6) | u32::from(b1 & 0x3F), 2))
         }
-        [b0 @ 0xE0..=0xEF, b1, b2, ..] if cont(b1) && cont(b2) => {
+        [b0 @ 0xE0..=0xEF, b1, b2, ..] if is_continuation(b1) && is_continuation(b2) => {
             let cp =
                 (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F);
             (cp >= 0x800).then_some((cp, 3))

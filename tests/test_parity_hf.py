@@ -161,6 +161,36 @@ def test_file_truncation_and_padding_apply_by_default(bert_json):
         assert_same_encoding(a, b, "batch")
 
 
+@pytest.mark.parametrize(
+    "item",
+    [
+        "one text",
+        ("a first", "and a second"),
+        ["a first", "as a list"],
+        ["only one"],
+        ("one", "two", "three"),
+        ["one", 2],
+        1,
+        None,
+        "lone \ud800 surrogate",
+    ],
+    ids=repr,
+)
+def test_batch_input_forms(bert, item):
+    """encode_batch takes what HF takes (a text, a pair as a tuple or a
+    two-item list) and refuses with TypeError what HF refuses."""
+    ours, ref = bert
+    try:
+        expected = ref.encode_batch([item, "after it"])
+    except TypeError:
+        with pytest.raises(TypeError):
+            ours.encode_batch([item, "after it"])
+        return
+    got = ours.encode_batch([item, "after it"], num_threads=2)
+    for a, b in zip(got, expected, strict=True):
+        assert_same_encoding(a, b, item)
+
+
 def test_vocab_api(bert):
     ours, ref = bert
     assert ours.get_vocab() == ref.get_vocab()

@@ -81,7 +81,7 @@ class Tokenizer:
     ) -> Encoding: ...
     def encode_batch(
         self,
-        inputs: Sequence[str | tuple[str, str]],
+        inputs: Sequence[str | tuple[str, str] | list[str]],
         add_special_tokens: bool = True,
         num_threads: int | None = None,
     ) -> list[Encoding]: ...

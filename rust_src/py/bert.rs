@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyList;
 use rustc_hash::FxHashMap;
 
@@ -209,7 +210,7 @@ impl BertPipeline {
     fn encode_batch(
         &self,
         py: Python<'_>,
-        texts: Vec<String>,
+        texts: Vec<PyBackedStr>,
         num_threads: Option<usize>,
     ) -> PyResult<Py<PyList>> {
         let threads = num_threads.unwrap_or(0);

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyList};
 
 use super::batch::id_lists;
@@ -134,7 +135,7 @@ impl PySentencePiece {
     fn encode_ids_batch(
         &self,
         py: Python<'_>,
-        texts: Vec<String>,
+        texts: Vec<PyBackedStr>,
         num_threads: i64,
         args: SampleArgs,
     ) -> PyResult<Py<PyList>> {
@@ -151,7 +152,7 @@ impl PySentencePiece {
     fn encode_pieces_batch(
         &self,
         py: Python<'_>,
-        texts: Vec<String>,
+        texts: Vec<PyBackedStr>,
         num_threads: i64,
         args: SampleArgs,
     ) -> PyResult<Vec<Vec<String>>> {
@@ -212,7 +213,7 @@ impl PySentencePiece {
     fn entropy(
         &self,
         py: Python<'_>,
-        texts: Vec<String>,
+        texts: Vec<PyBackedStr>,
         alpha: f32,
         num_threads: i64,
     ) -> PyResult<Vec<f64>> {

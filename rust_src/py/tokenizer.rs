@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyDict, PyList};
 
 use crate::formats::hf_json::read_tokenizer_json;
 use crate::tokenizer::{
@@ -130,13 +131,23 @@ fn side_name(side: Side) -> &'static str {
     }
 }
 
-/// One batch input: a text or a (text, pair) tuple/list.
-fn batch_input(item: &Bound<'_, PyAny>) -> PyResult<(String, Option<String>)> {
-    if let Ok(text) = item.extract::<String>() {
+/// One batch input, as HF reads it: a text, or a pair as a tuple or a list of
+/// two texts. The texts are read in place, not copied: copying is serial work
+/// before a parallel batch (reading 1555 ~1 KB texts for a GPT-2 batch took
+/// 0.65 ms with copies and 0.07 ms without, of a 47 ms call on 2 threads).
+fn batch_input(item: &Bound<'_, PyAny>) -> PyResult<(PyBackedStr, Option<PyBackedStr>)> {
+    if let Ok(text) = item.extract::<PyBackedStr>() {
         return Ok((text, None));
     }
-    if let Ok((a, b)) = item.extract::<(String, String)>() {
+    if let Ok((a, b)) = item.extract::<(PyBackedStr, PyBackedStr)>() {
         return Ok((a, Some(b)));
+    }
+    if let Ok(list) = item.cast::<PyList>() {
+        if list.len() == 2 {
+            if let (Ok(a), Ok(b)) = (list.get_item(0)?.extract(), list.get_item(1)?.extract()) {
+                return Ok((a, Some(b)));
+            }
+        }
     }
     Err(PyTypeError::new_err(
         "each input must be a str or a (str, str) pair",
@@ -195,7 +206,7 @@ impl PyTokenizer {
         add_special_tokens: bool,
         num_threads: Option<usize>,
     ) -> PyResult<Vec<PyEncoding>> {
-        let inputs: Vec<(String, Option<String>)> =
+        let inputs: Vec<(PyBackedStr, Option<PyBackedStr>)> =
             inputs.iter().map(batch_input).collect::<PyResult<_>>()?;
         let options = self.options();
         let encodings = py.detach(|| {

@@ -347,16 +347,17 @@ impl Tokenizer {
 
     /// Encodes many inputs in parallel on `num_threads` threads (all cores when
     /// `None`), padding the batch together. Order is preserved.
-    pub fn encode_batch(
+    pub fn encode_batch<S: AsRef<str> + Sync>(
         &self,
-        inputs: &[(String, Option<String>)],
+        inputs: &[(S, Option<S>)],
         add_special_tokens: bool,
         options: &EncodeOptions,
         num_threads: Option<usize>,
     ) -> Result<Vec<Encoding>> {
         let threads = num_threads.unwrap_or(0);
         let mut encodings = parallel_map(threads, inputs, |_, (a, b)| {
-            self.encode(a, b.as_deref(), add_special_tokens, options)
+            let b = b.as_ref().map(AsRef::as_ref);
+            self.encode(a.as_ref(), b, add_special_tokens, options)
         })?;
         if let Some(p) = &options.padding {
             p.apply(&mut encodings);

@@ -61,7 +61,7 @@ impl PyEncoding {
     /// The input sequence each token came from (None for special tokens).
     #[getter]
     fn sequence_ids(&self) -> Vec<Option<u32>> {
-        self.inner.sequence_ids.clone()
+        self.inner.sequence_ids()
     }
     /// What truncation cut off.
     #[getter]
@@ -71,6 +71,43 @@ impl PyEncoding {
             .iter()
             .map(|e| PyEncoding { inner: e.clone() })
             .collect()
+    }
+    /// The number of input sequences: 1, or 2 for a pair.
+    #[getter]
+    fn n_sequences(&self) -> usize {
+        self.inner.n_sequences()
+    }
+    /// The input sequence token `token_index` came from.
+    fn token_to_sequence(&self, token_index: usize) -> Option<usize> {
+        self.inner.token_to_sequence(token_index)
+    }
+    /// The word (within its sequence) token `token_index` came from.
+    fn token_to_word(&self, token_index: usize) -> Option<u32> {
+        self.inner.token_to_word(token_index)
+    }
+    /// The (start, end) characters of token `token_index` in its sequence.
+    fn token_to_chars(&self, token_index: usize) -> Option<(usize, usize)> {
+        self.inner.token_to_chars(token_index)
+    }
+    /// The (start, end) tokens of a word of one input sequence.
+    #[pyo3(signature = (word_index, sequence_index = 0))]
+    fn word_to_tokens(&self, word_index: u32, sequence_index: usize) -> Option<(usize, usize)> {
+        self.inner.word_to_tokens(word_index, sequence_index)
+    }
+    /// The (start, end) characters of a word of one input sequence.
+    #[pyo3(signature = (word_index, sequence_index = 0))]
+    fn word_to_chars(&self, word_index: u32, sequence_index: usize) -> Option<(usize, usize)> {
+        self.inner.word_to_chars(word_index, sequence_index)
+    }
+    /// The token holding character `char_pos` of one input sequence.
+    #[pyo3(signature = (char_pos, sequence_index = 0))]
+    fn char_to_token(&self, char_pos: usize, sequence_index: usize) -> Option<usize> {
+        self.inner.char_to_token(char_pos, sequence_index)
+    }
+    /// The word holding character `char_pos` of one input sequence.
+    #[pyo3(signature = (char_pos, sequence_index = 0))]
+    fn char_to_word(&self, char_pos: usize, sequence_index: usize) -> Option<u32> {
+        self.inner.char_to_word(char_pos, sequence_index)
     }
     fn __len__(&self) -> usize {
         self.inner.len()

@@ -1,5 +1,7 @@
 //! The result of encoding one text (or pair): ids and everything aligned with them.
 
+use std::ops::Range;
+
 use super::tokens::Tokens;
 
 /// Ids plus the per-token data HF's `Encoding` carries. All vectors have one
@@ -22,10 +24,13 @@ pub struct Encoding {
     pub attention_mask: Vec<u32>,
     /// Index of the pre-tokenized word each token came from.
     pub word_ids: Vec<Option<u32>>,
-    /// Which input sequence each token came from (None for special tokens).
-    pub sequence_ids: Vec<Option<u32>>,
     /// What truncation cut off, as further encodings.
     pub overflowing: Vec<Encoding>,
+    /// The tokens of each input sequence, by its index, as HF keeps them
+    /// (its `sequence_ranges`, at most two, in the order set): post-processing
+    /// sets them, and none means one sequence covering every token. Sequence
+    /// ids and the alignment queries read them as HF does (`alignment.rs`).
+    pub sequence_ranges: Vec<(usize, Range<usize>)>,
 }
 
 /// Which end to cut or pad.
@@ -48,8 +53,8 @@ impl Encoding {
             special_tokens_mask: Vec::with_capacity(tokens),
             attention_mask: Vec::with_capacity(tokens),
             word_ids: Vec::with_capacity(tokens),
-            sequence_ids: Vec::with_capacity(tokens),
             overflowing: Vec::new(),
+            sequence_ranges: Vec::new(),
         }
     }
 
@@ -72,7 +77,6 @@ impl Encoding {
         offsets: (usize, usize),
         type_id: u32,
         word: Option<u32>,
-        sequence: Option<u32>,
         special: bool,
     ) {
         self.ids.push(id);
@@ -80,13 +84,36 @@ impl Encoding {
         self.offsets.push(offsets);
         self.type_ids.push(type_id);
         self.word_ids.push(word);
-        self.sequence_ids.push(sequence);
         self.special_tokens_mask.push(u32::from(special));
         self.attention_mask.push(1);
     }
 
-    /// Appends `other` after `self`.
+    /// Marks every token as sequence `sequence` (HF's `set_sequence_id`;
+    /// the overflowing windows keep theirs, as in HF).
+    pub fn set_sequence(&mut self, sequence: usize) {
+        self.set_range(sequence, 0..self.len());
+    }
+
+    /// Sets the range of `sequence`, replacing any it had.
+    fn set_range(&mut self, sequence: usize, range: Range<usize>) {
+        match self
+            .sequence_ranges
+            .iter_mut()
+            .find(|(s, _)| *s == sequence)
+        {
+            Some((_, r)) => *r = range,
+            None => self.sequence_ranges.push((sequence, range)),
+        }
+    }
+
+    /// Appends `other` after `self`; its sequence ranges move with its
+    /// tokens and replace any of `self` for the same sequence (HF's
+    /// `merge_with`).
     pub fn extend(&mut self, other: Encoding) {
+        let shift = self.len();
+        for (sequence, range) in other.sequence_ranges {
+            self.set_range(sequence, range.start + shift..range.end + shift);
+        }
         self.ids.extend(other.ids);
         self.type_ids.extend(other.type_ids);
         self.tokens.extend(&other.tokens);
@@ -94,7 +121,6 @@ impl Encoding {
         self.special_tokens_mask.extend(other.special_tokens_mask);
         self.attention_mask.extend(other.attention_mask);
         self.word_ids.extend(other.word_ids);
-        self.sequence_ids.extend(other.sequence_ids);
         self.overflowing.extend(other.overflowing);
     }
 
@@ -107,9 +133,10 @@ impl Encoding {
             offsets: self.offsets[range.clone()].to_vec(),
             special_tokens_mask: self.special_tokens_mask[range.clone()].to_vec(),
             attention_mask: self.attention_mask[range.clone()].to_vec(),
-            word_ids: self.word_ids[range.clone()].to_vec(),
-            sequence_ids: self.sequence_ids[range].to_vec(),
+            word_ids: self.word_ids[range].to_vec(),
             overflowing: Vec::new(),
+            // HF's truncation drops the ranges
+            sequence_ranges: Vec::new(),
         }
     }
 
@@ -194,7 +221,11 @@ impl Encoding {
         fill(&mut self.special_tokens_mask, missing, 1, side);
         fill(&mut self.attention_mask, missing, 0, side);
         fill(&mut self.word_ids, missing, None, side);
-        fill(&mut self.sequence_ids, missing, None, side);
+        if side == Side::Left {
+            for (_, range) in &mut self.sequence_ranges {
+                *range = range.start + missing..range.end + missing;
+            }
+        }
     }
 
     /// Turns byte offsets into char offsets of `text` (what Python indexes by).
@@ -235,7 +266,6 @@ mod tests {
                 (i as usize, i as usize + 1),
                 0,
                 Some(i),
-                Some(0),
                 false,
             );
         }
@@ -269,8 +299,8 @@ mod tests {
     #[test]
     fn char_offsets() {
         let mut e = Encoding::default();
-        e.push(0, "é", (0, 2), 0, None, None, false);
-        e.push(1, "x", (2, 3), 0, None, None, false);
+        e.push(0, "é", (0, 2), 0, None, false);
+        e.push(1, "x", (2, 3), 0, None, false);
         e.bytes_to_char_offsets("éx");
         assert_eq!(e.offsets, [(0, 1), (1, 2)]);
     }

@@ -2,6 +2,7 @@
 //! tokens, post-processing, truncation, padding and decoding (HF semantics).
 
 pub mod added_vocab;
+pub mod alignment;
 pub mod byte_level_post;
 pub mod encoding;
 pub mod post_process;
@@ -288,7 +289,6 @@ impl Tokenizer {
                 // template may set others.
                 sequence,
                 Some(word),
-                Some(sequence),
                 false,
             )
         })?;
@@ -330,19 +330,42 @@ impl Tokenizer {
     }
 
     /// Post-processes, overflowing windows included: each window is combined
-    /// with the other sequence as HF's `Encoding::merge_with` does.
-    fn post_process(&self, a: Encoding, b: Option<Encoding>, add_special: bool) -> Encoding {
-        let process = |x: Encoding, y: Option<Encoding>| match &self.post_processor {
-            Some(p) => p.process(x, y, add_special),
-            None => {
-                let mut x = x;
-                if let Some(y) = y {
-                    x.extend(y);
-                }
-                x
+    /// with the other sequence as HF's `Encoding::merge_with` does. Sequence
+    /// ranges follow HF: a post-processor gives every combination one per
+    /// sequence; without one, a pair's two sequences get theirs before the
+    /// windows are combined, so a window keeps only what its parts carried,
+    /// and one text gets none.
+    fn post_process(
+        &self,
+        mut a: Encoding,
+        mut b: Option<Encoding>,
+        add_special: bool,
+    ) -> Encoding {
+        match &self.post_processor {
+            Some(p) => {
+                let process = |mut x: Encoding, mut y: Option<Encoding>| {
+                    x.set_sequence(0);
+                    if let Some(y) = &mut y {
+                        y.set_sequence(1);
+                    }
+                    p.process(x, y, add_special)
+                };
+                combine(&process, a, b)
             }
-        };
-        combine(&process, a, b)
+            None => {
+                if let Some(b) = &mut b {
+                    a.set_sequence(0);
+                    b.set_sequence(1);
+                }
+                let process = |mut x: Encoding, y: Option<Encoding>| {
+                    if let Some(y) = y {
+                        x.extend(y);
+                    }
+                    x
+                };
+                combine(&process, a, b)
+            }
+        }
     }
 
     /// Encodes many inputs in parallel on `num_threads` threads (all cores when

@@ -80,7 +80,6 @@ impl PostProcessor for Template {
                     let slot = sequences.get_mut(*which as usize).and_then(Option::take);
                     if let Some(mut seq) = slot {
                         seq.type_ids.iter_mut().for_each(|t| *t = *type_id);
-                        seq.sequence_ids.iter_mut().for_each(|s| *s = Some(*which));
                         out.extend(seq);
                     }
                 }
@@ -90,7 +89,7 @@ impl PostProcessor for Template {
                     type_id,
                 } if add_special_tokens => {
                     for (id, token) in ids.iter().zip(tokens) {
-                        out.push(*id, token, (0, 0), *type_id, None, None, true);
+                        out.push(*id, token, (0, 0), *type_id, None, true);
                     }
                 }
                 Piece::Special { .. } => {}

@@ -1,0 +1,138 @@
+"""Encoding's alignment methods (char_to_token, word_to_tokens, token_to_chars
+and the rest) give HF's answers for every position, on real files, with and
+without a post-processor, for pairs, padding on either side and overflowing
+windows: the positions QA and NER code maps answers and labels through."""
+
+import json
+
+import pytest
+import tokenizers
+from conftest import corpus_files, shared_path
+from hf_bpe_json import llama_json
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import texts
+
+import tokkit
+
+
+def _without_post_processor(path):
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["post_processor"] = None
+    return json.dumps(document)
+
+
+FILES = {
+    "bert": lambda: shared_path("vocab", "bert-base-uncased", "tokenizer.json").read_text(),
+    "gpt2": lambda: shared_path("vocab", "gpt2", "tokenizer.json").read_text(),
+    "gpt2-no-post-processor": lambda: _without_post_processor(
+        shared_path("vocab", "gpt2", "tokenizer.json")
+    ),
+    "rut5": lambda: shared_path("vocab", "rut5-large-spm-unigram", "tokenizer.json").read_text(),
+    "llama": lambda: json.dumps(
+        llama_json(shared_path("vocab", "llama2-spm-bpe", "tokenizer.model"))
+    ),
+}
+
+SETTINGS = {
+    "plain": {},
+    "pad-right": {"padding": {"length": 64, "direction": "right"}},
+    "pad-left": {"padding": {"length": 64, "direction": "left"}},
+    "overflow": {"truncation": {"max_length": 24, "stride": 5}},
+    "overflow-pad-left": {
+        "truncation": {"max_length": 24, "stride": 5},
+        "padding": {"length": 32, "direction": "left"},
+    },
+}
+
+
+@pytest.fixture(scope="module", params=list(FILES))
+def pair_of(request, tmp_path_factory):
+    """(tokkit, HF) for one file, to be configured by ``configure``."""
+    text = FILES[request.param]()
+    path = tmp_path_factory.mktemp("alignment") / "tokenizer.json"
+    path.write_text(text, encoding="utf-8")
+    return tokkit.Tokenizer.from_file(path), tokenizers.Tokenizer.from_str(text)
+
+
+def configure(tokenizer, setting):
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    if "truncation" in setting:
+        tokenizer.enable_truncation(**setting["truncation"])
+    if "padding" in setting:
+        tokenizer.enable_padding(pad_id=0, pad_token="<pad>", **setting["padding"])
+
+
+def assert_same_alignment(ours, ref, texts_in):
+    """Every method at every token, word and character position (and a few
+    past the end), for each sequence index, equals HF's."""
+    context = texts_in
+    assert ours.n_sequences == ref.n_sequences, context
+    assert ours.sequence_ids == ref.sequence_ids, context
+    n = len(ref.ids)
+    for token in range(n + 2):
+        assert ours.token_to_sequence(token) == ref.token_to_sequence(token), (context, token)
+        assert ours.token_to_word(token) == ref.token_to_word(token), (context, token)
+        assert ours.token_to_chars(token) == ref.token_to_chars(token), (context, token)
+    words = max((w for w in ref.word_ids if w is not None), default=0)
+    chars = max(len(t) for t in texts_in)
+    for sequence in range(3):
+        for word in range(words + 2):
+            got = (ours.word_to_tokens(word, sequence), ours.word_to_chars(word, sequence))
+            want = (ref.word_to_tokens(word, sequence), ref.word_to_chars(word, sequence))
+            assert got == want, (context, word, sequence)
+        for pos in range(chars + 2):
+            got = (ours.char_to_token(pos, sequence), ours.char_to_word(pos, sequence))
+            want = (ref.char_to_token(pos, sequence), ref.char_to_word(pos, sequence))
+            assert got == want, (context, pos, sequence)
+    assert len(ours.overflowing) == len(ref.overflowing), context
+    for o, r in zip(ours.overflowing, ref.overflowing, strict=True):
+        assert_same_alignment(o, r, texts_in)
+
+
+def check(pair_of, setting, first, second=None):
+    ours, ref = pair_of
+    for tokenizer in pair_of:
+        configure(tokenizer, setting)
+    for add_special in (True, False):
+        got = ours.encode(first, second, add_special_tokens=add_special)
+        want = ref.encode(first, second, add_special_tokens=add_special)
+        assert got.ids == want.ids, (first, second)
+        assert_same_alignment(got, want, (first, second or ""))
+
+
+def corpus_lines(count):
+    lines = []
+    for path in corpus_files():
+        text = path.read_text(encoding="utf-8")
+        lines += [line for line in text.splitlines() if line.strip()][:count]
+    return lines
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_corpus_lines_and_pairs(pair_of, setting):
+    lines = [line[:120] for line in corpus_lines(2)]
+    for line in lines:
+        check(pair_of, SETTINGS[setting], line)
+    for first, second in zip(lines, lines[1:] + lines[:1], strict=True):
+        check(pair_of, SETTINGS[setting], first, second)
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+@pytest.mark.parametrize(
+    "first,second",
+    [("", None), ("", ""), ("", "x y"), ("a b", ""), ("  ", " z "), ("don't stop", "me now")],
+)
+def test_empty_and_short_inputs(pair_of, setting, first, second):
+    check(pair_of, SETTINGS[setting], first, second)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    first=texts,
+    second=st.none() | texts,
+    setting=st.sampled_from(list(SETTINGS)),
+)
+def test_generated_text(pair_of, first, second, setting):
+    check(pair_of, SETTINGS[setting], first, second)

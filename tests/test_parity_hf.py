@@ -202,6 +202,38 @@ def test_vocab_api(bert):
 
 
 @pytest.mark.parametrize(
+    "parts",
+    [
+        ("bert-base-uncased", "tokenizer.json"),
+        ("gpt2", "tokenizer.json"),
+        ("rut5-large-spm-unigram", "tokenizer.json"),
+    ],
+    ids=lambda parts: parts[0],
+)
+def test_loading_from_text_and_special_token_counts(parts):
+    """from_str and from_buffer load what from_file loads, and
+    num_special_tokens_to_add counts as HF counts."""
+    path = shared_path("vocab", *parts)
+    text = path.read_text(encoding="utf-8")
+    ref = tokenizers.Tokenizer.from_str(text)
+    loaded = [
+        tokkit.Tokenizer.from_file(path),
+        tokkit.Tokenizer.from_str(text),
+        tokkit.Tokenizer.from_buffer(text.encode("utf-8")),
+    ]
+    sample = ("Hello, world! Don't stop.", "A second sentence.")
+    for ours in loaded:
+        for is_pair in (False, True):
+            want = ref.num_special_tokens_to_add(is_pair)
+            assert ours.num_special_tokens_to_add(is_pair) == want
+        assert_same_encoding(ours.encode(*sample), ref.encode(*sample), parts)
+    with pytest.raises(tokkit.VocabFormatError, match="not valid JSON"):
+        tokkit.Tokenizer.from_str(text[: len(text) // 2])
+    with pytest.raises(tokkit.VocabFormatError):
+        tokkit.Tokenizer.from_buffer(b"\xff" + text.encode("utf-8"))
+
+
+@pytest.mark.parametrize(
     "text",
     ["a" * 1_000_000, "^" * 100_000, "中" * 100_000, "ab " * 300_000],
     ids=["letters", "carets", "cjk", "short-words"],

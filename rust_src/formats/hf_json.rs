@@ -47,7 +47,13 @@ use crate::tokenizer::{Padding, PaddingLength, Side, Tokenizer, Truncation, Trun
 /// Reads a tokenizer.json file.
 pub fn read_tokenizer_json(path: &Path) -> Result<Tokenizer> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let value: Value = serde_json::from_slice(&bytes)
+    tokenizer_json_from_bytes(&bytes, path)
+}
+
+/// Builds a tokenizer from the text of a tokenizer.json; `path` names it in
+/// errors.
+pub fn tokenizer_json_from_bytes(bytes: &[u8], path: &Path) -> Result<Tokenizer> {
+    let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| Error::vocab(path, e.line(), format!("not valid JSON: {e}")))?;
     parse_tokenizer_json(&value).map_err(|e| match e {
         Error::VocabFormat { line, message, .. } => Error::vocab(path, line, message),

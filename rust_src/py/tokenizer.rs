@@ -1,7 +1,7 @@
 //! `tokkit.Tokenizer` and `tokkit.Encoding`: the general pipeline, with the
 //! API of HF `tokenizers.Tokenizer`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -9,7 +9,7 @@ use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyDict, PyList};
 
-use crate::formats::hf_json::read_tokenizer_json;
+use crate::formats::hf_json::{read_tokenizer_json, tokenizer_json_from_bytes};
 use crate::tokenizer::{
     EncodeOptions, Encoding, Padding, PaddingLength, Side, Tokenizer, Truncation,
     TruncationStrategy,
@@ -200,6 +200,22 @@ impl PyTokenizer {
         Ok(PyTokenizer::wrap(tokenizer))
     }
 
+    /// Loads a Hugging Face tokenizer.json from its text.
+    #[staticmethod]
+    fn from_str(py: Python<'_>, json: &str) -> PyResult<Self> {
+        let source = Path::new("<tokenizer.json string>");
+        let tokenizer = py.detach(|| tokenizer_json_from_bytes(json.as_bytes(), source))?;
+        Ok(PyTokenizer::wrap(tokenizer))
+    }
+
+    /// Loads a Hugging Face tokenizer.json from its bytes.
+    #[staticmethod]
+    fn from_buffer(py: Python<'_>, buffer: &[u8]) -> PyResult<Self> {
+        let source = Path::new("<tokenizer.json buffer>");
+        let tokenizer = py.detach(|| tokenizer_json_from_bytes(buffer, source))?;
+        Ok(PyTokenizer::wrap(tokenizer))
+    }
+
     /// GPT-2 from `encoder.json`/`vocab.json` and `vocab.bpe`/`merges.txt`
     /// (as HF's `ByteLevelBPETokenizer(vocab, merges)`).
     #[staticmethod]
@@ -276,6 +292,13 @@ impl PyTokenizer {
                 .map(|ids| self.inner.decode(ids, skip_special_tokens))
                 .collect()
         })
+    }
+
+    /// How many special tokens post-processing adds to one text, or to a
+    /// pair.
+    #[pyo3(signature = (is_pair))]
+    fn num_special_tokens_to_add(&self, is_pair: bool) -> usize {
+        self.inner.added_tokens_count(is_pair)
     }
 
     /// The id of a token, or None.

@@ -1,7 +1,9 @@
 """Encoding's alignment methods (char_to_token, word_to_tokens, token_to_chars
 and the rest) give HF's answers for every position, on real files, with and
 without a post-processor, for pairs, padding on either side and overflowing
-windows: the positions QA and NER code maps answers and labels through."""
+windows: the positions QA and NER code maps answers and labels through. Input
+split into words beforehand (``is_pretokenized``, as NER data comes) is
+encoded as HF encodes it, word by word."""
 
 import json
 
@@ -91,15 +93,22 @@ def assert_same_alignment(ours, ref, texts_in):
         assert_same_alignment(o, r, texts_in)
 
 
+FIELDS = ["ids", "tokens", "offsets", "type_ids", "word_ids", "special_tokens_mask"]
+
+
 def check(pair_of, setting, first, second=None):
+    """Encodes (first, second) both ways: texts, or lists of words."""
     ours, ref = pair_of
     for tokenizer in pair_of:
         configure(tokenizer, setting)
+    pretokenized = isinstance(first, list)
+    texts_in = (" ".join(first), " ".join(second or [])) if pretokenized else (first, second or "")
     for add_special in (True, False):
-        got = ours.encode(first, second, add_special_tokens=add_special)
-        want = ref.encode(first, second, add_special_tokens=add_special)
-        assert got.ids == want.ids, (first, second)
-        assert_same_alignment(got, want, (first, second or ""))
+        args = (first, second, pretokenized, add_special)
+        got, want = ours.encode(*args), ref.encode(*args)
+        for field in FIELDS:
+            assert getattr(got, field) == getattr(want, field), (field, first, second)
+        assert_same_alignment(got, want, texts_in)
 
 
 def corpus_lines(count):
@@ -136,3 +145,68 @@ def test_empty_and_short_inputs(pair_of, setting, first, second):
 )
 def test_generated_text(pair_of, first, second, setting):
     check(pair_of, SETTINGS[setting], first, second)
+
+
+@pytest.mark.parametrize("setting", list(SETTINGS))
+def test_words_of_corpus_lines(pair_of, setting):
+    lines = [line[:120].split() for line in corpus_lines(2)]
+    for words in lines:
+        check(pair_of, SETTINGS[setting], words)
+    for first, second in zip(lines, lines[1:] + lines[:1], strict=True):
+        check(pair_of, SETTINGS[setting], first, second)
+
+
+@pytest.mark.parametrize(
+    "first,second",
+    [
+        ([], None),
+        ([""], None),
+        (["", "a", ""], ["b"]),
+        (["don't", "[SEP]x"], []),
+        ([" a b "], None),
+    ],
+)
+def test_empty_words_and_specials_in_words(pair_of, first, second):
+    check(pair_of, SETTINGS["plain"], first, second)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    first=st.lists(texts, max_size=6),
+    second=st.none() | st.lists(texts, max_size=6),
+    setting=st.sampled_from(list(SETTINGS)),
+)
+def test_generated_words(pair_of, first, second, setting):
+    check(pair_of, SETTINGS[setting], first, second)
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        ["split", "into", "words"],
+        ("a", "tuple", "of", "words"),
+        (["first", "words"], ["second", "ones"]),
+        [["first", "words"], ["second"]],
+        ["one", ["nested"]],
+        "a str",
+        [1, 2],
+    ],
+    ids=repr,
+)
+def test_batch_of_words(pair_of, item):
+    """encode_batch with is_pretokenized takes what HF takes (a list or tuple
+    of words, or a pair of them) and refuses with TypeError what HF refuses."""
+    ours, ref = pair_of
+    for tokenizer in pair_of:
+        configure(tokenizer, SETTINGS["plain"])
+    batch = [item, ["after", "it"]]
+    try:
+        want = ref.encode_batch(batch, is_pretokenized=True)
+    except TypeError:
+        with pytest.raises(TypeError):
+            ours.encode_batch(batch, is_pretokenized=True)
+        return
+    got = ours.encode_batch(batch, is_pretokenized=True, num_threads=2)
+    for a, b in zip(got, want, strict=True):
+        for field in FIELDS:
+            assert getattr(a, field) == getattr(b, field), (field, item)

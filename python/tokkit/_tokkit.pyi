@@ -32,6 +32,8 @@ __all__ = [
 __version__: str
 
 _Path = str | PathLike[str]
+# a text, or (with is_pretokenized) its words
+_Input = str | Sequence[str]
 
 class TokkitError(Exception): ...
 class TokkitFileNotFoundError(TokkitError, FileNotFoundError): ...
@@ -92,11 +94,16 @@ class Tokenizer:
     @staticmethod
     def from_sentencepiece(path: _Path) -> Tokenizer: ...
     def encode(
-        self, sequence: str, pair: str | None = None, add_special_tokens: bool = True
+        self,
+        sequence: _Input,
+        pair: _Input | None = None,
+        is_pretokenized: bool = False,
+        add_special_tokens: bool = True,
     ) -> Encoding: ...
     def encode_batch(
         self,
-        inputs: Sequence[str | tuple[str, str] | list[str]],
+        inputs: Sequence[_Input | tuple[_Input, _Input] | list[_Input]],
+        is_pretokenized: bool = False,
         add_special_tokens: bool = True,
         num_threads: int | None = None,
     ) -> list[Encoding]: ...

@@ -49,6 +49,24 @@ pub struct EncodeOptions {
     pub padding: Option<Padding>,
 }
 
+/// One input sequence: a text, or a text already split into words (HF's
+/// `is_pretokenized`).
+#[derive(Debug)]
+pub enum Input<'a, W = &'a str> {
+    /// A whole text.
+    Text(&'a str),
+    /// Words, each encoded on its own as one word.
+    Words(&'a [W]),
+}
+
+// Copy whatever the words are: the enum holds only references.
+impl<W> Clone for Input<'_, W> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<W> Copy for Input<'_, W> {}
+
 /// Receives each token of a text: id, original byte range (empty when
 /// offsets are not tracked), word index, and for an added token the text it
 /// matched (HF's token string for it: with lstrip/rstrip it holds the spaces)
@@ -271,7 +289,25 @@ impl Tokenizer {
         Ok(ids)
     }
 
-    /// The tokens of one sequence, before post-processing.
+    /// The tokens of one input sequence, before post-processing. Each word
+    /// of split input is encoded on its own, as HF does: it is one word, its
+    /// offsets count from its own start, and a pre-tokenizer or normaliser
+    /// sees it as a whole text (a Metaspace prefix goes before every word).
+    fn encode_input<W: AsRef<str>>(&self, input: Input<'_, W>, sequence: u32) -> Result<Encoding> {
+        let words = match input {
+            Input::Text(text) => return self.encode_sequence(text, sequence),
+            Input::Words(words) => words,
+        };
+        let mut out = Encoding::with_capacity(words.len() * 2);
+        for (word, text) in words.iter().enumerate() {
+            let mut encoding = self.encode_sequence(text.as_ref(), sequence)?;
+            encoding.word_ids.fill(u32::try_from(word).ok());
+            out.extend(encoding);
+        }
+        Ok(out)
+    }
+
+    /// The tokens of one text, before post-processing.
     fn encode_sequence(&self, text: &str, sequence: u32) -> Result<Encoding> {
         // About one token per four bytes of English: growing eight columns
         // by doubling instead cost a tenth of encode time in copies.
@@ -300,16 +336,16 @@ impl Tokenizer {
 
     /// Encodes a text (or a pair) the way HF's `Tokenizer.encode` does:
     /// pipeline, truncation, post-processing, padding. Offsets are char
-    /// offsets into each input text.
-    pub fn encode(
+    /// offsets into each input text (into each word of split input).
+    pub fn encode<W: AsRef<str>>(
         &self,
-        first: &str,
-        second: Option<&str>,
+        first: Input<'_, W>,
+        second: Option<Input<'_, W>>,
         add_special_tokens: bool,
         options: &EncodeOptions,
     ) -> Result<Encoding> {
-        let mut a = self.encode_sequence(first, 0)?;
-        let mut b = second.map(|s| self.encode_sequence(s, 1)).transpose()?;
+        let mut a = self.encode_input(first, 0)?;
+        let mut b = second.map(|s| self.encode_input(s, 1)).transpose()?;
         if let Some(t) = &options.truncation {
             let reserved = if add_special_tokens {
                 self.added_tokens_count(b.is_some())
@@ -370,17 +406,16 @@ impl Tokenizer {
 
     /// Encodes many inputs in parallel on `num_threads` threads (all cores when
     /// `None`), padding the batch together. Order is preserved.
-    pub fn encode_batch<S: AsRef<str> + Sync>(
+    pub fn encode_batch<W: AsRef<str> + Sync>(
         &self,
-        inputs: &[(S, Option<S>)],
+        inputs: &[(Input<'_, W>, Option<Input<'_, W>>)],
         add_special_tokens: bool,
         options: &EncodeOptions,
         num_threads: Option<usize>,
     ) -> Result<Vec<Encoding>> {
         let threads = num_threads.unwrap_or(0);
-        let mut encodings = parallel_map(threads, inputs, |_, (a, b)| {
-            let b = b.as_ref().map(AsRef::as_ref);
-            self.encode(a.as_ref(), b, add_special_tokens, options)
+        let mut encodings = parallel_map(threads, inputs, |_, &(a, b)| {
+            self.encode(a, b, add_special_tokens, options)
         })?;
         if let Some(p) = &options.padding {
             p.apply(&mut encodings);

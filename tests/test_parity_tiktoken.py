@@ -345,6 +345,49 @@ def test_decode_split_characters_like_tiktoken(pair):
     assert ours.decode_batch([ids, ids[:1]]) == ref.decode_batch([ids, ids[:1]])
 
 
+def outcome(call, *args, **kwargs):
+    """What a call returns, or the type of what it raises."""
+    try:
+        return call(*args, **kwargs)
+    except Exception as error:
+        return type(error)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(deadline=None, max_examples=200)
+@given(text=st.one_of(texts, spliced_texts), data=st.data())
+def test_decode_with_offsets_like_tiktoken(cache, name, text, data):
+    """Offsets of every token, on whole texts and on any slice of their
+    tokens (which may cut characters: both then raise)."""
+    ours, ref = get_pair(cache, name)
+    ids = ref.encode(text, allowed_special="all")
+    start = data.draw(st.integers(0, len(ids)))
+    end = data.draw(st.integers(start, len(ids)))
+    for tokens in (ids, ids[start:end], [*ids, ref.max_token_value + 1]):
+        assert outcome(ours.decode_with_offsets, tokens) == outcome(ref.decode_with_offsets, tokens)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@settings(deadline=None, max_examples=100)
+@given(text=st.one_of(texts, spliced_texts))
+def test_encode_to_numpy_like_tiktoken(cache, name, text):
+    ours, ref = get_pair(cache, name)
+    for kwargs in ({}, {"allowed_special": "all"}, {"disallowed_special": ()}):
+        got = outcome(ours.encode_to_numpy, text, **kwargs)
+        want = outcome(ref.encode_to_numpy, text, **kwargs)
+        if isinstance(want, type):
+            assert got is want
+        else:
+            assert got.dtype == want.dtype
+            assert got.tolist() == want.tolist()
+
+
+def test_encode_to_numpy_refuses_like_tiktoken(pair):
+    ours, ref = pair
+    for text in ["a <|endoftext|>", "\ud800", "x\ud83d"]:
+        assert outcome(ours.encode_to_numpy, text) is outcome(ref.encode_to_numpy, text)
+
+
 def test_encoding_built_from_ranks_like_tiktoken(pair):
     """The ``tiktoken.Encoding(...)`` form, with a pattern that has no
     hand-written splitter (so the regex engine path runs)."""

@@ -23,9 +23,12 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Sequence
 from collections.abc import Set as AbstractSet
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from tokkit._tokkit import TiktokenCore
+
+if TYPE_CHECKING:
+    import numpy
 
 __all__ = ["TiktokenEncoding", "load_tiktoken"]
 
@@ -153,6 +156,20 @@ class TiktokenEncoding:
                 _clean(text), num_threads, allowed_special, disallowed_special
             )
 
+    def encode_to_numpy(
+        self,
+        text: str,
+        *,
+        allowed_special: AllOr | AbstractSet[str] = frozenset(),
+        disallowed_special: AllOr | Collection[str] = "all",
+    ) -> numpy.ndarray:
+        """:meth:`encode` as a ``uint32`` NumPy array, without building a
+        list (needs NumPy; like tiktoken's, a lone surrogate raises)."""
+        import numpy
+
+        buffer = self._core.encode_to_buffer(text, allowed_special, disallowed_special)
+        return numpy.frombuffer(buffer, dtype=numpy.uint32)
+
     def encode_single_token(self, text_or_bytes: str | bytes) -> int:
         """The id of the token that is exactly ``text_or_bytes`` (special tokens
         included); ``KeyError`` when there is none."""
@@ -178,6 +195,20 @@ class TiktokenEncoding:
     def decode_tokens_bytes(self, tokens: Sequence[int]) -> list[bytes]:
         """The bytes of each token."""
         return [self._core.decode_single_token_bytes(t) for t in tokens]
+
+    def decode_with_offsets(self, tokens: Sequence[int]) -> tuple[str, list[int]]:
+        """The text of ``tokens`` and where each token starts in it, in
+        characters: a token that starts inside a character starts at that
+        character. Bytes that are not UTF-8 raise, as in tiktoken.
+
+        >>> ranks = {bytes([b]): b for b in range(256)}
+        >>> enc = TiktokenEncoding(
+        ...     "bytes", pat_str=".", mergeable_ranks=ranks, special_tokens={})
+        >>> enc.decode_with_offsets([104, 0xC3, 0xA9, 33])  # h, é in two bytes, !
+        ('hé!', [0, 1, 1, 2])
+        """
+        data, offsets = self._core.decode_with_offsets(tokens)
+        return data.decode("utf-8", errors="strict"), offsets
 
     def decode_batch(
         self, batch: Sequence[Sequence[int]], *, errors: str = "replace", num_threads: int = 8

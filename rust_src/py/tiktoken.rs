@@ -112,6 +112,22 @@ impl PyTiktoken {
         })
     }
 
+    /// `text` encoded with tiktoken's special-token rules, without the GIL.
+    fn encode_ids(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        allowed_special: &Bound<'_, PyAny>,
+        disallowed_special: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<u32>> {
+        let plan = self.plan(allowed_special, disallowed_special)?;
+        let result = py.detach(|| match self.check(&plan, text) {
+            Some(d) => Ok(Err(d)),
+            None => self.inner.encode_with_specials(text, &plan.allowed).map(Ok),
+        })?;
+        result.map_err(|d| disallowed_error(py, d))
+    }
+
     fn check(&self, plan: &SpecialPlan, text: &str) -> Option<Disallowed> {
         match &plan.extra {
             Some((finder, list)) => finder
@@ -222,13 +238,22 @@ impl PyTiktoken {
         allowed_special: &Bound<'_, PyAny>,
         disallowed_special: &Bound<'_, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let plan = self.plan(allowed_special, disallowed_special)?;
-        let result = py.detach(|| match self.check(&plan, text) {
-            Some(d) => Ok(Err(d)),
-            None => self.inner.encode_with_specials(text, &plan.allowed).map(Ok),
-        })?;
-        let ids = result.map_err(|d| disallowed_error(py, d))?;
+        let ids = self.encode_ids(py, text, allowed_special, disallowed_special)?;
         self.ints.list(py, &ids)
+    }
+
+    /// [`Self::encode`]'s ids as native-endian `u32` bytes, for
+    /// `numpy.frombuffer` (tiktoken's `encode_to_numpy`).
+    fn encode_to_buffer<'py>(
+        &self,
+        py: Python<'py>,
+        text: &str,
+        allowed_special: &Bound<'_, PyAny>,
+        disallowed_special: &Bound<'_, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let ids = self.encode_ids(py, text, allowed_special, disallowed_special)?;
+        let bytes: Vec<u8> = py.detach(|| ids.iter().flat_map(|id| id.to_ne_bytes()).collect());
+        Ok(PyBytes::new(py, &bytes))
     }
 
     /// Encodes many texts ignoring special tokens, on `num_threads` threads.
@@ -277,6 +302,25 @@ impl PyTiktoken {
             Err(id) => Err(PyKeyError::new_err(format!(
                 "Invalid token for decoding: {id}"
             ))),
+        }
+    }
+
+    /// The bytes of `tokens`, and where each token starts in their text in
+    /// characters (tiktoken's `decode_with_offsets`, before the UTF-8
+    /// decoding).
+    fn decode_with_offsets<'py>(
+        &self,
+        py: Python<'py>,
+        tokens: Vec<u32>,
+    ) -> PyResult<(Bound<'py, PyBytes>, Vec<usize>)> {
+        let decoded = py.detach(|| -> Result<_, u32> {
+            let offsets = self.inner.char_offsets(&tokens)?;
+            Ok((self.inner.decode_bytes(&tokens)?, offsets))
+        });
+        match decoded {
+            Ok((bytes, offsets)) => Ok((PyBytes::new(py, &bytes), offsets)),
+            // tiktoken looks each token up alone, so its KeyError is the id
+            Err(id) => Err(PyKeyError::new_err(id.to_string())),
         }
     }
 

@@ -72,7 +72,8 @@ impl PyEncoding {
             .map(|e| PyEncoding { inner: e.clone() })
             .collect()
     }
-    /// The number of input sequences: 1, or 2 for a pair.
+    /// The number of input sequences HF counts here: 1, or 2 for a pair
+    /// (an overflowing window of a pair without a post-processor may count 1).
     #[getter]
     fn n_sequences(&self) -> usize {
         self.inner.n_sequences()

@@ -107,7 +107,7 @@ fn utf8(cp: u32) -> ([u8; 3], usize) {
 
 /// Whether `b` is a UTF-8 continuation byte (`10xxxxxx`).
 #[inline]
-fn is_continuation(b: u8) -> bool {
+pub(crate) fn is_continuation(b: u8) -> bool {
     b & 0xC0 == 0x80
 }
 

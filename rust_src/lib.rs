@@ -5,6 +5,7 @@
 //! post-processor and a decoder. File formats are read and written in
 //! [`formats`]; the Python bindings live in `py` and nowhere else.
 
+pub mod char_index;
 pub mod decoders;
 pub mod error;
 pub mod formats;

@@ -42,6 +42,14 @@ def lines_of(path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines()
 
 
+def assert_normalize_matches(ours, ref, texts: list[str]) -> None:
+    """normalize of a list of str and of bytes, with and without offsets."""
+    as_bytes = [t.encode("utf-8") for t in texts]
+    for batch in (texts, as_bytes):
+        assert ours.normalize(batch) == ref.normalize(batch)
+        assert ours.normalize(batch, with_offsets=True) == ref.normalize(batch, with_offsets=True)
+
+
 @pytest.mark.parametrize("name", list(MODELS))
 @pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
 def test_corpus_ids_pieces_and_decode(name: str, path) -> None:
@@ -55,6 +63,7 @@ def test_corpus_ids_pieces_and_decode(name: str, path) -> None:
     assert ours.decode(ids) == ref.decode(ids)
     pieces = ref.encode(lines[:500], out_type=str)
     assert ours.decode(pieces) == ref.decode(pieces)
+    assert_normalize_matches(ours, ref, lines[:300])
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -149,6 +158,8 @@ def test_generated_text(name: str, text: str) -> None:
     assert ours.encode(text) == ids
     assert ours.encode(text, out_type=str) == ref.encode(text, out_type=str)
     assert ours.decode(ids) == ref.decode(ids)
+    assert ours.normalize(text, with_offsets=True) == ref.normalize(text, with_offsets=True)
+    assert_normalize_matches(ours, ref, [text])
 
 
 VARIANTS = {
@@ -182,6 +193,7 @@ def test_model_variants(name: str, variant: str) -> None:
         assert ours.encode(texts, out_type=out_type) == ref.encode(texts, out_type=out_type)
     ids = ref.encode(texts)
     assert ours.decode(ids) == ref.decode(ids)
+    assert_normalize_matches(ours, ref, texts)
     if name.startswith("unigram"):
         for text in VARIANT_TEXTS:
             assert ours.nbest_encode(text, nbest_size=4) == ref.nbest_encode(text, nbest_size=4)

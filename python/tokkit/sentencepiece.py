@@ -352,6 +352,19 @@ class SentencePieceProcessor:
             return self._m.entropy([_text(t) for t in input], float(alpha), num_threads)
         return self._m.entropy([_text(input)], float(alpha), 1)[0]
 
+    def normalize(self, input: Any, with_offsets: bool | None = None) -> Any:
+        """``input`` (a text, or a list of them) as the model normalizes it
+        before segmenting; with ``with_offsets``, a ``(text, offsets)`` pair
+        whose offsets give, for each character of the text and its end, the
+        character of the input it comes from. ``bytes`` in, ``bytes`` and
+        byte offsets out, as in sentencepiece."""
+        if isinstance(input, list):
+            return [self.normalize(text, with_offsets) for text in input]
+        is_bytes = isinstance(input, bytes)
+        text, offsets = self._m.normalize(_text(input), is_bytes)
+        out = text.encode("utf-8") if is_bytes else text
+        return (out, offsets) if with_offsets else out
+
     # Decoding --------------------------------------------------------------
 
     def decode(
@@ -484,5 +497,10 @@ class SentencePieceProcessor:
     IsControl = is_control
     IsUnused = is_unused
     IsByte = is_byte
+    Normalize = normalize
+    LoadFromFile = load
+    load_from_file = load
     tokenize = encode
     detokenize = decode
+    Tokenize = encode
+    Detokenize = decode

@@ -14,8 +14,10 @@ use pyo3::types::{PyBytes, PyList};
 use super::batch::id_lists;
 use super::id_ints::IdInts;
 
+use crate::char_index::CharIndex;
 use crate::error::Result;
 use crate::formats::spm_model::PieceType;
+use crate::normalize::spm::SpmNormalized;
 use crate::sentencepiece::seed::{next_seed, set_random_seed as set_seed};
 use crate::sentencepiece::{Sampling, SentencePiece};
 use crate::threads::parallel_map;
@@ -252,6 +254,31 @@ impl PySentencePiece {
                 inner.decode_pieces(&refs)
             })
         })?)
+    }
+
+    /// `text` as the model normalizes it before segmenting, with, for each
+    /// of its characters (bytes, with `byte_offsets`) and its end, the
+    /// character (byte) of `text` it comes from: sentencepiece's
+    /// `normalize(text, with_offsets=True)` of a `str` (of `bytes`).
+    fn normalize(&self, py: Python<'_>, text: &str, byte_offsets: bool) -> (String, Vec<usize>) {
+        py.detach(|| {
+            let mut normalized = SpmNormalized::default();
+            self.inner.normalize(text, true, &mut normalized);
+            let SpmNormalized {
+                text: out,
+                to_original,
+            } = normalized;
+            if byte_offsets {
+                return (out, to_original);
+            }
+            let original = CharIndex::new(text);
+            let starts = out.char_indices().map(|(b, _)| b).chain([out.len()]);
+            // An empty output has no end entry: sentencepiece then gives [0].
+            let offsets = starts
+                .map(|b| original.of(to_original.get(b).copied().unwrap_or(0)))
+                .collect();
+            (out, offsets)
+        })
     }
 
     /// Number of pieces.

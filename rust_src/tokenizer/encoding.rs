@@ -3,6 +3,7 @@
 use std::ops::Range;
 
 use super::tokens::Tokens;
+use crate::char_index::CharIndex;
 
 /// Ids plus the per-token data HF's `Encoding` carries. All vectors have one
 /// entry per token. Offsets are byte ranges of the original text until
@@ -233,19 +234,9 @@ impl Encoding {
         if text.is_ascii() {
             return;
         }
-        // char index of every byte position (the end position included)
-        let mut char_at = vec![0usize; text.len() + 1];
-        let mut chars = 0;
-        for (i, c) in text.char_indices() {
-            for slot in &mut char_at[i..i + c.len_utf8()] {
-                *slot = chars;
-            }
-            chars += 1;
-        }
-        char_at[text.len()] = chars;
-        let convert = |b: usize| char_at.get(b).copied().unwrap_or(chars);
+        let index = CharIndex::new(text);
         for offset in &mut self.offsets {
-            *offset = (convert(offset.0), convert(offset.1));
+            *offset = (index.of(offset.0), index.of(offset.1));
         }
         for overflow in &mut self.overflowing {
             overflow.bytes_to_char_offsets(text);

@@ -24,12 +24,23 @@ def _without_post_processor(path):
     return json.dumps(document)
 
 
+def _with_prefix_space(path):
+    """GPT-2 with ByteLevel's add_prefix_space (RoBERTa's setting): every
+    word of split input gets its own prefix space."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["pre_tokenizer"]["add_prefix_space"] = True
+    for token in document["added_tokens"]:
+        token["normalized"] = False
+    return json.dumps(document)
+
+
 FILES = {
     "bert": lambda: shared_path("vocab", "bert-base-uncased", "tokenizer.json").read_text(),
     "gpt2": lambda: shared_path("vocab", "gpt2", "tokenizer.json").read_text(),
     "gpt2-no-post-processor": lambda: _without_post_processor(
         shared_path("vocab", "gpt2", "tokenizer.json")
     ),
+    "gpt2-prefix-space": lambda: _with_prefix_space(shared_path("vocab", "gpt2", "tokenizer.json")),
     "rut5": lambda: shared_path("vocab", "rut5-large-spm-unigram", "tokenizer.json").read_text(),
     "llama": lambda: json.dumps(
         llama_json(shared_path("vocab", "llama2-spm-bpe", "tokenizer.model"))

@@ -199,6 +199,19 @@ def test_model_variants(name: str, variant: str) -> None:
             assert ours.nbest_encode(text, nbest_size=4) == ref.nbest_encode(text, nbest_size=4)
 
 
+def test_sentencepiece_0_2_3_names() -> None:
+    """LoadFromFile, load_from_file, Tokenize, Detokenize and Normalize as
+    sentencepiece 0.2.3 has them."""
+    path = str(shared_path(*MODELS["unigram-test"]))
+    ours, ref = tokkit.SentencePieceProcessor(), spm.SentencePieceProcessor()
+    assert ours.LoadFromFile(path) == ref.LoadFromFile(path)
+    assert ours.load_from_file(path) == ref.load_from_file(path)
+    text = "Hello  world, \uff48\uff45\uff4c\uff4c\uff4f!"
+    assert ours.Tokenize(text) == ref.Tokenize(text)
+    assert ours.Detokenize(ref.Tokenize(text)) == ref.Detokenize(ref.Tokenize(text))
+    assert ours.Normalize(text, with_offsets=True) == ref.Normalize(text, with_offsets=True)
+
+
 @pytest.mark.parametrize("name", list(MODELS))
 def test_pathological_inputs(name: str) -> None:
     ours, ref = pair(name)

@@ -42,6 +42,19 @@ def lines_of(path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines()
 
 
+def assert_offset_mapping_matches(ours, ref, texts: list[str]) -> None:
+    """return_type="offset_mapping" of str and of bytes (character and byte
+    offsets), one text at a time and as a batch."""
+    as_bytes = [t.encode("utf-8") for t in texts]
+    for batch in (texts, as_bytes):
+        got = ours.encode(batch, return_type="offset_mapping")
+        assert got == ref.encode(batch, return_type="offset_mapping")
+        for text in batch[:20]:
+            for kwargs in ({}, {"return_bytes": True}):
+                got = ours.encode(text, return_type="offset_mapping", **kwargs)
+                assert got == ref.encode(text, return_type="offset_mapping", **kwargs)
+
+
 def assert_normalize_matches(ours, ref, texts: list[str]) -> None:
     """normalize of a list of str and of bytes, with and without offsets."""
     as_bytes = [t.encode("utf-8") for t in texts]
@@ -64,6 +77,7 @@ def test_corpus_ids_pieces_and_decode(name: str, path) -> None:
     pieces = ref.encode(lines[:500], out_type=str)
     assert ours.decode(pieces) == ref.decode(pieces)
     assert_normalize_matches(ours, ref, lines[:300])
+    assert_offset_mapping_matches(ours, ref, lines[:300])
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -160,6 +174,7 @@ def test_generated_text(name: str, text: str) -> None:
     assert ours.decode(ids) == ref.decode(ids)
     assert ours.normalize(text, with_offsets=True) == ref.normalize(text, with_offsets=True)
     assert_normalize_matches(ours, ref, [text])
+    assert_offset_mapping_matches(ours, ref, [text])
 
 
 VARIANTS = {
@@ -194,9 +209,29 @@ def test_model_variants(name: str, variant: str) -> None:
     ids = ref.encode(texts)
     assert ours.decode(ids) == ref.decode(ids)
     assert_normalize_matches(ours, ref, texts)
+    assert_offset_mapping_matches(ours, ref, texts)
     if name.startswith("unigram"):
         for text in VARIANT_TEXTS:
             assert ours.nbest_encode(text, nbest_size=4) == ref.nbest_encode(text, nbest_size=4)
+
+
+def test_offset_mapping_options() -> None:
+    """Sampled offset mappings hold the sampled ids; the options sentencepiece
+    refuses with this return type are refused as a RuntimeError."""
+    ours, ref = pair("unigram-test")
+    text = "Hello world, again and again."
+    sample = {"enable_sampling": True, "alpha": 0.5, "nbest_size": -1, "seed": 7}
+    mapped = ours.encode(text, return_type="offset_mapping", **sample)
+    assert mapped["ids"] == ours.encode(text, **sample)
+    for option in ("add_bos", "add_eos", "reverse", "emit_unk_piece"):
+        with pytest.raises(RuntimeError):
+            ref.encode(text, return_type="offset_mapping", **{option: True})
+        with pytest.raises(RuntimeError):
+            ours.encode(text, return_type="offset_mapping", **{option: True})
+    with pytest.raises(ValueError):
+        ours.encode(text, out_type=int, return_type="offset_mapping")
+    with pytest.raises(ValueError):
+        ours.encode(text, return_bytes=True)
 
 
 def test_sentencepiece_0_2_3_names() -> None:
@@ -210,6 +245,7 @@ def test_sentencepiece_0_2_3_names() -> None:
     assert ours.Tokenize(text) == ref.Tokenize(text)
     assert ours.Detokenize(ref.Tokenize(text)) == ref.Detokenize(ref.Tokenize(text))
     assert ours.Normalize(text, with_offsets=True) == ref.Normalize(text, with_offsets=True)
+    assert ours.EncodeAsOffsetMapping(text) == ref.EncodeAsOffsetMapping(text)
 
 
 @pytest.mark.parametrize("name", list(MODELS))

@@ -20,6 +20,7 @@ from typing import Any, TypeGuard
 
 from tokkit._tokkit import _SentencePiece
 from tokkit._tokkit import set_random_seed as _set_random_seed
+from tokkit.errors import UnsupportedError
 
 __all__ = ["SentencePieceProcessor", "set_random_seed"]
 
@@ -181,9 +182,15 @@ class SentencePieceProcessor:
         alpha: float | None = None,
         num_threads: int | None = None,
         seed: int | None = None,
-    ) -> list[Any]:
+        return_type: Any = None,
+        return_bytes: bool | None = None,
+    ) -> Any:
         """Encodes a string (or a list of strings) to ids (``out_type=int``) or
-        pieces (``out_type=str``). With ``enable_sampling``, Unigram models
+        pieces (``out_type=str``), or (``return_type="offset_mapping"``, as
+        sentencepiece 0.2.3) to ``{"ids", "pieces", "offsets"}`` where each
+        offset is a piece's (start, end) in the input, in characters, or in
+        bytes with ``return_bytes`` (then the pieces are bytes too; the
+        default follows the input). With ``enable_sampling``, Unigram models
         sample (``nbest_size=-1``: the whole lattice; ``k > 1``: among the k
         best) with inverse temperature ``alpha``; BPE models apply BPE-dropout
         with probability ``alpha``; CHAR and WORD models cannot be sampled
@@ -194,10 +201,18 @@ class SentencePieceProcessor:
             and type(input) is str
             and out_type in (None, int)
             and add_bos is add_eos is reverse is emit_unk_piece is enable_sampling is None
+            and return_type is return_bytes is None
         ):
             # The common call, kept short: it costs ~10% of encoding a 1 KB text.
             return self._m.encode_ids(input, _BEST)
-        out_type = _out_type(self._out_type if out_type is None else out_type)
+        if return_type is not None:
+            if out_type is not None:
+                raise ValueError("Cannot specify both out_type and return_type.")
+            out_type = return_type
+        if return_bytes is not None and out_type != "offset_mapping":
+            raise ValueError("return_bytes is only supported when return_type='offset_mapping'")
+        mapping = out_type == "offset_mapping"
+        out_type = int if mapping else _out_type(self._out_type if out_type is None else out_type)
         add_bos = self._add_bos if add_bos is None else add_bos
         add_eos = self._add_eos if add_eos is None else add_eos
         reverse = self._reverse if reverse is None else reverse
@@ -215,6 +230,13 @@ class SentencePieceProcessor:
             raise TypeError("num_threads must be int")
         is_ids = out_type is int
         args = (bool(sampling), int(nbest_size), float(alpha), seed)
+        if mapping:
+            if add_bos or add_eos or reverse or emit_unk:
+                raise UnsupportedError(
+                    "add_bos, add_eos, reverse and emit_unk_piece are not supported with "
+                    "return_type='offset_mapping' (nor in sentencepiece)"
+                )
+            return self._offset_mapping(input, args, return_bytes)
         if _is_batch(input):
             texts = [_text(t) for t in input]
             batch: list[list[int]] | list[list[str]]
@@ -226,6 +248,23 @@ class SentencePieceProcessor:
         text = _text(input)
         out = self._m.encode_ids(text, args) if is_ids else self._m.encode_pieces(text, args)
         return self._rewrite(out, is_ids, add_bos, add_eos, reverse, emit_unk)
+
+    def _offset_mapping(self, input: Any, args: Any, return_bytes: bool | None) -> Any:
+        if _is_batch(input):
+            if return_bytes is None:
+                return_bytes = bool(input) and isinstance(input[0], bytes)
+            return [self._offset_mapping(text, args, return_bytes) for text in input]
+        if return_bytes is None:
+            return_bytes = isinstance(input, bytes)
+        ids, pieces, offsets = self._m.encode_offsets(_text(input), args, return_bytes)
+        if return_bytes:
+            as_bytes = [piece.encode("utf-8") for piece in pieces]
+            return {"ids": ids, "pieces": as_bytes, "offsets": offsets}
+        return {"ids": ids, "pieces": pieces, "offsets": offsets}
+
+    def encode_as_offset_mapping(self, input: Any, **kwargs: Any) -> Any:
+        """:meth:`encode` with ``return_type="offset_mapping"``."""
+        return self.encode(input, return_type="offset_mapping", **kwargs)
 
     def encode_as_ids(self, input: str | Sequence[str], **kwargs: Any) -> list[Any]:
         """:meth:`encode` with ``out_type=int``."""
@@ -479,6 +518,7 @@ class SentencePieceProcessor:
     Encode = encode
     EncodeAsIds = encode_as_ids
     EncodeAsPieces = encode_as_pieces
+    EncodeAsOffsetMapping = encode_as_offset_mapping
     SampleEncodeAsIds = sample_encode_as_ids
     SampleEncodeAsPieces = sample_encode_as_pieces
     NBestEncode = nbest_encode

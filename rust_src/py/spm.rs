@@ -34,6 +34,8 @@ type SampleArgs = (bool, i64, f32, Option<u64>);
 
 /// Segmentations with a score each: `(ids, pieces, score)`.
 type Scored<S> = Vec<(Vec<u32>, Vec<String>, S)>;
+/// Ids, pieces and each piece's (start, end) in the input.
+type Mapped = (Vec<u32>, Vec<String>, Vec<(usize, usize)>);
 
 fn sampling((enable, nbest_size, alpha, seed): SampleArgs) -> Sampling {
     if enable {
@@ -130,6 +132,28 @@ impl PySentencePiece {
         let s = sampling(args);
         let pieces = py.detach(|| self.inner.encode_pieces(text, s))?;
         Ok(pieces.into_iter().map(|p| p.piece).collect())
+    }
+
+    /// The ids, pieces and (start, end) offsets in `text` of the pieces of
+    /// one text, in characters or, with `byte_offsets`, in bytes
+    /// (sentencepiece's `return_type="offset_mapping"`).
+    #[pyo3(signature = (text, args, byte_offsets))]
+    fn encode_offsets(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        args: SampleArgs,
+        byte_offsets: bool,
+    ) -> PyResult<Mapped> {
+        let s = sampling(args);
+        Ok(py.detach(|| -> Result<Mapped> {
+            let pieces = self.inner.encode_pieces(text, s)?;
+            let index = (!byte_offsets).then(|| CharIndex::new(text));
+            let at = |b: usize| index.as_ref().map_or(b, |i| i.of(b));
+            let offsets = pieces.iter().map(|p| (at(p.begin), at(p.end))).collect();
+            let ids = pieces.iter().map(|p| p.id).collect();
+            Ok((ids, pieces.into_iter().map(|p| p.piece).collect(), offsets))
+        })?)
     }
 
     /// Ids of many texts, in parallel.

@@ -53,6 +53,18 @@ def _text(value: Any) -> str:
     return value
 
 
+def _as_kind(out: list[Any], kind: Any) -> Any:
+    """Ids or pieces of one text as ``kind`` asks: a NumPy ``int32`` array of
+    the ids, UTF-8 bytes of the pieces, or as they are."""
+    if kind == "numpy":
+        import numpy
+
+        return numpy.array(out, dtype=numpy.int32)
+    if kind is bytes:
+        return [piece.encode("utf-8") for piece in out]
+    return out
+
+
 def _out_type(out_type: Any) -> type:
     if out_type not in (int, str):
         raise ValueError(f"unsupported out_type {out_type!r}: tokkit returns int ids or str pieces")
@@ -172,7 +184,7 @@ class SentencePieceProcessor:
     def encode(
         self,
         input: str | Sequence[str],
-        out_type: type | None = None,
+        out_type: Any = None,
         add_bos: bool | None = None,
         add_eos: bool | None = None,
         reverse: bool | None = None,
@@ -185,14 +197,16 @@ class SentencePieceProcessor:
         return_type: Any = None,
         return_bytes: bool | None = None,
     ) -> Any:
-        """Encodes a string (or a list of strings) to ids (``out_type=int``) or
-        pieces (``out_type=str``), or (``return_type="offset_mapping"``, as
-        sentencepiece 0.2.3) to ``{"ids", "pieces", "offsets"}`` where each
-        offset is a piece's (start, end) in the input, in characters, or in
-        bytes with ``return_bytes`` (then the pieces are bytes too; the
-        default follows the input). With ``enable_sampling``, Unigram models
-        sample (``nbest_size=-1``: the whole lattice; ``k > 1``: among the k
-        best) with inverse temperature ``alpha``; BPE models apply BPE-dropout
+        """Encodes a string (or a list of strings) to ids (``out_type=int``,
+        or ``"numpy"`` for ``int32`` arrays) or pieces (``out_type=str``, or
+        ``bytes``), or (``"offset_mapping"``, as sentencepiece 0.2.3) to
+        ``{"ids", "pieces", "offsets"}`` where each offset is a piece's
+        (start, end) in the input, in characters, or in bytes with
+        ``return_bytes`` (then the pieces are bytes too; the default follows
+        the input). ``return_type`` is 0.2.3's name for ``out_type``. With
+        ``enable_sampling``, Unigram models sample (``nbest_size=-1``: the
+        whole lattice; ``k > 1``: among the k best) with inverse temperature
+        ``alpha``; BPE models apply BPE-dropout
         with probability ``alpha``; CHAR and WORD models cannot be sampled
         (``UnsupportedError``, a ``RuntimeError`` as sentencepiece raises).
         """
@@ -211,8 +225,12 @@ class SentencePieceProcessor:
             out_type = return_type
         if return_bytes is not None and out_type != "offset_mapping":
             raise ValueError("return_bytes is only supported when return_type='offset_mapping'")
-        mapping = out_type == "offset_mapping"
-        out_type = int if mapping else _out_type(self._out_type if out_type is None else out_type)
+        kind = self._out_type if out_type is None else out_type
+        if kind not in (int, str, bytes, "numpy", "offset_mapping"):
+            raise ValueError(
+                f"unsupported return_type {kind!r}: tokkit returns int, str, bytes, "
+                "'numpy' or 'offset_mapping'"
+            )
         add_bos = self._add_bos if add_bos is None else add_bos
         add_eos = self._add_eos if add_eos is None else add_eos
         reverse = self._reverse if reverse is None else reverse
@@ -228,9 +246,9 @@ class SentencePieceProcessor:
             )
         if not isinstance(num_threads, int):
             raise TypeError("num_threads must be int")
-        is_ids = out_type is int
+        is_ids = kind is int or kind == "numpy"
         args = (bool(sampling), int(nbest_size), float(alpha), seed)
-        if mapping:
+        if kind == "offset_mapping":
             if add_bos or add_eos or reverse or emit_unk:
                 raise UnsupportedError(
                     "add_bos, add_eos, reverse and emit_unk_piece are not supported with "
@@ -244,10 +262,13 @@ class SentencePieceProcessor:
                 batch = self._m.encode_ids_batch(texts, num_threads, args)
             else:
                 batch = self._m.encode_pieces_batch(texts, num_threads, args)
-            return [self._rewrite(x, is_ids, add_bos, add_eos, reverse, emit_unk) for x in batch]
+            rewritten = [
+                self._rewrite(x, is_ids, add_bos, add_eos, reverse, emit_unk) for x in batch
+            ]
+            return [_as_kind(x, kind) for x in rewritten]
         text = _text(input)
         out = self._m.encode_ids(text, args) if is_ids else self._m.encode_pieces(text, args)
-        return self._rewrite(out, is_ids, add_bos, add_eos, reverse, emit_unk)
+        return _as_kind(self._rewrite(out, is_ids, add_bos, add_eos, reverse, emit_unk), kind)
 
     def _offset_mapping(self, input: Any, args: Any, return_bytes: bool | None) -> Any:
         if _is_batch(input):

@@ -11,7 +11,7 @@ from conftest import corpus_files, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from references import cut_documents
-from spm_checks import OPTIONS, assert_encode_options_match
+from spm_checks import OPTIONS, assert_encode_options_match, comparable
 from spm_proto import normalizer, piece, trainer
 
 import tokkit
@@ -105,9 +105,11 @@ def test_nbest_equals_sentencepiece(name: str) -> None:
     for line in lines:
         for n in (2, 5):
             assert ours.nbest_encode(line, nbest_size=n) == ref.nbest_encode(line, nbest_size=n)
-        assert ours.nbest_encode(line, nbest_size=3, out_type=str) == ref.nbest_encode(
-            line, nbest_size=3, out_type=str
-        )
+        for out_type in (str, bytes, "numpy"):
+            got = ours.nbest_encode(line, nbest_size=3, out_type=out_type)
+            assert comparable(got) == comparable(
+                ref.nbest_encode(line, nbest_size=3, out_type=out_type)
+            )
 
 
 @pytest.mark.parametrize("name", list(MODELS))

@@ -53,6 +53,16 @@ def _text(value: Any) -> str:
     return value
 
 
+def _return_kind(kind: Any, *more: str) -> Any:
+    """``kind`` if it names a return type tokkit gives (``more`` adds the
+    ones only some calls give)."""
+    kinds: tuple[Any, ...] = (int, str, bytes, "numpy", *more)
+    if kind not in kinds:
+        names = ", ".join(k if isinstance(k, str) else k.__name__ for k in kinds)
+        raise ValueError(f"unsupported return_type {kind!r}: tokkit returns {names}")
+    return kind
+
+
 def _as_kind(out: list[Any], kind: Any) -> Any:
     """Ids or pieces of one text as ``kind`` asks: a NumPy ``int32`` array of
     the ids, UTF-8 bytes of the pieces, or as they are."""
@@ -225,12 +235,7 @@ class SentencePieceProcessor:
             out_type = return_type
         if return_bytes is not None and out_type != "offset_mapping":
             raise ValueError("return_bytes is only supported when return_type='offset_mapping'")
-        kind = self._out_type if out_type is None else out_type
-        if kind not in (int, str, bytes, "numpy", "offset_mapping"):
-            raise ValueError(
-                f"unsupported return_type {kind!r}: tokkit returns int, str, bytes, "
-                "'numpy' or 'offset_mapping'"
-            )
+        kind = _return_kind(self._out_type if out_type is None else out_type, "offset_mapping")
         add_bos = self._add_bos if add_bos is None else add_bos
         add_eos = self._add_eos if add_eos is None else add_eos
         reverse = self._reverse if reverse is None else reverse
@@ -323,14 +328,15 @@ class SentencePieceProcessor:
         self,
         input: str | Sequence[str],
         nbest_size: int | None = None,
-        out_type: type | None = None,
+        out_type: Any = None,
         add_bos: bool | None = None,
         add_eos: bool | None = None,
         reverse: bool | None = None,
         emit_unk_piece: bool | None = None,
     ) -> list[Any]:
-        """The ``nbest_size`` best segmentations, best first (Unigram only)."""
-        out_type = _out_type(self._out_type if out_type is None else out_type)
+        """The ``nbest_size`` best segmentations, best first (Unigram only),
+        as ids, pieces, pieces as bytes or ``"numpy"`` arrays of ids."""
+        kind = _return_kind(self._out_type if out_type is None else out_type)
         nbest_size = self._nbest_size if nbest_size is None else nbest_size
         if nbest_size <= 0:
             nbest_size = 1
@@ -340,11 +346,12 @@ class SentencePieceProcessor:
             self._reverse if reverse is None else reverse,
             self._emit_unk_piece if emit_unk_piece is None else emit_unk_piece,
         )
-        is_ids = out_type is int
+        is_ids = kind is int or kind == "numpy"
 
         def one(text: Any) -> list[Any]:
             results = self._m.nbest(_text(text), int(nbest_size))
-            return [self._rewrite(r[0] if is_ids else r[1], is_ids, *flags) for r in results]
+            rewritten = [self._rewrite(r[0] if is_ids else r[1], is_ids, *flags) for r in results]
+            return [_as_kind(r, kind) for r in rewritten]
 
         if _is_batch(input):
             return [one(t) for t in input]

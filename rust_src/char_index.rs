@@ -1,5 +1,13 @@
 //! Byte offsets into UTF-8 text as character offsets: the Rust core counts
-//! in bytes, Python indexes a `str` by character.
+//! in bytes, Python indexes a `str` by character. Characters are counted at
+//! their first byte.
+
+/// Whether `b` is a UTF-8 continuation byte (`10xxxxxx`): not the first
+/// byte of a character.
+#[inline]
+pub fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
 
 /// The character each byte of a text falls in.
 pub struct CharIndex {
@@ -11,10 +19,12 @@ impl CharIndex {
     /// The index of `text`.
     pub fn new(text: &str) -> Self {
         let mut char_at = Vec::with_capacity(text.len() + 1);
-        for (i, c) in text.chars().enumerate() {
-            char_at.extend(std::iter::repeat_n(i, c.len_utf8()));
+        let mut chars = 0usize;
+        for &b in text.as_bytes() {
+            // a str starts with a lead byte: `chars` is at least 1 here
+            chars += usize::from(!is_continuation(b));
+            char_at.push(chars.saturating_sub(1));
         }
-        let chars = char_at.last().map_or(0, |&last| last + 1);
         char_at.push(chars);
         CharIndex { char_at }
     }
@@ -22,10 +32,8 @@ impl CharIndex {
     /// The character that byte offset `byte` falls in; the number of
     /// characters at the end of the text and past it.
     pub fn of(&self, byte: usize) -> usize {
-        match self.char_at.get(byte) {
-            Some(&c) => c,
-            None => self.char_at.last().copied().unwrap_or(0),
-        }
+        let at = self.char_at.get(byte).or(self.char_at.last());
+        at.copied().unwrap_or(0)
     }
 }
 

@@ -7,8 +7,8 @@
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use rustc_hash::FxHashMap;
 
+use crate::char_index::is_continuation;
 use crate::error::{Error, Result};
-use crate::models::bpe::char_seeds::is_continuation;
 use crate::models::bpe::merge::{with_scratch, Scratch};
 use crate::models::bpe::BpeModel;
 use crate::pretokenize::pattern::{PatternSplitter, CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN};
@@ -258,21 +258,26 @@ impl TiktokenEncoder {
         Ok(out)
     }
 
-    /// Where each token of `ids` starts in their decoded text, in
-    /// characters, as tiktoken's `decode_with_offsets` counts: a character
-    /// is counted at its lead byte, and a token that starts inside a
-    /// character starts at that character. `Err(id)` names the first unknown
-    /// id.
-    pub fn char_offsets(&self, ids: &[u32]) -> std::result::Result<Vec<usize>, u32> {
-        let mut chars = 0usize;
+    /// The concatenated bytes of `ids` and where each token starts in their
+    /// text, in characters, as tiktoken's `decode_with_offsets` counts: a
+    /// character is counted at its lead byte, and a token that starts inside
+    /// a character starts at that character. `Err(id)` names the first
+    /// unknown id.
+    pub fn decode_with_offsets(
+        &self,
+        ids: &[u32],
+    ) -> std::result::Result<(Vec<u8>, Vec<usize>), u32> {
+        let mut bytes = Vec::with_capacity(ids.len() * 4);
         let mut offsets = Vec::with_capacity(ids.len());
+        let mut chars = 0usize;
         for &id in ids {
-            let bytes = self.token_bytes(id).ok_or(id)?;
-            let inside = bytes.first().is_some_and(|&b| is_continuation(b));
+            let token = self.token_bytes(id).ok_or(id)?;
+            let inside = token.first().is_some_and(|&b| is_continuation(b));
             offsets.push(chars.saturating_sub(usize::from(inside)));
-            chars += bytes.iter().filter(|&&b| !is_continuation(b)).count();
+            chars += token.iter().filter(|&&b| !is_continuation(b)).count();
+            bytes.extend_from_slice(token);
         }
-        Ok(offsets)
+        Ok((bytes, offsets))
     }
 
     /// Every ordinary token's bytes, sorted (tiktoken's `token_byte_values`).
@@ -330,17 +335,18 @@ mod tests {
     }
 
     #[test]
-    fn char_offsets_count_characters_at_their_lead_bytes() {
+    fn offsets_count_characters_at_their_lead_bytes() {
         let toy = toy();
+        let offsets = |ids: &[u32]| toy.decode_with_offsets(ids).map(|(_, o)| o);
         // "aé" as single bytes: the token of é's second byte starts inside
         // the character that its first byte starts
         assert_eq!(
-            toy.char_offsets(&[97, 0xC3, 0xA9, 98]),
-            Ok(vec![0, 1, 1, 2])
+            toy.decode_with_offsets(&[97, 0xC3, 0xA9, 98]),
+            Ok(("aéb".as_bytes().to_vec(), vec![0, 1, 1, 2]))
         );
         // a special token counts its characters; an unknown id is named
-        assert_eq!(toy.char_offsets(&[300, 256, 97]), Ok(vec![0, 5, 7]));
-        assert_eq!(toy.char_offsets(&[0xA9, 97]), Ok(vec![0, 0]));
-        assert_eq!(toy.char_offsets(&[97, 299]), Err(299));
+        assert_eq!(offsets(&[300, 256, 97]), Ok(vec![0, 5, 7]));
+        assert_eq!(offsets(&[0xA9, 97]), Ok(vec![0, 0]));
+        assert_eq!(offsets(&[97, 299]), Err(299));
     }
 }

@@ -313,11 +313,7 @@ impl PyTiktoken {
         py: Python<'py>,
         tokens: Vec<u32>,
     ) -> PyResult<(Bound<'py, PyBytes>, Vec<usize>)> {
-        let decoded = py.detach(|| -> Result<_, u32> {
-            let offsets = self.inner.char_offsets(&tokens)?;
-            Ok((self.inner.decode_bytes(&tokens)?, offsets))
-        });
-        match decoded {
+        match py.detach(|| self.inner.decode_with_offsets(&tokens)) {
             Ok((bytes, offsets)) => Ok((PyBytes::new(py, &bytes), offsets)),
             // tiktoken looks each token up alone, so its KeyError is the id
             Err(id) => Err(PyKeyError::new_err(id.to_string())),

@@ -44,6 +44,7 @@
 
 use super::merge::{Merges, Scratch, Seeding};
 use super::vocab::{Vocab, NO_ID};
+use crate::char_index::is_continuation;
 
 /// Characters up to U+FFFF have a table entry (4-byte characters, emoji and
 /// rare CJK, start from their bytes).
@@ -103,12 +104,6 @@ fn utf8(cp: u32) -> ([u8; 3], usize) {
             3,
         )
     }
-}
-
-/// Whether `b` is a UTF-8 continuation byte (`10xxxxxx`).
-#[inline]
-pub(crate) fn is_continuation(b: u8) -> bool {
-    b & 0xC0 == 0x80
 }
 
 /// The code point and length of the character at the start of `s`, for

@@ -53,13 +53,17 @@ def _text(value: Any) -> str:
     return value
 
 
-def _return_kind(kind: Any, *more: str) -> Any:
-    """``kind`` if it names a return type tokkit gives (``more`` adds the
-    ones only some calls give)."""
-    kinds: tuple[Any, ...] = (int, str, bytes, "numpy", *more)
+# What the calls can return: ids and pieces everywhere; bytes pieces and
+# NumPy ids from encode and nbest_encode; offset mappings from encode.
+_IDS_OR_PIECES: tuple[Any, ...] = (int, str)
+_ARRAYS_TOO = (*_IDS_OR_PIECES, bytes, "numpy")
+
+
+def _return_kind(kind: Any, kinds: tuple[Any, ...]) -> Any:
+    """``kind`` if it is one of ``kinds``, else a ValueError naming them."""
     if kind not in kinds:
         names = ", ".join(k if isinstance(k, str) else k.__name__ for k in kinds)
-        raise ValueError(f"unsupported return_type {kind!r}: tokkit returns {names}")
+        raise ValueError(f"unsupported return type {kind!r}: this call returns {names}")
     return kind
 
 
@@ -73,12 +77,6 @@ def _as_kind(out: list[Any], kind: Any) -> Any:
     if kind is bytes:
         return [piece.encode("utf-8") for piece in out]
     return out
-
-
-def _out_type(out_type: Any) -> type:
-    if out_type not in (int, str):
-        raise ValueError(f"unsupported out_type {out_type!r}: tokkit returns int ids or str pieces")
-    return out_type
 
 
 class SentencePieceProcessor:
@@ -103,7 +101,7 @@ class SentencePieceProcessor:
         num_threads: int = -1,
     ) -> None:
         self._model: _SentencePiece | None = None
-        self._out_type = _out_type(out_type)
+        self._out_type = _return_kind(out_type, _IDS_OR_PIECES)
         self._add_bos = add_bos
         self._add_eos = add_eos
         self._reverse = reverse
@@ -235,7 +233,8 @@ class SentencePieceProcessor:
             out_type = return_type
         if return_bytes is not None and out_type != "offset_mapping":
             raise ValueError("return_bytes is only supported when return_type='offset_mapping'")
-        kind = _return_kind(self._out_type if out_type is None else out_type, "offset_mapping")
+        kind = self._out_type if out_type is None else out_type
+        kind = _return_kind(kind, (*_ARRAYS_TOO, "offset_mapping"))
         add_bos = self._add_bos if add_bos is None else add_bos
         add_eos = self._add_eos if add_eos is None else add_eos
         reverse = self._reverse if reverse is None else reverse
@@ -283,10 +282,8 @@ class SentencePieceProcessor:
         if return_bytes is None:
             return_bytes = isinstance(input, bytes)
         ids, pieces, offsets = self._m.encode_offsets(_text(input), args, return_bytes)
-        if return_bytes:
-            as_bytes = [piece.encode("utf-8") for piece in pieces]
-            return {"ids": ids, "pieces": as_bytes, "offsets": offsets}
-        return {"ids": ids, "pieces": pieces, "offsets": offsets}
+        shown = _as_kind(pieces, bytes) if return_bytes else pieces
+        return {"ids": ids, "pieces": shown, "offsets": offsets}
 
     def encode_as_offset_mapping(self, input: Any, **kwargs: Any) -> Any:
         """:meth:`encode` with ``return_type="offset_mapping"``."""
@@ -336,7 +333,7 @@ class SentencePieceProcessor:
     ) -> list[Any]:
         """The ``nbest_size`` best segmentations, best first (Unigram only),
         as ids, pieces, pieces as bytes or ``"numpy"`` arrays of ids."""
-        kind = _return_kind(self._out_type if out_type is None else out_type)
+        kind = _return_kind(self._out_type if out_type is None else out_type, _ARRAYS_TOO)
         nbest_size = self._nbest_size if nbest_size is None else nbest_size
         if nbest_size <= 0:
             nbest_size = 1
@@ -386,7 +383,7 @@ class SentencePieceProcessor:
         With replacement, the score is the log probability of the sample; without
         (``wor=True``), the log of its inclusion probability (Kool et al. 2019).
         """
-        out_type = _out_type(self._out_type if out_type is None else out_type)
+        out_type = _return_kind(self._out_type if out_type is None else out_type, _IDS_OR_PIECES)
         num_samples = 1 if num_samples is None else int(num_samples)
         alpha = self._alpha if alpha is None else alpha
         flags = (

@@ -4,30 +4,12 @@ identical ids, tokens, offsets, masks and decode."""
 import pytest
 import tokenizers
 from conftest import corpus_files, shared_path
+from hf_checks import assert_batch_like_hf, assert_same_encoding
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import interesting_chars, texts
 
 import tokkit
-
-FIELDS = [
-    "ids",
-    "tokens",
-    "offsets",
-    "type_ids",
-    "attention_mask",
-    "special_tokens_mask",
-    "word_ids",
-    "sequence_ids",
-]
-
-
-def assert_same_encoding(ours, ref, context):
-    for field in FIELDS:
-        assert getattr(ours, field) == getattr(ref, field), (field, context)
-    assert len(ours.overflowing) == len(ref.overflowing), context
-    for o, r in zip(ours.overflowing, ref.overflowing, strict=True):
-        assert_same_encoding(o, r, context)
 
 
 @pytest.fixture(scope="module")
@@ -179,16 +161,7 @@ def test_file_truncation_and_padding_apply_by_default(bert_json):
 def test_batch_input_forms(bert, item):
     """encode_batch takes what HF takes (a text, a pair as a tuple or a
     two-item list) and refuses with TypeError what HF refuses."""
-    ours, ref = bert
-    try:
-        expected = ref.encode_batch([item, "after it"])
-    except TypeError:
-        with pytest.raises(TypeError):
-            ours.encode_batch([item, "after it"])
-        return
-    got = ours.encode_batch([item, "after it"], num_threads=2)
-    for a, b in zip(got, expected, strict=True):
-        assert_same_encoding(a, b, item)
+    assert_batch_like_hf(*bert, [item, "after it"])
 
 
 def test_vocab_api(bert):

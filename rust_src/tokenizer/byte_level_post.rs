@@ -50,6 +50,7 @@ impl PostProcessor for ByteLevelPost {
         mut first: Encoding,
         second: Option<Encoding>,
         _add_special_tokens: bool,
+        _windows: [bool; 2],
     ) -> Encoding {
         if self.trim_offsets {
             self.trim(&mut first);

@@ -379,27 +379,27 @@ impl Tokenizer {
     ) -> Encoding {
         match &self.post_processor {
             Some(p) => {
-                let process = |mut x: Encoding, mut y: Option<Encoding>| {
+                let process = |mut x: Encoding, mut y: Option<Encoding>, windows| {
                     x.set_sequence(0);
                     if let Some(y) = &mut y {
                         y.set_sequence(1);
                     }
-                    p.process(x, y, add_special)
+                    p.process(x, y, add_special, windows)
                 };
-                combine(&process, a, b)
+                combine(&process, a, b, [false; 2])
             }
             None => {
                 if let Some(b) = &mut b {
                     a.set_sequence(0);
                     b.set_sequence(1);
                 }
-                let process = |mut x: Encoding, y: Option<Encoding>| {
+                let process = |mut x: Encoding, y: Option<Encoding>, _| {
                     if let Some(y) = y {
                         x.extend(y);
                     }
                     x
                 };
-                combine(&process, a, b)
+                combine(&process, a, b, [false; 2])
             }
         }
     }
@@ -446,21 +446,24 @@ impl Tokenizer {
 
 /// `process(a, b)` for the main parts, and, recursively, for every
 /// overflowing window of `a` with `b` (and its windows) and of `b` with `a`,
-/// nested the way HF's `Encoding::merge_with` nests them.
+/// nested the way HF's `Encoding::merge_with` nests them. `windows` marks
+/// `a` and `b` as windows, for `process`; their own windows are windows too.
 fn combine(
-    process: &dyn Fn(Encoding, Option<Encoding>) -> Encoding,
+    process: &dyn Fn(Encoding, Option<Encoding>, [bool; 2]) -> Encoding,
     mut a: Encoding,
     b: Option<Encoding>,
+    windows: [bool; 2],
 ) -> Encoding {
+    let [a_window, b_window] = windows;
     let a_over = std::mem::take(&mut a.overflowing);
     let Some(mut b) = b else {
         let overflowing = a_over
             .into_iter()
-            .map(|o| combine(process, o, None))
+            .map(|o| combine(process, o, None, [true, b_window]))
             .collect();
         return Encoding {
             overflowing,
-            ..process(a, None)
+            ..process(a, None, windows)
         };
     };
     let b_over = std::mem::take(&mut b.overflowing);
@@ -470,9 +473,9 @@ fn combine(
             overflowing: b_over.clone(),
             ..b.clone()
         };
-        overflowing.push(combine(process, o.clone(), Some(b_whole)));
+        overflowing.push(combine(process, o.clone(), Some(b_whole), [true, b_window]));
         for bo in &b_over {
-            overflowing.push(combine(process, o.clone(), Some(bo.clone())));
+            overflowing.push(combine(process, o.clone(), Some(bo.clone()), [true; 2]));
         }
     }
     for bo in &b_over {
@@ -480,10 +483,15 @@ fn combine(
             overflowing: a_over.clone(),
             ..a.clone()
         };
-        overflowing.push(combine(process, a_whole, Some(bo.clone())));
+        overflowing.push(combine(
+            process,
+            a_whole,
+            Some(bo.clone()),
+            [a_window, true],
+        ));
     }
     Encoding {
         overflowing,
-        ..process(a, Some(b))
+        ..process(a, Some(b), windows)
     }
 }

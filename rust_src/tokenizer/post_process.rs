@@ -7,12 +7,16 @@ pub trait PostProcessor: Send + Sync {
     /// How many tokens [`PostProcessor::process`] adds (truncation leaves room).
     fn added_tokens(&self, is_pair: bool) -> usize;
     /// Combines the encoded sequences (without overflowing parts: the
-    /// tokenizer combines those) into the final encoding.
+    /// tokenizer combines those) into the final encoding. `windows` tells
+    /// which of them are windows cut off by truncation rather than the
+    /// sequence itself: HF post-processes only the sequences and merges the
+    /// windows in afterwards, so a window keeps segment ids a template sets.
     fn process(
         &self,
         first: Encoding,
         second: Option<Encoding>,
         add_special_tokens: bool,
+        windows: [bool; 2],
     ) -> Encoding;
 }
 
@@ -59,6 +63,7 @@ impl PostProcessor for Template {
         first: Encoding,
         second: Option<Encoding>,
         add_special_tokens: bool,
+        windows: [bool; 2],
     ) -> Encoding {
         if !add_special_tokens && !self.type_ids_without_special_tokens {
             let mut out = first;
@@ -79,7 +84,9 @@ impl PostProcessor for Template {
                 Piece::Sequence { which, type_id } => {
                     let slot = sequences.get_mut(*which as usize).and_then(Option::take);
                     if let Some(mut seq) = slot {
-                        seq.type_ids.iter_mut().for_each(|t| *t = *type_id);
+                        if !windows[*which as usize] {
+                            seq.type_ids.iter_mut().for_each(|t| *t = *type_id);
+                        }
                         out.extend(seq);
                     }
                 }

@@ -14,10 +14,11 @@ from tokkit.errors import (
 )
 from tokkit.sentencepiece import SentencePieceProcessor, set_random_seed
 from tokkit.tiktoken import TiktokenEncoding, load_tiktoken
-from tokkit.train import WordPieceTrainer
+from tokkit.train import BpeTrainer, WordCounts, WordPieceTrainer, count_words
 
 __all__ = [
     "BasicTokenizer",
+    "BpeTrainer",
     "Encoding",
     "EncodingError",
     "FullTokenizer",
@@ -31,9 +32,11 @@ __all__ = [
     "TrainingError",
     "UnsupportedError",
     "VocabFormatError",
+    "WordCounts",
     "WordPieceTrainer",
     "WordpieceTokenizer",
     "__version__",
+    "count_words",
     "load_tiktoken",
     "load_vocab",
     "set_random_seed",

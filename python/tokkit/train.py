@@ -1,4 +1,11 @@
-"""Training vocabularies.
+"""Training vocabularies: WordPiece and BPE (over characters or bytes), and the
+word counts they learn from.
+
+Every trainer cuts the text into words, counts them on all cores, learns, and
+writes its files (each to a temporary, then renamed). The counts can also be
+made apart (other processes, other machines), added with ``+``, saved, and
+handed to ``train_from_counts``: the result is the same as training on the
+text.
 
 WordPiece merges are chosen by likelihood, as in the original WordPiece
 (Schuster & Nakajima 2012): the pair ``(a, b)`` with the highest
@@ -15,28 +22,182 @@ True
 >>> pieces = FullTokenizer(folder / "vocab.txt").tokenize("widest")
 >>> "".join(p.removeprefix("##") for p in pieces)
 'widest'
+
+BPE merges the most frequent pair, exactly as HF ``tokenizers``' ``BpeTrainer``:
+
+>>> trainer = BpeTrainer(vocab_size=300, byte_level=True, show_progress=False)
+>>> summary = trainer.train([corpus], folder / "bpe")
+>>> sorted(summary["files"])
+['merges', 'tiktoken', 'tokenizer', 'vocab']
+>>> from tokkit import Tokenizer
+>>> tok = Tokenizer.from_file(summary["tokenizer_file"])
+>>> tok.decode(tok.encode("the newest lower").ids)
+'the newest lower'
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from pathlib import Path
 
 from tokkit import _tokkit
+from tokkit._tokkit import WordCounts
 
-__all__ = ["BERT_SPECIAL_TOKENS", "WordPieceTrainer"]
+__all__ = ["BERT_SPECIAL_TOKENS", "BpeTrainer", "WordCounts", "WordPieceTrainer", "count_words"]
 
 BERT_SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
+# Texts handed to Rust at a time by ``train_from_iterator``: large enough that
+# counting runs on all cores, small enough that a generator is never held whole.
+_BATCH = 10_000
 
-class WordPieceTrainer:
-    """Learns a WordPiece vocabulary from text files.
+
+def _show_progress(show_progress: bool | None) -> bool:
+    # a progress bar only on a terminal, unless asked
+    return sys.stderr.isatty() if show_progress is None else show_progress
+
+
+def _count_texts(
+    texts: Iterable[str], split: _tokkit.WordSplit, num_threads: int | None
+) -> WordCounts:
+    counts = WordCounts()
+    iterator = iter(texts)
+    start = 0
+    while batch := list(islice(iterator, _BATCH)):
+        for i, text in enumerate(batch):
+            if not isinstance(text, str):
+                raise TypeError(
+                    f"texts[{start + i}] is {type(text).__name__}, not str: "
+                    "train from an iterable of str"
+                )
+        counts = counts + _tokkit.count_text_words(batch, split, num_threads)
+        start += len(batch)
+    return counts
+
+
+def _files(files: Iterable[str | os.PathLike]) -> list[str]:
+    if isinstance(files, str | os.PathLike):
+        files = [files]
+    return [os.fspath(f) for f in files]
+
+
+def count_words(
+    files_or_texts: Iterable[str | os.PathLike] | str | os.PathLike,
+    *,
+    pre_tokenizer: str | None = None,
+    pattern: str | None = None,
+    normalizer: str | None = None,
+    byte_level: bool = False,
+    texts: bool = False,
+    skip_invalid: bool = False,
+    num_threads: int | None = None,
+    show_progress: bool | None = None,
+) -> WordCounts:
+    """Counts the words of corpus files (or, with ``texts=True``, of strings,
+    each one whole sequence) as a trainer with the same settings cuts them.
+
+    The options are ``BpeTrainer``'s. Counts made in several places add up with
+    ``+`` and go to any trainer's ``train_from_counts``; they pickle, and
+    ``save``/``WordCounts.load`` use sentencepiece's ``word<TAB>count`` lines.
+
+    >>> counts = count_words(["a rose is a rose"], texts=True)
+    >>> counts["rose"], len(counts)
+    (2, 3)
+    >>> (counts + counts)["a"]
+    4
+    """
+    split = _tokkit.WordSplit.named(normalizer, pre_tokenizer, pattern, byte_level)
+    if texts:
+        return _count_texts(files_or_texts, split, num_threads)  # type: ignore[arg-type]
+    return _tokkit.count_file_words(
+        _files(files_or_texts), split, skip_invalid, num_threads, _show_progress(show_progress)
+    )
+
+
+class _Trainer(ABC):
+    """What every trainer does with its split: the three ways to train."""
+
+    show_progress: bool
+
+    @abstractmethod
+    def _split(self) -> _tokkit.WordSplit:
+        """How this trainer cuts text into words."""
+
+    @abstractmethod
+    def _run(
+        self,
+        source: list[str] | WordCounts,
+        output_dir: str,
+        skip_invalid: bool,
+        num_threads: int | None,
+    ) -> dict:
+        """Trains on files or counts and writes the files."""
+
+    def train(
+        self,
+        files: Iterable[str | os.PathLike],
+        output_dir: str | os.PathLike,
+        *,
+        skip_invalid: bool = False,
+        num_threads: int | None = None,
+    ) -> dict:
+        """Trains on ``files`` (read line by line, as HF reads them) and writes the
+        vocabulary files into ``output_dir``.
+
+        Returns a summary dict: ``vocab_size``, ``alphabet_size``,
+        ``distinct_words``, ``lines``, ``bytes``, ``skipped_lines``, the written
+        ``files`` by kind, and the seconds spent counting and learning. Lines that
+        are not valid UTF-8 raise ``InvalidUtf8Error`` naming the file and byte
+        offset, or are skipped and counted with ``skip_invalid``.
+        """
+        return self._run(_files(files), os.fspath(Path(output_dir)), skip_invalid, num_threads)
+
+    def train_from_iterator(
+        self,
+        texts: Iterable[str],
+        output_dir: str | os.PathLike,
+        *,
+        num_threads: int | None = None,
+    ) -> dict:
+        """Trains on any iterable of ``str`` (a list, a generator, a ``datasets``
+        column), each item one sequence, and writes the files into ``output_dir``."""
+        counts = _count_texts(texts, self._split(), num_threads)
+        return self.train_from_counts(counts, output_dir)
+
+    def train_from_counts(self, counts: WordCounts, output_dir: str | os.PathLike) -> dict:
+        """Trains on word counts (``count_words``, ``WordCounts.load``, or shards
+        added up); counts made with other settings than this trainer's are
+        refused."""
+        if not isinstance(counts, WordCounts):
+            raise TypeError(f"counts must be a tokkit.WordCounts, not {type(counts).__name__}")
+        return self._run(counts, os.fspath(Path(output_dir)), False, None)
+
+    def count(
+        self,
+        files_or_texts: Iterable[str | os.PathLike],
+        *,
+        texts: bool = False,
+        skip_invalid: bool = False,
+        num_threads: int | None = None,
+    ) -> WordCounts:
+        """The word counts this trainer learns from, for ``train_from_counts``."""
+        if texts:
+            return _count_texts(files_or_texts, self._split(), num_threads)  # type: ignore[arg-type]
+        return _tokkit.count_file_words(
+            _files(files_or_texts), self._split(), skip_invalid, num_threads, self.show_progress
+        )
+
+
+class WordPieceTrainer(_Trainer):
+    """Learns a WordPiece vocabulary.
 
     The corpus is normalised and split as HF's BERT pipeline does (BertNormalizer,
     BertPreTokenizer), streamed in chunks, and counted on all cores; the result
-    is the same whatever the thread count. ``train`` writes ``vocab.txt``
+    is the same whatever the thread count. Training writes ``vocab.txt``
     (Google format: special tokens, then characters, then pieces) and a
     ``tokenizer.json`` that HF ``tokenizers`` loads.
     """
@@ -58,33 +219,100 @@ class WordPieceTrainer:
         self.special_tokens = list(special_tokens)
         self.unk_token = unk_token
         self.limit_alphabet = limit_alphabet
-        # a progress bar only on a terminal, unless asked
-        self.show_progress = sys.stderr.isatty() if show_progress is None else show_progress
+        self.show_progress = _show_progress(show_progress)
 
-    def train(
-        self,
-        files: Iterable[str | os.PathLike],
-        output_dir: str | os.PathLike,
-        *,
-        skip_invalid: bool = False,
-        num_threads: int | None = None,
-    ) -> dict:
-        """Trains on ``files`` and writes the vocabulary to ``output_dir``.
+    def _split(self) -> _tokkit.WordSplit:
+        return _tokkit.WordSplit.bert(self.lowercase)
 
-        Returns a summary dict (``vocab_size``, ``alphabet_size``,
-        ``distinct_words``, ``lines``, ``bytes``, ``skipped_lines``, file paths).
-        Lines that are not valid UTF-8 raise ``InvalidUtf8Error`` naming the file
-        and byte offset, or are skipped and counted with ``skip_invalid``.
-        """
+    def _run(self, source, output_dir, skip_invalid, num_threads) -> dict:
         return _tokkit.train_wordpiece(
-            [os.fspath(f) for f in files],
-            os.fspath(Path(output_dir)),
+            source,
+            output_dir,
             self.vocab_size,
             self.min_frequency,
             self.lowercase,
             self.special_tokens,
             self.unk_token,
             self.limit_alphabet,
+            skip_invalid,
+            num_threads,
+            self.show_progress,
+        )
+
+
+class BpeTrainer(_Trainer):
+    """Learns a BPE vocabulary with the semantics of HF ``tokenizers``'
+    ``BpeTrainer``: given the same corpus and settings, the same vocabulary (token
+    to id) and the same merges in the same order.
+
+    With ``byte_level=True`` it is GPT-2-style byte-level BPE: the text is split by
+    ``pattern`` (``"gpt2"``, HF's ``ByteLevel`` regex, by default; ``"cl100k"``,
+    ``"o200k"`` or any regex) and learning starts from all 256 bytes. Otherwise it
+    learns over characters, split by ``pre_tokenizer`` (``"whitespace"``, HF's
+    ``Whitespace``, by default; ``"bert"``, ``"metaspace"`` or ``"none"``, which
+    keeps each line one sequence). ``normalizer`` is ``"none"`` (default),
+    ``"nfc"``, ``"nfkc"`` or ``"lowercase"``.
+
+    Training writes ``tokenizer.json``, ``vocab.json`` + ``merges.txt`` and, for
+    byte-level BPE, ``tokenizer.tiktoken`` (rank = id, special tokens left out).
+    tiktoken merges by the rank of the merged bytes where HF follows its merge
+    list, so the two can split a few words differently: the summary's
+    ``tiktoken_agreement`` is the share of the corpus' words they split alike,
+    and ``tokenizer.json`` is the tokenizer the training defines.
+    """
+
+    def __init__(
+        self,
+        vocab_size: int = 30000,
+        min_frequency: int = 0,
+        *,
+        special_tokens: Sequence[str] = (),
+        limit_alphabet: int | None = None,
+        initial_alphabet: Iterable[str] = (),
+        max_token_length: int | None = None,
+        continuing_subword_prefix: str | None = None,
+        end_of_word_suffix: str | None = None,
+        byte_level: bool = False,
+        pre_tokenizer: str | None = None,
+        pattern: str | None = None,
+        normalizer: str | None = None,
+        show_progress: bool | None = None,
+    ) -> None:
+        self.vocab_size = vocab_size
+        self.min_frequency = min_frequency
+        self.special_tokens = list(special_tokens)
+        self.limit_alphabet = limit_alphabet
+        # HF takes the first character of each string
+        self.initial_alphabet = [s[0] for s in initial_alphabet if s]
+        self.max_token_length = max_token_length
+        self.continuing_subword_prefix = continuing_subword_prefix
+        self.end_of_word_suffix = end_of_word_suffix
+        self.byte_level = byte_level
+        self.pre_tokenizer = pre_tokenizer
+        self.pattern = pattern
+        self.normalizer = normalizer
+        self.show_progress = _show_progress(show_progress)
+        # checks the names now rather than after counting a corpus
+        self._split()
+
+    def _split(self) -> _tokkit.WordSplit:
+        return _tokkit.WordSplit.named(
+            self.normalizer, self.pre_tokenizer, self.pattern, self.byte_level
+        )
+
+    def _run(self, source, output_dir, skip_invalid, num_threads) -> dict:
+        return _tokkit.train_bpe(
+            source,
+            output_dir,
+            self.vocab_size,
+            self.min_frequency,
+            self.special_tokens,
+            self.limit_alphabet,
+            self.initial_alphabet,
+            self.max_token_length,
+            self.continuing_subword_prefix,
+            self.end_of_word_suffix,
+            self._split(),
             skip_invalid,
             num_threads,
             self.show_progress,

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::decoders::byte_level::ByteLevelDecoder;
 use crate::error::{Error, Result};
+use crate::formats::atomic::write_atomic;
 use crate::models::bpe::byte_alphabet::char_to_byte;
 use crate::models::bpe::BpeModel;
 use crate::pretokenize::byte_level::ByteLevel;
@@ -39,6 +40,38 @@ pub fn vocab_from_json(value: &Value) -> std::result::Result<Vec<(String, u32)>,
             Ok((token.clone(), id))
         })
         .collect()
+}
+
+/// Writes `tokens` (in id order) as a `vocab.json`, atomically.
+pub fn write_vocab_json(path: &Path, tokens: &[String]) -> Result<()> {
+    let vocab: serde_json::Map<String, Value> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.clone(), Value::from(i as u32)))
+        .collect();
+    let text = serde_json::to_vec(&vocab)
+        .map_err(|e| Error::InvalidArgument(format!("cannot serialise vocab.json: {e}")))?;
+    write_atomic(path, &text)
+}
+
+/// Writes `merges` as a `merges.txt` after the version line, atomically.
+/// Fails with [`Error::InvalidArgument`] when a token holds a space or line
+/// break, which the format cannot spell.
+pub fn write_merges(path: &Path, merges: &[(&str, &str)]) -> Result<()> {
+    let mut text = format!("{VERSION_LINE}\n");
+    for (a, b) in merges {
+        if [a, b].iter().any(|t| t.contains([' ', '\n', '\r'])) {
+            return Err(Error::InvalidArgument(format!(
+                "the merge {a:?} {b:?} holds a space or line break, which merges.txt cannot \
+                 spell: use tokenizer.json"
+            )));
+        }
+        text.push_str(a);
+        text.push(' ');
+        text.push_str(b);
+        text.push('\n');
+    }
+    write_atomic(path, text.as_bytes())
 }
 
 /// Reads a `merges.txt`: `left right` per line, after an optional

@@ -748,8 +748,9 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
         "Whitespace" => {
             object(v, "pre_tokenizer Whitespace", &[])?;
             // HF's own definition: keep runs of word characters and runs of
-            // other non-space characters, drop the rest.
-            let words = Split::regex(r"\w+|[^\w\s]+", SplitBehavior::Removed, true)?;
+            // other non-space characters, drop the rest (on Rust's regex, as
+            // HF runs it).
+            let words = Split::rust_regex(r"\w+|[^\w\s]+", SplitBehavior::Removed, true)?;
             Ok(Box::new(words))
         }
         "WhitespaceSplit" => {
@@ -1008,82 +1009,6 @@ fn build_post_processor(v: &Value) -> Result<Box<dyn PostProcessor>> {
         }
         other => Err(Error::Unsupported(format!("post_processor type {other:?}"))),
     }
-}
-
-/// The tokenizer.json of a BERT WordPiece vocabulary (`tokens` in id order):
-/// BertNormalizer, BertPreTokenizer, `[CLS] $A [SEP]` template, WordPiece
-/// decoder, with the special tokens as added tokens. HF loads it as it is.
-pub fn wordpiece_tokenizer_json(
-    tokens: &[String],
-    special_tokens: &[String],
-    unk_token: &str,
-    lowercase: bool,
-) -> Result<Value> {
-    let id_of = |token: &str| -> Result<u32> {
-        tokens
-            .iter()
-            .position(|t| t == token)
-            .map(|i| i as u32)
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!("{token:?} must be one of the special tokens"))
-            })
-    };
-    let vocab: Map<String, Value> = tokens
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.clone(), Value::from(i as u32)))
-        .collect();
-    let added: Vec<Value> = special_tokens
-        .iter()
-        .map(|t| {
-            Ok(serde_json::json!({
-                "id": id_of(t)?, "content": t, "single_word": false, "lstrip": false,
-                "rstrip": false, "normalized": false, "special": true
-            }))
-        })
-        .collect::<Result<_>>()?;
-    id_of(unk_token)?;
-    let template = |seq: &str, with_pair: bool| {
-        let mut pieces = vec![
-            serde_json::json!({"SpecialToken": {"id": "[CLS]", "type_id": 0}}),
-            serde_json::json!({"Sequence": {"id": seq, "type_id": 0}}),
-            serde_json::json!({"SpecialToken": {"id": "[SEP]", "type_id": 0}}),
-        ];
-        if with_pair {
-            pieces.push(serde_json::json!({"Sequence": {"id": "B", "type_id": 1}}));
-            pieces.push(serde_json::json!({"SpecialToken": {"id": "[SEP]", "type_id": 1}}));
-        }
-        Value::Array(pieces)
-    };
-    let post_processor = match (id_of("[CLS]"), id_of("[SEP]")) {
-        (Ok(cls), Ok(sep)) => serde_json::json!({
-            "type": "TemplateProcessing",
-            "single": template("A", false),
-            "pair": template("A", true),
-            "special_tokens": {
-                "[CLS]": {"id": "[CLS]", "ids": [cls], "tokens": ["[CLS]"]},
-                "[SEP]": {"id": "[SEP]", "ids": [sep], "tokens": ["[SEP]"]},
-            },
-        }),
-        _ => Value::Null,
-    };
-    Ok(serde_json::json!({
-        "version": "1.0",
-        "truncation": null,
-        "padding": null,
-        "added_tokens": added,
-        "normalizer": {
-            "type": "BertNormalizer", "clean_text": true, "handle_chinese_chars": true,
-            "strip_accents": null, "lowercase": lowercase
-        },
-        "pre_tokenizer": {"type": "BertPreTokenizer"},
-        "post_processor": post_processor,
-        "decoder": {"type": "WordPiece", "prefix": "##", "cleanup": true},
-        "model": {
-            "type": "WordPiece", "unk_token": unk_token, "continuing_subword_prefix": "##",
-            "max_input_chars_per_word": 100, "vocab": vocab
-        },
-    }))
 }
 
 fn parse_piece(v: &Value, specials: &Map<String, Value>) -> Result<Piece> {

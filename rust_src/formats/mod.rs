@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod gpt2;
 pub mod hf_json;
+pub mod hf_json_write;
 pub mod spm_model;
 pub mod tiktoken;
 pub mod vocab_txt;

@@ -7,6 +7,7 @@ use base64::Engine as _;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
+use crate::formats::atomic::write_atomic;
 
 /// Reads a `.tiktoken` file into `(token bytes, rank)` pairs, in file order.
 /// Lines and fields are read as tiktoken's loader reads them (Python's
@@ -18,6 +19,19 @@ use crate::error::{Error, Result};
 pub fn read_ranks(path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
     let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     parse_ranks(&data, path)
+}
+
+/// Writes `(token bytes, rank)` pairs as a `.tiktoken` file, one
+/// `<base64> <rank>` line each in the given order, atomically.
+pub fn write_ranks(path: &Path, ranks: &[(Vec<u8>, u32)]) -> Result<()> {
+    let mut text = String::with_capacity(ranks.len() * 16);
+    for (bytes, rank) in ranks {
+        text.push_str(&STANDARD.encode(bytes));
+        text.push(' ');
+        text.push_str(&rank.to_string());
+        text.push('\n');
+    }
+    write_atomic(path, text.as_bytes())
 }
 
 /// Parses the contents of a `.tiktoken` file; `path` is for error messages.

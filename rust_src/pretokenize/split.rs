@@ -53,6 +53,10 @@ pub enum SplitPattern {
     /// The characters of a class, each a match of its own, as HF matches a
     /// `char` predicate.
     Chars(fn(char) -> bool),
+    /// A regex HF compiles with Rust's `regex` crate instead of Oniguruma
+    /// (its `Whitespace` pre-tokenizer): `\w` there also holds the joiners
+    /// U+200C and U+200D, which Oniguruma's does not.
+    Rust(regex::Regex),
 }
 
 /// Splits on a pattern.
@@ -84,6 +88,18 @@ impl Split {
             behavior,
             invert: false,
         }
+    }
+
+    /// A split on a fixed regex that HF runs on Rust's `regex` crate.
+    pub fn rust_regex(pattern: &str, behavior: SplitBehavior, invert: bool) -> Result<Self> {
+        let regex = regex::Regex::new(pattern).map_err(|e| {
+            crate::Error::Unsupported(format!("regex {pattern:?} does not compile: {e}"))
+        })?;
+        Ok(Split {
+            pattern: SplitPattern::Rust(regex),
+            behavior,
+            invert,
+        })
     }
 
     /// A regex split; a pattern Oniguruma cannot compile is
@@ -122,6 +138,12 @@ impl Split {
             SplitPattern::Regex(re) | SplitPattern::Known(_, re) => {
                 match_spans(text, |on_match| re.find_iter(text, on_match))?
             }
+            SplitPattern::Rust(re) => match_spans(text, |on_match| {
+                for m in re.find_iter(text) {
+                    on_match(m.range());
+                }
+                Ok(())
+            })?,
             SplitPattern::Chars(is_match) => match_spans(text, |on_match| {
                 for (start, c) in text.char_indices().filter(|&(_, c)| is_match(c)) {
                     on_match(start..start + c.len_utf8());

@@ -1,75 +1,330 @@
-//! Training from Python: `tokkit.WordPieceTrainer` and `tokkit train`.
+//! Training from Python: `tokkit.WordPieceTrainer`, `tokkit.BpeTrainer`,
+//! `tokkit.count_words` and `tokkit.WordCounts`. Only argument conversion:
+//! the runs are [`crate::train::run`]'s.
 
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyBytes, PyDict};
 
 use crate::error::{Error, Result};
-use crate::formats::atomic::write_atomic;
-use crate::formats::hf_json::wordpiece_tokenizer_json;
-use crate::formats::vocab_txt::write_vocab_txt;
-use crate::models::wordpiece::trainer::{train, WordPieceTrainerOptions};
-use crate::normalize::bert::{BertCompat, BertNormalizer};
-use crate::pipeline::Normalized;
-use crate::pretokenize::bert::BertPreTokenizer;
-use crate::train::{count_words, CorpusOptions, WordCounts};
+use crate::models::bpe::trainer::BpeTrainerOptions;
+use crate::models::wordpiece::trainer::WordPieceTrainerOptions;
+use crate::train::recipes::bpe::BpeRun;
+use crate::train::recipes::wordpiece::WordPieceRun;
+use crate::train::run::{count_files, train, Algorithm, Report, Source};
+use crate::train::split::WordSplit;
+use crate::train::{count_texts, CorpusOptions, WordCounts};
 
-/// What a training run produced, for the summary.
-struct Trained {
-    tokens: Vec<String>,
+/// Word counts, and the split that made them (`None` when read from a
+/// counts file, which does not say).
+#[pyclass(name = "WordCounts", module = "tokkit._tokkit", from_py_object)]
+#[derive(Clone, Default)]
+pub struct PyWordCounts {
     counts: WordCounts,
+    split: Option<WordSplit>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn run(
-    files: &[PathBuf],
-    output_dir: &std::path::Path,
-    options: &WordPieceTrainerOptions,
-    unk_token: &str,
-    lowercase: bool,
-    corpus: &CorpusOptions,
-) -> Result<Trained> {
-    if !options.special_tokens.iter().any(|t| t == unk_token) {
-        return Err(Error::InvalidArgument(format!(
-            "the unknown token {unk_token:?} must be one of the special tokens"
-        )));
-    }
-    // The words the tokenizer.json written below will see: HF's BERT pipeline.
-    let normalizer = BertNormalizer::new(BertCompat::Hf, lowercase);
-    let pre_tokenizer = BertPreTokenizer {
-        compat: BertCompat::Hf,
-    };
-    let split = |line: &str, emit: &mut dyn FnMut(&str)| {
-        let mut text = Normalized::new(line, false);
-        normalizer.normalize(&mut text);
-        let mut ranges = Vec::new();
-        pre_tokenizer.split(text.as_str(), &mut ranges);
-        for r in ranges {
-            emit(&text.as_str()[r]);
+/// The first line of a pickled `WordCounts`: the corpus figures and the
+/// split, before the `word<TAB>count` lines.
+fn state_header(counts: &WordCounts, split: &Option<WordSplit>) -> String {
+    let split = split.as_ref().map(|s| {
+        serde_json::json!([s.normalizer, s.pre_tokenizer, s.byte_level, s.pattern]).to_string()
+    });
+    serde_json::json!([counts.lines, counts.bytes, counts.skipped_lines, split]).to_string()
+}
+
+fn parse_state_header(line: &str) -> Option<(u64, u64, u64, Option<WordSplit>)> {
+    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+    let split = match v.get(3)? {
+        serde_json::Value::String(s) => {
+            let s: serde_json::Value = serde_json::from_str(s).ok()?;
+            Some(WordSplit {
+                normalizer: s.get(0)?.clone(),
+                pre_tokenizer: s.get(1)?.clone(),
+                byte_level: s.get(2)?.as_bool()?,
+                pattern: s.get(3)?.as_str().map(str::to_owned),
+            })
         }
+        _ => None,
     };
-    let counts = count_words(files, &split, corpus)?;
-    let tokens = train(&counts, options)?;
-    std::fs::create_dir_all(output_dir).map_err(|e| Error::io(output_dir, e))?;
-    let json = wordpiece_tokenizer_json(&tokens, &options.special_tokens, unk_token, lowercase)?;
-    let json = serde_json::to_vec_pretty(&json)
-        .map_err(|e| Error::InvalidArgument(format!("cannot serialise tokenizer.json: {e}")))?;
-    // Both files are written to temporaries and renamed: a failure leaves
-    // nothing half-written.
-    write_vocab_txt(&output_dir.join("vocab.txt"), &tokens)?;
-    write_atomic(&output_dir.join("tokenizer.json"), &json)?;
-    Ok(Trained { tokens, counts })
+    Some((
+        v.get(0)?.as_u64()?,
+        v.get(1)?.as_u64()?,
+        v.get(2)?.as_u64()?,
+        split,
+    ))
 }
 
-/// Trains a WordPiece vocabulary on `files` and writes `vocab.txt` and
+#[pymethods]
+impl PyWordCounts {
+    #[new]
+    fn new() -> Self {
+        PyWordCounts::default()
+    }
+
+    fn __len__(&self) -> usize {
+        self.counts.words.len()
+    }
+
+    fn __contains__(&self, word: &str) -> bool {
+        self.counts.words.contains_key(word)
+    }
+
+    fn __getitem__(&self, word: &str) -> PyResult<u64> {
+        self.counts
+            .words
+            .get(word)
+            .copied()
+            .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(word.to_owned()))
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.counts == other.counts && self.split == other.split
+    }
+
+    /// Counts of both: shards counted apart add up to the whole.
+    fn __add__(&self, other: &Self) -> PyResult<Self> {
+        let split = match (&self.split, &other.split) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(Error::InvalidArgument(
+                    "cannot add counts made with different normalizers or pre-tokenizers".into(),
+                )
+                .into())
+            }
+            (Some(a), _) => Some(a.clone()),
+            (None, b) => b.clone(),
+        };
+        let mut counts = self.counts.clone();
+        counts.merge(other.counts.clone());
+        Ok(PyWordCounts { counts, split })
+    }
+
+    /// `(word, count)` pairs sorted by word.
+    fn items(&self) -> Vec<(String, u64)> {
+        self.counts
+            .sorted()
+            .into_iter()
+            .map(|(w, c)| (w.to_owned(), c))
+            .collect()
+    }
+
+    /// Lines (or texts) read.
+    #[getter]
+    fn lines(&self) -> u64 {
+        self.counts.lines
+    }
+
+    /// Bytes read.
+    #[getter]
+    fn bytes(&self) -> u64 {
+        self.counts.bytes
+    }
+
+    /// Lines skipped as invalid UTF-8.
+    #[getter]
+    fn skipped_lines(&self) -> u64 {
+        self.counts.skipped_lines
+    }
+
+    /// Writes `word<TAB>count` lines (sentencepiece's counts format).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        Ok(py.detach(|| self.counts.save(&path))?)
+    }
+
+    /// Reads a `word<TAB>count` file.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let counts = py.detach(|| WordCounts::load(&path))?;
+        Ok(PyWordCounts {
+            counts,
+            split: None,
+        })
+    }
+
+    fn __getstate__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let mut state = state_header(&self.counts, &self.split);
+        state.push('\n');
+        state.push_str(&self.counts.to_tsv());
+        PyBytes::new(py, state.as_bytes())
+    }
+
+    fn __setstate__(&mut self, py: Python<'_>, state: &[u8]) -> PyResult<()> {
+        let bad = || Error::InvalidArgument("not a pickled WordCounts".into());
+        let text = std::str::from_utf8(state).map_err(|_| bad())?;
+        let (header, tsv) = text.split_once('\n').ok_or_else(bad)?;
+        let (lines, bytes, skipped, split) = parse_state_header(header).ok_or_else(bad)?;
+        let mut counts = py.detach(|| WordCounts::from_tsv(tsv))?;
+        counts.lines = lines;
+        counts.bytes = bytes;
+        counts.skipped_lines = skipped;
+        *self = PyWordCounts { counts, split };
+        Ok(())
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "WordCounts({} distinct words, {} lines, {} bytes)",
+            self.counts.words.len(),
+            self.counts.lines,
+            self.counts.bytes
+        )
+    }
+}
+
+/// How a trainer cuts text into words (an opaque [`WordSplit`]).
+#[pyclass(name = "WordSplit", module = "tokkit._tokkit", frozen, from_py_object)]
+#[derive(Clone)]
+pub struct PyWordSplit(WordSplit);
+
+#[pymethods]
+impl PyWordSplit {
+    /// The split named by a normalizer, a pre-tokenizer and a pattern.
+    #[staticmethod]
+    #[pyo3(signature = (normalizer, pre_tokenizer, pattern, byte_level))]
+    fn named(
+        normalizer: Option<String>,
+        pre_tokenizer: Option<String>,
+        pattern: Option<String>,
+        byte_level: bool,
+    ) -> PyResult<Self> {
+        Ok(PyWordSplit(WordSplit::named(
+            normalizer.as_deref(),
+            pre_tokenizer.as_deref(),
+            pattern.as_deref(),
+            byte_level,
+        )?))
+    }
+
+    /// HF's BERT normalisation and split.
+    #[staticmethod]
+    fn bert(lowercase: bool) -> Self {
+        PyWordSplit(WordSplit::bert(lowercase))
+    }
+}
+
+/// The words of `files` as `split` cuts them.
+#[pyfunction]
+#[pyo3(signature = (files, split, skip_invalid, num_threads, progress))]
+pub fn count_file_words(
+    py: Python<'_>,
+    files: Vec<PathBuf>,
+    split: PyWordSplit,
+    skip_invalid: bool,
+    num_threads: Option<usize>,
+    progress: bool,
+) -> PyResult<PyWordCounts> {
+    let options = CorpusOptions {
+        skip_invalid,
+        num_threads,
+        progress,
+    };
+    let counts = py.detach(|| count_files(&files, &split.0, &options))?;
+    Ok(PyWordCounts {
+        counts,
+        split: Some(split.0),
+    })
+}
+
+/// The words of `texts` (each one whole sequence) as `split` cuts them.
+#[pyfunction]
+#[pyo3(signature = (texts, split, num_threads))]
+pub fn count_text_words(
+    py: Python<'_>,
+    texts: Vec<PyBackedStr>,
+    split: PyWordSplit,
+    num_threads: Option<usize>,
+) -> PyResult<PyWordCounts> {
+    let counts = py.detach(|| -> Result<WordCounts> {
+        let splitter = split.0.splitter()?;
+        count_texts(&texts, &splitter, num_threads.unwrap_or(0))
+    })?;
+    Ok(PyWordCounts {
+        counts,
+        split: Some(split.0),
+    })
+}
+
+/// Files to read, or counts made already.
+// Made once per call and moved into the run: its size does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(FromPyObject)]
+pub enum PySource {
+    Counts(PyWordCounts),
+    Files(Vec<PathBuf>),
+}
+
+/// Runs `algorithm` on `source` without the GIL; counts made with another
+/// split than the algorithm's are refused.
+fn run<A: Algorithm + Sync>(
+    py: Python<'_>,
+    algorithm: &A,
+    source: PySource,
+    output_dir: PathBuf,
+    corpus: CorpusOptions,
+) -> PyResult<Report> {
+    if let PySource::Counts(PyWordCounts {
+        split: Some(split), ..
+    }) = &source
+    {
+        if split != algorithm.split() {
+            return Err(Error::InvalidArgument(
+                "these counts were made with another normalizer or pre-tokenizer than this \
+                 trainer's: count with the trainer's own settings"
+                    .into(),
+            )
+            .into());
+        }
+    }
+    Ok(py.detach(|| {
+        let source = match source {
+            PySource::Files(ref files) => Source::Files(files, &corpus),
+            PySource::Counts(counts) => Source::Counts(counts.counts),
+        };
+        train(algorithm, source, &output_dir)
+    })?)
+}
+
+fn summary<'py>(py: Python<'py>, report: &Report) -> PyResult<Bound<'py, PyDict>> {
+    let summary = PyDict::new(py);
+    summary.set_item("vocab_size", report.vocab_size)?;
+    summary.set_item("alphabet_size", report.alphabet_size)?;
+    summary.set_item("special_tokens", report.special_tokens)?;
+    if let Some(merges) = report.merges {
+        summary.set_item("merges", merges)?;
+    }
+    summary.set_item("distinct_words", report.distinct_words)?;
+    summary.set_item("lines", report.lines)?;
+    summary.set_item("bytes", report.bytes)?;
+    summary.set_item("skipped_lines", report.skipped_lines)?;
+    let files = PyDict::new(py);
+    for (kind, path) in &report.files {
+        files.set_item(kind, path)?;
+        summary.set_item(format!("{kind}_file"), path)?;
+    }
+    summary.set_item("files", files)?;
+    summary.set_item("notes", report.notes.clone())?;
+    if let Some(agreement) = report.tiktoken_agreement {
+        summary.set_item("tiktoken_agreement", agreement)?;
+    }
+    if let Some(pattern) = &report.pattern {
+        summary.set_item("pattern", pattern)?;
+    }
+    summary.set_item("counting_seconds", report.counting_seconds)?;
+    summary.set_item("learning_seconds", report.learning_seconds)?;
+    summary.set_item("writing_seconds", report.writing_seconds)?;
+    Ok(summary)
+}
+
+/// Trains a WordPiece vocabulary and writes `vocab.txt` and
 /// `tokenizer.json` into `output_dir`; returns a summary dict.
 #[pyfunction]
-#[pyo3(signature = (files, output_dir, vocab_size, min_frequency, lowercase, special_tokens, unk_token, limit_alphabet, skip_invalid, num_threads, progress))]
+#[pyo3(signature = (source, output_dir, vocab_size, min_frequency, lowercase, special_tokens, unk_token, limit_alphabet, skip_invalid, num_threads, progress))]
 #[allow(clippy::too_many_arguments)]
 pub fn train_wordpiece<'py>(
     py: Python<'py>,
-    files: Vec<PathBuf>,
+    source: PySource,
     output_dir: PathBuf,
     vocab_size: usize,
     min_frequency: u64,
@@ -84,39 +339,60 @@ pub fn train_wordpiece<'py>(
     let options = WordPieceTrainerOptions {
         vocab_size,
         min_frequency,
-        special_tokens: special_tokens.clone(),
+        special_tokens,
         limit_alphabet,
         continuing_subword_prefix: "##".to_owned(),
         progress,
     };
+    let algorithm = WordPieceRun::new(options, &unk_token, lowercase)?;
     let corpus = CorpusOptions {
         skip_invalid,
         num_threads,
         progress,
     };
-    let trained = py.detach(|| {
-        run(
-            &files,
-            &output_dir,
-            &options,
-            &unk_token,
-            lowercase,
-            &corpus,
-        )
-    })?;
-    let alphabet = trained.tokens[special_tokens.len().min(trained.tokens.len())..]
-        .iter()
-        .filter(|t| t.strip_prefix("##").unwrap_or(t).chars().count() == 1)
-        .count();
-    let summary = PyDict::new(py);
-    summary.set_item("vocab_size", trained.tokens.len())?;
-    summary.set_item("alphabet_size", alphabet)?;
-    summary.set_item("special_tokens", special_tokens.len())?;
-    summary.set_item("distinct_words", trained.counts.words.len())?;
-    summary.set_item("lines", trained.counts.lines)?;
-    summary.set_item("bytes", trained.counts.bytes)?;
-    summary.set_item("skipped_lines", trained.counts.skipped_lines)?;
-    summary.set_item("vocab_file", output_dir.join("vocab.txt"))?;
-    summary.set_item("tokenizer_file", output_dir.join("tokenizer.json"))?;
-    Ok(summary)
+    let report = run(py, &algorithm, source, output_dir, corpus)?;
+    summary(py, &report)
+}
+
+/// Trains a BPE vocabulary (byte-level when the split is) and writes its
+/// files into `output_dir`; returns a summary dict.
+#[pyfunction]
+#[pyo3(signature = (source, output_dir, vocab_size, min_frequency, special_tokens, limit_alphabet, initial_alphabet, max_token_length, continuing_subword_prefix, end_of_word_suffix, split, skip_invalid, num_threads, progress))]
+#[allow(clippy::too_many_arguments)]
+pub fn train_bpe<'py>(
+    py: Python<'py>,
+    source: PySource,
+    output_dir: PathBuf,
+    vocab_size: usize,
+    min_frequency: u64,
+    special_tokens: Vec<String>,
+    limit_alphabet: Option<usize>,
+    initial_alphabet: Vec<char>,
+    max_token_length: Option<usize>,
+    continuing_subword_prefix: Option<String>,
+    end_of_word_suffix: Option<String>,
+    split: PyWordSplit,
+    skip_invalid: bool,
+    num_threads: Option<usize>,
+    progress: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let options = BpeTrainerOptions {
+        vocab_size,
+        min_frequency,
+        special_tokens,
+        limit_alphabet,
+        initial_alphabet,
+        max_token_length,
+        continuing_subword_prefix,
+        end_of_word_suffix,
+        progress,
+    };
+    let algorithm = BpeRun::new(options, split.0);
+    let corpus = CorpusOptions {
+        skip_invalid,
+        num_threads,
+        progress,
+    };
+    let report = run(py, &algorithm, source, output_dir, corpus)?;
+    summary(py, &report)
 }

@@ -19,6 +19,7 @@ use rustc_hash::FxHashMap;
 use crate::error::{Error, Result};
 use crate::threads;
 use crate::train::progress;
+use crate::train::WordCounts;
 
 /// Bytes read per chunk. 1 MiB keeps small corpora spread over all threads
 /// (most corpus files are a few MB) while the per-chunk overhead (one map
@@ -28,9 +29,6 @@ const CHUNK_BYTES: usize = 1 << 20;
 /// Chunks counted per batch, per thread: enough that threads rarely wait for
 /// the slowest chunk of a batch, few enough to keep memory small.
 const CHUNKS_PER_THREAD: usize = 2;
-
-/// The UTF-8 byte order mark, dropped at the start of a file.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// How [`count_words`] reads the corpus.
 #[derive(Debug, Clone, Default)]
@@ -46,40 +44,18 @@ pub struct CorpusOptions {
     pub progress: bool,
 }
 
-/// Word frequencies of a corpus, with what was read to get them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct WordCounts {
-    /// How many times each word occurred.
-    pub words: FxHashMap<String, u64>,
-    /// Lines read, skipped ones included.
-    pub lines: u64,
-    /// Bytes read, over all files.
-    pub bytes: u64,
-    /// Lines skipped because they were not valid UTF-8.
-    pub skipped_lines: u64,
-}
-
-impl WordCounts {
-    /// The words and their counts sorted by word: the order trainers iterate
-    /// in, so that nothing depends on hash-map order.
-    pub fn sorted(&self) -> Vec<(&str, u64)> {
-        let mut words: Vec<(&str, u64)> =
-            self.words.iter().map(|(w, &c)| (w.as_str(), c)).collect();
-        words.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        words
-    }
-}
-
 /// Splits one line into words, calling the callback once per word. The
-/// lifetime lets a splitter borrow its normalizer and pre-tokenizer.
-pub type Splitter<'a> = dyn Fn(&str, &mut dyn FnMut(&str)) + Sync + 'a;
+/// lifetime lets a splitter borrow its normalizer and pre-tokenizer. It fails
+/// only where encoding the line would (a regex past its backtracking limit).
+pub type Splitter<'a> = dyn Fn(&str, &mut dyn FnMut(&str)) -> Result<()> + Sync + 'a;
 
 /// Counts the words of every line of `paths`, in parallel.
 ///
 /// `splitter` splits one line into words, calling its callback once per
 /// word (a normalizer plus a pre-tokenizer, say); empty words are ignored.
-/// It sees each line without its terminator (`\n` or `\r\n`); a UTF-8 byte
-/// order mark at the start of a file is dropped. Fails with
+/// It sees each line as HF's trainers feed it, with its terminator (`\n` or
+/// `\r\n`) and a UTF-8 byte order mark at the start of a file kept: under a
+/// byte-level pre-tokenizer the line ends are words of their own. Fails with
 /// [`Error::FileNotFound`] / [`Error::Io`] on unreadable files,
 /// [`Error::InvalidUtf8`] (file and absolute byte offset of the first bad
 /// byte) unless `options.skip_invalid`, and [`Error::Training`] when the
@@ -92,13 +68,18 @@ pub fn count_words(
     let mut total_bytes = 0u64;
     for path in paths {
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        // A directory cannot be read, and a FIFO or device may never end.
+        if !meta.is_file() {
+            return Err(Error::InvalidArgument(format!(
+                "{} is not a regular file (a directory, FIFO or device): give corpus files",
+                path.display()
+            )));
+        }
         total_bytes = total_bytes.saturating_add(meta.len());
     }
     let pool = threads::pool(options.num_threads.unwrap_or(0))?;
     let threads = pool.current_num_threads().max(1);
-    let locals: Vec<Mutex<FxHashMap<String, u64>>> = (0..threads)
-        .map(|_| Mutex::new(FxHashMap::default()))
-        .collect();
+    let locals = Locals::new(threads);
     let bar = progress::bar(total_bytes, options.progress, "counting", true);
 
     let mut reader = ChunkReader::new(paths);
@@ -113,9 +94,12 @@ pub fn count_words(
                 || count_batch(&batch, splitter, options.skip_invalid, &locals),
             )
         });
-        let (lines, skipped, bytes) = counted.map_err(|(file, offset)| Error::InvalidUtf8 {
-            path: paths.get(file).cloned().unwrap_or_default(),
-            offset,
+        let (lines, skipped, bytes) = counted.map_err(|e| match e {
+            ChunkError::InvalidUtf8(file, offset) => Error::InvalidUtf8 {
+                path: paths.get(file).cloned().unwrap_or_default(),
+                offset,
+            },
+            ChunkError::Split(e) => e,
         })?;
         counts.lines += lines;
         counts.skipped_lines += skipped;
@@ -124,24 +108,95 @@ pub fn count_words(
         batch = next?;
     }
     bar.finish_and_clear();
-
-    let mut maps: Vec<FxHashMap<String, u64>> = locals
-        .into_iter()
-        .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
-        .collect();
-    maps.sort_by_key(|m| std::cmp::Reverse(m.len()));
-    let mut maps = maps.into_iter();
-    let mut words = maps.next().unwrap_or_default();
-    for map in maps {
-        for (word, count) in map {
-            *words.entry(word).or_insert(0) += count;
-        }
-    }
-    if words.is_empty() {
+    counts.words = locals.sum();
+    if counts.words.is_empty() {
         return Err(Error::Training(empty_corpus_message(paths)));
     }
-    counts.words = words;
     Ok(counts)
+}
+
+/// Counts the words of `texts`, each split as one whole sequence (HF's
+/// `train_from_iterator`), in parallel on `num_threads` workers (0: one per
+/// core). An empty result is not an error here: texts often come in batches.
+pub fn count_texts<S: AsRef<str> + Sync>(
+    texts: &[S],
+    splitter: &Splitter<'_>,
+    num_threads: usize,
+) -> Result<WordCounts> {
+    let pool = threads::pool(num_threads)?;
+    let locals = Locals::new(pool.current_num_threads().max(1));
+    pool.install(|| {
+        texts.par_chunks(256).try_for_each(|texts| -> Result<()> {
+            let mut map = locals.mine();
+            let mut emit = counter(&mut map);
+            for text in texts {
+                splitter(text.as_ref(), &mut emit)?;
+            }
+            Ok(())
+        })
+    })?;
+    Ok(WordCounts {
+        words: locals.sum(),
+        lines: texts.len() as u64,
+        bytes: texts.iter().map(|t| t.as_ref().len() as u64).sum(),
+        skipped_lines: 0,
+    })
+}
+
+/// One word-count map per worker thread, summed at the end, so counts do
+/// not depend on which thread counted what.
+struct Locals(Vec<Mutex<FxHashMap<String, u64>>>);
+
+impl Locals {
+    fn new(threads: usize) -> Self {
+        Locals((0..threads).map(|_| Mutex::default()).collect())
+    }
+
+    /// The calling worker's map. Each worker owns one, so the lock is never
+    /// contended; it is there because rayon cannot hand out `&mut` per worker.
+    fn mine(&self) -> std::sync::MutexGuard<'_, FxHashMap<String, u64>> {
+        let slot = rayon::current_thread_index().unwrap_or(0) % self.0.len().max(1);
+        self.0[slot].lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn sum(self) -> FxHashMap<String, u64> {
+        let mut maps: Vec<FxHashMap<String, u64>> = self
+            .0
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
+            .collect();
+        maps.sort_by_key(|m| std::cmp::Reverse(m.len()));
+        let mut maps = maps.into_iter();
+        let mut words = maps.next().unwrap_or_default();
+        for map in maps {
+            add_counts(&mut words, map);
+        }
+        words
+    }
+}
+
+/// Adds the counts of `other` into `words` (saturating: a count is a
+/// frequency, and `u64::MAX` already says "more than anything").
+pub(crate) fn add_counts(words: &mut FxHashMap<String, u64>, other: FxHashMap<String, u64>) {
+    for (word, count) in other {
+        let n = words.entry(word).or_insert(0);
+        *n = n.saturating_add(count);
+    }
+}
+
+/// A word callback counting into `map`; empty words are ignored.
+fn counter(map: &mut FxHashMap<String, u64>) -> impl FnMut(&str) + '_ {
+    |word: &str| {
+        if word.is_empty() {
+            return;
+        }
+        // Look up before inserting so a word seen before costs no allocation.
+        if let Some(count) = map.get_mut(word) {
+            *count += 1;
+        } else {
+            map.insert(word.to_owned(), 1);
+        }
+    }
 }
 
 fn empty_corpus_message(paths: &[PathBuf]) -> String {
@@ -155,33 +210,32 @@ fn empty_corpus_message(paths: &[PathBuf]) -> String {
     )
 }
 
-/// Lines, skipped lines and bytes of a batch, or the (file index, offset) of
-/// the first invalid UTF-8 byte in corpus order.
-type BatchResult = std::result::Result<(u64, u64, u64), (usize, u64)>;
+/// Why a chunk could not be counted.
+enum ChunkError {
+    /// (file index, absolute offset) of the first invalid UTF-8 byte.
+    InvalidUtf8(usize, u64),
+    /// The splitter failed.
+    Split(Error),
+}
+
+/// Lines, skipped lines and bytes of a batch, or its first error in corpus
+/// order.
+type BatchResult = std::result::Result<(u64, u64, u64), ChunkError>;
 
 fn count_batch(
     batch: &[Chunk],
     splitter: &Splitter<'_>,
     skip_invalid: bool,
-    locals: &[Mutex<FxHashMap<String, u64>>],
+    locals: &Locals,
 ) -> BatchResult {
-    let results: Vec<std::result::Result<ChunkStats, u64>> = batch
+    let results: Vec<std::result::Result<ChunkStats, ChunkError>> = batch
         .par_iter()
-        .map(|chunk| {
-            // Each worker owns one map, so the lock is never contended; it is
-            // there because rayon cannot hand out `&mut` per worker.
-            let slot = rayon::current_thread_index().unwrap_or(0) % locals.len().max(1);
-            let Some(local) = locals.get(slot) else {
-                return Ok(ChunkStats::default());
-            };
-            let mut map = local.lock().unwrap_or_else(PoisonError::into_inner);
-            count_chunk(chunk, splitter, skip_invalid, &mut map)
-        })
+        .map(|chunk| count_chunk(chunk, splitter, skip_invalid, &mut locals.mine()))
         .collect();
     let (mut lines, mut skipped, mut bytes) = (0, 0, 0);
     // Chunks come back in corpus order, so the first error is the earliest.
     for (chunk, result) in batch.iter().zip(results) {
-        let stats = result.map_err(|offset| (chunk.file, offset))?;
+        let stats = result?;
         lines += stats.lines;
         skipped += stats.skipped;
         bytes += chunk.data.len() as u64;
@@ -195,60 +249,37 @@ struct ChunkStats {
     skipped: u64,
 }
 
-/// Counts the words of one chunk into `map`; `Err` holds the absolute file
-/// offset of the first invalid byte when invalid lines are not skipped.
+/// Counts the words of one chunk into `map`.
 fn count_chunk(
     chunk: &Chunk,
     splitter: &Splitter<'_>,
     skip_invalid: bool,
     map: &mut FxHashMap<String, u64>,
-) -> std::result::Result<ChunkStats, u64> {
-    let mut data = chunk.data.as_slice();
-    let mut base = chunk.start;
-    if chunk.start == 0 {
-        if let Some(rest) = data.strip_prefix(BOM) {
-            data = rest;
-            base += BOM.len() as u64;
-        }
-    }
-    let mut emit = |word: &str| {
-        if word.is_empty() {
-            return;
-        }
-        // Look up before inserting so a word seen before costs no allocation.
-        if let Some(count) = map.get_mut(word) {
-            *count += 1;
-        } else {
-            map.insert(word.to_owned(), 1);
-        }
-    };
+) -> std::result::Result<ChunkStats, ChunkError> {
+    let mut emit = counter(map);
     let mut stats = ChunkStats::default();
     // Fast path: one validation for the whole chunk.
-    if let Ok(text) = std::str::from_utf8(data) {
+    if let Ok(text) = std::str::from_utf8(&chunk.data) {
         for line in text.split_inclusive('\n') {
             stats.lines += 1;
-            splitter(trim_line_end(line), &mut emit);
+            splitter(line, &mut emit).map_err(ChunkError::Split)?;
         }
         return Ok(stats);
     }
     let mut pos = 0u64;
-    for line in data.split_inclusive(|&b| b == b'\n') {
+    for line in chunk.data.split_inclusive(|&b| b == b'\n') {
         stats.lines += 1;
-        let body = line.strip_suffix(b"\n").unwrap_or(line);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        match std::str::from_utf8(body) {
-            Ok(text) => splitter(text, &mut emit),
+        match std::str::from_utf8(line) {
+            Ok(text) => splitter(text, &mut emit).map_err(ChunkError::Split)?,
             Err(_) if skip_invalid => stats.skipped += 1,
-            Err(e) => return Err(base + pos + e.valid_up_to() as u64),
+            Err(e) => {
+                let offset = chunk.start + pos + e.valid_up_to() as u64;
+                return Err(ChunkError::InvalidUtf8(chunk.file, offset));
+            }
         }
         pos += line.len() as u64;
     }
     Ok(stats)
-}
-
-fn trim_line_end(line: &str) -> &str {
-    let line = line.strip_suffix('\n').unwrap_or(line);
-    line.strip_suffix('\r').unwrap_or(line)
 }
 
 /// A run of whole lines of one file.
@@ -385,10 +416,11 @@ mod tests {
         (dir, paths)
     }
 
-    fn whitespace(line: &str, emit: &mut dyn FnMut(&str)) {
+    fn whitespace(line: &str, emit: &mut dyn FnMut(&str)) -> Result<()> {
         for word in line.split_whitespace() {
             emit(word);
         }
+        Ok(())
     }
 
     fn options(threads: usize) -> CorpusOptions {
@@ -437,7 +469,7 @@ mod tests {
     }
 
     #[test]
-    fn drops_the_bom_and_both_line_ends() {
+    fn keeps_the_bom_and_line_ends_as_hf_does() {
         let text = "\u{FEFF}hello world\r\nhello\n\n\u{FEFF}bye\r\n  \nend";
         let (dir, paths) = corpus(&[("a.txt", text.as_bytes())]);
         let counts = count_words(&paths, &whitespace, &options(2)).unwrap();
@@ -445,10 +477,11 @@ mod tests {
             words(&counts),
             vec![
                 ("end".to_owned(), 1),
-                ("hello".to_owned(), 2),
+                ("hello".to_owned(), 1),
                 ("world".to_owned(), 1),
-                // A BOM inside the file is text, not a marker.
                 ("\u{FEFF}bye".to_owned(), 1),
+                // HF reads a leading BOM as text too.
+                ("\u{FEFF}hello".to_owned(), 1),
             ]
         );
         assert_eq!(counts.lines, 6);
@@ -458,15 +491,16 @@ mod tests {
     }
 
     #[test]
-    fn splitter_sees_lines_without_terminators() {
+    fn splitter_sees_lines_with_their_terminators() {
         let (dir, paths) = corpus(&[("a.txt", b"a b\r\nc\r\n\r\nd")]);
         let seen = Mutex::new(Vec::new());
         let record = |line: &str, emit: &mut dyn FnMut(&str)| {
             seen.lock().unwrap().push(line.to_owned());
             emit(line);
+            Ok(())
         };
         count_words(&paths, &record, &options(1)).unwrap();
-        assert_eq!(seen.into_inner().unwrap(), vec!["a b", "c", "", "d"]);
+        assert_eq!(seen.into_inner().unwrap(), vec!["a b\r\n", "c\r\n", "\r\n", "d"]);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

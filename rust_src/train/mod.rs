@@ -5,6 +5,12 @@
 pub(crate) mod alphabet;
 pub mod corpus;
 pub(crate) mod heap;
+pub(crate) mod pairs;
 pub(crate) mod progress;
+pub mod recipes;
+pub mod run;
+pub mod split;
+pub mod word_counts;
 
-pub use corpus::{count_words, CorpusOptions, Splitter, WordCounts};
+pub use corpus::{count_texts, count_words, CorpusOptions, Splitter};
+pub use word_counts::WordCounts;

@@ -13,6 +13,7 @@ pub mod dropout;
 pub mod merge;
 pub mod model;
 pub mod table;
+pub mod trainer;
 pub mod vocab;
 
 pub use model::BpeModel;

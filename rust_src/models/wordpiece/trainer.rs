@@ -763,6 +763,7 @@ mod tests {
             for word in line.split_whitespace() {
                 emit(word);
             }
+            Ok(())
         };
         let vocab = |threads| {
             let corpus = CorpusOptions {

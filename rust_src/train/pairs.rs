@@ -1,0 +1,263 @@
+//! The bookkeeping every merge learner shares: the corpus words as linked
+//! lists of symbols, the weighted count of every adjacent pair, and where each
+//! pair occurs.
+//!
+//! A merge touches only the places where its pair occurs (found through the
+//! pair's position list), never whole words, so a corpus of long unsplit
+//! lines costs no more per merge than the same text cut into words
+//! (sentencepiece's and YouTokenToMe's trainers do the same). Position lists
+//! are append-only: a position goes stale when a merge removes its pair, and
+//! is checked and skipped when its pair is merged.
+
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+
+/// Two adjacent symbol ids.
+pub(crate) type Pair = (u32, u32);
+
+/// No neighbour; also the symbol of a slot a merge removed.
+const NONE: u32 = u32::MAX;
+
+/// One symbol of one word.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    symbol: u32,
+    /// Previous slot of the same word, or [`NONE`].
+    prev: u32,
+    /// Next slot of the same word, or [`NONE`].
+    next: u32,
+    /// The word the slot belongs to.
+    word: u32,
+}
+
+/// What is known about one pair.
+#[derive(Debug, Default)]
+pub(crate) struct PairStats {
+    /// Occurrences now, weighted by word frequency.
+    pub(crate) count: i64,
+    /// Slots where the pair started at some point: a superset of where it
+    /// starts now.
+    positions: Vec<u32>,
+}
+
+/// The corpus words as symbols, with pair counts and positions.
+pub(crate) struct PairIndex {
+    /// Every word's symbols, word after word.
+    slots: Vec<Slot>,
+    /// Frequency of each word.
+    word_counts: Vec<i64>,
+    pairs: FxHashMap<Pair, PairStats>,
+}
+
+/// The error for a corpus beyond the 2^32 slots and words ids can name.
+pub(crate) fn too_many(what: &str) -> Error {
+    Error::Unsupported(format!("more than 2^32 {what}: split the corpus"))
+}
+
+impl PairIndex {
+    /// Indexes `words` (symbol ids, frequency).
+    pub(crate) fn new(words: &[(Vec<u32>, i64)]) -> Result<Self> {
+        let total: usize = words.iter().map(|(w, _)| w.len()).sum();
+        // NONE must stay free to mark "no slot".
+        if total >= NONE as usize {
+            return Err(too_many("symbols in the corpus"));
+        }
+        if words.len() >= NONE as usize {
+            return Err(too_many("distinct words"));
+        }
+        let mut index = PairIndex {
+            slots: Vec::with_capacity(total),
+            word_counts: Vec::with_capacity(words.len()),
+            pairs: FxHashMap::default(),
+        };
+        for (w, (word, count)) in words.iter().enumerate() {
+            let start = index.slots.len() as u32;
+            for (i, &symbol) in word.iter().enumerate() {
+                let slot = start + i as u32;
+                index.slots.push(Slot {
+                    symbol,
+                    prev: if i == 0 { NONE } else { slot - 1 },
+                    next: if i + 1 == word.len() { NONE } else { slot + 1 },
+                    word: w as u32,
+                });
+                if i > 0 {
+                    index.add(word[i - 1], symbol, slot - 1, *count);
+                }
+            }
+            index.word_counts.push(*count);
+        }
+        Ok(index)
+    }
+
+    /// The pairs that occur, with their counts.
+    pub(crate) fn pairs(&self) -> impl Iterator<Item = (Pair, i64)> + '_ {
+        self.pairs.iter().map(|(&pair, stats)| (pair, stats.count))
+    }
+
+    /// The current count of `pair` (0 when it does not occur).
+    pub(crate) fn count(&self, pair: Pair) -> i64 {
+        self.pairs.get(&pair).map_or(0, |s| s.count)
+    }
+
+    /// Number of distinct pairs ever seen (stale ones included).
+    pub(crate) fn pair_entries(&self) -> usize {
+        self.pairs.len()
+    }
+
+    /// Replaces every occurrence of `pair` by symbol `merged`, left to right
+    /// within each word (in `a a a`, `(a, a)` merges at the first two only).
+    /// Appends to `changed` each pair whose count changed, the merged pair
+    /// included, possibly more than once.
+    pub(crate) fn merge(&mut self, pair: Pair, merged: u32, changed: &mut Vec<Pair>) {
+        let Some(stats) = self.pairs.get_mut(&pair) else {
+            return;
+        };
+        let mut positions = std::mem::take(&mut stats.positions);
+        // Slots are laid out word after word, left to right: sorting the
+        // positions gives the left-to-right order within each word.
+        positions.sort_unstable();
+        positions.dedup();
+        let (a, b) = pair;
+        changed.push(pair);
+        for pos in positions {
+            let Some(&left) = self.slots.get(pos as usize) else {
+                continue;
+            };
+            let Some(&right) = self.slots.get(left.next as usize) else {
+                continue;
+            };
+            if left.symbol != a || right.symbol != b {
+                continue;
+            }
+            let count = self.word_counts[left.word as usize];
+            self.add(a, b, NONE, -count);
+            if let Some(prev) = self.slots.get(left.prev as usize).map(|s| s.symbol) {
+                self.add(prev, a, NONE, -count);
+                self.add(prev, merged, left.prev, count);
+                changed.extend([(prev, a), (prev, merged)]);
+            }
+            if let Some(next) = self.slots.get(right.next as usize).map(|s| s.symbol) {
+                self.add(b, next, NONE, -count);
+                self.add(merged, next, pos, count);
+                changed.extend([(b, next), (merged, next)]);
+                self.slots[right.next as usize].prev = pos;
+            }
+            self.slots[pos as usize].symbol = merged;
+            self.slots[pos as usize].next = right.next;
+            self.slots[left.next as usize].symbol = NONE;
+        }
+    }
+
+    /// Adds `count` to `pair`, recording `position` unless it is [`NONE`].
+    fn add(&mut self, a: u32, b: u32, position: u32, count: i64) {
+        let stats = self.pairs.entry((a, b)).or_default();
+        stats.count = stats.count.saturating_add(count);
+        if position != NONE {
+            stats.positions.push(position);
+        }
+    }
+
+    /// The words as their current symbols, in word order (for tests).
+    #[cfg(test)]
+    pub(crate) fn words(&self) -> Vec<Vec<u32>> {
+        let mut words = vec![Vec::new(); self.word_counts.len()];
+        for slot in &self.slots {
+            if slot.symbol != NONE {
+                words[slot.word as usize].push(slot.symbol);
+            }
+        }
+        words
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pair count recomputed from the words.
+    fn recount(index: &PairIndex) -> FxHashMap<Pair, i64> {
+        let mut counts = FxHashMap::default();
+        for (word, &count) in index.words().iter().zip(&index.word_counts) {
+            for w in word.windows(2) {
+                *counts.entry((w[0], w[1])).or_insert(0) += count;
+            }
+        }
+        counts
+    }
+
+    fn live(index: &PairIndex) -> FxHashMap<Pair, i64> {
+        index.pairs().filter(|&(_, c)| c != 0).collect()
+    }
+
+    #[test]
+    fn merges_left_to_right_without_overlap() {
+        // a a a a -> (aa)(aa); a a a -> (aa) a; b a a -> b (aa).
+        let words = vec![
+            (vec![0, 0, 0, 0], 1),
+            (vec![0, 0, 0], 2),
+            (vec![1, 0, 0], 5),
+        ];
+        let mut index = PairIndex::new(&words).unwrap();
+        assert_eq!(index.count((0, 0)), 3 + 2 * 2 + 5);
+        let mut changed = Vec::new();
+        index.merge((0, 0), 2, &mut changed);
+        assert_eq!(index.words(), vec![vec![2, 2], vec![2, 0], vec![1, 2]]);
+        assert_eq!(live(&index), recount(&index));
+        assert_eq!(index.count((0, 0)), 0);
+        assert!(changed.contains(&(2, 2)) && changed.contains(&(1, 2)));
+    }
+
+    #[test]
+    fn counts_stay_exact_through_random_merges() {
+        let mut x: u64 = 5;
+        let mut next = |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        let words: Vec<(Vec<u32>, i64)> = (0..50)
+            .map(|_| {
+                let len = 1 + next(12);
+                (
+                    (0..len).map(|_| next(3) as u32).collect(),
+                    1 + next(4) as i64,
+                )
+            })
+            .collect();
+        let mut index = PairIndex::new(&words).unwrap();
+        let mut changed = Vec::new();
+        for symbols in 3..43 {
+            let Some((pair, _)) = live(&index)
+                .into_iter()
+                .filter(|&(_, c)| c > 0)
+                .max_by_key(|&(p, c)| (c, std::cmp::Reverse(p)))
+            else {
+                break;
+            };
+            // Spell out what the merge must do to each word.
+            let expected: Vec<Vec<u32>> = index
+                .words()
+                .iter()
+                .map(|w| {
+                    let mut out = Vec::new();
+                    let mut i = 0;
+                    while i < w.len() {
+                        if i + 1 < w.len() && (w[i], w[i + 1]) == pair {
+                            out.push(symbols);
+                            i += 2;
+                        } else {
+                            out.push(w[i]);
+                            i += 1;
+                        }
+                    }
+                    out
+                })
+                .collect();
+            index.merge(pair, symbols, &mut changed);
+            assert_eq!(index.words(), expected);
+            assert_eq!(live(&index), recount(&index));
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! A BPE run, over characters or bytes: the chosen split, HF's BPE learner,
+//! and every file the vocabulary can be used from: `tokenizer.json`,
+//! `vocab.json` + `merges.txt`, and for byte-level BPE a `.tiktoken` file.
+
+use std::path::Path;
+
+use rustc_hash::FxHashSet;
+
+use crate::error::{Error, Result};
+use crate::formats::atomic::write_atomic;
+use crate::formats::gpt2::{write_merges, write_vocab_json};
+use crate::formats::hf_json_write::bpe_tokenizer_json;
+use crate::formats::tiktoken::write_ranks;
+use crate::models::bpe::byte_alphabet::{self, char_to_byte};
+use crate::models::bpe::merge::Scratch;
+use crate::models::bpe::trainer::{train, BpeTrainerOptions, BpeVocabulary};
+use crate::models::bpe::BpeModel;
+use crate::train::run::{Algorithm, Report};
+use crate::train::split::WordSplit;
+use crate::train::WordCounts;
+
+/// BPE training over characters, or over bytes when the split is byte-level.
+pub struct BpeRun {
+    options: BpeTrainerOptions,
+    split: WordSplit,
+}
+
+impl BpeRun {
+    /// A run learning with `options` on words cut by `split`. Byte-level BPE
+    /// always starts from all 256 byte symbols.
+    pub fn new(mut options: BpeTrainerOptions, split: WordSplit) -> Self {
+        if split.byte_level {
+            options
+                .initial_alphabet
+                .extend(byte_alphabet::table().iter().copied());
+        }
+        BpeRun { options, split }
+    }
+}
+
+impl Algorithm for BpeRun {
+    type Learned = BpeVocabulary;
+
+    fn split(&self) -> &WordSplit {
+        &self.split
+    }
+
+    fn learn(&self, counts: &WordCounts) -> Result<BpeVocabulary> {
+        train(counts, &self.options)
+    }
+
+    fn write(
+        &self,
+        learned: &BpeVocabulary,
+        counts: &WordCounts,
+        dir: &Path,
+        report: &mut Report,
+    ) -> Result<()> {
+        let tokens = &learned.tokens;
+        let merges: Vec<(&str, &str)> = learned
+            .merges
+            .iter()
+            .map(|&(a, b, _)| (tokens[a as usize].as_str(), tokens[b as usize].as_str()))
+            .collect();
+        let specials: FxHashSet<&str> = self
+            .options
+            .special_tokens
+            .iter()
+            .map(String::as_str)
+            .collect();
+        report.vocab_size = tokens.len();
+        report.alphabet_size = learned.alphabet_size;
+        report.special_tokens = specials.len();
+        report.merges = Some(merges.len());
+
+        let json = bpe_tokenizer_json(
+            tokens,
+            &merges,
+            &self.options.special_tokens,
+            &self.split,
+            self.options.continuing_subword_prefix.as_deref(),
+            self.options.end_of_word_suffix.as_deref(),
+        )?;
+        let json = serde_json::to_vec_pretty(&json)
+            .map_err(|e| Error::InvalidArgument(format!("cannot serialise tokenizer.json: {e}")))?;
+        let path = dir.join("tokenizer.json");
+        write_atomic(&path, &json)?;
+        report.files.push(("tokenizer".into(), path));
+
+        let vocab = dir.join("vocab.json");
+        let merges_txt = dir.join("merges.txt");
+        match write_merges(&merges_txt, &merges) {
+            Ok(()) => {
+                write_vocab_json(&vocab, tokens)?;
+                report.files.push(("vocab".into(), vocab));
+                report.files.push(("merges".into(), merges_txt));
+            }
+            // Tokens with spaces (no pre-tokenizer, say) cannot be spelled
+            // there; tokenizer.json holds the whole vocabulary anyway.
+            Err(Error::InvalidArgument(why)) => {
+                report.notes.push(format!("merges.txt not written: {why}"));
+            }
+            Err(e) => return Err(e),
+        }
+
+        if self.split.byte_level {
+            let ranks = tiktoken_ranks(tokens, &specials);
+            let path = dir.join("tokenizer.tiktoken");
+            write_ranks(&path, &ranks)?;
+            report.files.push(("tiktoken".into(), path));
+            report.tiktoken_agreement = Some(agreement(learned, &ranks, counts)?);
+        }
+        Ok(())
+    }
+}
+
+/// The byte-level tokens as tiktoken ranks: the bytes each name spells, rank
+/// = id, special tokens left out.
+fn tiktoken_ranks(tokens: &[String], specials: &FxHashSet<&str>) -> Vec<(Vec<u8>, u32)> {
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !specials.contains(t.as_str()))
+        .filter_map(|(id, t)| {
+            let bytes: Option<Vec<u8>> = t.chars().map(char_to_byte).collect();
+            Some((bytes?, id as u32))
+        })
+        .collect()
+}
+
+/// The share of word occurrences that tiktoken, merging by the rank of the
+/// merged bytes, splits into the same tokens as HF merging by the merge list.
+/// A text is split into words first, so this is also the share of text.
+fn agreement(
+    learned: &BpeVocabulary,
+    ranks: &[(Vec<u8>, u32)],
+    counts: &WordCounts,
+) -> Result<f64> {
+    let by_rank = BpeModel::from_ranks(ranks.to_vec())?;
+    let by_merges = BpeModel::from_merges(ranks.to_vec(), &learned.merges, false)?;
+    let mut scratch = Scratch::default();
+    let (mut same, mut total) = (0u128, 0u128);
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    for (word, &count) in &counts.words {
+        let Some(bytes) = word.chars().map(char_to_byte).collect::<Option<Vec<u8>>>() else {
+            continue;
+        };
+        x.clear();
+        y.clear();
+        // A byte with no rank (a special token took its name) fails tiktoken:
+        // that is a disagreement, not a failed run.
+        let both = by_rank.encode_piece(&bytes, &mut scratch, &mut x).is_ok()
+            && by_merges.encode_piece(&bytes, &mut scratch, &mut y).is_ok();
+        total += u128::from(count);
+        if both && x == y {
+            same += u128::from(count);
+        }
+    }
+    Ok(if total == 0 {
+        1.0
+    } else {
+        same as f64 / total as f64
+    })
+}

@@ -3,6 +3,7 @@
 Python wrappers in `tokkit.bert`, `tokkit.tiktoken` and `tokkit.sentencepiece`.
 `tests/test_stubs.py` checks this file against the compiled module."""
 
+import builtins
 from collections.abc import Sequence
 from os import PathLike
 from typing import Any, final
@@ -21,11 +22,16 @@ __all__ = [
     "TrainingError",
     "UnsupportedError",
     "VocabFormatError",
+    "WordCounts",
     "WordPieceCore",
+    "WordSplit",
     "_SentencePiece",
     "__version__",
+    "count_file_words",
+    "count_text_words",
     "read_vocab_txt_file",
     "set_random_seed",
+    "train_bpe",
     "train_wordpiece",
 ]
 
@@ -266,8 +272,67 @@ class _SentencePiece:
 
 def read_vocab_txt_file(path: _Path, compat: str = "google") -> list[tuple[str, int]]: ...
 def set_random_seed(seed: int) -> None: ...
-def train_wordpiece(
+
+@final
+class WordCounts:
+    """Word counts of a corpus: ``+`` adds shards, pickles, saves as TSV."""
+    def __init__(self) -> None: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, key: str, /) -> bool: ...
+    def __getitem__(self, key: str, /) -> int: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __add__(self, value: WordCounts, /) -> WordCounts: ...
+    def __radd__(self, value: WordCounts, /) -> WordCounts: ...
+    def items(self) -> list[tuple[str, int]]: ...
+    @property
+    def lines(self) -> int: ...
+    @property
+    def bytes(self) -> int: ...
+    @property
+    def skipped_lines(self) -> int: ...
+    def save(self, path: _Path) -> None: ...
+    @staticmethod
+    def load(path: _Path) -> WordCounts: ...
+    def __getstate__(self) -> builtins.bytes: ...
+    def __setstate__(self, state: builtins.bytes) -> None: ...
+
+@final
+class WordSplit:
+    @staticmethod
+    def named(
+        normalizer: str | None, pre_tokenizer: str | None, pattern: str | None, byte_level: bool
+    ) -> WordSplit: ...
+    @staticmethod
+    def bert(lowercase: bool) -> WordSplit: ...
+
+def count_file_words(
     files: Sequence[_Path],
+    split: WordSplit,
+    skip_invalid: bool,
+    num_threads: int | None,
+    progress: bool,
+) -> WordCounts: ...
+def count_text_words(
+    texts: Sequence[str], split: WordSplit, num_threads: int | None
+) -> WordCounts: ...
+def train_bpe(
+    source: Sequence[_Path] | WordCounts,
+    output_dir: _Path,
+    vocab_size: int,
+    min_frequency: int,
+    special_tokens: Sequence[str],
+    limit_alphabet: int | None,
+    initial_alphabet: Sequence[str],
+    max_token_length: int | None,
+    continuing_subword_prefix: str | None,
+    end_of_word_suffix: str | None,
+    split: WordSplit,
+    skip_invalid: bool,
+    num_threads: int | None,
+    progress: bool,
+) -> dict[str, Any]: ...
+def train_wordpiece(
+    source: Sequence[_Path] | WordCounts,
     output_dir: _Path,
     vocab_size: int,
     min_frequency: int,

@@ -8,11 +8,14 @@ import time
 from importlib import resources
 from pathlib import Path
 
+from tokkit._tokkit import Tokenizer
 from tokkit.bert import FullTokenizer
 from tokkit.errors import TokkitError
-from tokkit.train import BERT_SPECIAL_TOKENS, WordPieceTrainer
+from tokkit.train import BERT_SPECIAL_TOKENS, BpeTrainer, WordPieceTrainer
 
 EXAMPLE = "To be, or not to be: that is the question."
+
+ALGO_NAMES = {"wordpiece": "WordPiece", "bpe": "BPE", "bytelevel": "byte-level BPE"}
 
 
 def sample_corpus() -> Path:
@@ -20,27 +23,49 @@ def sample_corpus() -> Path:
     return Path(str(resources.files("tokkit") / "data" / "sample_corpus.txt"))
 
 
+def _trainer(args: argparse.Namespace) -> WordPieceTrainer | BpeTrainer:
+    show_progress = False if args.quiet else None
+    specials = [t for t in args.special_tokens.split(",") if t] if args.special_tokens else None
+    if args.algo == "wordpiece":
+        return WordPieceTrainer(
+            vocab_size=args.vocab_size or 30522,
+            min_frequency=2 if args.min_frequency is None else args.min_frequency,
+            lowercase=args.lowercase,
+            special_tokens=BERT_SPECIAL_TOKENS if specials is None else specials,
+            limit_alphabet=args.limit_alphabet,
+            show_progress=show_progress,
+        )
+    return BpeTrainer(
+        vocab_size=args.vocab_size or 30000,
+        min_frequency=args.min_frequency or 0,
+        special_tokens=specials or (),
+        limit_alphabet=args.limit_alphabet,
+        initial_alphabet=list(args.initial_alphabet or ""),
+        max_token_length=args.max_token_length,
+        continuing_subword_prefix=args.continuing_subword_prefix,
+        end_of_word_suffix=args.end_of_word_suffix,
+        byte_level=args.algo == "bytelevel",
+        pre_tokenizer=args.pre_tokenizer,
+        pattern=args.pattern,
+        normalizer=args.normalizer,
+        show_progress=show_progress,
+    )
+
+
 def _train(args: argparse.Namespace) -> int:
     files = [Path(f) for f in args.files] or [sample_corpus()]
-    trainer = WordPieceTrainer(
-        vocab_size=args.vocab_size,
-        min_frequency=args.min_frequency,
-        lowercase=args.lowercase,
-        special_tokens=args.special_tokens.split(","),
-        limit_alphabet=args.limit_alphabet,
-        show_progress=False if args.quiet else None,
-    )
+    output = args.output or f"tokkit-{args.algo}"
+    trainer = _trainer(args)
     start = time.perf_counter()
-    summary = trainer.train(
-        files, args.output, skip_invalid=args.skip_invalid, num_threads=args.threads
-    )
+    summary = trainer.train(files, output, skip_invalid=args.skip_invalid, num_threads=args.threads)
     seconds = time.perf_counter() - start
-    tokenizer = FullTokenizer(summary["vocab_file"], do_lower_case=args.lowercase)
     names = ", ".join(str(f) for f in files)
-    print(f"trained WordPiece on {names}")
+    print(f"trained {ALGO_NAMES[args.algo]} on {names}")
     print(
         f"  {summary['bytes']:,} bytes, {summary['lines']:,} lines, "
-        f"{summary['distinct_words']:,} distinct words, in {seconds:.2f} s"
+        f"{summary['distinct_words']:,} distinct words, in {seconds:.2f} s "
+        f"(counting {summary['counting_seconds']:.2f} s, "
+        f"learning {summary['learning_seconds']:.2f} s)"
     )
     if summary["skipped_lines"]:
         print(f"  skipped {summary['skipped_lines']:,} lines that were not valid UTF-8")
@@ -48,10 +73,23 @@ def _train(args: argparse.Namespace) -> int:
         f"  vocabulary: {summary['vocab_size']:,} entries "
         f"({summary['special_tokens']} special, {summary['alphabet_size']:,} characters)"
     )
-    print(f"  wrote {summary['vocab_file']} and {summary['tokenizer_file']}")
+    print(f"  wrote {', '.join(str(p) for p in summary['files'].values())}")
+    for note in summary["notes"]:
+        print(f"  note: {note}")
+    if "tiktoken_agreement" in summary:
+        print(
+            f"  the .tiktoken ranks split {summary['tiktoken_agreement']:.2%} of the corpus' "
+            "words as tokenizer.json does (tokenizer.json defines the tokenizer)"
+        )
     print(f"example: {EXAMPLE!r}")
-    print(f"  tokens: {tokenizer.tokenize(EXAMPLE)}")
-    print(f"  ids:    {tokenizer.encode(EXAMPLE)}")
+    if args.algo == "wordpiece":
+        tokenizer = FullTokenizer(summary["vocab_file"], do_lower_case=args.lowercase)
+        print(f"  tokens: {tokenizer.tokenize(EXAMPLE)}")
+        print(f"  ids:    {tokenizer.encode(EXAMPLE)}")
+    else:
+        encoding = Tokenizer.from_file(summary["tokenizer_file"]).encode(EXAMPLE)
+        print(f"  tokens: {encoding.tokens}")
+        print(f"  ids:    {encoding.ids}")
     return 0
 
 
@@ -66,8 +104,6 @@ def _progress(done: int, total: int) -> None:
 
 def _encode(args: argparse.Namespace) -> int:
     if args.tokenizer:
-        from tokkit import Tokenizer
-
         tok = Tokenizer.from_file(args.tokenizer)
 
         def encode_batch(lines: list[str]) -> list[list[int]]:
@@ -102,19 +138,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="train a vocabulary")
     train.add_argument("files", nargs="*", help="corpus files (default: a bundled sample)")
-    train.add_argument("--algo", choices=["wordpiece"], default="wordpiece")
-    train.add_argument("--vocab-size", type=int, default=30522)
-    train.add_argument("--min-frequency", type=int, default=2)
-    train.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True)
+    train.add_argument("--algo", choices=sorted(ALGO_NAMES), default="wordpiece")
+    train.add_argument(
+        "--vocab-size", type=int, default=None, help="default: 30522 (wordpiece), 30000 (BPE)"
+    )
+    train.add_argument(
+        "--min-frequency", type=int, default=None, help="default: 2 (wordpiece), 0 (BPE)"
+    )
+    train.add_argument(
+        "--lowercase",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="wordpiece: lowercase (BERT uncased)",
+    )
     train.add_argument(
         "--special-tokens",
-        default=",".join(BERT_SPECIAL_TOKENS),
-        help="comma-separated, written first (default: %(default)s)",
+        default=None,
+        help="comma-separated, ids 0..k-1 in this order "
+        f"(default: {','.join(BERT_SPECIAL_TOKENS)} for wordpiece, none for BPE)",
     )
     train.add_argument("--limit-alphabet", type=int, default=None)
+    train.add_argument("--initial-alphabet", default=None, help="BPE: characters always kept")
+    train.add_argument("--max-token-length", type=int, default=None, help="BPE, in characters")
+    train.add_argument("--continuing-subword-prefix", default=None, help="BPE, e.g. ##")
+    train.add_argument("--end-of-word-suffix", default=None, help="BPE, e.g. </w>")
+    train.add_argument(
+        "--pre-tokenizer",
+        choices=["whitespace", "bert", "metaspace", "byte-level", "none"],
+        default=None,
+        help="BPE: whitespace (bpe) or byte-level (bytelevel) by default; "
+        "none keeps each line one sequence",
+    )
+    train.add_argument(
+        "--pattern", default=None, help="bytelevel split: gpt2 (default), cl100k, o200k or a regex"
+    )
+    train.add_argument(
+        "--normalizer", choices=["none", "nfc", "nfkc", "lowercase"], default=None, help="BPE"
+    )
     train.add_argument("--skip-invalid", action="store_true", help="skip non-UTF-8 lines")
     train.add_argument("--threads", type=int, default=None)
-    train.add_argument("-o", "--output", default="tokkit-wordpiece", help="output folder")
+    train.add_argument("-o", "--output", default=None, help="output folder (default: tokkit-ALGO)")
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 

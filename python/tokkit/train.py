@@ -79,7 +79,7 @@ def _count_texts(
     return counts
 
 
-def _files(files: Iterable[str | os.PathLike]) -> list[str]:
+def _files(files: Iterable[str | os.PathLike] | str | os.PathLike) -> list[str]:
     if isinstance(files, str | os.PathLike):
         files = [files]
     return [os.fspath(f) for f in files]

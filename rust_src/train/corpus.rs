@@ -500,7 +500,10 @@ mod tests {
             Ok(())
         };
         count_words(&paths, &record, &options(1)).unwrap();
-        assert_eq!(seen.into_inner().unwrap(), vec!["a b\r\n", "c\r\n", "\r\n", "d"]);
+        assert_eq!(
+            seen.into_inner().unwrap(),
+            vec!["a b\r\n", "c\r\n", "\r\n", "d"]
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 

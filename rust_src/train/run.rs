@@ -88,8 +88,6 @@ pub fn count_files(
 /// Runs `algorithm` on `source` and writes its files into `dir` (created if
 /// needed). A failure at any step leaves no half-written file behind.
 pub fn train<A: Algorithm>(algorithm: &A, source: Source<'_>, dir: &Path) -> Result<Report> {
-    // Fail before the long part if the folder cannot exist.
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let start = Instant::now();
     let counts = match source {
         Source::Files(paths, options) => count_files(paths, algorithm.split(), options)?,
@@ -111,6 +109,8 @@ pub fn train<A: Algorithm>(algorithm: &A, source: Source<'_>, dir: &Path) -> Res
         pattern: algorithm.split().pattern.clone(),
         ..Report::default()
     };
+    // Created only now: a run that fails earlier leaves no trace.
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     algorithm.write(&learned, &counts, dir, &mut report)?;
     report.counting_seconds = (counted - start).as_secs_f64();
     report.learning_seconds = (learned_at - counted).as_secs_f64();

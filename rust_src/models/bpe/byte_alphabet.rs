@@ -23,11 +23,14 @@ pub fn char_to_byte(c: char) -> Option<u8> {
         let printable = matches!(b, b'!'..=b'~' | 0xA1..=0xAC | 0xAE..=0xFF);
         return printable.then_some(b);
     }
-    // U+0100 onwards spell the 68 other bytes, in order.
-    let rank = usize::try_from(cp - 0x100).ok()?;
-    (0..=255u8)
-        .filter(|&x| !matches!(x, b'!'..=b'~' | 0xA1..=0xAC | 0xAE..=0xFF))
-        .nth(rank)
+    // U+0100 onwards spell the 68 other bytes, in order: 0x00-0x20,
+    // 0x7F-0xA0, 0xAD.
+    match cp - 0x100 {
+        rank @ 0..=32 => Some(rank as u8),
+        rank @ 33..=66 => Some(0x7F + (rank - 33) as u8),
+        67 => Some(0xAD),
+        _ => None,
+    }
 }
 
 /// The 256 characters of the alphabet, indexed by byte.
@@ -51,6 +54,15 @@ pub fn spell(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn char_to_byte_inverts_byte_to_char() {
+        for b in 0..=255u8 {
+            assert_eq!(char_to_byte(byte_to_char(b)), Some(b));
+        }
+        assert_eq!(char_to_byte('\u{144}'), None);
+        assert_eq!(char_to_byte(' '), None);
+    }
 
     #[test]
     fn gpt2_alphabet() {

@@ -27,7 +27,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
 use crate::train::heap::Heap;
-use crate::train::pairs::{too_many, Pair, PairIndex};
+use crate::train::pairs::{Pair, PairIndex};
+use crate::train::symbols::SymbolTable;
 use crate::train::{progress, WordCounts};
 
 /// What to learn and how (HF `BpeTrainer`'s options).
@@ -98,11 +99,11 @@ pub fn train(counts: &WordCounts, options: &BpeTrainerOptions) -> Result<BpeVoca
     }
     let mut symbols = Symbols::default();
     for token in &options.special_tokens {
-        symbols.id(token, 0);
+        symbols.id(token, 0)?;
     }
     let alphabet = alphabet(&words, options);
     for &c in &alphabet {
-        symbols.id(&c.to_string(), 1);
+        symbols.id(&c.to_string(), 1)?;
     }
     let encoded = encode_words(&words, options, &mut symbols)?;
     let initial = symbols.len();
@@ -131,7 +132,7 @@ pub fn train(counts: &WordCounts, options: &BpeTrainerOptions) -> Result<BpeVoca
     }
     bar.finish_and_clear();
     Ok(BpeVocabulary {
-        tokens: learner.symbols.strings,
+        tokens: learner.symbols.table.into_strings(),
         merges: learner.merges,
         alphabet_size: alphabet.len(),
     })
@@ -200,44 +201,37 @@ fn encode_words(
             if decorate_end {
                 spelled.push_str(suffix.unwrap_or_default());
             }
-            ids.push(symbols.id(&spelled, 1));
+            ids.push(symbols.id(&spelled, 1)?);
         }
         encoded.push((ids, i64::try_from(count).unwrap_or(i64::MAX)));
-    }
-    if symbols.len() >= u32::MAX as usize {
-        return Err(too_many("symbols"));
     }
     Ok(encoded)
 }
 
-/// The vocabulary as it grows: id to string and back, and each symbol's
-/// length in characters of the words (prefixes and suffixes not counted).
+/// The vocabulary as it grows, with each symbol's length in characters of
+/// the words (prefixes and suffixes not counted).
 #[derive(Default)]
 struct Symbols {
-    strings: Vec<String>,
-    ids: FxHashMap<String, u32>,
+    table: SymbolTable,
     lengths: Vec<usize>,
 }
 
 impl Symbols {
     fn get(&self, text: &str) -> Option<u32> {
-        self.ids.get(text).copied()
+        self.table.get(text)
     }
 
     /// The id of `text`, added with `length` when new.
-    fn id(&mut self, text: &str, length: usize) -> u32 {
-        if let Some(id) = self.get(text) {
-            return id;
+    fn id(&mut self, text: &str, length: usize) -> Result<u32> {
+        let (id, new) = self.table.insert(text)?;
+        if new {
+            self.lengths.push(length);
         }
-        let id = self.strings.len() as u32;
-        self.strings.push(text.to_owned());
-        self.ids.insert(text.to_owned(), id);
-        self.lengths.push(length);
-        id
+        Ok(id)
     }
 
     fn len(&self) -> usize {
-        self.strings.len()
+        self.table.len()
     }
 
     fn length(&self, id: u32) -> usize {
@@ -341,18 +335,10 @@ impl<'a> Learner<'a> {
 
     fn merge(&mut self, pair: Pair) -> Result<()> {
         let (a, b) = pair;
-        let left = &self.symbols.strings[a as usize];
-        let right = &self.symbols.strings[b as usize];
-        let right = match &self.options.continuing_subword_prefix {
-            Some(prefix) => right.strip_prefix(prefix.as_str()).unwrap_or(right),
-            None => right,
-        };
-        let text = format!("{left}{right}");
+        let prefix = self.options.continuing_subword_prefix.as_deref();
+        let text = self.symbols.table.merged(a, b, prefix);
         let length = self.symbols.length(a) + self.symbols.length(b);
-        if self.symbols.len() >= u32::MAX as usize {
-            return Err(too_many("symbols"));
-        }
-        let merged = self.symbols.id(&text, length);
+        let merged = self.symbols.id(&text, length)?;
         self.merges.push((a, b, merged));
         let mut changed = std::mem::take(&mut self.changed);
         changed.clear();
@@ -374,5 +360,218 @@ impl<'a> Learner<'a> {
             self.rebuild_heap();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(words: &[(&str, u64)]) -> WordCounts {
+        WordCounts {
+            words: words.iter().map(|&(w, c)| (w.to_owned(), c)).collect(),
+            ..WordCounts::default()
+        }
+    }
+
+    fn options(vocab_size: usize) -> BpeTrainerOptions {
+        BpeTrainerOptions {
+            vocab_size,
+            ..BpeTrainerOptions::default()
+        }
+    }
+
+    /// The merges as strings.
+    fn merges(v: &BpeVocabulary) -> Vec<(String, String)> {
+        let t = |id: u32| v.tokens[id as usize].clone();
+        v.merges.iter().map(|&(a, b, _)| (t(a), t(b))).collect()
+    }
+
+    /// HF's rule spelled out: recount every pair at every step.
+    fn naive(words: &[(&str, u64)], vocab_size: usize, min_frequency: u64) -> Vec<String> {
+        let mut vocab: Vec<String> = words
+            .iter()
+            .flat_map(|(w, _)| w.chars().map(String::from))
+            .collect();
+        vocab.sort();
+        vocab.dedup();
+        let mut seqs: Vec<(Vec<usize>, u64)> = words
+            .iter()
+            .map(|&(w, c)| {
+                let ids = w
+                    .chars()
+                    .map(|ch| vocab.iter().position(|v| *v == ch.to_string()).unwrap())
+                    .collect();
+                (ids, c)
+            })
+            .collect();
+        while vocab.len() < vocab_size {
+            let mut pairs: FxHashMap<(usize, usize), u64> = FxHashMap::default();
+            for (seq, c) in &seqs {
+                for w in seq.windows(2) {
+                    *pairs.entry((w[0], w[1])).or_insert(0) += c;
+                }
+            }
+            let Some((&(a, b), &count)) =
+                pairs.iter().max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+            else {
+                break;
+            };
+            if count < min_frequency.max(1) {
+                break;
+            }
+            let text = format!("{}{}", vocab[a], vocab[b]);
+            let m = match vocab.iter().position(|v| *v == text) {
+                Some(m) => m,
+                None => {
+                    vocab.push(text);
+                    vocab.len() - 1
+                }
+            };
+            for (seq, _) in &mut seqs {
+                let mut out = Vec::new();
+                let mut i = 0;
+                while i < seq.len() {
+                    if i + 1 < seq.len() && (seq[i], seq[i + 1]) == (a, b) {
+                        out.push(m);
+                        i += 2;
+                    } else {
+                        out.push(seq[i]);
+                        i += 1;
+                    }
+                }
+                *seq = out;
+            }
+        }
+        vocab
+    }
+
+    #[test]
+    fn most_frequent_pair_first_ties_to_smaller_ids() {
+        // (a, b) 3 and (b, c) 3 tie: the smaller ids, (a, b), win; then
+        // (ab, c) 1 and (b, c) 2: (b, c).
+        let v = train(&counts(&[("ab", 2), ("abc", 1), ("bc", 2)]), &options(5)).unwrap();
+        assert_eq!(v.tokens, ["a", "b", "c", "ab", "bc"]);
+        assert_eq!(v.alphabet_size, 3);
+        let names = merges(&v);
+        assert_eq!(names, [("a".into(), "b".into()), ("b".into(), "c".into())]);
+    }
+
+    #[test]
+    fn a_merge_reaching_an_existing_string_reuses_its_id_and_is_recorded() {
+        // The special token "ab" is id 0: merging (a, b) spells it, keeps
+        // its id, adds no entry, and is still a merge; then (ab, c).
+        let v = train(
+            &counts(&[("abc", 2)]),
+            &BpeTrainerOptions {
+                special_tokens: vec!["ab".into()],
+                ..options(5)
+            },
+        )
+        .unwrap();
+        assert_eq!(v.tokens, ["ab", "a", "b", "c", "abc"]);
+        assert_eq!(v.merges, [(1, 2, 0), (0, 3, 4)]);
+    }
+
+    #[test]
+    fn min_frequency_ends_training() {
+        let v = train(
+            &counts(&[("ab", 3), ("cd", 1)]),
+            &BpeTrainerOptions {
+                min_frequency: 2,
+                ..options(100)
+            },
+        )
+        .unwrap();
+        assert_eq!(v.tokens, ["a", "b", "c", "d", "ab"]);
+    }
+
+    #[test]
+    fn max_token_length_allows_exactly_that_length() {
+        let v = train(
+            &counts(&[("abcd", 5)]),
+            &BpeTrainerOptions {
+                max_token_length: Some(2),
+                ..options(100)
+            },
+        )
+        .unwrap();
+        assert_eq!(v.tokens, ["a", "b", "c", "d", "ab", "cd"]);
+    }
+
+    #[test]
+    fn limit_alphabet_drops_characters_not_words() {
+        // z is the rarest: dropped from "az", the word still counts for "a".
+        let v = train(
+            &counts(&[("ab", 2), ("az", 1), ("b", 1)]),
+            &BpeTrainerOptions {
+                limit_alphabet: Some(2),
+                ..options(100)
+            },
+        )
+        .unwrap();
+        assert_eq!(v.tokens, ["a", "b", "ab"]);
+    }
+
+    #[test]
+    fn specials_first_and_never_twice() {
+        let v = train(
+            &counts(&[("ab", 2)]),
+            &BpeTrainerOptions {
+                special_tokens: vec!["<s>".into(), "a".into(), "<s>".into()],
+                ..options(100)
+            },
+        )
+        .unwrap();
+        assert_eq!(v.tokens, ["<s>", "a", "b", "ab"]);
+    }
+
+    #[test]
+    fn vocab_too_small_and_empty_corpus_are_errors() {
+        let err = train(&counts(&[("abc", 1)]), &options(2)).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(ref m) if m.contains("vocab_size 2")));
+        let err = train(&counts(&[]), &options(10)).unwrap_err();
+        assert!(matches!(err, Error::Training(_)));
+    }
+
+    #[test]
+    fn agrees_with_the_naive_learner_on_random_corpora() {
+        let mut x: u64 = 7;
+        let mut next = |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        for round in 0..80 {
+            let letters = ["a", "b", "c", "é"];
+            let alphabet = 1 + next(4);
+            let mut words: Vec<(String, u64)> = Vec::new();
+            for _ in 0..(3 + next(30)) {
+                let len = 1 + next(10);
+                let word: String = (0..len).map(|_| letters[next(alphabet) as usize]).collect();
+                if !words.iter().any(|(w, _)| *w == word) {
+                    words.push((word, 1 + next(5)));
+                }
+            }
+            let words: Vec<(&str, u64)> = words.iter().map(|(w, c)| (w.as_str(), *c)).collect();
+            let min_frequency = next(3);
+            let vocab_size = 4 + next(40) as usize;
+            let expected = naive(&words, vocab_size, min_frequency);
+            let got = train(
+                &counts(&words),
+                &BpeTrainerOptions {
+                    min_frequency,
+                    ..options(vocab_size)
+                },
+            );
+            match got {
+                Ok(v) => assert_eq!(v.tokens, expected, "round {round}: {words:?}"),
+                Err(e) => assert!(
+                    matches!(e, Error::InvalidArgument(_)) && expected.len() > vocab_size,
+                    "round {round}: {e:?}"
+                ),
+            }
+        }
     }
 }

@@ -18,13 +18,14 @@
 //! about 11 s and 320 MB on the same machine.
 
 use std::cmp::Ordering;
-use std::collections::hash_map::Entry;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::error::{Error, Result};
 use crate::train::alphabet::CharCorpus;
 use crate::train::heap::Heap;
+use crate::train::pairs::{Pair, PairIndex};
+use crate::train::symbols::SymbolTable;
 use crate::train::{progress, WordCounts};
 
 /// What to learn and how.
@@ -102,28 +103,6 @@ pub fn train(counts: &WordCounts, options: &WordPieceTrainerOptions) -> Result<V
     Ok(learner.vocab)
 }
 
-/// Two adjacent symbol ids.
-type Pair = (u32, u32);
-
-/// A word of the corpus as its current symbols.
-struct Word {
-    symbols: Vec<u32>,
-    /// How often the word occurs.
-    count: i64,
-}
-
-/// What is known about one pair that occurs somewhere.
-struct PairState {
-    /// Occurrences, weighted by word frequency.
-    count: i64,
-    /// Words that held the pair at some point (a superset of those holding it
-    /// now; stale ids cost one scan of the word when the pair is merged).
-    words: Vec<u32>,
-    /// Key of the highest heap entry pushed for the pair and maybe still
-    /// queued, so a rise in score pushes a fresh entry and nothing else does.
-    pushed: Option<(f64, i64)>,
-}
-
 /// A heap entry: the pair with its key when it was pushed.
 #[derive(Debug, Clone, Copy)]
 struct Candidate {
@@ -137,12 +116,12 @@ struct Candidate {
 
 /// Higher score first, then higher pair count, then the lexicographically
 /// smaller pair of strings.
-fn compare(symbols: &[String], x: &Candidate, y: &Candidate) -> Ordering {
+fn compare(symbols: &SymbolTable, x: &Candidate, y: &Candidate) -> Ordering {
     let string = |a: u32, b: u32| {
         if a == b {
             Ordering::Equal
         } else {
-            symbols[a as usize].cmp(&symbols[b as usize])
+            symbols.text(a).cmp(symbols.text(b))
         }
     };
     x.score
@@ -180,11 +159,6 @@ fn is_greater(key: (f64, i64), than: (f64, i64)) -> bool {
     key.0.total_cmp(&than.0).then(key.1.cmp(&than.1)) == Ordering::Greater
 }
 
-/// The error for a corpus beyond the 2^32 ids symbols and words get.
-fn too_many(what: &str) -> Error {
-    Error::Unsupported(format!("more than 2^32 {what}: split the corpus"))
-}
-
 /// Rebuild the heap once stale entries outnumber live pairs by this factor,
 /// which bounds its memory at a few times the pair table.
 const HEAP_SLACK: usize = 4;
@@ -193,20 +167,23 @@ struct Learner<'a> {
     options: &'a WordPieceTrainerOptions,
     /// Pairs rarer than this are never merged.
     min_count: i64,
-    /// Symbol id to string.
-    symbols: Vec<String>,
+    symbols: SymbolTable,
     /// [`prefix_key`] of each symbol.
     symbol_keys: Vec<u64>,
-    symbol_ids: FxHashMap<String, u32>,
     /// Occurrences of each symbol in the current segmentation.
     symbol_counts: Vec<i64>,
     /// Pairs each symbol currently takes part in.
     symbol_pairs: Vec<FxHashSet<Pair>>,
-    words: Vec<Word>,
-    pairs: FxHashMap<Pair, PairState>,
+    /// The words as symbols, with pair counts and positions.
+    index: PairIndex,
+    /// Key of the highest heap entry pushed for each pair and maybe still
+    /// queued, so a rise in score pushes a fresh entry and nothing else does.
+    pushed: FxHashMap<Pair, (f64, i64)>,
     heap: Heap<Candidate>,
     vocab: Vec<String>,
     in_vocab: FxHashSet<String>,
+    /// Pairs whose count changed in the last merge (reused buffer).
+    changed: Vec<Pair>,
 }
 
 impl<'a> Learner<'a> {
@@ -235,16 +212,16 @@ impl<'a> Learner<'a> {
         let mut learner = Learner {
             options,
             min_count: i64::try_from(options.min_frequency.max(1)).unwrap_or(i64::MAX),
-            symbols: Vec::new(),
+            symbols: SymbolTable::default(),
             symbol_keys: Vec::new(),
-            symbol_ids: FxHashMap::default(),
             symbol_counts: Vec::new(),
             symbol_pairs: Vec::new(),
-            words: Vec::with_capacity(chars.words.len()),
-            pairs: FxHashMap::default(),
+            index: PairIndex::new(&[])?,
+            pushed: FxHashMap::default(),
             heap: Heap::new(),
             vocab: Vec::new(),
             in_vocab: FxHashSet::default(),
+            changed: Vec::new(),
         };
         for token in &options.special_tokens {
             learner.add_to_vocab(token);
@@ -255,40 +232,25 @@ impl<'a> Learner<'a> {
         for &(continues, _, c, id) in &alphabet {
             if continues {
                 continuing[id] =
-                    learner.symbol(format!("{}{c}", options.continuing_subword_prefix))?;
+                    learner.symbol(&format!("{}{c}", options.continuing_subword_prefix))?;
             } else {
-                initial[id] = learner.symbol(c.to_string())?;
+                initial[id] = learner.symbol(&c.to_string())?;
             }
         }
-
-        for (mut symbols, count) in chars.words {
+        let mut words = chars.words;
+        for (symbols, count) in &mut words {
             for (i, s) in symbols.iter_mut().enumerate() {
                 let table = if i == 0 { &initial } else { &continuing };
                 *s = table[*s as usize];
                 let n = &mut learner.symbol_counts[*s as usize];
-                *n = n.saturating_add(count);
+                *n = n.saturating_add(*count);
             }
-            let w = u32::try_from(learner.words.len()).map_err(|_| too_many("words"))?;
-            for pair in symbols.windows(2) {
-                let pair = (pair[0], pair[1]);
-                let state = match learner.pairs.entry(pair) {
-                    Entry::Occupied(state) => state.into_mut(),
-                    Entry::Vacant(slot) => {
-                        learner.symbol_pairs[pair.0 as usize].insert(pair);
-                        learner.symbol_pairs[pair.1 as usize].insert(pair);
-                        slot.insert(PairState {
-                            count: 0,
-                            words: Vec::new(),
-                            pushed: None,
-                        })
-                    }
-                };
-                state.count = state.count.saturating_add(count);
-                if state.words.last() != Some(&w) {
-                    state.words.push(w);
-                }
-            }
-            learner.words.push(Word { symbols, count });
+        }
+        learner.index = PairIndex::new(&words)?;
+        let pairs: Vec<Pair> = learner.index.pairs().map(|(p, _)| p).collect();
+        for pair in pairs {
+            learner.symbol_pairs[pair.0 as usize].insert(pair);
+            learner.symbol_pairs[pair.1 as usize].insert(pair);
         }
         learner.rebuild_heap();
         Ok(learner)
@@ -296,17 +258,14 @@ impl<'a> Learner<'a> {
 
     /// The id of the symbol spelled `text`, created (and added to the
     /// vocabulary) when new.
-    fn symbol(&mut self, text: String) -> Result<u32> {
-        if let Some(&id) = self.symbol_ids.get(&text) {
-            return Ok(id);
+    fn symbol(&mut self, text: &str) -> Result<u32> {
+        let (id, new) = self.symbols.insert(text)?;
+        if new {
+            self.add_to_vocab(text);
+            self.symbol_keys.push(prefix_key(text));
+            self.symbol_counts.push(0);
+            self.symbol_pairs.push(FxHashSet::default());
         }
-        let id = u32::try_from(self.symbols.len()).map_err(|_| too_many("symbols"))?;
-        self.add_to_vocab(&text);
-        self.symbol_ids.insert(text.clone(), id);
-        self.symbol_keys.push(prefix_key(&text));
-        self.symbols.push(text);
-        self.symbol_counts.push(0);
-        self.symbol_pairs.push(FxHashSet::default());
         Ok(id)
     }
 
@@ -317,26 +276,27 @@ impl<'a> Learner<'a> {
     }
 
     /// The current key of a pair, if it may be merged.
-    fn key(&self, pair: Pair, count: i64) -> Option<(f64, i64)> {
-        key(&self.symbol_counts, self.min_count, pair, count)
+    fn key(&self, pair: Pair) -> Option<(f64, i64)> {
+        key(
+            &self.symbol_counts,
+            self.min_count,
+            pair,
+            self.index.count(pair),
+        )
     }
 
     /// One entry per mergeable pair, dropping every stale entry.
     fn rebuild_heap(&mut self) {
-        let mut candidates = Vec::with_capacity(self.pairs.len());
-        let keys: Vec<(Pair, Option<(f64, i64)>)> = self
-            .pairs
-            .iter()
-            .map(|(&pair, state)| (pair, self.key(pair, state.count)))
+        let keyed: Vec<(Pair, (f64, i64))> = self
+            .index
+            .pairs()
+            .filter_map(|(pair, _)| Some((pair, self.key(pair)?)))
             .collect();
-        for (pair, key) in keys {
-            if let Some(state) = self.pairs.get_mut(&pair) {
-                state.pushed = key;
-            }
-            if let Some((score, count)) = key {
-                candidates.push(self.candidate(pair, (score, count)));
-            }
-        }
+        self.pushed = keyed.iter().copied().collect();
+        let candidates = keyed
+            .into_iter()
+            .map(|(pair, key)| self.candidate(pair, key))
+            .collect();
         let symbols = &self.symbols;
         self.heap = Heap::from_vec(candidates, &|x, y| compare(symbols, x, y));
     }
@@ -355,16 +315,17 @@ impl<'a> Learner<'a> {
 
     /// Pushes a fresh entry for `pair` if its key rose above its queued one.
     fn refresh(&mut self, pair: Pair) {
-        let Some(state) = self.pairs.get_mut(&pair) else {
+        let Some(key) = self.key(pair) else {
             return;
         };
-        let Some(key) = key(&self.symbol_counts, self.min_count, pair, state.count) else {
-            return;
-        };
-        if state.pushed.is_some_and(|queued| !is_greater(key, queued)) {
+        if self
+            .pushed
+            .get(&pair)
+            .is_some_and(|&queued| !is_greater(key, queued))
+        {
             return;
         }
-        state.pushed = Some(key);
+        self.pushed.insert(pair, key);
         let candidate = self.candidate(pair, key);
         let symbols = &self.symbols;
         self.heap.push(candidate, &|x, y| compare(symbols, x, y));
@@ -377,13 +338,10 @@ impl<'a> Learner<'a> {
             let Some(top) = self.heap.pop(&|x, y| compare(symbols, x, y)) else {
                 return Ok(false);
             };
-            let Some(state) = self.pairs.get(&top.pair) else {
-                continue;
-            };
-            match self.key(top.pair, state.count) {
+            match self.key(top.pair) {
                 Some(key) if key.0 == top.score && key.1 == top.count => {
                     self.merge(top.pair)?;
-                    if self.heap.len() > HEAP_SLACK * self.pairs.len() + (1 << 16) {
+                    if self.heap.len() > HEAP_SLACK * self.index.pair_entries() + (1 << 16) {
                         self.rebuild_heap();
                     }
                     return Ok(true);
@@ -391,15 +349,14 @@ impl<'a> Learner<'a> {
                 // The entry overstated the pair (its count fell): queue the
                 // true key. An understated entry cannot be on top, since a
                 // rise always pushes a fresh entry; re-queueing covers it too.
-                key => {
-                    if let Some(state) = self.pairs.get_mut(&top.pair) {
-                        state.pushed = key;
-                    }
-                    if let Some(key) = key {
-                        let candidate = self.candidate(top.pair, key);
-                        let symbols = &self.symbols;
-                        self.heap.push(candidate, &|x, y| compare(symbols, x, y));
-                    }
+                Some(key) => {
+                    self.pushed.insert(top.pair, key);
+                    let candidate = self.candidate(top.pair, key);
+                    let symbols = &self.symbols;
+                    self.heap.push(candidate, &|x, y| compare(symbols, x, y));
+                }
+                None => {
+                    self.pushed.remove(&top.pair);
                 }
             }
         }
@@ -409,116 +366,40 @@ impl<'a> Learner<'a> {
     /// the counts of the pairs and symbols around each occurrence.
     fn merge(&mut self, pair: Pair) -> Result<()> {
         let (a, b) = pair;
-        let right = &self.symbols[b as usize];
-        let tail = right
-            .strip_prefix(self.options.continuing_subword_prefix.as_str())
-            .unwrap_or(right);
-        let merged = format!("{}{tail}", self.symbols[a as usize]);
-        let m = self.symbol(merged)?;
-        let Some(state) = self.pairs.remove(&pair) else {
-            return Ok(());
-        };
-        self.symbol_pairs[a as usize].remove(&pair);
-        self.symbol_pairs[b as usize].remove(&pair);
-
-        let mut word_ids = state.words;
-        word_ids.sort_unstable();
-        word_ids.dedup();
-        let mut deltas: FxHashMap<Pair, i64> = FxHashMap::default();
-        let mut new_in: Vec<(Pair, u32)> = Vec::new();
-        let mut merged_count = 0i64;
-        for w in word_ids {
-            let word = &mut self.words[w as usize];
-            let n = merge_word(word, pair, m, w, &mut deltas, &mut new_in);
-            merged_count += n * word.count;
-        }
+        let prefix = Some(self.options.continuing_subword_prefix.as_str());
+        let m = self.symbol(&self.symbols.merged(a, b, prefix))?;
+        let mut changed = std::mem::take(&mut self.changed);
+        changed.clear();
+        let merged_count = self.index.merge(pair, m, &mut changed);
         self.symbol_counts[a as usize] -= merged_count;
         self.symbol_counts[b as usize] -= merged_count;
         self.symbol_counts[m as usize] += merged_count;
-
-        let mut touched: Vec<Pair> = Vec::with_capacity(deltas.len());
-        for (p, delta) in deltas {
-            if p == pair || delta == 0 {
-                continue;
-            }
-            let state = self.pairs.entry(p).or_insert_with(|| PairState {
-                count: 0,
-                words: Vec::new(),
-                pushed: None,
-            });
-            state.count += delta;
-            if state.count <= 0 {
-                self.pairs.remove(&p);
-                self.symbol_pairs[p.0 as usize].remove(&p);
-                self.symbol_pairs[p.1 as usize].remove(&p);
-            } else {
+        changed.sort_unstable();
+        changed.dedup();
+        for &p in &changed {
+            if self.index.count(p) > 0 {
                 self.symbol_pairs[p.0 as usize].insert(p);
                 self.symbol_pairs[p.1 as usize].insert(p);
-                touched.push(p);
-            }
-        }
-        for (p, w) in new_in {
-            if let Some(state) = self.pairs.get_mut(&p) {
-                if state.words.last() != Some(&w) {
-                    state.words.push(w);
-                }
+            } else {
+                self.symbol_pairs[p.0 as usize].remove(&p);
+                self.symbol_pairs[p.1 as usize].remove(&p);
+                self.pushed.remove(&p);
             }
         }
         // The pairs whose count changed, and every pair of a and b, whose
         // scores rose when a and b lost the merged occurrences.
+        let mut touched = changed.clone();
         touched.extend(self.symbol_pairs[a as usize].iter().copied());
         touched.extend(self.symbol_pairs[b as usize].iter().copied());
+        // Sorted: the heap's shape, hence nothing else, depends on push order.
+        touched.sort_unstable();
+        touched.dedup();
         for p in touched {
             self.refresh(p);
         }
+        self.changed = changed;
         Ok(())
     }
-}
-
-/// Rewrites one word, merging `pair` into `m` left to right; records the
-/// weighted change of every pair around each merge in `deltas` and the pairs
-/// that appeared in `new_in`. Returns the number of merges.
-fn merge_word(
-    word: &mut Word,
-    pair: Pair,
-    m: u32,
-    w: u32,
-    deltas: &mut FxHashMap<Pair, i64>,
-    new_in: &mut Vec<(Pair, u32)>,
-) -> i64 {
-    let (a, b) = pair;
-    let f = word.count;
-    let symbols = &mut word.symbols;
-    // Rewritten in place: the write index never passes the read index.
-    let mut merges = 0;
-    let mut read = 0;
-    let mut write = 0usize;
-    while let Some(&s) = symbols.get(read) {
-        if s == a && symbols.get(read + 1) == Some(&b) {
-            // The left neighbour is the rewritten one, so in `a b a b` the
-            // second merge replaces (m, a), added by the first, by (m, m).
-            if let Some(&prev) = write.checked_sub(1).and_then(|i| symbols.get(i)) {
-                *deltas.entry((prev, a)).or_insert(0) -= f;
-                *deltas.entry((prev, m)).or_insert(0) += f;
-                new_in.push(((prev, m), w));
-            }
-            if let Some(&next) = symbols.get(read + 2) {
-                *deltas.entry((b, next)).or_insert(0) -= f;
-                *deltas.entry((m, next)).or_insert(0) += f;
-                new_in.push(((m, next), w));
-            }
-            *deltas.entry(pair).or_insert(0) -= f;
-            symbols[write] = m;
-            merges += 1;
-            read += 2;
-        } else {
-            symbols[write] = s;
-            read += 1;
-        }
-        write += 1;
-    }
-    symbols.truncate(write);
-    merges
 }
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ def run_case(case: Case) -> list[dict]:
     ours = rows[0]
     for row in rows:
         row["tokkit_speedup"] = row["seconds"] / ours["seconds"]
-        if "peak_rss_mb" in row and "peak_rss_mb" in ours:
+        if row is not ours and "peak_rss_mb" in row and "peak_rss_mb" in ours:
             row["rss_vs_tokkit"] = row["peak_rss_mb"] / ours["peak_rss_mb"]
     if case.summarize is not None:
         case.notes.extend(case.summarize({row["impl"]: row["seconds"] for row in rows}))

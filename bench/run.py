@@ -28,7 +28,12 @@ def format_rows(rows: list[dict]) -> list[str]:
     ]
     for row in rows:
         mbs = f"{row['mb_per_s']:.2f}" if row["mb_per_s"] is not None else "-"
-        extra = f" (peak RSS {row['peak_rss_mb']:.0f} MB)" if row.get("peak_rss_mb") else ""
+        extra = ""
+        if row.get("peak_rss_mb"):
+            extra = f" (peak RSS {row['peak_rss_mb']:.0f} MB"
+            if "rss_vs_tokkit" in row:
+                extra += f", {row['rss_vs_tokkit']:.2f}x tokkit's"
+            extra += ")"
         lines.append(
             f"| {row['case']} | {row['impl']}{extra} | {mbs} | {row['seconds']:.4f} "
             f"| {row['tokkit_speedup']:.2f}x |"
@@ -43,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     rows: list[dict] = []
+    notes: list[str] = []
     for path in sorted(HERE.glob("cases_*.py")):
         if args.only and args.only not in path.stem:
             continue
@@ -51,9 +57,12 @@ def main(argv: list[str] | None = None) -> int:
             case_rows = run_case(case)
             for line in format_rows(case_rows)[2:]:
                 print(line, flush=True)
+            for note in case.notes:
+                print(f"  note: {note}", flush=True)
+                notes.append(f"- {case.name}: {note}")
             rows.extend(case_rows)
 
-    table = "\n".join(format_rows(rows))
+    table = "\n".join(format_rows(rows) + (["", *notes] if notes else []))
     out = HERE / "results"
     out.mkdir(exist_ok=True)
     (out / "results.md").write_text(table + "\n", encoding="utf-8")

@@ -387,7 +387,7 @@ pub fn train_bpe<'py>(
         end_of_word_suffix,
         progress,
     };
-    let algorithm = BpeRun::new(options, split.0);
+    let algorithm = BpeRun::new(options, split.0, num_threads.unwrap_or(0));
     let corpus = CorpusOptions {
         skip_invalid,
         num_threads,

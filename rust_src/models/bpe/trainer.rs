@@ -343,8 +343,6 @@ impl<'a> Learner<'a> {
         let mut changed = std::mem::take(&mut self.changed);
         changed.clear();
         self.index.merge(pair, merged, &mut changed);
-        changed.sort_unstable();
-        changed.dedup();
         for &p in &changed {
             let count = self.index.count(p);
             // Only pairs holding the new symbol can have risen, and each

@@ -374,8 +374,6 @@ impl<'a> Learner<'a> {
         self.symbol_counts[a as usize] -= merged_count;
         self.symbol_counts[b as usize] -= merged_count;
         self.symbol_counts[m as usize] += merged_count;
-        changed.sort_unstable();
-        changed.dedup();
         for &p in &changed {
             if self.index.count(p) > 0 {
                 self.symbol_pairs[p.0 as usize].insert(p);

@@ -15,6 +15,7 @@ use crate::models::bpe::byte_alphabet::{self, char_to_byte};
 use crate::models::bpe::merge::Scratch;
 use crate::models::bpe::trainer::{train, BpeTrainerOptions, BpeVocabulary};
 use crate::models::bpe::BpeModel;
+use crate::threads::parallel_map;
 use crate::train::run::{Algorithm, Report};
 use crate::train::split::WordSplit;
 use crate::train::WordCounts;
@@ -23,18 +24,25 @@ use crate::train::WordCounts;
 pub struct BpeRun {
     options: BpeTrainerOptions,
     split: WordSplit,
+    /// Worker threads for the work after learning (0: one per core).
+    threads: usize,
 }
 
 impl BpeRun {
-    /// A run learning with `options` on words cut by `split`. Byte-level BPE
+    /// A run learning with `options` on words cut by `split`, using
+    /// `threads` workers after learning (0: one per core). Byte-level BPE
     /// always starts from all 256 byte symbols.
-    pub fn new(mut options: BpeTrainerOptions, split: WordSplit) -> Self {
+    pub fn new(mut options: BpeTrainerOptions, split: WordSplit, threads: usize) -> Self {
         if split.byte_level {
             options
                 .initial_alphabet
                 .extend(byte_alphabet::table().iter().copied());
         }
-        BpeRun { options, split }
+        BpeRun {
+            options,
+            split,
+            threads,
+        }
     }
 }
 
@@ -108,7 +116,7 @@ impl Algorithm for BpeRun {
             let path = dir.join("tokenizer.tiktoken");
             write_ranks(&path, &ranks)?;
             report.files.push(("tiktoken".into(), path));
-            report.tiktoken_agreement = Some(agreement(learned, &ranks, counts)?);
+            report.tiktoken_agreement = Some(agreement(learned, &ranks, counts, self.threads)?);
         }
         Ok(())
     }
@@ -135,27 +143,38 @@ fn agreement(
     learned: &BpeVocabulary,
     ranks: &[(Vec<u8>, u32)],
     counts: &WordCounts,
+    threads: usize,
 ) -> Result<f64> {
     let by_rank = BpeModel::from_ranks(ranks.to_vec())?;
     let by_merges = BpeModel::from_merges(ranks.to_vec(), &learned.merges, false)?;
-    let mut scratch = Scratch::default();
-    let (mut same, mut total) = (0u128, 0u128);
-    let (mut x, mut y) = (Vec::new(), Vec::new());
-    for (word, &count) in &counts.words {
-        let Some(bytes) = word.chars().map(char_to_byte).collect::<Option<Vec<u8>>>() else {
-            continue;
-        };
-        x.clear();
-        y.clear();
-        // A byte with no rank (a special token took its name) fails tiktoken:
-        // that is a disagreement, not a failed run.
-        let both = by_rank.encode_piece(&bytes, &mut scratch, &mut x).is_ok()
-            && by_merges.encode_piece(&bytes, &mut scratch, &mut y).is_ok();
-        total += u128::from(count);
-        if both && x == y {
-            same += u128::from(count);
+    let words: Vec<(&String, &u64)> = counts.words.iter().collect();
+    let chunks: Vec<&[(&String, &u64)]> = words.chunks(4096).collect();
+    // Each word is encoded twice: spread over the cores (a fifth of a
+    // byte-level run on one).
+    let sums = parallel_map(threads, &chunks, |_, chunk| {
+        let mut scratch = Scratch::default();
+        let (mut same, mut total) = (0u128, 0u128);
+        let (mut x, mut y) = (Vec::new(), Vec::new());
+        for &(word, &count) in chunk.iter() {
+            let Some(bytes) = word.chars().map(char_to_byte).collect::<Option<Vec<u8>>>() else {
+                continue;
+            };
+            x.clear();
+            y.clear();
+            // A byte with no rank (a special token took its name) fails
+            // tiktoken: that is a disagreement, not a failed run.
+            let both = by_rank.encode_piece(&bytes, &mut scratch, &mut x).is_ok()
+                && by_merges.encode_piece(&bytes, &mut scratch, &mut y).is_ok();
+            total += u128::from(count);
+            if both && x == y {
+                same += u128::from(count);
+            }
         }
-    }
+        Ok((same, total))
+    })?;
+    let (same, total) = sums
+        .into_iter()
+        .fold((0, 0), |(s, t), (a, b)| (s + a, t + b));
     Ok(if total == 0 {
         1.0
     } else {

@@ -33,6 +33,17 @@ def corpus(*names):
     return [str(shared_path(*paths[n])) for n in names]
 
 
+def _gpt2_byte_of_char():
+    """GPT-2's byte alphabet (openai/gpt-2 encoder.py bytes_to_unicode), read
+    backwards: the byte each character spells."""
+    printable = [*range(ord("!"), ord("~") + 1), *range(0xA1, 0xAD), *range(0xAE, 0x100)]
+    others = [b for b in range(256) if b not in printable]
+    chars = {b: chr(b) for b in printable} | {b: chr(256 + i) for i, b in enumerate(others)}
+    return {c: b for b, c in chars.items()}
+
+
+ALPHABET = _gpt2_byte_of_char()
+
 # A small mix with BOMs, CRLF, emoji, scripts with marks and code.
 MIX = ("botchan", "de", "bn", "zh", "blns", "rust")
 
@@ -277,6 +288,27 @@ def test_tiktoken_file_loads_in_tiktoken_and_tokkit(tmp_path):
     same = sum(ref.encode_ordinary(line) == hf.encode(line).ids for line in lines)
     assert summary["tiktoken_agreement"] > 0.9
     assert same / len(lines) > 0.9
+
+
+def test_tiktoken_agreement_is_what_tiktoken_and_hf_give_each_word(tmp_path):
+    # the summary's figure, recomputed word by word with the references: HF's
+    # BPE model on the byte-alphabet word, tiktoken on its bytes (on the
+    # training words the two rarely differ; on other text they can)
+    files = corpus("zh", "bn", "rust", "blns")
+    trainer = tokkit.BpeTrainer(1200, byte_level=True, show_progress=False)
+    summary = trainer.train(files, tmp_path)
+    hf = models.BPE.from_file(str(tmp_path / "vocab.json"), str(tmp_path / "merges.txt"))
+    ranks = tiktoken.load.load_tiktoken_bpe(str(tmp_path / "tokenizer.tiktoken"))
+    enc = tiktoken.Encoding(
+        "t", pat_str=summary["pattern"], mergeable_ranks=ranks, special_tokens={}
+    )
+    same = total = 0
+    for word, count in trainer.count(files).items():
+        data = bytes(ALPHABET[c] for c in word)
+        expected = [t.id for t in hf.tokenize(word)]
+        total += count
+        same += count * (enc._encode_single_piece(data) == expected)
+    assert summary["tiktoken_agreement"] == pytest.approx(same / total)
 
 
 def test_same_files_whatever_the_thread_count(tmp_path):

@@ -30,6 +30,16 @@ fn added_tokens(
         .collect()
 }
 
+/// The id of `token` in `tokens` (in id order); `missing` says what is wrong
+/// when it is not there.
+fn id_in(tokens: &[String], token: &str, missing: &str) -> Result<u32> {
+    tokens
+        .iter()
+        .position(|t| t == token)
+        .map(|i| i as u32)
+        .ok_or_else(|| Error::InvalidArgument(format!("{token:?} {missing}")))
+}
+
 /// `tokens` (in id order) as a tokenizer.json `vocab` object.
 fn vocab_object(tokens: &[String]) -> Map<String, Value> {
     tokens
@@ -50,13 +60,7 @@ pub fn bpe_tokenizer_json(
     continuing_subword_prefix: Option<&str>,
     end_of_word_suffix: Option<&str>,
 ) -> Result<Value> {
-    let id_of = |token: &str| -> Result<u32> {
-        tokens
-            .iter()
-            .position(|t| t == token)
-            .map(|i| i as u32)
-            .ok_or_else(|| Error::InvalidArgument(format!("{token:?} is not in the vocabulary")))
-    };
+    let id_of = |token: &str| id_in(tokens, token, "is not in the vocabulary");
     let decoder = match (split.decoder(), end_of_word_suffix) {
         (Value::Null, Some(suffix)) => json!({"type": "BPEDecoder", "suffix": suffix}),
         (decoder, _) => decoder,
@@ -90,15 +94,7 @@ pub fn wordpiece_tokenizer_json(
     unk_token: &str,
     lowercase: bool,
 ) -> Result<Value> {
-    let id_of = |token: &str| -> Result<u32> {
-        tokens
-            .iter()
-            .position(|t| t == token)
-            .map(|i| i as u32)
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!("{token:?} must be one of the special tokens"))
-            })
-    };
+    let id_of = |token: &str| id_in(tokens, token, "must be one of the special tokens");
     let vocab = vocab_object(tokens);
     let added = added_tokens(special_tokens, id_of)?;
     id_of(unk_token)?;

@@ -2,7 +2,7 @@
 //! `tokkit.count_words` and `tokkit.WordCounts`. Only argument conversion:
 //! the runs are [`crate::train::run`]'s.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
@@ -261,8 +261,8 @@ fn run<A: Algorithm + Sync>(
     py: Python<'_>,
     algorithm: &A,
     source: PySource,
-    output_dir: PathBuf,
-    corpus: CorpusOptions,
+    output_dir: &Path,
+    corpus: &CorpusOptions,
 ) -> PyResult<Report> {
     if let PySource::Counts(PyWordCounts {
         split: Some(split), ..
@@ -279,10 +279,10 @@ fn run<A: Algorithm + Sync>(
     }
     Ok(py.detach(|| {
         let source = match source {
-            PySource::Files(ref files) => Source::Files(files, &corpus),
+            PySource::Files(ref files) => Source::Files(files, corpus),
             PySource::Counts(counts) => Source::Counts(counts.counts),
         };
-        train(algorithm, source, &output_dir)
+        train(algorithm, source, output_dir)
     })?)
 }
 
@@ -350,7 +350,7 @@ pub fn train_wordpiece<'py>(
         num_threads,
         progress,
     };
-    let report = run(py, &algorithm, source, output_dir, corpus)?;
+    let report = run(py, &algorithm, source, &output_dir, &corpus)?;
     summary(py, &report)
 }
 
@@ -393,6 +393,6 @@ pub fn train_bpe<'py>(
         num_threads,
         progress,
     };
-    let report = run(py, &algorithm, source, output_dir, corpus)?;
+    let report = run(py, &algorithm, source, &output_dir, &corpus)?;
     summary(py, &report)
 }

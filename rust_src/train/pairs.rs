@@ -216,8 +216,7 @@ impl PairIndex {
         }
     }
 
-    /// The words as their current symbols, in word order (for tests).
-    #[cfg(test)]
+    /// The words as their current symbols, in the order they were given.
     pub(crate) fn words(&self) -> Vec<Vec<u32>> {
         let mut words = vec![Vec::new(); self.word_counts.len()];
         for slot in &self.slots {

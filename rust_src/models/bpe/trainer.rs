@@ -83,6 +83,9 @@ pub struct BpeVocabulary {
     pub merges: Vec<(u32, u32, u32)>,
     /// Number of characters in the alphabet.
     pub alphabet_size: usize,
+    /// Each corpus word, in [`WordCounts::sorted`] order, as the learned
+    /// merges split it (what the BPE model gives for it).
+    pub segmented_words: Vec<Vec<u32>>,
 }
 
 /// Learns a BPE vocabulary from word counts.
@@ -132,6 +135,7 @@ pub fn train(counts: &WordCounts, options: &BpeTrainerOptions) -> Result<BpeVoca
     }
     bar.finish_and_clear();
     Ok(BpeVocabulary {
+        segmented_words: learner.index.words(),
         tokens: learner.symbols.table.into_strings(),
         merges: learner.merges,
         alphabet_size: alphabet.len(),

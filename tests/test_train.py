@@ -152,3 +152,22 @@ def test_cli_errors_exit_nonzero(tmp_path, capsys):
     empty = tmp_path / "empty.txt"
     empty.write_text("", encoding="utf-8")
     assert main(["train", str(empty), "-o", str(tmp_path / "o")]) == 1
+
+
+def test_train_from_counts_and_iterator_match_training_on_files(tmp_path):
+    files = [
+        shared_path("corpus", "english", "botchan.txt"),
+        shared_path("corpus", "multilingual", "udhr", "de.txt"),
+    ]
+    trainer = tokkit.WordPieceTrainer(vocab_size=3000, show_progress=False)
+    trainer.train(files, tmp_path / "files")
+    shards = trainer.count(files[:1]) + trainer.count(files[1:])
+    trainer.train_from_counts(shards, tmp_path / "counts")
+    # each line as one text: BERT's normaliser reads the line ends as spaces
+    lines = [line for f in files for line in open(f, encoding="utf-8", newline="")]
+    trainer.train_from_iterator(iter(lines), tmp_path / "iterator")
+    vocab = [(tmp_path / d / "vocab.txt").read_bytes() for d in ("files", "counts", "iterator")]
+    assert vocab[0] == vocab[1] == vocab[2]
+    # counts made for BPE are refused
+    with pytest.raises(tokkit.InvalidArgumentError):
+        trainer.train_from_counts(tokkit.count_words(files), tmp_path / "bpe")

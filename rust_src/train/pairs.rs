@@ -9,6 +9,8 @@
 //! are append-only: a position goes stale when a merge removes its pair, and
 //! is checked and skipped when its pair is merged.
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
@@ -159,14 +161,40 @@ impl PairIndex {
                 merged_count += self.merge_at(pos, pair, merged, count);
             }
         }
-        self.add(a, b, NONE, -merged_count);
-        for (pair, change) in self.pending.drain() {
-            let stats = self.pairs.entry(pair).or_default();
-            stats.count = stats.count.saturating_add(change.count);
-            stats.positions.extend(change.positions);
+        self.change(pair, NONE, -merged_count);
+        // Taken out and put back, so its allocation serves the next merge.
+        let mut pending = std::mem::take(&mut self.pending);
+        for (pair, change) in pending.drain() {
+            self.settle(pair, change);
             changed.push(pair);
         }
+        self.pending = pending;
         merged_count
+    }
+
+    /// Applies a merge's changes to one pair. A pair that no longer occurs
+    /// leaves the table (its positions are all stale): most pairs die
+    /// sooner or later, and keeping them doubled the table.
+    fn settle(&mut self, pair: Pair, change: Change) {
+        match self.pairs.entry(pair) {
+            Entry::Occupied(mut entry) => {
+                let stats = entry.get_mut();
+                stats.count = stats.count.saturating_add(change.count);
+                if stats.count == 0 {
+                    entry.remove();
+                } else {
+                    stats.positions.extend(change.positions);
+                }
+            }
+            Entry::Vacant(entry) => {
+                if change.count != 0 {
+                    entry.insert(PairStats {
+                        count: change.count,
+                        positions: change.positions,
+                    });
+                }
+            }
+        }
     }
 
     /// Merges `pair` at slot `pos` if it still starts there; returns the

@@ -141,7 +141,7 @@ impl PairIndex {
         // positions gives the left-to-right order within each word.
         positions.sort_unstable();
         positions.dedup();
-        let (a, b) = pair;
+        let a = pair.0;
         changed.push(pair);
         let mut merged_count = 0i64;
         let mut live: Vec<(u32, i64)> = Vec::with_capacity(BLOCK.min(positions.len()));

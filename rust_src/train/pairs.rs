@@ -26,14 +26,14 @@ const BLOCK: usize = 256;
 /// No neighbour; also the symbol of a slot a merge removed.
 const NONE: u32 = u32::MAX;
 
-/// One symbol of one word.
+/// One symbol of one word. A merge empties the slot of its right part
+/// ([`NONE`]); neighbours are found by skipping empty slots within the word,
+/// at most a token's length. Without neighbour links a slot is 8 bytes
+/// instead of 16: byte-level training on the 6.6 MB of shared corpora peaks
+/// at 163 MB instead of 190, and learning (memory-bound) is no slower.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     symbol: u32,
-    /// Previous slot of the same word, or [`NONE`].
-    prev: u32,
-    /// Next slot of the same word, or [`NONE`].
-    next: u32,
     /// The word the slot belongs to.
     word: u32,
 }
@@ -99,8 +99,6 @@ impl PairIndex {
                 let slot = start + i as u32;
                 index.slots.push(Slot {
                     symbol,
-                    prev: if i == 0 { NONE } else { slot - 1 },
-                    next: if i + 1 == word.len() { NONE } else { slot + 1 },
                     word: w as u32,
                 });
                 if i > 0 {
@@ -200,30 +198,54 @@ impl PairIndex {
     /// Merges `pair` at slot `pos` if it still starts there; returns the
     /// word's count if it did, else 0.
     fn merge_at(&mut self, pos: u32, (a, b): Pair, merged: u32, count: i64) -> i64 {
-        let Some(&left) = self.slots.get(pos as usize) else {
-            return 0;
-        };
-        let Some(&right) = self.slots.get(left.next as usize) else {
+        let Some(right) = self.next(pos) else {
             return 0;
         };
         // An earlier merge of this loop may have taken the slot (in
         // `a a a`, the second `a` of the first merge).
-        if left.symbol != a || right.symbol != b {
+        if self.symbol(pos) != a || self.symbol(right) != b {
             return 0;
         }
-        if let Some(prev) = self.slots.get(left.prev as usize).map(|s| s.symbol) {
-            self.change((prev, a), NONE, -count);
-            self.change((prev, merged), left.prev, count);
+        if let Some(prev) = self.prev(pos) {
+            let symbol = self.symbol(prev);
+            self.change((symbol, a), NONE, -count);
+            self.change((symbol, merged), prev, count);
         }
-        if let Some(next) = self.slots.get(right.next as usize).map(|s| s.symbol) {
-            self.change((b, next), NONE, -count);
-            self.change((merged, next), pos, count);
-            self.slots[right.next as usize].prev = pos;
+        if let Some(next) = self.next(right) {
+            let symbol = self.symbol(next);
+            self.change((b, symbol), NONE, -count);
+            self.change((merged, symbol), pos, count);
         }
         self.slots[pos as usize].symbol = merged;
-        self.slots[pos as usize].next = right.next;
-        self.slots[left.next as usize].symbol = NONE;
+        self.slots[right as usize].symbol = NONE;
         count
+    }
+
+    fn symbol(&self, pos: u32) -> u32 {
+        self.slots.get(pos as usize).map_or(NONE, |s| s.symbol)
+    }
+
+    /// The next non-empty slot of the word of `pos`.
+    fn next(&self, pos: u32) -> Option<u32> {
+        let word = self.slots.get(pos as usize)?.word;
+        let after = self.slots.get(pos as usize + 1..)?;
+        let offset = after
+            .iter()
+            .take_while(|s| s.word == word)
+            .position(|s| s.symbol != NONE)?;
+        Some(pos + 1 + offset as u32)
+    }
+
+    /// The previous non-empty slot of the word of `pos`.
+    fn prev(&self, pos: u32) -> Option<u32> {
+        let word = self.slots.get(pos as usize)?.word;
+        let before = self.slots.get(..pos as usize)?;
+        let offset = before
+            .iter()
+            .rev()
+            .take_while(|s| s.word == word)
+            .position(|s| s.symbol != NONE)?;
+        Some(pos - 1 - offset as u32)
     }
 
     /// Notes a change of `count` to `pair` at `position` (unless [`NONE`]).

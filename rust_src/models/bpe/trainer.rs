@@ -185,14 +185,14 @@ fn encode_words(
     let mut encoded = Vec::with_capacity(words.len());
     for &(word, count) in words {
         let mut ids = Vec::with_capacity(word.len());
-        let last = word.chars().count().saturating_sub(1);
-        for (i, c) in word.chars().enumerate() {
+        for (i, (start, c)) in word.char_indices().enumerate() {
+            let is_last = start + c.len_utf8() == word.len();
             let plain = *single
                 .entry(c)
                 .or_insert_with(|| symbols.get(c.encode_utf8(&mut [0; 4])));
             let Some(plain) = plain else { continue };
             let decorate_start = i > 0 && prefix.is_some();
-            let decorate_end = i == last && suffix.is_some();
+            let decorate_end = is_last && suffix.is_some();
             if !decorate_start && !decorate_end {
                 ids.push(plain);
                 continue;

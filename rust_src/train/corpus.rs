@@ -26,8 +26,9 @@ use crate::train::WordCounts;
 /// lock, one task) stays negligible next to counting a megabyte of words.
 const CHUNK_BYTES: usize = 1 << 20;
 
-/// Chunks counted per batch, per thread: enough that threads rarely wait for
-/// the slowest chunk of a batch, few enough to keep memory small.
+/// Chunks' worth of bytes counted per batch, per thread: enough that threads
+/// rarely wait for the slowest chunk of a batch, few enough to keep memory
+/// small.
 const CHUNKS_PER_THREAD: usize = 2;
 
 /// How [`count_words`] reads the corpus.
@@ -83,14 +84,14 @@ pub fn count_words(
     let bar = progress::bar(total_bytes, options.progress, "counting", true);
 
     let mut reader = ChunkReader::new(paths);
-    let batch_len = threads * CHUNKS_PER_THREAD;
+    let batch_bytes = threads * CHUNKS_PER_THREAD * CHUNK_BYTES;
     let mut counts = WordCounts::default();
-    let mut batch = reader.next_batch(batch_len)?;
+    let mut batch = reader.next_batch(batch_bytes)?;
     while !batch.is_empty() {
         // Read the next batch while this one is counted.
         let (next, counted) = pool.install(|| {
             rayon::join(
-                || reader.next_batch(batch_len),
+                || reader.next_batch(batch_bytes),
                 || count_batch(&batch, splitter, options.skip_invalid, &locals),
             )
         });
@@ -315,11 +316,18 @@ impl<'a> ChunkReader<'a> {
         }
     }
 
-    fn next_batch(&mut self, len: usize) -> Result<Vec<Chunk>> {
-        let mut batch = Vec::with_capacity(len);
-        while batch.len() < len {
+    /// Chunks holding about `bytes` bytes (at least one chunk): small files
+    /// come several to a batch, so a corpus of many small files keeps every
+    /// thread busy as well as one large file does.
+    fn next_batch(&mut self, bytes: usize) -> Result<Vec<Chunk>> {
+        let mut batch = Vec::new();
+        let mut filled = 0;
+        while filled < bytes {
             match self.next_chunk()? {
-                Some(chunk) => batch.push(chunk),
+                Some(chunk) => {
+                    filled += chunk.data.len().max(1);
+                    batch.push(chunk);
+                }
                 None => break,
             }
         }

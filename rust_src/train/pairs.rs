@@ -50,7 +50,9 @@ pub(crate) struct PairStats {
     positions: SmallVec<[u32; 2]>,
 }
 
-/// The changes to one pair during one merge.
+/// What a merge of `(a, b)` into `m` does next to one neighbouring symbol
+/// `x`: `(x, a)` loses `count` and `(x, m)` gains it at `positions` (for a
+/// left neighbour; `(b, x)` and `(m, x)` for a right one).
 #[derive(Debug, Default)]
 struct Change {
     count: i64,
@@ -64,11 +66,13 @@ pub(crate) struct PairIndex {
     /// Frequency of each word.
     word_counts: Vec<i64>,
     pairs: FxHashMap<Pair, PairStats>,
-    /// The changes of the merge under way, summed per pair before they go
-    /// into `pairs`: a merge touches a few hundred distinct pairs at tens of
-    /// thousands of places, and this small map stays in cache where the
-    /// whole pair table does not (its misses took a third of learning).
-    pending: FxHashMap<Pair, Change>,
+    /// The changes of the merge under way by left and by right neighbour,
+    /// summed before they go into `pairs`: a merge touches a few hundred
+    /// distinct pairs at tens of thousands of places, and these small maps
+    /// stay in cache where the whole pair table does not (its misses took a
+    /// third of learning).
+    left: FxHashMap<u32, Change>,
+    right: FxHashMap<u32, Change>,
 }
 
 /// The error for a corpus beyond the 2^32 slots and words ids can name.
@@ -91,7 +95,8 @@ impl PairIndex {
             slots: Vec::with_capacity(total),
             word_counts: Vec::with_capacity(words.len()),
             pairs: FxHashMap::default(),
-            pending: FxHashMap::default(),
+            left: FxHashMap::default(),
+            right: FxHashMap::default(),
         };
         for (w, (word, count)) in words.iter().enumerate() {
             let start = index.slots.len() as u32;
@@ -139,7 +144,7 @@ impl PairIndex {
         // positions gives the left-to-right order within each word.
         positions.sort_unstable();
         positions.dedup();
-        let a = pair.0;
+        let (a, b) = pair;
         changed.push(pair);
         let mut merged_count = 0i64;
         let mut live: Vec<(u32, i64)> = Vec::with_capacity(BLOCK.min(positions.len()));
@@ -159,14 +164,39 @@ impl PairIndex {
                 merged_count += self.merge_at(pos, pair, merged, count);
             }
         }
-        self.change(pair, NONE, -merged_count);
-        // Taken out and put back, so its allocation serves the next merge.
-        let mut pending = std::mem::take(&mut self.pending);
-        for (pair, change) in pending.drain() {
-            self.settle(pair, change);
-            changed.push(pair);
+        self.settle(
+            pair,
+            Change {
+                count: -merged_count,
+                positions: SmallVec::new(),
+            },
+        );
+        // Taken out and put back, so their allocations serve the next merge.
+        let (mut left, mut right) = (
+            std::mem::take(&mut self.left),
+            std::mem::take(&mut self.right),
+        );
+        let sides = left
+            .drain()
+            .map(|(x, change)| ((x, a), (x, merged), change))
+            .chain(
+                right
+                    .drain()
+                    .map(|(x, change)| ((b, x), (merged, x), change)),
+            );
+        for (lost, gained, change) in sides {
+            let count = change.count;
+            self.settle(
+                lost,
+                Change {
+                    count: -count,
+                    positions: SmallVec::new(),
+                },
+            );
+            self.settle(gained, change);
+            changed.extend([lost, gained]);
         }
-        self.pending = pending;
+        (self.left, self.right) = (left, right);
         merged_count
     }
 
@@ -207,14 +237,14 @@ impl PairIndex {
             return 0;
         }
         if let Some(prev) = self.prev(pos) {
-            let symbol = self.symbol(prev);
-            self.change((symbol, a), NONE, -count);
-            self.change((symbol, merged), prev, count);
+            let change = self.left.entry(self.symbol(prev)).or_default();
+            change.count += count;
+            change.positions.push(prev);
         }
         if let Some(next) = self.next(right) {
-            let symbol = self.symbol(next);
-            self.change((b, symbol), NONE, -count);
-            self.change((merged, symbol), pos, count);
+            let change = self.right.entry(self.symbol(next)).or_default();
+            change.count += count;
+            change.positions.push(pos);
         }
         self.slots[pos as usize].symbol = merged;
         self.slots[right as usize].symbol = NONE;
@@ -246,15 +276,6 @@ impl PairIndex {
             .take_while(|s| s.word == word)
             .position(|s| s.symbol != NONE)?;
         Some(pos - 1 - offset as u32)
-    }
-
-    /// Notes a change of `count` to `pair` at `position` (unless [`NONE`]).
-    fn change(&mut self, pair: Pair, position: u32, count: i64) {
-        let change = self.pending.entry(pair).or_default();
-        change.count += count;
-        if position != NONE {
-            change.positions.push(position);
-        }
     }
 
     /// Adds `count` to `pair`, recording `position` unless it is [`NONE`].

@@ -58,7 +58,7 @@ struct SpecialPlan {
 impl PyTiktoken {
     fn wrap(inner: TiktokenEncoder) -> Self {
         PyTiktoken {
-            ints: IdInts::new(inner.model().vocab().len()),
+            ints: IdInts::new(inner.ordinary_count()),
             inner: Arc::new(inner),
         }
     }
@@ -334,7 +334,7 @@ impl PyTiktoken {
 
     /// The id of the token whose bytes (or special text) are `piece`.
     fn encode_single_token(&self, py: Python<'_>, piece: &[u8]) -> PyResult<u32> {
-        if let Some(id) = self.inner.model().vocab().id(piece) {
+        if let Some(id) = self.inner.rank(piece) {
             return Ok(id);
         }
         if let Ok(text) = std::str::from_utf8(piece) {
@@ -348,7 +348,7 @@ impl PyTiktoken {
     /// Token bytes to rank, as `tiktoken.Encoding(mergeable_ranks=...)` takes.
     fn mergeable_ranks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for (id, bytes) in self.inner.model().vocab().iter() {
+        for (id, bytes) in self.inner.ranks() {
             d.set_item(PyBytes::new(py, bytes), id)?;
         }
         Ok(d)

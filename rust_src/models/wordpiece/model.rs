@@ -168,7 +168,12 @@ impl Model for WordPiece {
     }
 
     fn vocab_size(&self) -> usize {
-        self.tokens.len()
+        self.vocab.len()
+    }
+
+    // Two tokens of a file may share an id; each is an entry.
+    fn vocab(&self) -> Vec<(&str, u32)> {
+        self.vocab.iter().map(|(t, &id)| (t.as_str(), id)).collect()
     }
 }
 

@@ -8,6 +8,8 @@ near 2^32 cost no memory."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from child import run
 from conftest import shared_path
@@ -100,4 +102,82 @@ def test_tiktoken_ranks_near_2_32_cost_no_memory(rank: int) -> None:
     """)
     ref, tk = child.check()
     assert tk == ref
+    assert child.peak_rss_mb < RSS_BOUND_MB
+
+
+def test_two_billion_threads_run_on_a_few() -> None:
+    """sentencepiece caps a batch's threads at 256 and at the batch's length
+    (and takes a C int: 2**31 is its TypeError); tiktoken starts a thread
+    per text at most."""
+    model = shared_path("vocab", "spm-unigram-sentencepiece-test", "test_model.model")
+    ranks = shared_path("vocab", "tiktoken", "r50k_base.tiktoken")
+    child = run(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        import sentencepiece, tokkit
+        from references import tiktoken_encoding
+        texts = ["hello world", "I saw a girl with a telescope.", ""] * 3
+        results = []
+        for make in (sentencepiece.SentencePieceProcessor, tokkit.SentencePieceProcessor):
+            s = make(model_file={str(model)!r})
+            ids = s.encode(texts, num_threads=2**31 - 1)
+            results.append([ids, s.decode(ids, num_threads=2**31 - 1)])
+        entropy = s.calculate_entropy(texts, alpha=0.1, num_threads=2**31)
+        ref = tiktoken_encoding("r50k_base", {str(ranks)!r})
+        tk = tokkit.load_tiktoken({str(ranks)!r}, "r50k_base")
+        tiktoken = [e.encode_ordinary_batch(texts, num_threads=2**31) for e in (ref, tk)]
+        report({{"spm": results, "entropy": entropy, "tiktoken": tiktoken}})
+    """)
+    result = child.check()
+    spm_ref, spm_tk = result["spm"]
+    assert spm_tk == spm_ref
+    # The texts repeat; sentencepiece 0.2.3 has no calculate_entropy.
+    entropy = result["entropy"]
+    assert entropy == entropy[:3] * 3
+    assert all(e >= 0 for e in entropy)
+    tiktoken_ref, tiktoken_tk = result["tiktoken"]
+    assert tiktoken_tk == tiktoken_ref
+    assert child.peak_rss_mb < RSS_BOUND_MB
+
+
+def test_a_long_word_under_a_huge_max_input_chars_per_word_is_linear() -> None:
+    """WordPiece hashed the whole rest of a word at each step (quadratic). HF
+    is slower still on a long word, so its ids for a 600-letter word give
+    the pattern: the same token repeated in the middle."""
+    path = shared_path("vocab", "bert-base-uncased", "tokenizer.json")
+    child = run(f"""
+        import json, tokenizers, tokkit
+        document = json.loads(open({str(path)!r}, encoding="utf-8").read())
+        document["truncation"] = document["padding"] = None
+        document["model"]["max_input_chars_per_word"] = 10**7
+        text = json.dumps(document)
+        hf = tokenizers.Tokenizer.from_str(text)
+        tk = tokkit.Tokenizer.from_str(text)
+        report({{"hf": hf.encode("a" * 600).ids, "tk": tk.encode("a" * 10**6).ids,
+                 "tk_short": tk.encode("a" * 600).ids}})
+    """)
+    result = child.check()
+    hf = result["hf"]
+    assert result["tk_short"] == hf
+    middle = hf[3]
+    assert hf[3:-3] == [middle] * (len(hf) - 6)
+    assert result["tk"] == hf[:3] + [middle] * ((10**6 - 600) // 2) + hf[3:]
+    assert child.peak_rss_mb < RSS_BOUND_MB
+
+
+def test_decoding_a_million_id_lists_on_a_unigram_tokenizer_json() -> None:
+    path = shared_path("vocab", "rut5-large-spm-unigram", "tokenizer.json")
+    child = run(f"""
+        import random, tokenizers, tokkit
+        tk = tokkit.Tokenizer.from_file({str(path)!r})
+        hf = tokenizers.Tokenizer.from_file({str(path)!r})
+        rng = random.Random(0)
+        lists = [[rng.randrange(32100) for _ in range(rng.randrange(12))] for _ in range(1000)]
+        texts = tk.decode_batch(lists * 1000)
+        report({{"tk": texts[:1000], "all_same": texts == texts[:1000] * 1000,
+                 "hf": hf.decode_batch(lists)}})
+    """)
+    result = child.check()
+    assert result["tk"] == result["hf"]
+    assert result["all_same"]
     assert child.peak_rss_mb < RSS_BOUND_MB

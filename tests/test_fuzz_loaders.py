@@ -147,12 +147,14 @@ SPM_TEXTS = [SAMPLE, "\uff28\uff45\uff4c\uff4c\uff4f \u00bd \u2460 \u3000 hello 
 
 def compare_with_sentencepiece(path: Path) -> None:
     """Loads ``path`` with sentencepiece and tokkit in a child: both refuse,
-    or both load and agree on the pieces' number and the ids of some text."""
+    or both load and agree on the pieces' number, the ids of some text and
+    its decoding, and the unknown id."""
     child = run(f"""
         import sentencepiece, tokkit
         def load(make):
             s = make(model_file={str(path)!r})
-            return [s.get_piece_size(), s.encode({SPM_TEXTS!r})]
+            ids = s.encode({SPM_TEXTS!r})
+            return [s.get_piece_size(), ids, s.decode(ids), s.unk_id(), s.piece_to_id("zq\u00e9")]
         report({{"ref": outcome(lambda: load(sentencepiece.SentencePieceProcessor)),
                  "tk": outcome(lambda: load(tokkit.SentencePieceProcessor))}})
     """)
@@ -166,6 +168,17 @@ def charsmap_of(model: bytes) -> bytes:
                 if inner == 2:
                     return blob
     return b""
+
+
+def keep_types(model: bytes, types: set[int]) -> bytes:
+    """The model with only the pieces of the given types (1 normal, the
+    default, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte)."""
+    kept = [
+        (n, w, p)
+        for n, w, p in split(model)
+        if n != 1 or dict((k, v) for k, _, v in split(p)).get(3, b"\x01")[0] in types
+    ]
+    return b"".join(field(n, w, p) for n, w, p in kept)
 
 
 def damaged_charsmap(draw: Any, blob: bytes) -> bytes:
@@ -222,15 +235,7 @@ def damaged_model(draw: Any, model: bytes) -> bytes:
         text = next(p for n, _, p in split(existing) if n == 1).decode("utf-8")
         return model + piece(text, draw(piece_kind, label="type"))
     if kind == "kinds":
-        # sentencepiece 0.2.3 loads a byte-fallback model without an unknown
-        # piece (unk_id -1), which tokkit refuses: the unknown piece stays.
-        keep = {2} | draw(st.sets(st.integers(1, 6), max_size=4), label="types kept")
-        kept = [
-            (n, w, p)
-            for n, w, p in split(model)
-            if n != 1 or dict((k, v) for k, _, v in split(p)).get(3, b"\x01")[0] in keep
-        ]
-        return b"".join(field(n, w, p) for n, w, p in kept)
+        return keep_types(model, draw(st.sets(st.integers(1, 6), max_size=4), label="types kept"))
     blob = charsmap_of(model)
     return model + charsmap(damaged_charsmap(draw, blob) if blob else b"\x00\x04\x00\x00")
 
@@ -243,4 +248,13 @@ def test_damaged_sentencepiece_models_load_as_in_sentencepiece(
     model = shared_path("vocab", *SPM_MODELS[name]).read_bytes()
     path = tmp_path_factory.mktemp("spm") / "damaged.model"
     path.write_bytes(damaged_model(data.draw, model))
+    compare_with_sentencepiece(path)
+
+
+@pytest.mark.parametrize("kept", [{1, 3, 6}, {6}])
+def test_a_byte_fallback_model_without_unknown_piece_loads(kept: set[int], tmp_path: Path) -> None:
+    """sentencepiece 0.2.3 loads it (unk_id -1): unknown text becomes bytes."""
+    model = shared_path("vocab", *SPM_MODELS["bpe"]).read_bytes()
+    path = tmp_path / "no-unk.model"
+    path.write_bytes(keep_types(model, kept))
     compare_with_sentencepiece(path)

@@ -24,7 +24,9 @@ pub struct SpmVocab {
     reserved: FxHashMap<String, u32>,
     /// User-defined symbols, cut out of the text before anything else.
     pub user: Option<DoubleArray>,
-    /// The unknown piece.
+    /// The unknown piece, or [`NO_UNK`] in a byte-fallback model without one
+    /// (sentencepiece 0.2.3 loads those: every unknown character becomes
+    /// byte pieces). Segmenters give it to unknown characters either way.
     pub unk_id: u32,
     /// `<0xNN>` ids when the model falls back to bytes.
     pub byte_ids: Option<Vec<u32>>,
@@ -38,6 +40,10 @@ pub fn piece_to_byte(piece: &str) -> Option<u8> {
     }
     u8::from_str_radix(hex, 16).ok()
 }
+
+/// The unknown id of a model without an unknown piece: no piece has it, and
+/// sentencepiece's -1 reads as it in a lattice's `i32` ids.
+pub const NO_UNK: u32 = u32::MAX;
 
 /// Whether a piece of this type is looked up as text (sentencepiece keeps
 /// the other types, control and unknown and byte, apart).
@@ -130,8 +136,11 @@ impl SpmVocab {
                 _ => {}
             }
         }
-        let unk_id =
-            unk_id.ok_or_else(|| Error::vocab(path, 0, "the model has no unknown piece"))?;
+        let unk_id = match unk_id {
+            Some(id) => id,
+            None if proto.trainer.byte_fallback => NO_UNK,
+            None => return Err(Error::vocab(path, 0, "the model has no unknown piece")),
+        };
         let byte_ids = if proto.trainer.byte_fallback {
             let mut ids = Vec::with_capacity(256);
             for (b, id) in bytes.iter().enumerate() {
@@ -180,9 +189,16 @@ impl SpmVocab {
             .and_then(|id| u32::try_from(id).ok())
     }
 
-    /// sentencepiece's `PieceToId`: the unknown id for pieces not in the vocabulary.
+    /// sentencepiece's `PieceToId`: the unknown id for pieces not in the
+    /// vocabulary ([`NO_UNK`] when there is no unknown piece).
     pub fn piece_to_id(&self, piece: &str) -> u32 {
         self.lookup(piece).unwrap_or(self.unk_id)
+    }
+
+    /// Whether `id` stands for unknown text.
+    #[inline]
+    pub fn is_unknown(&self, id: u32) -> bool {
+        id == self.unk_id
     }
 
     /// The type of `id`.

@@ -278,7 +278,7 @@ impl SentencePiece {
         let mut ids = Vec::with_capacity(tokens.len());
         let mut prev_unk = false;
         for t in tokens {
-            let is_unk = vocab.is(t.id, PieceType::Unknown);
+            let is_unk = vocab.is_unknown(t.id);
             if is_unk {
                 if let Some(byte_ids) = &vocab.byte_ids {
                     let span = bytes.get(t.start as usize..t.end as usize).unwrap_or(&[]);
@@ -314,7 +314,7 @@ impl SentencePiece {
         for t in tokens {
             let surface = text.get(t.start as usize..t.end as usize).unwrap_or("");
             let (begin, end) = (orig(t.start), orig(t.end));
-            let is_unk = vocab.is(t.id, PieceType::Unknown);
+            let is_unk = vocab.is_unknown(t.id);
             if is_unk && vocab.byte_ids.is_some() {
                 let byte_ids = vocab.byte_ids.as_deref().unwrap_or(&[]);
                 let n = surface.len();

@@ -4,11 +4,14 @@
 //! is encoded on its own; special-token text that is not allowed is ordinary
 //! text.
 
+use std::path::Path;
+
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use rustc_hash::FxHashMap;
 
 use crate::char_index::is_continuation;
 use crate::error::{Error, Result};
+use crate::formats::tiktoken::read_ranks;
 use crate::models::bpe::merge::{with_scratch, Scratch};
 use crate::models::bpe::BpeModel;
 use crate::models::file_ids::{compact, IdMap};
@@ -45,6 +48,17 @@ pub fn known_encoding(name: &str) -> Option<(&'static str, Vec<(String, u32)>)> 
         ),
         _ => return None,
     })
+}
+
+/// The number of tokens, ranks and special tokens together, that tiktoken
+/// asserts a named encoding has (its `explicit_n_vocab`); their ids must then
+/// be `0..n`.
+fn explicit_n_vocab(name: &str) -> Option<usize> {
+    match name {
+        "gpt2" | "r50k_base" => Some(50257),
+        "p50k_base" => Some(50281),
+        _ => None,
+    }
 }
 
 /// An encoding: immutable, shareable across threads.
@@ -109,6 +123,34 @@ impl TiktokenEncoder {
             special_finder,
             special_bytes,
         })
+    }
+
+    /// Loads a `.tiktoken` rank file as tiktoken's encoding `name` (its
+    /// split pattern and special tokens), refusing a file whose token count
+    /// tiktoken refuses for that name.
+    pub fn load(path: &Path, name: &str) -> Result<Self> {
+        let (pattern, specials) = known_encoding(name).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "unknown tiktoken encoding {name:?}; expected one of r50k_base, p50k_base, \
+                 p50k_edit, cl100k_base, o200k_base (or build one with TiktokenEncoding(...))"
+            ))
+        })?;
+        let encoder = TiktokenEncoder::new(name, read_ranks(path)?, pattern, specials)?;
+        if let Some(n) = explicit_n_vocab(name) {
+            let count = encoder.ordinary_count() + encoder.specials.len();
+            let largest = encoder.max_token_value() as usize;
+            if count != n || largest + 1 != n {
+                return Err(Error::vocab(
+                    path,
+                    0,
+                    format!(
+                        "{name} has {n} tokens with ids 0..{n}; this file gives {count} tokens \
+                         and ids up to {largest}"
+                    ),
+                ));
+            }
+        }
+        Ok(encoder)
     }
 
     /// The encoding's name.

@@ -258,3 +258,46 @@ def test_a_byte_fallback_model_without_unknown_piece_loads(kept: set[int], tmp_p
     path = tmp_path / "no-unk.model"
     path.write_bytes(keep_types(model, kept))
     compare_with_sentencepiece(path)
+
+
+TIKTOKEN_FILES = {"r50k_base": "r50k_base.tiktoken", "cl100k_base": "cl100k_base.tiktoken"}
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.sampled_from(sorted(TIKTOKEN_FILES)), data=st.data())
+def test_tiktoken_files_with_moved_ranks_load_as_in_tiktoken(
+    name: str, data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Ranks moved far away, dropped or added: tiktoken refuses the
+    encodings whose token count it knows (r50k_base) and loads the others.
+    A rank or token listed twice is left out: tiktoken's dict keeps the last
+    token, and a repeated rank fails its Rust core with a panic."""
+    lines = shared_path("vocab", "tiktoken", TIKTOKEN_FILES[name]).read_bytes().splitlines()
+    taken = {int(line.split()[1]) for line in lines}
+    kind = data.draw(st.sampled_from(["move", "drop", "add"]), label="damage")
+    at = data.draw(st.integers(0, len(lines) - 1), label="line")
+    free = far_ids(len(lines)).filter(lambda r: r not in taken and r < 2**32 - 1)
+    if kind == "move":
+        lines[at] = lines[at].split()[0] + b" %d" % data.draw(free, label="rank")
+    elif kind == "drop":
+        del lines[at]
+    else:
+        lines.append(b"//79/g== %d" % data.draw(free, label="rank"))
+    path = tmp_path_factory.mktemp("tiktoken") / "damaged.tiktoken"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    child = run(f"""
+        import os, sys
+        # tiktoken caches a file by its path, whatever it holds now.
+        os.environ["TIKTOKEN_CACHE_DIR"] = ""
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        import tokkit
+        from references import tiktoken_encoding
+        def load(make, *args):
+            e = make(*args)
+            ids = e.encode_ordinary({SAMPLE!r} + " \\u00ff\\u00fe\\u00fd")
+            return [ids, e.decode(ids), e.n_vocab, e.max_token_value]
+        name, path = {name!r}, {str(path)!r}
+        report({{"ref": outcome(lambda: load(tiktoken_encoding, name, path)),
+                 "tk": outcome(lambda: load(tokkit.load_tiktoken, path, name))}})
+    """)
+    assert_like_reference(child)

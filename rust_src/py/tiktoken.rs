@@ -13,9 +13,7 @@ use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyList, PyString};
 use super::batch::id_lists;
 use super::id_ints::IdInts;
 
-use crate::error::Error;
-use crate::formats::tiktoken::read_ranks;
-use crate::tiktoken::{known_encoding, Disallowed, TiktokenEncoder};
+use crate::tiktoken::{Disallowed, TiktokenEncoder};
 
 /// A tiktoken encoding, immutable and shareable across threads.
 #[pyclass(frozen, name = "TiktokenCore", module = "tokkit._tokkit")]
@@ -182,17 +180,7 @@ impl PyTiktoken {
     /// Loads a `.tiktoken` rank file for the tiktoken encoding `name`.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf, name: &str) -> PyResult<Self> {
-        let Some((pattern, specials)) = known_encoding(name) else {
-            return Err(Error::InvalidArgument(format!(
-                "unknown tiktoken encoding {name:?}; expected one of r50k_base, p50k_base, \
-                 p50k_edit, cl100k_base, o200k_base (or build one with TiktokenEncoding(...))"
-            ))
-            .into());
-        };
-        let inner = py.detach(|| {
-            let ranks = read_ranks(&path)?;
-            TiktokenEncoder::new(name, ranks, pattern, specials)
-        })?;
+        let inner = py.detach(|| TiktokenEncoder::load(&path, name))?;
         Ok(PyTiktoken::wrap(inner))
     }
 

@@ -253,11 +253,25 @@ def test_damaged_sentencepiece_models_load_as_in_sentencepiece(
 
 @pytest.mark.parametrize("kept", [{1, 3, 6}, {6}])
 def test_a_byte_fallback_model_without_unknown_piece_loads(kept: set[int], tmp_path: Path) -> None:
-    """sentencepiece 0.2.3 loads it (unk_id -1): unknown text becomes bytes."""
+    """sentencepiece 0.2.3 loads it (unk_id -1): unknown text becomes bytes,
+    and asking for the unknown piece by name is a ValueError."""
     model = shared_path("vocab", *SPM_MODELS["bpe"]).read_bytes()
     path = tmp_path / "no-unk.model"
     path.write_bytes(keep_types(model, kept))
     compare_with_sentencepiece(path)
+    child = run(f"""
+        import sentencepiece, tokkit
+        def emit_unk(make):
+            s = make(model_file={str(path)!r})
+            return s.encode("a", out_type=str, emit_unk_piece=True)
+        report([
+            outcome(lambda: emit_unk(make))
+            for make in (sentencepiece.SentencePieceProcessor, tokkit.SentencePieceProcessor)
+        ])
+    """)
+    ref, tk = child.check()
+    assert ref["raised"] == "ValueError"
+    assert "ValueError" in tk["mro"]
 
 
 TIKTOKEN_FILES = {"r50k_base": "r50k_base.tiktoken", "cl100k_base": "cl100k_base.tiktoken"}

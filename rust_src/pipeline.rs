@@ -225,8 +225,16 @@ pub trait Model: Send + Sync {
     fn token_to_id(&self, token: &str) -> Option<u32>;
     /// The string of an id (as the vocabulary file spells it).
     fn id_to_token(&self, id: u32) -> Option<&str>;
-    /// Number of ids (the largest id + 1).
+    /// Number of tokens in the vocabulary (HF counts its entries, whatever
+    /// their ids).
     fn vocab_size(&self) -> usize;
+    /// Every token with its id. The ids of a model are `0..n` unless it maps
+    /// a file's own ([`crate::models::file_ids`]).
+    fn vocab(&self) -> Vec<(&str, u32)> {
+        (0..self.vocab_size() as u32)
+            .filter_map(|id| self.id_to_token(id).map(|t| (t, id)))
+            .collect()
+    }
     /// Whether an Encoding names token `id` by the text it covers instead of
     /// by [`Model::id_to_token`]: HF's Unigram names its unknown token so.
     fn named_by_text(&self, _id: u32) -> bool {

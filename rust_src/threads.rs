@@ -12,13 +12,18 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 
+/// The most threads a call starts, as sentencepiece caps them: `2**31`
+/// asked for spent minutes starting threads before failing.
+const MAX_THREADS: usize = 256;
+
 /// `threads`, with 0 read as one per core: every call here means the same by
-/// it, and 0 and the core count share one pool.
+/// it, and 0 and the core count share one pool. At most [`MAX_THREADS`].
 fn thread_count(threads: usize) -> usize {
     match threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
+    .min(MAX_THREADS)
 }
 
 /// The pool of `threads` workers (0: one per core).
@@ -50,8 +55,9 @@ pub fn parallel_map<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(usize, &T) -> Result<R> + Sync + Send,
 ) -> Result<Vec<R>> {
-    let threads = thread_count(threads);
-    if threads == 1 || items.len() <= 1 {
+    // No more threads than items, as sentencepiece and tiktoken.
+    let threads = thread_count(threads).min(items.len());
+    if threads <= 1 {
         return items.iter().enumerate().map(|(i, x)| f(i, x)).collect();
     }
     pool(threads)?.install(|| items.par_iter().enumerate().map(|(i, x)| f(i, x)).collect())
@@ -72,8 +78,9 @@ pub fn parallel_chunks_in_order<T: Sync, R: Send, E: From<Error>>(
     f: impl Fn(usize, &T) -> Result<R> + Sync + Send,
     mut sink: impl FnMut(Vec<R>) -> std::result::Result<(), E>,
 ) -> std::result::Result<(), E> {
-    let threads = thread_count(threads);
-    if threads == 1 || items.len() <= 1 {
+    // No more threads than items, as sentencepiece and tiktoken.
+    let threads = thread_count(threads).min(items.len());
+    if threads <= 1 {
         let out: Result<Vec<R>> = items.iter().enumerate().map(|(i, x)| f(i, x)).collect();
         return sink(out?);
     }
@@ -159,6 +166,7 @@ mod tests {
         assert_eq!(pool(3).unwrap().current_num_threads(), 3);
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         assert!(Arc::ptr_eq(&pool(0).unwrap(), &pool(cores).unwrap()));
+        assert_eq!(thread_count(1 << 31), MAX_THREADS);
     }
 
     #[test]

@@ -4,13 +4,17 @@
 //! is encoded on its own; special-token text that is not allowed is ordinary
 //! text.
 
+use std::path::Path;
+
 use aho_corasick::{AhoCorasick, Input, MatchKind};
 use rustc_hash::FxHashMap;
 
 use crate::char_index::is_continuation;
 use crate::error::{Error, Result};
+use crate::formats::tiktoken::read_ranks;
 use crate::models::bpe::merge::{with_scratch, Scratch};
 use crate::models::bpe::BpeModel;
+use crate::models::file_ids::{compact, IdMap};
 use crate::pretokenize::pattern::{PatternSplitter, CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN};
 
 /// The split pattern and special tokens tiktoken uses for a named encoding.
@@ -46,11 +50,25 @@ pub fn known_encoding(name: &str) -> Option<(&'static str, Vec<(String, u32)>)> 
     })
 }
 
+/// The number of tokens, ranks and special tokens together, that tiktoken
+/// asserts a named encoding has (its `explicit_n_vocab`); their ids must then
+/// be `0..n`.
+fn explicit_n_vocab(name: &str) -> Option<usize> {
+    match name {
+        "gpt2" | "r50k_base" => Some(50257),
+        "p50k_base" => Some(50281),
+        _ => None,
+    }
+}
+
 /// An encoding: immutable, shareable across threads.
 pub struct TiktokenEncoder {
     name: String,
     pattern: String,
     model: BpeModel,
+    /// The ranks as given, when they are not `0..n` (the model numbers its
+    /// tokens `0..n` in rank order, so ranks near 2^32 cost no memory).
+    ranks: Option<IdMap>,
     splitter: PatternSplitter,
     /// Special tokens: text and id, in the caller's order.
     specials: Vec<(String, u32)>,
@@ -69,7 +87,7 @@ impl TiktokenEncoder {
     /// tokens, as `tiktoken.Encoding(...)` does.
     pub fn new(
         name: &str,
-        ranks: Vec<(Vec<u8>, u32)>,
+        mut ranks: Vec<(Vec<u8>, u32)>,
         pattern: &str,
         specials: Vec<(String, u32)>,
     ) -> Result<Self> {
@@ -78,6 +96,7 @@ impl TiktokenEncoder {
                 "a special token cannot be the empty string".into(),
             ));
         }
+        let file_ranks = compact(&mut ranks);
         let model = BpeModel::from_ranks(ranks)?;
         let splitter = PatternSplitter::new(pattern)?;
         let special_finder = if !specials.is_empty() {
@@ -98,11 +117,40 @@ impl TiktokenEncoder {
             name: name.to_string(),
             pattern: pattern.to_string(),
             model,
+            ranks: file_ranks,
             splitter,
             specials,
             special_finder,
             special_bytes,
         })
+    }
+
+    /// Loads a `.tiktoken` rank file as tiktoken's encoding `name` (its
+    /// split pattern and special tokens), refusing a file whose token count
+    /// tiktoken refuses for that name.
+    pub fn load(path: &Path, name: &str) -> Result<Self> {
+        let (pattern, specials) = known_encoding(name).ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "unknown tiktoken encoding {name:?}; expected one of r50k_base, p50k_base, \
+                 p50k_edit, cl100k_base, o200k_base (or build one with TiktokenEncoding(...))"
+            ))
+        })?;
+        let encoder = TiktokenEncoder::new(name, read_ranks(path)?, pattern, specials)?;
+        if let Some(n) = explicit_n_vocab(name) {
+            let count = encoder.ordinary_count() + encoder.specials.len();
+            let largest = encoder.max_token_value() as usize;
+            if count != n || largest + 1 != n {
+                return Err(Error::vocab(
+                    path,
+                    0,
+                    format!(
+                        "{name} has {n} tokens with ids 0..{n}; this file gives {count} tokens \
+                         and ids up to {largest}"
+                    ),
+                ));
+            }
+        }
+        Ok(encoder)
     }
 
     /// The encoding's name.
@@ -115,9 +163,28 @@ impl TiktokenEncoder {
         &self.pattern
     }
 
-    /// The BPE model.
-    pub fn model(&self) -> &BpeModel {
-        &self.model
+    /// Number of ordinary (mergeable) tokens.
+    pub fn ordinary_count(&self) -> usize {
+        self.model.vocab().len()
+    }
+
+    /// The rank of the ordinary token made of `bytes`.
+    pub fn rank(&self, bytes: &[u8]) -> Option<u32> {
+        self.model.vocab().id(bytes).map(|id| self.to_rank(id))
+    }
+
+    /// Every ordinary token with its rank, by increasing rank.
+    pub fn ranks(&self) -> impl Iterator<Item = (u32, &[u8])> + '_ {
+        self.model
+            .vocab()
+            .iter()
+            .map(|(id, bytes)| (self.to_rank(id), bytes))
+    }
+
+    /// The rank of model id `id`.
+    #[inline]
+    fn to_rank(&self, id: u32) -> u32 {
+        self.ranks.as_ref().map_or(id, |r| r.to_file(id))
     }
 
     /// Special tokens (text, id).
@@ -127,7 +194,7 @@ impl TiktokenEncoder {
 
     /// The largest token id, ordinary or special.
     pub fn max_token_value(&self) -> u32 {
-        let ordinary = self.model.vocab().size().saturating_sub(1) as u32;
+        let ordinary = self.ranks().last().map_or(0, |(rank, _)| rank);
         self.specials
             .iter()
             .map(|&(_, id)| id)
@@ -148,6 +215,7 @@ impl TiktokenEncoder {
         out: &mut Vec<u32>,
     ) -> Result<()> {
         let bytes = text.as_bytes();
+        let first = out.len();
         let mut failed = None;
         self.splitter.for_each(text, |start, end| {
             if failed.is_some() {
@@ -159,6 +227,11 @@ impl TiktokenEncoder {
                 }
             }
         })?;
+        if let Some(ranks) = &self.ranks {
+            for id in &mut out[first..] {
+                *id = ranks.to_file(*id);
+            }
+        }
         failed.map_or(Ok(()), Err)
     }
 
@@ -242,7 +315,12 @@ impl TiktokenEncoder {
 
     /// The bytes of token `id` (ordinary first, then special, as tiktoken).
     pub fn token_bytes(&self, id: u32) -> Option<&[u8]> {
-        self.model.vocab().bytes(id).or_else(|| {
+        let model_id = match &self.ranks {
+            Some(ranks) => ranks.to_model(id),
+            None => Some(id),
+        };
+        let ordinary = model_id.and_then(|i| self.model.vocab().bytes(i));
+        ordinary.or_else(|| {
             self.special_bytes
                 .get(&id)
                 .map(|&i| self.specials[i].0.as_bytes())
@@ -282,7 +360,7 @@ impl TiktokenEncoder {
 
     /// Every ordinary token's bytes, sorted (tiktoken's `token_byte_values`).
     pub fn sorted_token_bytes(&self) -> Vec<&[u8]> {
-        let mut all: Vec<&[u8]> = self.model.vocab().iter().map(|(_, b)| b).collect();
+        let mut all: Vec<&[u8]> = self.ranks().map(|(_, b)| b).collect();
         all.sort_unstable();
         all
     }

@@ -53,3 +53,39 @@ def normalizer(**options: int) -> bytes:
     """A ``normalizer_spec`` holding the given bool options."""
     body = b"".join(field(NORMALIZER_FIELDS[k], 0, varint(int(v))) for k, v in options.items())
     return field(3, 2, body)
+
+
+def split(data: bytes) -> list[tuple[int, int, bytes]]:
+    """The fields of a message as ``(number, wire type, payload)``, for
+    :func:`field` to join back (a length-delimited payload without its length)."""
+
+    def read_varint(at: int) -> tuple[int, int]:
+        n, shift = 0, 0
+        while True:
+            byte = data[at]
+            n |= (byte & 0x7F) << shift
+            at, shift = at + 1, shift + 7
+            if byte < 0x80:
+                return n, at
+
+    fields, at = [], 0
+    while at < len(data):
+        key, at = read_varint(at)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            _, end = read_varint(at)
+            payload, at = data[at:end], end
+        elif wire == 2:
+            size, at = read_varint(at)
+            payload, at = data[at : at + size], at + size
+        else:
+            size = {1: 8, 5: 4}[wire]
+            payload, at = data[at : at + size], at + size
+        fields.append((number, wire, payload))
+    return fields
+
+
+def charsmap(blob: bytes) -> bytes:
+    """A ``normalizer_spec`` whose ``precompiled_charsmap`` is ``blob`` (the
+    last value of a bytes field wins when messages merge)."""
+    return field(3, 2, field(2, 2, blob))

@@ -179,6 +179,8 @@ class SentencePieceProcessor:
             raise ValueError("EOS token is not defined as a control symbol in this model.")
         if not is_ids and emit_unk:
             unk = self._ids["unk"]
+            if unk < 0:
+                raise ValueError("UNK token is not defined in this model.")
             unk_piece = self._m.id_to_piece(unk)
             out = [unk_piece if self._m.piece_to_id(p) == unk else p for p in out]
         if reverse:

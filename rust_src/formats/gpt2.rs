@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 use crate::formats::atomic::write_atomic;
 use crate::models::bpe::byte_alphabet::char_to_byte;
 use crate::models::bpe::BpeModel;
+use crate::models::file_ids::{compact, FileIds};
+use crate::pipeline::Model;
 use crate::pretokenize::byte_level::ByteLevel;
 use crate::tokenizer::Tokenizer;
 
@@ -35,7 +37,6 @@ pub fn vocab_from_json(value: &Value) -> std::result::Result<Vec<(String, u32)>,
             let id = id
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok())
-                .filter(|&n| n != u32::MAX)
                 .ok_or_else(|| format!("the id of {token:?} is not a valid id"))?;
             Ok((token.clone(), id))
         })
@@ -119,13 +120,14 @@ pub enum MergeSource<'a> {
 
 /// The byte-level BPE model of a vocabulary and ranked merges. Every token
 /// name must be spelled in GPT-2's byte alphabet; every merge must join two
-/// tokens into a third.
+/// tokens into a third. Any `u32` is an id, as in HF.
 pub fn byte_level_model(
-    vocab: Vec<(String, u32)>,
+    mut vocab: Vec<(String, u32)>,
     merges: &[(String, String, usize)],
     ignore_merges: bool,
     source: MergeSource<'_>,
-) -> Result<BpeModel> {
+) -> Result<Box<dyn Model>> {
+    let file_ids = compact(&mut vocab);
     let fail = |line: usize, message: String| match source {
         MergeSource::File(path) => Error::vocab(path, line, message),
         MergeSource::Json => Error::vocab(
@@ -160,7 +162,8 @@ pub fn byte_level_model(
         let merged = format!("{a}{b}");
         triples.push((id(a)?, id(b)?, id(&merged)?));
     }
-    BpeModel::from_merges(bytes_vocab, &triples, ignore_merges)
+    let model = BpeModel::from_merges(bytes_vocab, &triples, ignore_merges)?;
+    Ok(FileIds::wrap(Box::new(model), file_ids))
 }
 
 /// GPT-2 from `vocab.json` and `merges.txt`, as HF's
@@ -170,7 +173,7 @@ pub fn read_gpt2_tokenizer(vocab_path: &Path, merges_path: &Path) -> Result<Toke
     let vocab = read_vocab_json(vocab_path)?;
     let merges = read_merges(merges_path)?;
     let model = byte_level_model(vocab, &merges, false, MergeSource::File(merges_path))?;
-    Ok(Tokenizer::new(Box::new(model))
+    Ok(Tokenizer::new(model)
         .with_pre_tokenizer(Box::new(ByteLevel::new(true)?))
         .with_decoder(Box::new(ByteLevelDecoder)))
 }

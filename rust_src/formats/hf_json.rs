@@ -22,6 +22,7 @@ use crate::decoders::wordpiece::WordPieceDecoder;
 use crate::error::{Error, Result};
 use crate::formats::gpt2::{byte_level_model, vocab_from_json, MergeSource};
 use crate::models::bpe::chars::{CharBpe, CharBpeOptions};
+use crate::models::file_ids::{compact, FileIds, IdMap};
 use crate::models::unigram::hf_model::HfUnigram;
 use crate::models::wordpiece::WordPiece;
 use crate::normalize::bert::{BertCompat, BertNormalizer};
@@ -203,14 +204,7 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     let model = build_model(model_value, byte_level)?;
     let added = match root.get("added_tokens") {
         None => Vec::new(),
-        Some(v) => {
-            let entries = match model_value.get("vocab") {
-                Some(Value::Object(map)) => map.len(),
-                Some(Value::Array(list)) => list.len(),
-                _ => 0,
-            };
-            hf_added_ids(parse_added_tokens(v)?, model.as_ref(), entries)?
-        }
+        Some(v) => hf_added_ids(parse_added_tokens(v)?, model.as_ref())?,
     };
     let mut tokenizer = Tokenizer::new(model);
     let mut normalizers: Vec<Box<dyn Normalizer>> = Vec::new();
@@ -308,14 +302,10 @@ fn parse_added_tokens(v: &Value) -> Result<Vec<AddedToken>> {
 /// the vocabulary's id of its content, or else by the next id from the
 /// vocabulary's number of entries on. A repeated content keeps its first id
 /// and takes the later flags, but stays special once it was.
-fn hf_added_ids(
-    tokens: Vec<AddedToken>,
-    model: &dyn Model,
-    vocab_entries: usize,
-) -> Result<Vec<AddedToken>> {
+fn hf_added_ids(tokens: Vec<AddedToken>, model: &dyn Model) -> Result<Vec<AddedToken>> {
     let mut out: Vec<AddedToken> = Vec::with_capacity(tokens.len());
     let mut position: FxHashMap<String, usize> = FxHashMap::default();
-    let mut next = vocab_entries;
+    let mut next = model.vocab_size();
     for mut token in tokens.into_iter().filter(|t| !t.content.is_empty()) {
         if let Some(&at) = position.get(&token.content) {
             token.id = out[at].id;
@@ -390,14 +380,18 @@ fn parse_padding(v: &Value) -> Result<Padding> {
         Some(other) => return Err(Error::Unsupported(format!("padding strategy {other}"))),
     };
     let multiple: Option<usize> = optional(m, "pad_to_multiple_of")?;
-    Ok(Padding {
+    let padding = Padding {
         length,
         pad_to_multiple_of: multiple.filter(|&n| n > 0),
         pad_id: field(m, "pad_id")?,
         pad_type_id: field(m, "pad_type_id")?,
         pad_token: field::<&str>(m, "pad_token")?.to_owned(),
         side: parse_side(field(m, "direction")?)?,
-    })
+    };
+    padding
+        .check()
+        .map_err(|e| bad(format!("\"padding\": {e}")))?;
+    Ok(padding)
 }
 
 /// The model's type; a model without one (HF's legacy form) is the first of
@@ -428,13 +422,14 @@ fn build_model(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
                     "vocab",
                 ],
             )?;
-            let vocab = parse_vocab(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?)?;
-            Ok(Box::new(WordPiece::new(
+            let (vocab, file_ids) = parse_vocab(m)?;
+            let model = WordPiece::new(
                 vocab,
                 field::<&str>(m, "unk_token")?,
                 field::<&str>(m, "continuing_subword_prefix")?,
                 field(m, "max_input_chars_per_word")?,
-            )?))
+            )?;
+            Ok(FileIds::wrap(Box::new(model), file_ids))
         }
         "BPE" => build_bpe(v, byte_level),
         "Unigram" => {
@@ -491,7 +486,7 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
     let ignore_merges = optional(m, "ignore_merges")?.unwrap_or(false);
     if !byte_level {
         let string = |key: &str| optional::<&str>(m, key).map(|s| s.map(str::to_owned));
-        let vocab = parse_vocab(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?)?;
+        let (vocab, file_ids) = parse_vocab(m)?;
         let options = CharBpeOptions {
             unk_token: string("unk_token")?,
             fuse_unk: optional(m, "fuse_unk")?.unwrap_or(false),
@@ -501,7 +496,8 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
             ignore_merges,
             dropout,
         };
-        return Ok(Box::new(CharBpe::new(vocab, &merges, options)?));
+        let model = CharBpe::new(vocab, &merges, options)?;
+        return Ok(FileIds::wrap(Box::new(model), file_ids));
     }
     if dropout.is_some_and(|p| p > 0.0) {
         return Err(Error::Unsupported(
@@ -524,14 +520,8 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
             )));
         }
     }
-    let vocab =
-        vocab_from_json(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?).map_err(bad)?;
-    Ok(Box::new(byte_level_model(
-        vocab,
-        &merges,
-        ignore_merges,
-        MergeSource::Json,
-    )?))
+    let vocab = model_vocab(m)?;
+    byte_level_model(vocab, &merges, ignore_merges, MergeSource::Json)
 }
 
 /// `model.merges`: `"a b"` strings (older files) or `["a", "b"]` pairs, with
@@ -607,18 +597,17 @@ fn byte_level_prefix_space(v: &Value) -> Result<bool> {
     }
 }
 
-/// A `{"token": id}` vocabulary.
-pub fn parse_vocab(v: &Value) -> Result<FxHashMap<String, u32>> {
-    let map = v.as_object().ok_or_else(|| bad("vocab is not an object"))?;
-    map.iter()
-        .map(|(token, id)| {
-            let id = id
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .ok_or_else(|| bad(format!("vocab id of {token:?} is not a valid id")))?;
-            Ok((token.clone(), id))
-        })
-        .collect()
+/// The model's `{"token": id}` vocabulary.
+fn model_vocab(m: &Map<String, Value>) -> Result<Vec<(String, u32)>> {
+    vocab_from_json(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?).map_err(bad)
+}
+
+/// The model's vocabulary numbered `0..n` for the model's tables, with the
+/// map back to the file's ids when they are not `0..n`.
+fn parse_vocab(m: &Map<String, Value>) -> Result<(FxHashMap<String, u32>, Option<IdMap>)> {
+    let mut vocab = model_vocab(m)?;
+    let file_ids = compact(&mut vocab);
+    Ok((vocab.into_iter().collect(), file_ids))
 }
 
 fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {

@@ -163,6 +163,13 @@ impl SpmModelProto {
                 "not a sentencepiece model: ModelProto has no pieces (truncated or not a .model file?)",
             ));
         }
+        // sentencepiece reads a "\0" piece of a byte-fallback model as an
+        // unused one, whatever its type (NUL itself is byte piece <0x00>).
+        if trainer.byte_fallback {
+            for p in pieces.iter_mut().filter(|p| p.piece == "\0") {
+                p.kind = PieceType::Unused;
+            }
+        }
         Ok(SpmModelProto {
             pieces,
             trainer,

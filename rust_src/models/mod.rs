@@ -2,6 +2,7 @@
 
 pub mod bpe;
 pub mod bpe_spm;
+pub mod file_ids;
 pub mod rng;
 pub mod spm_char;
 pub mod spm_vocab;

@@ -6,7 +6,7 @@ use std::path::Path;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::formats::spm_model::{PieceType, SpmModelProto};
+use crate::formats::spm_model::{ModelType, PieceType, SpmModelProto, SpmPiece};
 use crate::models::unigram::trie::DoubleArray;
 
 /// Pieces, scores and types, with the lookups both sentencepiece models use.
@@ -24,7 +24,9 @@ pub struct SpmVocab {
     reserved: FxHashMap<String, u32>,
     /// User-defined symbols, cut out of the text before anything else.
     pub user: Option<DoubleArray>,
-    /// The unknown piece.
+    /// The unknown piece, or [`NO_UNK`] in a byte-fallback model without one
+    /// (sentencepiece 0.2.3 loads those: every unknown character becomes
+    /// byte pieces). Segmenters give it to unknown characters either way.
     pub unk_id: u32,
     /// `<0xNN>` ids when the model falls back to bytes.
     pub byte_ids: Option<Vec<u32>>,
@@ -39,6 +41,40 @@ pub fn piece_to_byte(piece: &str) -> Option<u8> {
     u8::from_str_radix(hex, 16).ok()
 }
 
+/// The unknown id of a model without an unknown piece: no piece has it, and
+/// sentencepiece's -1 reads as it in a lattice's `i32` ids.
+pub const NO_UNK: u32 = u32::MAX;
+
+/// Whether a piece of this type is looked up as text (sentencepiece keeps
+/// the other types, control and unknown and byte, apart).
+pub fn is_normal(kind: PieceType) -> bool {
+    matches!(
+        kind,
+        PieceType::Normal | PieceType::UserDefined | PieceType::Unused
+    )
+}
+
+/// The longest piece sentencepiece loads, in bytes.
+const MAX_PIECE_BYTES: usize = 7999;
+
+/// What sentencepiece 0.2.3 refuses in a piece, whatever its type and the
+/// model's: a NUL, but for an unused "\0" piece (as a byte-fallback model's
+/// "\0" is read).
+fn piece_problem(p: &SpmPiece) -> Option<String> {
+    if p.piece.is_empty() {
+        Some("is empty".into())
+    } else if p.piece.len() > MAX_PIECE_BYTES {
+        Some(format!(
+            "is too long ({} bytes; sentencepiece loads at most {MAX_PIECE_BYTES})",
+            p.piece.len()
+        ))
+    } else if p.piece.contains('\0') && !(p.piece == "\0" && p.kind == PieceType::Unused) {
+        Some(format!("{:?} holds a NUL character", p.piece))
+    } else {
+        None
+    }
+}
+
 impl SpmVocab {
     /// Builds and validates the vocabulary of `proto`.
     pub fn new(proto: &SpmModelProto, path: &Path) -> Result<Self> {
@@ -46,6 +82,7 @@ impl SpmVocab {
         if u32::try_from(n).is_err() || i32::try_from(n).is_err() {
             return Err(Error::vocab(path, 0, "too many pieces"));
         }
+        let one_namespace = proto.trainer.model_type == ModelType::Bpe;
         let mut reserved = FxHashMap::default();
         let mut seen = FxHashMap::default();
         let mut unk_id = None;
@@ -54,22 +91,25 @@ impl SpmVocab {
         let mut normal_keys = Vec::new();
         for (i, p) in proto.pieces.iter().enumerate() {
             let id = i as u32;
-            if p.piece.is_empty() {
-                return Err(Error::vocab(path, 0, format!("pieces[{i}] is empty")));
+            if let Some(problem) = piece_problem(p) {
+                return Err(Error::vocab(path, 0, format!("pieces[{i}] {problem}")));
             }
-            let is_normal = matches!(
-                p.kind,
-                PieceType::Normal | PieceType::UserDefined | PieceType::Unused
-            );
-            let map = if is_normal { &mut seen } else { &mut reserved };
-            if map.insert(p.piece.clone(), id).is_some() {
+            let normal = is_normal(p.kind);
+            let (map, other) = if normal {
+                (&mut seen, &reserved)
+            } else {
+                (&mut reserved, &seen)
+            };
+            // BPE models keep all types in one map; the others two.
+            let clash = one_namespace && other.contains_key(&p.piece);
+            if map.insert(p.piece.clone(), id).is_some() || clash {
                 return Err(Error::vocab(
                     path,
                     0,
                     format!("piece {:?} is defined twice", p.piece),
                 ));
             }
-            if is_normal {
+            if normal {
                 normal_keys.push((p.piece.as_bytes(), i as i32));
             }
             match p.kind {
@@ -96,8 +136,11 @@ impl SpmVocab {
                 _ => {}
             }
         }
-        let unk_id =
-            unk_id.ok_or_else(|| Error::vocab(path, 0, "the model has no unknown piece"))?;
+        let unk_id = match unk_id {
+            Some(id) => id,
+            None if proto.trainer.byte_fallback => NO_UNK,
+            None => return Err(Error::vocab(path, 0, "the model has no unknown piece")),
+        };
         let byte_ids = if proto.trainer.byte_fallback {
             let mut ids = Vec::with_capacity(256);
             for (b, id) in bytes.iter().enumerate() {
@@ -146,9 +189,16 @@ impl SpmVocab {
             .and_then(|id| u32::try_from(id).ok())
     }
 
-    /// sentencepiece's `PieceToId`: the unknown id for pieces not in the vocabulary.
+    /// sentencepiece's `PieceToId`: the unknown id for pieces not in the
+    /// vocabulary ([`NO_UNK`] when there is no unknown piece).
     pub fn piece_to_id(&self, piece: &str) -> u32 {
         self.lookup(piece).unwrap_or(self.unk_id)
+    }
+
+    /// Whether `id` stands for unknown text.
+    #[inline]
+    pub fn is_unknown(&self, id: u32) -> bool {
+        id == self.unk_id
     }
 
     /// The type of `id`.

@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::formats::spm_model::NormalizerSpec;
 use crate::models::unigram::model::one_char_len;
 use crate::models::unigram::trie::DoubleArray;
+use crate::normalize::charsmap_blob::{has_leaf, label, offset, sentencepiece_refusal, VALUE};
 
 /// `▁` (U+2581), sentencepiece's visible whitespace.
 pub const SPACE_SYMBOL: &str = "\u{2581}";
@@ -97,17 +98,16 @@ impl CharsMap {
     /// The first (shortest) rule matching a prefix of `input`, as HF's
     /// `Precompiled` normalizer (spm_precompiled `transform`) uses it.
     pub fn shortest(&self, input: &[u8]) -> Option<&str> {
-        let offset = |unit: u32| ((unit >> 10) << ((unit & (1 << 9)) >> 6)) as usize;
         let mut node = offset(*self.units.first()?);
         for &byte in input {
             node ^= usize::from(byte);
             let unit = *self.units.get(node)?;
-            if unit & (0x8000_0000 | 0xff) != u32::from(byte) {
+            if label(unit) != u32::from(byte) {
                 return None;
             }
             node ^= offset(unit);
-            if (unit >> 8) & 1 == 1 {
-                let at = (*self.units.get(node)? & 0x7fff_ffff) as usize;
+            if has_leaf(unit) {
+                let at = (*self.units.get(node)? & !VALUE) as usize;
                 let end = *self.ends.get(at)? as usize;
                 return self.replacements.get(at..end);
             }
@@ -126,7 +126,6 @@ impl CharsMap {
 
     /// Whether `input` spells a path from the root (a prefix of some rule).
     fn is_path(&self, input: &[u8]) -> bool {
-        let offset = |unit: u32| ((unit >> 10) << ((unit & (1 << 9)) >> 6)) as usize;
         let Some(&root) = self.units.first() else {
             return false;
         };
@@ -134,7 +133,7 @@ impl CharsMap {
         for &byte in input {
             node ^= usize::from(byte);
             match self.units.get(node) {
-                Some(&unit) if unit & (0x8000_0000 | 0xff) == u32::from(byte) => {
+                Some(&unit) if label(unit) == u32::from(byte) => {
                     node ^= offset(unit);
                 }
                 _ => return false,
@@ -147,10 +146,6 @@ impl CharsMap {
     /// replacement)`.
     #[inline]
     fn longest(&self, input: &[u8]) -> Option<(usize, &str)> {
-        #[inline]
-        fn offset(unit: u32) -> usize {
-            ((unit >> 10) << ((unit & (1 << 9)) >> 6)) as usize
-        }
         let mut best: Option<(usize, usize)> = None;
         let mut node = offset(*self.units.first()?);
         for (i, &byte) in input.iter().enumerate() {
@@ -158,15 +153,15 @@ impl CharsMap {
             let Some(&unit) = self.units.get(node) else {
                 break;
             };
-            if unit & (0x8000_0000 | 0xff) != u32::from(byte) {
+            if label(unit) != u32::from(byte) {
                 break;
             }
             node ^= offset(unit);
-            if (unit >> 8) & 1 == 1 {
+            if has_leaf(unit) {
                 let Some(&leaf) = self.units.get(node) else {
                     break;
                 };
-                best = Some((i + 1, (leaf & 0x7fff_ffff) as usize));
+                best = Some((i + 1, (leaf & !VALUE) as usize));
             }
         }
         let (len, at) = best?;
@@ -202,10 +197,18 @@ impl SpmNormalizer {
         treat_whitespace_as_suffix: bool,
         path: &Path,
     ) -> Result<Self> {
-        let charsmap = if spec.precompiled_charsmap.is_empty() {
+        let blob = &spec.precompiled_charsmap;
+        let charsmap = if blob.is_empty() {
             None
         } else {
-            Some(CharsMap::from_blob(&spec.precompiled_charsmap, path)?)
+            if let Some(refusal) = sentencepiece_refusal(blob) {
+                return Err(Error::vocab(
+                    path,
+                    0,
+                    format!("normalizer_spec.precompiled_charsmap: {refusal}"),
+                ));
+            }
+            Some(CharsMap::from_blob(blob, path)?)
         };
         Ok(SpmNormalizer {
             charsmap,

@@ -17,6 +17,7 @@ use super::id_ints::IdInts;
 use crate::char_index::CharIndex;
 use crate::error::Result;
 use crate::formats::spm_model::PieceType;
+use crate::models::spm_vocab::NO_UNK;
 use crate::normalize::spm::SpmNormalized;
 use crate::sentencepiece::seed::{next_seed, set_random_seed as set_seed};
 use crate::sentencepiece::{Sampling, SentencePiece};
@@ -316,9 +317,12 @@ impl PySentencePiece {
         Ok(self.inner.vocab().pieces[id as usize].clone())
     }
 
-    /// The id of `piece` (the unknown id when absent).
-    fn piece_to_id(&self, piece: &str) -> u32 {
-        self.inner.vocab().piece_to_id(piece)
+    /// The id of `piece` (the unknown id when absent, -1 without one).
+    fn piece_to_id(&self, piece: &str) -> i64 {
+        match self.inner.vocab().piece_to_id(piece) {
+            NO_UNK => -1,
+            id => i64::from(id),
+        }
     }
 
     /// The score of `id`.

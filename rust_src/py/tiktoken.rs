@@ -13,9 +13,7 @@ use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyList, PyString};
 use super::batch::id_lists;
 use super::id_ints::IdInts;
 
-use crate::error::Error;
-use crate::formats::tiktoken::read_ranks;
-use crate::tiktoken::{known_encoding, Disallowed, TiktokenEncoder};
+use crate::tiktoken::{Disallowed, TiktokenEncoder};
 
 /// A tiktoken encoding, immutable and shareable across threads.
 #[pyclass(frozen, name = "TiktokenCore", module = "tokkit._tokkit")]
@@ -58,7 +56,7 @@ struct SpecialPlan {
 impl PyTiktoken {
     fn wrap(inner: TiktokenEncoder) -> Self {
         PyTiktoken {
-            ints: IdInts::new(inner.model().vocab().len()),
+            ints: IdInts::new(inner.ordinary_count()),
             inner: Arc::new(inner),
         }
     }
@@ -182,17 +180,7 @@ impl PyTiktoken {
     /// Loads a `.tiktoken` rank file for the tiktoken encoding `name`.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf, name: &str) -> PyResult<Self> {
-        let Some((pattern, specials)) = known_encoding(name) else {
-            return Err(Error::InvalidArgument(format!(
-                "unknown tiktoken encoding {name:?}; expected one of r50k_base, p50k_base, \
-                 p50k_edit, cl100k_base, o200k_base (or build one with TiktokenEncoding(...))"
-            ))
-            .into());
-        };
-        let inner = py.detach(|| {
-            let ranks = read_ranks(&path)?;
-            TiktokenEncoder::new(name, ranks, pattern, specials)
-        })?;
+        let inner = py.detach(|| TiktokenEncoder::load(&path, name))?;
         Ok(PyTiktoken::wrap(inner))
     }
 
@@ -334,7 +322,7 @@ impl PyTiktoken {
 
     /// The id of the token whose bytes (or special text) are `piece`.
     fn encode_single_token(&self, py: Python<'_>, piece: &[u8]) -> PyResult<u32> {
-        if let Some(id) = self.inner.model().vocab().id(piece) {
+        if let Some(id) = self.inner.rank(piece) {
             return Ok(id);
         }
         if let Ok(text) = std::str::from_utf8(piece) {
@@ -348,7 +336,7 @@ impl PyTiktoken {
     /// Token bytes to rank, as `tiktoken.Encoding(mergeable_ranks=...)` takes.
     fn mergeable_ranks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for (id, bytes) in self.inner.model().vocab().iter() {
+        for (id, bytes) in self.inner.ranks() {
             d.set_item(PyBytes::new(py, bytes), id)?;
         }
         Ok(d)

@@ -365,9 +365,12 @@ impl PyTokenizer {
     /// The vocabulary as {token: id}.
     #[pyo3(signature = (with_added_tokens = true))]
     fn get_vocab(&self, with_added_tokens: bool) -> std::collections::HashMap<String, u32> {
-        let model = self.inner.model();
-        let mut vocab: std::collections::HashMap<String, u32> = (0..model.vocab_size() as u32)
-            .filter_map(|id| model.id_to_token(id).map(|t| (t.to_owned(), id)))
+        let mut vocab: std::collections::HashMap<String, u32> = self
+            .inner
+            .model()
+            .vocab()
+            .into_iter()
+            .map(|(t, id)| (t.to_owned(), id))
             .collect();
         if with_added_tokens {
             for t in self.inner.added_tokens() {
@@ -449,6 +452,7 @@ impl PyTokenizer {
             pad_token: pad_token.to_owned(),
             side: parse_side(direction)?,
         };
+        padding.check()?;
         self.set_options(|o| o.padding = Some(padding));
         Ok(())
     }

@@ -27,6 +27,11 @@ thread_local! {
 /// The largest `nbest_size` sampling accepts (sentencepiece's `kMaxNBestSize`).
 pub const MAX_NBEST_SIZE: i64 = 512;
 
+/// The most pieces one `sample_encode_and_score` call may return, counting
+/// one per character per sample: 2^24 pieces are some 1 GB of Python
+/// strings; `num_samples = 10**9` made the allocator abort the process.
+const MAX_SAMPLED_PIECES: usize = 1 << 24;
+
 /// The segmentation algorithm of a loaded model.
 #[derive(Debug, Clone)]
 pub enum SpmModel {
@@ -273,7 +278,7 @@ impl SentencePiece {
         let mut ids = Vec::with_capacity(tokens.len());
         let mut prev_unk = false;
         for t in tokens {
-            let is_unk = vocab.is(t.id, PieceType::Unknown);
+            let is_unk = vocab.is_unknown(t.id);
             if is_unk {
                 if let Some(byte_ids) = &vocab.byte_ids {
                     let span = bytes.get(t.start as usize..t.end as usize).unwrap_or(&[]);
@@ -309,7 +314,7 @@ impl SentencePiece {
         for t in tokens {
             let surface = text.get(t.start as usize..t.end as usize).unwrap_or("");
             let (begin, end) = (orig(t.start), orig(t.end));
-            let is_unk = vocab.is(t.id, PieceType::Unknown);
+            let is_unk = vocab.is_unknown(t.id);
             if is_unk && vocab.byte_ids.is_some() {
                 let byte_ids = vocab.byte_ids.as_deref().unwrap_or(&[]);
                 let n = surface.len();
@@ -421,6 +426,15 @@ impl SentencePiece {
         if normalized.text.is_empty() {
             return Ok(Vec::new());
         }
+        // Each sample holds up to one piece per character; sentencepiece
+        // draws them all whatever their number, and dies of it.
+        let pieces = num_samples.saturating_mul(normalized.text.chars().count());
+        if pieces > MAX_SAMPLED_PIECES {
+            return Err(Error::InvalidArgument(format!(
+                "num_samples = {num_samples} may give {pieces} pieces for this text; \
+                 tokkit returns at most {MAX_SAMPLED_PIECES} at once"
+            )));
+        }
         let lattice = Lattice::new(m, &normalized.text)?;
         let theta = f64::from(alpha);
         let marginal = lattice.forward(theta)[lattice.len()];
@@ -447,7 +461,11 @@ impl SentencePiece {
         if include_best {
             results.push((to_pieces(&best), 0.0));
         }
-        let mut samples = nbest(&lattice, num_samples + 1, Some((alpha, &mut rng)));
+        let mut samples = nbest(
+            &lattice,
+            num_samples.saturating_add(1),
+            Some((alpha, &mut rng)),
+        );
         if include_best {
             match samples.iter().position(|(p, _)| *p == best) {
                 Some(i) => {

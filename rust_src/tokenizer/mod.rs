@@ -194,7 +194,8 @@ impl Tokenizer {
             .map_or(token.content.as_str(), |(_, name)| name.as_str())
     }
 
-    /// Vocabulary size, with or without added tokens beyond the model's.
+    /// Vocabulary size, with or without the added tokens that are not the
+    /// model's: HF counts the distinct token strings, whatever their ids.
     pub fn vocab_size(&self, with_added_tokens: bool) -> usize {
         let model = self.model.vocab_size();
         if !with_added_tokens {
@@ -203,7 +204,7 @@ impl Tokenizer {
         let extra = self
             .added_tokens
             .iter()
-            .filter(|t| self.model.id_to_token(t.id).is_none());
+            .filter(|t| self.model.token_to_id(&t.content).is_none());
         model + extra.count()
     }
 

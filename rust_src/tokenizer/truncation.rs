@@ -134,7 +134,33 @@ fn cut_exactly(
     }
 }
 
+/// The longest padding tokkit makes: 2^24 tokens, past any model's context.
+/// A padded token costs some 40 bytes in an encoding and as much again in
+/// its Python lists, so this bounds a padded encoding near 1.5 GB, where a
+/// length near 2^32 (from a file or an argument) made the allocator abort
+/// the process. HF takes any length and aborts likewise.
+pub const MAX_PADDED_LENGTH: usize = 1 << 24;
+
 impl Padding {
+    /// Refuses a fixed length or a multiple beyond [`MAX_PADDED_LENGTH`].
+    pub fn check(&self) -> Result<()> {
+        let fixed = match self.length {
+            PaddingLength::Fixed(n) => Some(("length", n)),
+            PaddingLength::BatchLongest => None,
+        };
+        let multiple = self.pad_to_multiple_of.map(|n| ("pad_to_multiple_of", n));
+        match fixed
+            .into_iter()
+            .chain(multiple)
+            .find(|&(_, n)| n > MAX_PADDED_LENGTH)
+        {
+            Some((name, n)) => Err(Error::InvalidArgument(format!(
+                "padding {name} {n} is more than the {MAX_PADDED_LENGTH} tokens tokkit pads to"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// Pads every encoding of a batch.
     pub fn apply(&self, encodings: &mut [Encoding]) {
         let mut length = match self.length {

@@ -365,7 +365,12 @@ impl Model for CharBpe {
     }
 
     fn vocab_size(&self) -> usize {
-        self.names.len()
+        self.vocab.len()
+    }
+
+    // Two tokens of a file may share an id; each is an entry.
+    fn vocab(&self) -> Vec<(&str, u32)> {
+        self.vocab.iter().map(|(t, &id)| (t.as_str(), id)).collect()
     }
 }
 

@@ -296,7 +296,7 @@ impl Model for BpeModel {
     }
 
     fn vocab_size(&self) -> usize {
-        self.vocab.size()
+        self.vocab.len()
     }
 }
 

@@ -11,13 +11,15 @@
 use crate::error::{Error, Result};
 use crate::formats::spm_model::PieceType;
 use crate::models::rng::Rng;
+use crate::models::spm_vocab::NO_UNK;
 use crate::models::unigram::model::UnigramModel;
 use crate::pipeline::Token;
 
 /// One lattice node: a piece covering characters `pos .. pos + len`.
 #[derive(Debug, Clone, Copy)]
 pub struct Node {
-    /// Vocabulary id; -1 for the begin and end sentinels.
+    /// Vocabulary id; -1 for the begin and end sentinels, and for unknown
+    /// characters in a model without an unknown piece.
     pub id: i32,
     /// First character.
     pub pos: u32,
@@ -166,7 +168,8 @@ impl Lattice {
     pub fn token(&self, i: u32) -> Token {
         let node = self.nodes[i as usize];
         Token {
-            id: node.id.max(0) as u32,
+            // -1 is the unknown id of a model without an unknown piece.
+            id: u32::try_from(node.id).unwrap_or(NO_UNK),
             start: self.surface[node.pos as usize],
             end: self.surface[(node.pos + node.len) as usize],
         }

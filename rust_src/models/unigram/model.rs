@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::formats::spm_model::{PieceType, SpmModelProto};
-use crate::models::spm_vocab::SpmVocab;
+use crate::models::spm_vocab::{is_normal, SpmVocab};
 use crate::pipeline::{Model, Token};
 
 /// What sentencepiece subtracts from the lowest score to score an unknown
@@ -69,6 +69,23 @@ impl UnigramModel {
     /// Builds the model from a parsed `.model`.
     pub fn new(proto: &SpmModelProto, path: &Path) -> Result<Self> {
         let vocab = SpmVocab::new(proto, path)?;
+        // sentencepiece checks the scores of Unigram models only.
+        if let Some((i, p)) = (proto.pieces.iter().enumerate()).find(|(_, p)| !p.score.is_finite())
+        {
+            return Err(Error::vocab(
+                path,
+                0,
+                format!("pieces[{i}] {:?} has the score {}", p.piece, p.score),
+            ));
+        }
+        if !proto.pieces.iter().any(|p| is_normal(p.kind)) {
+            // sentencepiece: "no pieces are loaded".
+            return Err(Error::vocab(
+                path,
+                0,
+                "the Unigram model has no normal, user-defined or unused piece",
+            ));
+        }
         let min_score = proto
             .pieces
             .iter()

@@ -23,6 +23,9 @@ pub struct WordPiece {
     /// Trie node after the continuation prefix ("##"); `None` when no
     /// vocabulary entry starts with it, so no word can continue.
     continuation: Option<NodeId>,
+    /// Bytes of the longest vocabulary entry: a longer rest of a word is no
+    /// entry, and is not hashed whole (that made a long word quadratic).
+    longest: usize,
     unk_token: String,
     unk_id: Option<u32>,
     continuing_subword_prefix: String,
@@ -59,6 +62,7 @@ impl WordPiece {
             })
             .collect();
         Ok(WordPiece {
+            longest: vocab.keys().map(String::len).max().unwrap_or(0),
             continuations,
             unk_id: vocab.get(unk_token).copied(),
             vocab,
@@ -120,7 +124,8 @@ impl Model for WordPiece {
         let mut start = 0;
         while start < bytes.len() {
             // The whole rest, when it is a vocabulary entry, is the longest match.
-            let whole = word.get(start..).and_then(|rest| {
+            let rest = word.get(start..).filter(|r| r.len() <= self.longest);
+            let whole = rest.and_then(|rest| {
                 if start == 0 {
                     self.vocab.get(rest)
                 } else {
@@ -168,7 +173,12 @@ impl Model for WordPiece {
     }
 
     fn vocab_size(&self) -> usize {
-        self.tokens.len()
+        self.vocab.len()
+    }
+
+    // Two tokens of a file may share an id; each is an entry.
+    fn vocab(&self) -> Vec<(&str, u32)> {
+        self.vocab.iter().map(|(t, &id)| (t.as_str(), id)).collect()
     }
 }
 

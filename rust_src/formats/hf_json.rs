@@ -5,6 +5,8 @@
 //! give different ids without a word. Fields that cannot change the output
 //! are listed as ignorable.
 
+mod post_processors;
+
 use std::path::Path;
 
 use rustc_hash::FxHashMap;
@@ -968,22 +970,10 @@ fn build_post_processor(v: &Value) -> Result<Box<dyn PostProcessor>> {
         "BertProcessing" => {
             let m = object(v, "post_processor BertProcessing", &["sep", "cls"])?;
             let special = |key: &str, type_id: u32| -> Result<Piece> {
-                let pair = m
-                    .get(key)
-                    .and_then(Value::as_array)
-                    .ok_or_else(|| bad(format!("BertProcessing.{key} must be [token, id]")))?;
-                let token = pair
-                    .first()
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| bad(format!("BertProcessing.{key} token")))?;
-                let id = pair
-                    .get(1)
-                    .and_then(Value::as_u64)
-                    .and_then(|n| u32::try_from(n).ok())
-                    .ok_or_else(|| bad(format!("BertProcessing.{key} id")))?;
+                let (token, id) = post_processors::token_and_id(m, key, "BertProcessing")?;
                 Ok(Piece::Special {
                     ids: vec![id],
-                    tokens: vec![token.to_owned()],
+                    tokens: vec![token],
                     type_id,
                 })
             };
@@ -1007,6 +997,7 @@ fn build_post_processor(v: &Value) -> Result<Box<dyn PostProcessor>> {
                 add_prefix_space: options.add_prefix_space,
             }))
         }
+        "RobertaProcessing" => post_processors::roberta(v),
         other => Err(Error::Unsupported(format!("post_processor type {other:?}"))),
     }
 }

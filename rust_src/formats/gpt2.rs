@@ -74,8 +74,7 @@ pub fn write_merges(path: &Path, merges: &[(&str, &str)]) -> Result<()> {
     write_atomic(path, text.as_bytes())
 }
 
-/// Reads a `merges.txt`: `left right` per line, after an optional
-/// `#version: 0.2` line. Returns each merge with its 1-based line number.
+/// Reads a `merges.txt`: `left right` per line, `#version` lines skipped. Returns each merge with its 1-based line number.
 pub fn read_merges(path: &Path) -> Result<Vec<(String, String, usize)>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| Error::InvalidUtf8 {
@@ -85,14 +84,9 @@ pub fn read_merges(path: &Path) -> Result<Vec<(String, String, usize)>> {
     let mut merges = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_no = index + 1;
+        // HF skips every `#version` line, whatever follows (its own files
+        // say `#version: 0.2 - Trained by huggingface/tokenizers`).
         if line.starts_with("#version") {
-            if line.trim_end() != VERSION_LINE {
-                return Err(Error::vocab(
-                    path,
-                    line_no,
-                    format!("unsupported merges version line {line:?} (expected {VERSION_LINE:?})"),
-                ));
-            }
             continue;
         }
         let mut parts = line.split(' ');

@@ -322,6 +322,38 @@ def test_merges_version_lines_as_hf(tmp_path, version):
         assert_same(ours, ref, file.read_text(encoding="utf-8")[:5000])
 
 
+def test_empty_token_loads_as_in_hf(tmp_path):
+    """Whisper's vocab.json lists ``""``: HF loads it (in vocab.json and in a
+    tokenizer.json vocabulary), never produces it, and decodes it to nothing."""
+    path, vocab_path, merges = gpt2_files()
+    vocab = json.loads(vocab_path.read_text(encoding="utf-8"))
+    vocab[""] = len(vocab)
+    with_empty = tmp_path / "vocab.json"
+    with_empty.write_text(json.dumps(vocab), encoding="utf-8")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["model"]["vocab"] = vocab
+    document["truncation"] = None
+    json_path = tmp_path / "tokenizer.json"
+    json_path.write_text(json.dumps(document), encoding="utf-8")
+    pairs = [
+        (
+            tokkit.Tokenizer.from_gpt2(with_empty, merges),
+            tokenizers.ByteLevelBPETokenizer(str(with_empty), str(merges)),
+        ),
+        (tokkit.Tokenizer.from_file(json_path), tokenizers.Tokenizer.from_file(str(json_path))),
+    ]
+    empty = vocab[""]
+    for ours, ref in pairs:
+        assert ours.token_to_id("") == ref.token_to_id("") == empty
+        assert ours.id_to_token(empty) == ref.id_to_token(empty)
+        assert ours.get_vocab_size() == ref.get_vocab_size()
+        for file in corpus_files():
+            text = file.read_text(encoding="utf-8")[:5000]
+            assert_same(ours, ref, text)
+            ids = [empty, *ref.encode(text).ids[:40], empty]
+            assert ours.decode(ids) == ref.decode(ids)
+
+
 def test_corrupt_gpt2_files(tmp_path):
     _, vocab, merges = gpt2_files()
     lines = merges.read_text(encoding="utf-8").splitlines()

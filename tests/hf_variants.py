@@ -3,6 +3,10 @@ GPT-2 file with the tokenizers API and saved as HF saves them.
 
 ``roberta_json``: RoBERTa / BART / Longformer, GPT-2's vocabulary with ``<s>``
 and ``</s>`` added as special tokens and a RobertaProcessing post-processor.
+``specials_in_vocab_json``: GPT-2 with special tokens outside the byte
+alphabet listed in ``model.vocab`` too (DeepSeek's files), and one that is in
+the vocabulary only. ``missing_bytes_json``: GPT-2 without some byte symbols
+and the merges that use them.
 """
 
 from __future__ import annotations
@@ -40,4 +44,45 @@ def roberta_json(
         # RoBERTa's added tokens are not normalized when it adds a prefix space
         for token in document["added_tokens"]:
             token["normalized"] = False
+    return json.dumps(document)
+
+
+def _gpt2_document() -> dict:
+    document = json.loads(gpt2().to_str())
+    document["truncation"] = None
+    return document
+
+
+def specials_in_vocab_json() -> str:
+    document = _gpt2_document()
+    vocab = document["model"]["vocab"]
+    for content in [
+        "<\uff5cbegin\u2581of\u2581sentence\uff5c>",
+        "<\uff5cend\u2581of\u2581sentence\uff5c>",
+    ]:
+        vocab[content] = len(vocab)
+        document["added_tokens"].append(
+            {
+                "id": vocab[content],
+                "content": content,
+                "single_word": False,
+                "lstrip": False,
+                "rstrip": False,
+                "normalized": False,
+                "special": True,
+            }
+        )
+    vocab["<\uff5cvocab\u2581only\uff5c>"] = len(vocab)
+    return json.dumps(document)
+
+
+def missing_bytes_json() -> str:
+    """GPT-2 without the symbols of bytes 0x09 (tab), 0xC3 (Latin-1 letters'
+    lead byte) and 0xE4 (a CJK lead byte), nor the merges that use them."""
+    document = _gpt2_document()
+    model = document["model"]
+    for symbol in ["\u0109", "\u00c3", "\u00e4"]:
+        del model["vocab"][symbol]
+    vocab = model["vocab"]
+    model["merges"] = [m for m in model["merges"] if all(t in vocab for t in (*m, "".join(m)))]
     return json.dumps(document)

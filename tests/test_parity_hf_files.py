@@ -1,20 +1,27 @@
 """Tokenizer files in the shapes other projects save (``hf_variants``) against
-HF ``tokenizers``: batches of pairs and decoding, beside the per-field and
-alignment checks of ``test_parity_hf_alignment``."""
+HF ``tokenizers``: every Encoding field with and without special tokens, on
+every corpus and on generated text, single and pairs, batches and decoding
+(RoBERTa's files also go through the alignment checks of
+``test_parity_hf_alignment``)."""
 
 from __future__ import annotations
 
 import pytest
 import tokenizers
 from conftest import corpus_files
-from hf_checks import assert_batch_like_hf
-from hf_variants import roberta_json
+from hf_checks import assert_batch_like_hf, assert_same_encoding
+from hf_variants import missing_bytes_json, roberta_json, specials_in_vocab_json
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import texts
 
 import tokkit
 
 FILES = {
     "roberta": lambda: roberta_json(prefix_space=False, trim_offsets=True),
     "roberta-prefix-space": lambda: roberta_json(prefix_space=True, trim_offsets=False),
+    "specials-in-vocab": specials_in_vocab_json,
+    "missing-bytes": missing_bytes_json,
 }
 
 
@@ -32,6 +39,26 @@ def lines() -> list[str]:
     return out
 
 
+def assert_same(ours, ref, first, second=None):
+    for add_special_tokens in (True, False):
+        got = ours.encode(first, second, add_special_tokens=add_special_tokens)
+        want = ref.encode(first, second, add_special_tokens=add_special_tokens)
+        assert_same_encoding(got, want, (first, second))
+    ids = want.ids
+    assert ours.decode(ids) == ref.decode(ids), (first, second)
+
+
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_every_corpus(pair_of, path):
+    assert_same(*pair_of, path.read_text(encoding="utf-8")[:20000])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=texts, second=st.none() | texts)
+def test_generated_text(pair_of, first, second):
+    assert_same(*pair_of, first, second)
+
+
 def test_batches_of_pairs_and_decoding(pair_of):
     ours, ref = pair_of
     texts = lines()
@@ -44,4 +71,9 @@ def test_batches_of_pairs_and_decoding(pair_of):
         for skip in (True, False):
             got = ours.decode(ids, skip_special_tokens=skip)
             assert got == ref.decode(ids, skip_special_tokens=skip), (first, second)
-    assert ours.num_special_tokens_to_add(True) == ref.num_special_tokens_to_add(True) == 4
+    assert ours.num_special_tokens_to_add(True) == ref.num_special_tokens_to_add(True)
+    vocab = ref.get_vocab()
+    spelled = [t for t in vocab if not t.isascii()][:50]
+    for token in [*spelled, "<|endoftext|>", "\u00c3"]:
+        assert ours.token_to_id(token) == ref.token_to_id(token), token
+        assert ours.id_to_token(vocab.get(token, 0)) == ref.id_to_token(vocab.get(token, 0))

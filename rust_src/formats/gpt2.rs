@@ -10,7 +10,10 @@ use crate::decoders::byte_level::ByteLevelDecoder;
 use crate::error::{Error, Result};
 use crate::formats::atomic::write_atomic;
 use crate::models::bpe::byte_alphabet::char_to_byte;
+use crate::models::bpe::chars::{CharBpe, CharBpeOptions};
+use crate::models::bpe::spelled::SpelledBpe;
 use crate::models::bpe::BpeModel;
+use crate::pipeline::Model;
 use crate::pretokenize::byte_level::ByteLevel;
 use crate::tokenizer::Tokenizer;
 
@@ -157,14 +160,57 @@ pub fn byte_level_model(
     BpeModel::from_merges(bytes_vocab, &triples, ignore_merges)
 }
 
+/// HF's byte-level BPE: the byte model of [`byte_level_model`] when it gives
+/// HF's tokens, which is when every token is spelled in the alphabet, all
+/// 256 byte symbols are tokens (so `unk_token`, `fuse_unk` and
+/// `byte_fallback` never apply) and no prefix, suffix or dropout is set;
+/// otherwise HF's own procedure, BPE over the spelled piece ([`SpelledBpe`]).
+pub fn byte_level_bpe(
+    vocab: Vec<(String, u32)>,
+    merges: &[(String, String, usize)],
+    options: CharBpeOptions,
+    source: MergeSource<'_>,
+) -> Result<Box<dyn Model>> {
+    let decorated = [
+        &options.continuing_subword_prefix,
+        &options.end_of_word_suffix,
+    ]
+    .iter()
+    .any(|s| s.as_deref().is_some_and(|s| !s.is_empty()));
+    let spelled = vocab
+        .iter()
+        .all(|(name, _)| name.chars().all(|c| char_to_byte(c).is_some()));
+    let mut bytes = [false; 256];
+    for (name, _) in &vocab {
+        let mut chars = name.chars();
+        if let (Some(b), None) = (chars.next().and_then(char_to_byte), chars.next()) {
+            bytes[b as usize] = true;
+        }
+    }
+    let dropout = options.dropout.is_some_and(|p| p > 0.0);
+    if spelled && bytes.iter().all(|&b| b) && !decorated && !dropout {
+        let model = byte_level_model(vocab, merges, options.ignore_merges, source)?;
+        return Ok(Box::new(model));
+    }
+    let vocab = vocab.into_iter().collect();
+    let model = CharBpe::new(vocab, merges, options).map_err(|e| match (e, source) {
+        (Error::VocabFormat { message, .. }, MergeSource::File(path)) => {
+            Error::vocab(path, 0, message)
+        }
+        (e, _) => e,
+    })?;
+    Ok(Box::new(SpelledBpe(model)))
+}
+
 /// GPT-2 from `vocab.json` and `merges.txt`, as HF's
 /// `ByteLevelBPETokenizer(vocab, merges)` builds it: ByteLevel split without
 /// a prefix space, byte-level BPE, ByteLevel decoder, no special tokens.
 pub fn read_gpt2_tokenizer(vocab_path: &Path, merges_path: &Path) -> Result<Tokenizer> {
     let vocab = read_vocab_json(vocab_path)?;
     let merges = read_merges(merges_path)?;
-    let model = byte_level_model(vocab, &merges, false, MergeSource::File(merges_path))?;
-    Ok(Tokenizer::new(Box::new(model))
+    let options = CharBpeOptions::default();
+    let model = byte_level_bpe(vocab, &merges, options, MergeSource::File(merges_path))?;
+    Ok(Tokenizer::new(model)
         .with_pre_tokenizer(Box::new(ByteLevel::new(true)?))
         .with_decoder(Box::new(ByteLevelDecoder)))
 }

@@ -22,7 +22,7 @@ use crate::decoders::sequence::DecoderSequence;
 use crate::decoders::strip::StripDecoder;
 use crate::decoders::wordpiece::WordPieceDecoder;
 use crate::error::{Error, Result};
-use crate::formats::gpt2::{byte_level_model, vocab_from_json, MergeSource};
+use crate::formats::gpt2::{byte_level_bpe, vocab_from_json, MergeSource};
 use crate::models::bpe::chars::{CharBpe, CharBpeOptions};
 use crate::models::unigram::hf_model::HfUnigram;
 use crate::models::wordpiece::WordPiece;
@@ -491,18 +491,18 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
     let merges = parse_merges(m.get("merges").unwrap_or(&Value::Null))?;
     // Every field of HF's BPE but the vocabulary and merges is an `Option`.
     let ignore_merges = optional(m, "ignore_merges")?.unwrap_or(false);
+    let string = |key: &str| optional::<&str>(m, key).map(|s| s.map(str::to_owned));
+    let options = CharBpeOptions {
+        unk_token: string("unk_token")?,
+        fuse_unk: optional(m, "fuse_unk")?.unwrap_or(false),
+        byte_fallback: optional(m, "byte_fallback")?.unwrap_or(false),
+        continuing_subword_prefix: string("continuing_subword_prefix")?,
+        end_of_word_suffix: string("end_of_word_suffix")?,
+        ignore_merges,
+        dropout,
+    };
     if !byte_level {
-        let string = |key: &str| optional::<&str>(m, key).map(|s| s.map(str::to_owned));
         let vocab = parse_vocab(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?)?;
-        let options = CharBpeOptions {
-            unk_token: string("unk_token")?,
-            fuse_unk: optional(m, "fuse_unk")?.unwrap_or(false),
-            byte_fallback: optional(m, "byte_fallback")?.unwrap_or(false),
-            continuing_subword_prefix: string("continuing_subword_prefix")?,
-            end_of_word_suffix: string("end_of_word_suffix")?,
-            ignore_merges,
-            dropout,
-        };
         return Ok(Box::new(CharBpe::new(vocab, &merges, options)?));
     }
     if dropout.is_some_and(|p| p > 0.0) {
@@ -528,12 +528,7 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
     }
     let vocab =
         vocab_from_json(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?).map_err(bad)?;
-    Ok(Box::new(byte_level_model(
-        vocab,
-        &merges,
-        ignore_merges,
-        MergeSource::Json,
-    )?))
+    byte_level_bpe(vocab, &merges, options, MergeSource::Json)
 }
 
 /// `model.merges`: `"a b"` strings (older files) or `["a", "b"]` pairs, with

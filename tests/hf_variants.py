@@ -6,7 +6,9 @@ and ``</s>`` added as special tokens and a RobertaProcessing post-processor.
 ``specials_in_vocab_json``: GPT-2 with special tokens outside the byte
 alphabet listed in ``model.vocab`` too (DeepSeek's files), and one that is in
 the vocabulary only. ``missing_bytes_json``: GPT-2 without some byte symbols
-and the merges that use them.
+and the merges that use them. ``clip_json``: CLIP's shape, byte-level BPE
+with ``</w>`` and ``unk_token``, trained by HF on English so that other
+scripts' bytes have no token.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 
 import tokenizers
 from conftest import shared_path
-from tokenizers import pre_tokenizers, processors
+from tokenizers import Regex, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
 
 def gpt2() -> tokenizers.Tokenizer:
@@ -76,13 +78,54 @@ def specials_in_vocab_json() -> str:
     return json.dumps(document)
 
 
-def missing_bytes_json() -> str:
+def missing_bytes_json(unk_token: str | None = None) -> str:
     """GPT-2 without the symbols of bytes 0x09 (tab), 0xC3 (Latin-1 letters'
-    lead byte) and 0xE4 (a CJK lead byte), nor the merges that use them."""
+    lead byte) and 0xE4 (a CJK lead byte), nor the merges that use them;
+    those bytes become ``unk_token``, or are dropped without one."""
     document = _gpt2_document()
     model = document["model"]
     for symbol in ["\u0109", "\u00c3", "\u00e4"]:
         del model["vocab"][symbol]
     vocab = model["vocab"]
     model["merges"] = [m for m in model["merges"] if all(t in vocab for t in (*m, "".join(m)))]
+    model["unk_token"] = unk_token
     return json.dumps(document)
+
+
+# CLIP's split pattern (its tokenizer.json, after the normalizer's lowercasing)
+CLIP_PATTERN = (
+    r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|"""
+    r"""[^\s\p{L}\p{N}]+"""
+)
+
+
+def clip_json(unk_token: str | None = "<|endoftext|>") -> str:
+    """CLIP's pipeline (NFC, spaces squeezed, lowercase; its split pattern,
+    then ByteLevel without a regex; byte-level BPE with ``</w>``;
+    RobertaProcessing without trimming), trained on English text."""
+    tok = tokenizers.Tokenizer(models.BPE(unk_token=unk_token, end_of_word_suffix="</w>"))
+    tok.normalizer = normalizers.Sequence(
+        [normalizers.NFC(), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Lowercase()]
+    )
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(CLIP_PATTERN), behavior="removed", invert=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    tok.decoder = decoders.BPEDecoder(suffix="</w>")
+    trainer = trainers.BpeTrainer(
+        vocab_size=3000,
+        special_tokens=["<|startoftext|>", "<|endoftext|>"],
+        end_of_word_suffix="</w>",
+        show_progress=False,
+    )
+    text = shared_path("corpus", "english", "tinyshakespeare.txt").read_text(encoding="utf-8")
+    tok.train_from_iterator(text.splitlines()[:4000], trainer)
+    tok.post_processor = processors.RobertaProcessing(
+        ("<|endoftext|>", tok.token_to_id("<|endoftext|>")),
+        ("<|startoftext|>", tok.token_to_id("<|startoftext|>")),
+        trim_offsets=False,
+        add_prefix_space=False,
+    )
+    return tok.to_str()

@@ -10,7 +10,7 @@ import pytest
 import tokenizers
 from conftest import corpus_files
 from hf_checks import assert_batch_like_hf, assert_same_encoding
-from hf_variants import missing_bytes_json, roberta_json, specials_in_vocab_json
+from hf_variants import clip_json, missing_bytes_json, roberta_json, specials_in_vocab_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import texts
@@ -22,6 +22,9 @@ FILES = {
     "roberta-prefix-space": lambda: roberta_json(prefix_space=True, trim_offsets=False),
     "specials-in-vocab": specials_in_vocab_json,
     "missing-bytes": missing_bytes_json,
+    "missing-bytes-unk": lambda: missing_bytes_json(unk_token="<|endoftext|>"),
+    "clip": clip_json,
+    "clip-no-unk": lambda: clip_json(unk_token=None),
 }
 
 

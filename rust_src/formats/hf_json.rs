@@ -512,20 +512,6 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
                 .into(),
         ));
     }
-    for (key, default) in [
-        ("unk_token", Value::Null),
-        ("continuing_subword_prefix", Value::String(String::new())),
-        ("end_of_word_suffix", Value::String(String::new())),
-        ("byte_fallback", Value::Bool(false)),
-    ] {
-        let value = m.get(key).unwrap_or(&Value::Null);
-        if !value.is_null() && *value != default {
-            return Err(Error::Unsupported(format!(
-                "BPE {key} = {value} together with a ByteLevel pre-tokenizer \
-                 (byte-level BPE without it, or BPE over characters, is supported)"
-            )));
-        }
-    }
     let vocab =
         vocab_from_json(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?).map_err(bad)?;
     byte_level_bpe(vocab, &merges, options, MergeSource::Json)

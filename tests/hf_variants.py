@@ -8,7 +8,8 @@ alphabet listed in ``model.vocab`` too (DeepSeek's files), and one that is in
 the vocabulary only. ``missing_bytes_json``: GPT-2 without some byte symbols
 and the merges that use them. ``clip_json``: CLIP's shape, byte-level BPE
 with ``</w>`` and ``unk_token``, trained by HF on English so that other
-scripts' bytes have no token.
+scripts' bytes have no token. ``word_level_json``: a WordLevel model trained
+by HF (lowercase, Whitespace, ``[CLS] $A [SEP]``).
 """
 
 from __future__ import annotations
@@ -127,5 +128,31 @@ def clip_json(unk_token: str | None = "<|endoftext|>") -> str:
         ("<|startoftext|>", tok.token_to_id("<|startoftext|>")),
         trim_offsets=False,
         add_prefix_space=False,
+    )
+    return tok.to_str()
+
+
+def word_level_json(unk_token: str = "[UNK]") -> str:
+    """WordLevel trained on the English corpora and a few UDHR texts, with
+    ``unk_token`` (one the vocabulary lacks makes unknown words fail)."""
+    tok = tokenizers.Tokenizer(models.WordLevel(unk_token=unk_token))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    trainer = trainers.WordLevelTrainer(
+        vocab_size=6000, special_tokens=["[UNK]", "[CLS]", "[SEP]"], show_progress=False
+    )
+    texts = [
+        shared_path("corpus", *parts).read_text(encoding="utf-8")
+        for parts in [
+            ("english", "tinyshakespeare.txt"),
+            ("english", "botchan.txt"),
+            ("multilingual", "udhr", "de.txt"),
+        ]
+    ]
+    tok.train_from_iterator([line for text in texts for line in text.splitlines()], trainer)
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", 1), ("[SEP]", 2)],
     )
     return tok.to_str()

@@ -10,7 +10,13 @@ import pytest
 import tokenizers
 from conftest import corpus_files
 from hf_checks import assert_batch_like_hf, assert_same_encoding
-from hf_variants import clip_json, missing_bytes_json, roberta_json, specials_in_vocab_json
+from hf_variants import (
+    clip_json,
+    missing_bytes_json,
+    roberta_json,
+    specials_in_vocab_json,
+    word_level_json,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import texts
@@ -25,6 +31,7 @@ FILES = {
     "missing-bytes-unk": lambda: missing_bytes_json(unk_token="<|endoftext|>"),
     "clip": clip_json,
     "clip-no-unk": lambda: clip_json(unk_token=None),
+    "wordlevel": word_level_json,
 }
 
 
@@ -80,3 +87,15 @@ def test_batches_of_pairs_and_decoding(pair_of):
     for token in [*spelled, "<|endoftext|>", "\u00c3"]:
         assert ours.token_to_id(token) == ref.token_to_id(token), token
         assert ours.id_to_token(vocab.get(token, 0)) == ref.id_to_token(vocab.get(token, 0))
+
+
+def test_word_level_without_its_unknown_token_fails_as_hf():
+    """HF's WordLevel fails a word it lacks when the unknown token is not in
+    the vocabulary either; tokkit raises EncodingError."""
+    text = word_level_json(unk_token="<missing>")
+    ours, ref = tokkit.Tokenizer.from_str(text), tokenizers.Tokenizer.from_str(text)
+    assert ours.encode("the king").ids == ref.encode("the king").ids
+    with pytest.raises(Exception, match="Missing"):
+        ref.encode("the xyzzyq king")
+    with pytest.raises(tokkit.EncodingError, match="xyzzyq"):
+        ours.encode("the xyzzyq king")

@@ -5,6 +5,7 @@
 //! give different ids without a word. Fields that cannot change the output
 //! are listed as ignorable.
 
+mod models;
 mod post_processors;
 
 use std::path::Path;
@@ -459,6 +460,7 @@ fn build_model(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
             let byte_fallback = field_or(m, "byte_fallback", false)?;
             Ok(Box::new(HfUnigram::new(pieces, unk_id, byte_fallback)?))
         }
+        "WordLevel" => models::word_level(v),
         other => Err(Error::Unsupported(format!("model type {other:?}"))),
     }
 }

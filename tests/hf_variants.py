@@ -9,7 +9,11 @@ the vocabulary only. ``missing_bytes_json``: GPT-2 without some byte symbols
 and the merges that use them. ``clip_json``: CLIP's shape, byte-level BPE
 with ``</w>`` and ``unk_token``, trained by HF on English so that other
 scripts' bytes have no token. ``word_level_json``: a WordLevel model trained
-by HF (lowercase, Whitespace, ``[CLS] $A [SEP]``).
+by HF (lowercase, Whitespace, ``[CLS] $A [SEP]``). ``ctc_json``: a
+wav2vec2-style character vocabulary (WordLevel over FixedLength pieces of one
+character, ``|`` between words) with the CTC decoder. ``byte_level_normalizer_json``
+and ``fixed_length_json``: GPT-2's BPE behind the ByteLevel normalizer, or
+behind FixedLength pieces.
 """
 
 from __future__ import annotations
@@ -154,5 +158,39 @@ def word_level_json(unk_token: str = "[UNK]") -> str:
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B:1 [SEP]:1",
         special_tokens=[("[CLS]", 1), ("[SEP]", 2)],
+    )
+    return tok.to_str()
+
+
+def ctc_json() -> str:
+    """Characters of the English corpora as a WordLevel vocabulary, one
+    token per character (FixedLength 1), spaces as ``|``, and CTC decoding."""
+    text = shared_path("corpus", "english", "tinyshakespeare.txt").read_text(encoding="utf-8")
+    chars = sorted(set(text.upper()) - {" "})
+    vocab = {token: i for i, token in enumerate(["<pad>", "<unk>", "|", *chars])}
+    tok = tokenizers.Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.normalizer = normalizers.Sequence([normalizers.Replace(" ", "|")])
+    tok.pre_tokenizer = pre_tokenizers.FixedLength(length=1)
+    tok.decoder = decoders.CTC(pad_token="<pad>", word_delimiter_token="|", cleanup=True)
+    return tok.to_str()
+
+
+def byte_level_normalizer_json() -> str:
+    """GPT-2's BPE over the text the ByteLevel normalizer spells, cut before
+    each ``\u0120`` (a space)."""
+    tok = gpt2()
+    tok.normalizer = normalizers.ByteLevel()
+    tok.pre_tokenizer = pre_tokenizers.Split("\u0120", behavior="merged_with_next")
+    return tok.to_str()
+
+
+def fixed_length_json(length: int = 7) -> str:
+    """GPT-2 with FixedLength pieces before ByteLevel."""
+    tok = gpt2()
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.FixedLength(length=length),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
     )
     return tok.to_str()

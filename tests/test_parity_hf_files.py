@@ -11,7 +11,10 @@ import tokenizers
 from conftest import corpus_files
 from hf_checks import assert_batch_like_hf, assert_same_encoding
 from hf_variants import (
+    byte_level_normalizer_json,
     clip_json,
+    ctc_json,
+    fixed_length_json,
     missing_bytes_json,
     roberta_json,
     specials_in_vocab_json,
@@ -32,6 +35,9 @@ FILES = {
     "clip": clip_json,
     "clip-no-unk": lambda: clip_json(unk_token=None),
     "wordlevel": word_level_json,
+    "ctc": ctc_json,
+    "byte-level-normalizer": byte_level_normalizer_json,
+    "fixed-length": fixed_length_json,
 }
 
 
@@ -99,3 +105,19 @@ def test_word_level_without_its_unknown_token_fails_as_hf():
         ref.encode("the xyzzyq king")
     with pytest.raises(tokkit.EncodingError, match="xyzzyq"):
         ours.encode("the xyzzyq king")
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=st.lists(st.integers(0, 40), max_size=60))
+def test_ctc_decoding_as_hf(ids):
+    """Runs of one id collapse, pads vanish, ``|`` is a space, and the
+    WordPiece cleanup runs, as HF's CTC decoder does."""
+    if "ctc" not in _ctc:
+        text = ctc_json()
+        _ctc["ctc"] = (tokkit.Tokenizer.from_str(text), tokenizers.Tokenizer.from_str(text))
+    ours, ref = _ctc["ctc"]
+    assert ours.decode(ids) == ref.decode(ids)
+    assert ours.decode(ids, skip_special_tokens=False) == ref.decode(ids, skip_special_tokens=False)
+
+
+_ctc: dict = {}

@@ -5,8 +5,11 @@
 //! give different ids without a word. Fields that cannot change the output
 //! are listed as ignorable.
 
+mod decoders;
 mod models;
+mod normalizers;
 mod post_processors;
+mod pre_tokenizers;
 
 use std::path::Path;
 
@@ -683,6 +686,7 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
                 prefix: field::<&str>(m, "prepend")?.to_owned(),
             }))
         }
+        "ByteLevel" => normalizers::byte_level(v),
         other => Err(Error::Unsupported(format!("normalizer type {other:?}"))),
     }
 }
@@ -768,6 +772,7 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
             }
             Ok(Box::new(PreTokenizerSequence(inner)))
         }
+        "FixedLength" => pre_tokenizers::fixed_length(v),
         other => Err(Error::Unsupported(format!("pre_tokenizer type {other:?}"))),
     }
 }
@@ -921,6 +926,7 @@ fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
             let inner = sequence_of(v, "decoder", "decoders", build_decoder)?;
             Ok(Box::new(DecoderSequence(inner)))
         }
+        "CTC" => decoders::ctc(v),
         other => Err(Error::Unsupported(format!("decoder type {other:?}"))),
     }
 }

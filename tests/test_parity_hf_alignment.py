@@ -1,7 +1,8 @@
 """Encoding's alignment methods (char_to_token, word_to_tokens, token_to_chars
 and the rest) give HF's answers for every position, on real files, with and
 without a post-processor, for pairs, padding on either side and overflowing
-windows: the positions QA and NER code maps answers and labels through. Input
+windows: the positions QA and NER code maps answers and labels through.
+RoBERTa-family files (GPT-2 with RobertaProcessing) are checked the same way. Input
 split into words beforehand (``is_pretokenized``, as NER data comes) is
 encoded as HF encodes it, word by word."""
 
@@ -12,6 +13,7 @@ import tokenizers
 from conftest import corpus_files, shared_path
 from hf_bpe_json import llama_json
 from hf_checks import assert_batch_like_hf, assert_same_encoding
+from hf_variants import roberta_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import texts
@@ -54,6 +56,14 @@ FILES = {
         shared_path("vocab", "gpt2", "tokenizer.json")
     ),
     "gpt2-prefix-space": lambda: _with_prefix_space(shared_path("vocab", "gpt2", "tokenizer.json")),
+    # RoBERTa's own shape (no prefix space, trimmed offsets), then
+    # add_prefix_space and trim_offsets the other ways
+    "roberta": lambda: roberta_json(prefix_space=False, trim_offsets=True),
+    "roberta-prefix-space": lambda: roberta_json(prefix_space=True, trim_offsets=True),
+    "roberta-untrimmed": lambda: roberta_json(prefix_space=True, trim_offsets=False),
+    "roberta-post-prefix-space-only": lambda: roberta_json(
+        prefix_space=False, trim_offsets=True, post_prefix_space=True
+    ),
     "rut5": lambda: shared_path("vocab", "rut5-large-spm-unigram", "tokenizer.json").read_text(),
     "rut5-segment-ids": lambda: _with_segment_ids(
         shared_path("vocab", "rut5-large-spm-unigram", "tokenizer.json")

@@ -431,3 +431,34 @@ def test_rank_file_layouts_read_like_tiktoken(tmp_path, layout):
     assert ours._core.mergeable_ranks() == ranks
     text = "Files written elsewhere still encode the same."
     assert ours.encode_ordinary(text) == reference("r50k_base").encode_ordinary(text)
+
+
+@pytest.mark.parametrize("spelling", [b"=", b"=="])
+def test_empty_token_reads_like_tiktoken(tmp_path, spelling):
+    """Whisper's rank files list an empty token (its base64 is padding
+    alone): tiktoken loads it, never produces it and decodes it to nothing."""
+    original = shared_path("vocab", "tiktoken", "r50k_base.tiktoken").read_bytes()
+    path = tmp_path / "r50k_base.tiktoken"
+    path.write_bytes(original + spelling + b" 50257\n")
+    ranks = tiktoken.load.load_tiktoken_bpe(str(path))
+    assert ranks[b""] == 50257
+    ref = tiktoken.Encoding(
+        "r50k_base",
+        pat_str=reference("r50k_base")._pat_str,
+        mergeable_ranks=ranks,
+        special_tokens={"<|endoftext|>": 50256},
+    )
+    ours = tokkit.load_tiktoken(path, "r50k_base")
+    assert ours._core.mergeable_ranks() == ranks
+    assert (ours.n_vocab, ours.max_token_value) == (ref.n_vocab, ref.max_token_value)
+    assert ours.token_byte_values() == ref.token_byte_values()
+    assert ours.encode_single_token(b"") == ref.encode_single_token(b"") == 50257
+    assert ours.decode_single_token_bytes(50257) == ref.decode_single_token_bytes(50257)
+    for file in corpus_files():
+        text = file.read_text(encoding="utf-8")[:20000]
+        ids = ref.encode(text, allowed_special="all")
+        assert ours.encode(text, allowed_special="all") == ids
+        with_empty = [50257, *ids[:50], 50257]
+        # (tiktoken's decode_with_offsets raises IndexError on an empty token)
+        assert ours.decode(with_empty) == ref.decode(with_empty)
+        assert ours.decode_tokens_bytes(with_empty) == ref.decode_tokens_bytes(with_empty)

@@ -3,6 +3,7 @@
 pub mod bpe_suffix;
 pub mod byte_fallback;
 pub mod byte_level;
+pub mod ctc;
 pub mod fuse;
 pub mod metaspace;
 pub mod replace;

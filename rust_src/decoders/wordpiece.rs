@@ -15,7 +15,7 @@ pub struct WordPieceDecoder {
 /// HF's `cleanup`: the spaces BERT tokenization puts before punctuation and
 /// English contractions, removed. Applied to each token (with its leading
 /// space), as HF does, not to the joined text.
-fn cleanup(token: &str) -> String {
+pub(crate) fn cleanup(token: &str) -> String {
     const REPLACEMENTS: [(&str, &str); 11] = [
         (" .", "."),
         (" ?", "?"),

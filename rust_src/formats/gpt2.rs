@@ -10,6 +10,8 @@ use crate::decoders::byte_level::ByteLevelDecoder;
 use crate::error::{Error, Result};
 use crate::formats::atomic::write_atomic;
 use crate::models::bpe::byte_alphabet::char_to_byte;
+use crate::models::bpe::chars::{CharBpe, CharBpeOptions};
+use crate::models::bpe::spelled::SpelledBpe;
 use crate::models::bpe::BpeModel;
 use crate::models::file_ids::{compact, FileIds};
 use crate::pipeline::Model;
@@ -75,8 +77,7 @@ pub fn write_merges(path: &Path, merges: &[(&str, &str)]) -> Result<()> {
     write_atomic(path, text.as_bytes())
 }
 
-/// Reads a `merges.txt`: `left right` per line, after an optional
-/// `#version: 0.2` line. Returns each merge with its 1-based line number.
+/// Reads a `merges.txt`: `left right` per line, `#version` lines skipped. Returns each merge with its 1-based line number.
 pub fn read_merges(path: &Path) -> Result<Vec<(String, String, usize)>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| Error::InvalidUtf8 {
@@ -86,14 +87,9 @@ pub fn read_merges(path: &Path) -> Result<Vec<(String, String, usize)>> {
     let mut merges = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line_no = index + 1;
+        // HF skips every `#version` line, whatever follows (its own files
+        // say `#version: 0.2 - Trained by huggingface/tokenizers`).
         if line.starts_with("#version") {
-            if line.trim_end() != VERSION_LINE {
-                return Err(Error::vocab(
-                    path,
-                    line_no,
-                    format!("unsupported merges version line {line:?} (expected {VERSION_LINE:?})"),
-                ));
-            }
             continue;
         }
         let mut parts = line.split(' ');
@@ -166,13 +162,57 @@ pub fn byte_level_model(
     Ok(FileIds::wrap(Box::new(model), file_ids))
 }
 
+/// HF's byte-level BPE: the byte model of [`byte_level_model`] when it gives
+/// HF's tokens, which is when every token is spelled in the alphabet, all
+/// 256 byte symbols are tokens (so `unk_token`, `fuse_unk` and
+/// `byte_fallback` never apply) and no prefix, suffix or dropout is set;
+/// otherwise HF's own procedure, BPE over the spelled piece ([`SpelledBpe`]).
+pub fn byte_level_bpe(
+    vocab: Vec<(String, u32)>,
+    merges: &[(String, String, usize)],
+    options: CharBpeOptions,
+    source: MergeSource<'_>,
+) -> Result<Box<dyn Model>> {
+    let decorated = [
+        &options.continuing_subword_prefix,
+        &options.end_of_word_suffix,
+    ]
+    .iter()
+    .any(|s| s.as_deref().is_some_and(|s| !s.is_empty()));
+    let spelled = vocab
+        .iter()
+        .all(|(name, _)| name.chars().all(|c| char_to_byte(c).is_some()));
+    let mut bytes = [false; 256];
+    for (name, _) in &vocab {
+        let mut chars = name.chars();
+        if let (Some(b), None) = (chars.next().and_then(char_to_byte), chars.next()) {
+            bytes[b as usize] = true;
+        }
+    }
+    let dropout = options.dropout.is_some_and(|p| p > 0.0);
+    if spelled && bytes.iter().all(|&b| b) && !decorated && !dropout {
+        return byte_level_model(vocab, merges, options.ignore_merges, source);
+    }
+    let mut vocab = vocab;
+    let file_ids = compact(&mut vocab);
+    let vocab = vocab.into_iter().collect();
+    let model = CharBpe::new(vocab, merges, options).map_err(|e| match (e, source) {
+        (Error::VocabFormat { message, .. }, MergeSource::File(path)) => {
+            Error::vocab(path, 0, message)
+        }
+        (e, _) => e,
+    })?;
+    Ok(FileIds::wrap(Box::new(SpelledBpe(model)), file_ids))
+}
+
 /// GPT-2 from `vocab.json` and `merges.txt`, as HF's
 /// `ByteLevelBPETokenizer(vocab, merges)` builds it: ByteLevel split without
 /// a prefix space, byte-level BPE, ByteLevel decoder, no special tokens.
 pub fn read_gpt2_tokenizer(vocab_path: &Path, merges_path: &Path) -> Result<Tokenizer> {
     let vocab = read_vocab_json(vocab_path)?;
     let merges = read_merges(merges_path)?;
-    let model = byte_level_model(vocab, &merges, false, MergeSource::File(merges_path))?;
+    let options = CharBpeOptions::default();
+    let model = byte_level_bpe(vocab, &merges, options, MergeSource::File(merges_path))?;
     Ok(Tokenizer::new(model)
         .with_pre_tokenizer(Box::new(ByteLevel::new(true)?))
         .with_decoder(Box::new(ByteLevelDecoder)))

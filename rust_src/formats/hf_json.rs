@@ -5,6 +5,12 @@
 //! give different ids without a word. Fields that cannot change the output
 //! are listed as ignorable.
 
+mod decoders;
+mod models;
+mod normalizers;
+mod post_processors;
+mod pre_tokenizers;
+
 use std::path::Path;
 
 use rustc_hash::FxHashMap;
@@ -20,7 +26,7 @@ use crate::decoders::sequence::DecoderSequence;
 use crate::decoders::strip::StripDecoder;
 use crate::decoders::wordpiece::WordPieceDecoder;
 use crate::error::{Error, Result};
-use crate::formats::gpt2::{byte_level_model, vocab_from_json, MergeSource};
+use crate::formats::gpt2::{byte_level_bpe, vocab_from_json, MergeSource};
 use crate::models::bpe::chars::{CharBpe, CharBpeOptions};
 use crate::models::file_ids::{compact, FileIds, IdMap};
 use crate::models::unigram::hf_model::HfUnigram;
@@ -452,6 +458,7 @@ fn build_model(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
             let byte_fallback = field_or(m, "byte_fallback", false)?;
             Ok(Box::new(HfUnigram::new(pieces, unk_id, byte_fallback)?))
         }
+        "WordLevel" => models::word_level(v),
         other => Err(Error::Unsupported(format!("model type {other:?}"))),
     }
 }
@@ -484,18 +491,18 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
     let merges = parse_merges(m.get("merges").unwrap_or(&Value::Null))?;
     // Every field of HF's BPE but the vocabulary and merges is an `Option`.
     let ignore_merges = optional(m, "ignore_merges")?.unwrap_or(false);
+    let string = |key: &str| optional::<&str>(m, key).map(|s| s.map(str::to_owned));
+    let options = CharBpeOptions {
+        unk_token: string("unk_token")?,
+        fuse_unk: optional(m, "fuse_unk")?.unwrap_or(false),
+        byte_fallback: optional(m, "byte_fallback")?.unwrap_or(false),
+        continuing_subword_prefix: string("continuing_subword_prefix")?,
+        end_of_word_suffix: string("end_of_word_suffix")?,
+        ignore_merges,
+        dropout,
+    };
     if !byte_level {
-        let string = |key: &str| optional::<&str>(m, key).map(|s| s.map(str::to_owned));
         let (vocab, file_ids) = parse_vocab(m)?;
-        let options = CharBpeOptions {
-            unk_token: string("unk_token")?,
-            fuse_unk: optional(m, "fuse_unk")?.unwrap_or(false),
-            byte_fallback: optional(m, "byte_fallback")?.unwrap_or(false),
-            continuing_subword_prefix: string("continuing_subword_prefix")?,
-            end_of_word_suffix: string("end_of_word_suffix")?,
-            ignore_merges,
-            dropout,
-        };
         let model = CharBpe::new(vocab, &merges, options)?;
         return Ok(FileIds::wrap(Box::new(model), file_ids));
     }
@@ -506,22 +513,7 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
                 .into(),
         ));
     }
-    for (key, default) in [
-        ("unk_token", Value::Null),
-        ("continuing_subword_prefix", Value::String(String::new())),
-        ("end_of_word_suffix", Value::String(String::new())),
-        ("byte_fallback", Value::Bool(false)),
-    ] {
-        let value = m.get(key).unwrap_or(&Value::Null);
-        if !value.is_null() && *value != default {
-            return Err(Error::Unsupported(format!(
-                "BPE {key} = {value} together with a ByteLevel pre-tokenizer \
-                 (byte-level BPE without it, or BPE over characters, is supported)"
-            )));
-        }
-    }
-    let vocab = model_vocab(m)?;
-    byte_level_model(vocab, &merges, ignore_merges, MergeSource::Json)
+    byte_level_bpe(model_vocab(m)?, &merges, options, MergeSource::Json)
 }
 
 /// `model.merges`: `"a b"` strings (older files) or `["a", "b"]` pairs, with
@@ -687,6 +679,7 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
                 prefix: field::<&str>(m, "prepend")?.to_owned(),
             }))
         }
+        "ByteLevel" => normalizers::byte_level(v),
         other => Err(Error::Unsupported(format!("normalizer type {other:?}"))),
     }
 }
@@ -772,6 +765,7 @@ fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
             }
             Ok(Box::new(PreTokenizerSequence(inner)))
         }
+        "FixedLength" => pre_tokenizers::fixed_length(v),
         other => Err(Error::Unsupported(format!("pre_tokenizer type {other:?}"))),
     }
 }
@@ -925,6 +919,7 @@ fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
             let inner = sequence_of(v, "decoder", "decoders", build_decoder)?;
             Ok(Box::new(DecoderSequence(inner)))
         }
+        "CTC" => decoders::ctc(v),
         other => Err(Error::Unsupported(format!("decoder type {other:?}"))),
     }
 }
@@ -957,22 +952,10 @@ fn build_post_processor(v: &Value) -> Result<Box<dyn PostProcessor>> {
         "BertProcessing" => {
             let m = object(v, "post_processor BertProcessing", &["sep", "cls"])?;
             let special = |key: &str, type_id: u32| -> Result<Piece> {
-                let pair = m
-                    .get(key)
-                    .and_then(Value::as_array)
-                    .ok_or_else(|| bad(format!("BertProcessing.{key} must be [token, id]")))?;
-                let token = pair
-                    .first()
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| bad(format!("BertProcessing.{key} token")))?;
-                let id = pair
-                    .get(1)
-                    .and_then(Value::as_u64)
-                    .and_then(|n| u32::try_from(n).ok())
-                    .ok_or_else(|| bad(format!("BertProcessing.{key} id")))?;
+                let (token, id) = post_processors::token_and_id(m, key, "BertProcessing")?;
                 Ok(Piece::Special {
                     ids: vec![id],
-                    tokens: vec![token.to_owned()],
+                    tokens: vec![token],
                     type_id,
                 })
             };
@@ -996,6 +979,7 @@ fn build_post_processor(v: &Value) -> Result<Box<dyn PostProcessor>> {
                 add_prefix_space: options.add_prefix_space,
             }))
         }
+        "RobertaProcessing" => post_processors::roberta(v),
         other => Err(Error::Unsupported(format!("post_processor type {other:?}"))),
     }
 }

@@ -58,12 +58,15 @@ pub fn parse_ranks(data: &[u8], path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
                 shorten(text)
             )));
         };
-        let bytes = STANDARD
-            .decode(token)
-            .map_err(|e| bad(format!("invalid base64 token {:?}: {e}", shorten(token))))?;
-        if bytes.is_empty() {
-            return Err(bad("empty token".into()));
-        }
+        // Python's base64 reads padding alone as the empty token, which
+        // Whisper's rank files list.
+        let bytes = if token.bytes().all(|b| b == b'=') {
+            Vec::new()
+        } else {
+            STANDARD
+                .decode(token)
+                .map_err(|e| bad(format!("invalid base64 token {:?}: {e}", shorten(token))))?
+        };
         let rank: u32 = rank.parse().map_err(|_| {
             bad(format!(
                 "invalid rank {:?} (expected an integer)",

@@ -1,6 +1,7 @@
 //! Normalizers: text clean-up before splitting, with alignment kept.
 
 pub mod bert;
+pub mod byte_level;
 pub mod charsmap_blob;
 pub mod hf_unicode;
 pub mod lowercase;

@@ -11,6 +11,7 @@ pub mod bert;
 pub mod byte_level;
 pub mod cl100k;
 pub mod classes;
+pub mod fixed_length;
 pub mod metaspace;
 pub mod o200k;
 pub mod pattern;

@@ -18,25 +18,25 @@ fn is_space(c: char) -> bool {
     c == 'Ġ' || c.is_whitespace()
 }
 
-impl ByteLevelPost {
-    fn trim(&self, e: &mut Encoding) {
-        for (i, (token, offsets)) in e.tokens.iter().zip(e.offsets.iter_mut()).enumerate() {
-            let mut leading = token.chars().take_while(|&c| is_space(c)).count();
-            let trailing = token.chars().rev().take_while(|&c| is_space(c)).count();
-            if leading > 0 {
-                let first = i == 0 || offsets.0 == 0;
-                if first && self.add_prefix_space && leading == 1 {
-                    leading = 0;
-                }
-                offsets.0 = (offsets.0 + leading).min(offsets.1);
+/// Shrinks each token's offsets (and its windows') to leave out the spaces
+/// the token starts or ends with, as HF's ByteLevel and RobertaProcessing do.
+pub fn trim_offsets(e: &mut Encoding, add_prefix_space: bool) {
+    for (i, (token, offsets)) in e.tokens.iter().zip(e.offsets.iter_mut()).enumerate() {
+        let mut leading = token.chars().take_while(|&c| is_space(c)).count();
+        let trailing = token.chars().rev().take_while(|&c| is_space(c)).count();
+        if leading > 0 {
+            let first = i == 0 || offsets.0 == 0;
+            if first && add_prefix_space && leading == 1 {
+                leading = 0;
             }
-            if trailing > 0 && offsets.1 >= trailing {
-                offsets.1 = (offsets.1 - trailing).max(offsets.0);
-            }
+            offsets.0 = (offsets.0 + leading).min(offsets.1);
         }
-        for o in &mut e.overflowing {
-            self.trim(o);
+        if trailing > 0 && offsets.1 >= trailing {
+            offsets.1 = (offsets.1 - trailing).max(offsets.0);
         }
+    }
+    for o in &mut e.overflowing {
+        trim_offsets(o, add_prefix_space);
     }
 }
 
@@ -53,11 +53,11 @@ impl PostProcessor for ByteLevelPost {
         _windows: [bool; 2],
     ) -> Encoding {
         if self.trim_offsets {
-            self.trim(&mut first);
+            trim_offsets(&mut first, self.add_prefix_space);
         }
         if let Some(mut second) = second {
             if self.trim_offsets {
-                self.trim(&mut second);
+                trim_offsets(&mut second, self.add_prefix_space);
             }
             first.extend(second);
         }

@@ -6,6 +6,7 @@ pub mod alignment;
 pub mod byte_level_post;
 pub mod encoding;
 pub mod post_process;
+pub mod roberta_post;
 pub mod tokens;
 pub mod truncation;
 

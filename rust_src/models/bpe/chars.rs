@@ -13,6 +13,7 @@ use super::dropout::merge_with_dropout;
 use super::merge::{self, with_scratch, Merges, Scratch};
 use super::table::U64Map;
 use crate::error::{Error, Result};
+use crate::models::names_by_id;
 use crate::pipeline::{Model, Token};
 
 /// The settings of an HF BPE model besides its vocabulary and merges.
@@ -114,13 +115,7 @@ impl CharBpe {
                 (u64::from(rank) << 32) | u64::from(merged),
             );
         }
-        let size = vocab.values().max().map_or(0, |&m| m as usize + 1);
-        let mut names = vec![None; size];
-        for (token, &i) in &vocab {
-            if let Some(slot) = names.get_mut(i as usize) {
-                *slot = Some(token.clone());
-            }
-        }
+        let names = names_by_id(&vocab);
         let bytes = options.byte_fallback.then(|| {
             let mut ids = Box::new([None; 256]);
             for (b, slot) in ids.iter_mut().enumerate() {

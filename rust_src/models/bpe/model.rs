@@ -140,7 +140,8 @@ impl BpeModel {
         let mut scratch = Scratch::default();
         for (id, bytes) in self.vocab.iter() {
             scratch.clear();
-            let mut ok = true;
+            // an empty token is never made by merging
+            let mut ok = !bytes.is_empty();
             for (i, &b) in bytes.iter().enumerate() {
                 let byte_id = self.vocab.byte_id(b);
                 ok &= byte_id != NO_ID;

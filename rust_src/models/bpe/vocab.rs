@@ -45,11 +45,15 @@ pub struct Vocab {
     count: usize,
     /// The id of each single byte, [`NO_ID`] when the vocabulary lacks it.
     byte_ids: [u32; 256],
+    /// The id of the empty token, [`NO_ID`] when there is none. HF and
+    /// tiktoken load one (Whisper's files list `""`); encoding never makes
+    /// it, but it decodes and is looked up like any token.
+    empty: u32,
 }
 
 impl Vocab {
-    /// Builds the table from `(bytes, id)` pairs. Empty tokens, repeated
-    /// tokens and repeated ids are refused.
+    /// Builds the table from `(bytes, id)` pairs. Repeated tokens (the
+    /// empty one included) and repeated ids are refused.
     pub fn new(tokens: Vec<(Vec<u8>, u32)>) -> Result<Self> {
         let size = tokens
             .iter()
@@ -66,9 +70,15 @@ impl Vocab {
         let shorts = tokens.iter().filter(|(b, _)| b.len() <= SHORT).count();
         let mut by_id: Vec<Option<Vec<u8>>> = vec![None; size];
         let mut byte_ids = [NO_ID; 256];
+        let mut empty = NO_ID;
         for (bytes, id) in tokens {
             if bytes.is_empty() {
-                return Err(Error::InvalidArgument(format!("token {id} is empty")));
+                if empty != NO_ID {
+                    return Err(Error::InvalidArgument(format!(
+                        "tokens {empty} and {id} are both empty"
+                    )));
+                }
+                empty = id;
             }
             if let [b] = bytes[..] {
                 byte_ids[b as usize] = id;
@@ -103,10 +113,11 @@ impl Vocab {
             collisions: FxHashMap::default(),
             count,
             byte_ids,
+            empty,
         };
         let mut long_filter = vec![0; LONG_FILTER_WORDS];
         for id in 0..size as u32 {
-            let Some(bytes) = vocab.bytes(id) else {
+            let Some(bytes) = vocab.bytes(id).filter(|b| !b.is_empty()) else {
                 continue;
             };
             let duplicate = if bytes.len() <= SHORT {
@@ -144,7 +155,7 @@ impl Vocab {
     pub fn id(&self, bytes: &[u8]) -> Option<u32> {
         if bytes.len() <= SHORT {
             if bytes.is_empty() {
-                return None;
+                return (self.empty != NO_ID).then_some(self.empty);
             }
             let key = short_key(bytes);
             if let Some(id) = self.hot.get(key) {
@@ -179,7 +190,7 @@ impl Vocab {
     pub fn bytes(&self, id: u32) -> Option<&[u8]> {
         let start = *self.offsets.get(id as usize)? as usize;
         let end = *self.offsets.get(id as usize + 1)? as usize;
-        if start == end {
+        if start == end && id != self.empty {
             return None;
         }
         self.arena.get(start..end)
@@ -225,10 +236,21 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_token_is_looked_up_both_ways() {
+        let v = Vocab::new(vec![(b"a".to_vec(), 0), (Vec::new(), 2)]).unwrap();
+        assert_eq!(v.id(b""), Some(2));
+        assert_eq!(v.bytes(2), Some(&b""[..]));
+        assert_eq!(v.bytes(1), None);
+        assert_eq!(v.iter().count(), 2);
+        let none = Vocab::new(vec![(b"a".to_vec(), 0)]).unwrap();
+        assert_eq!(none.id(b""), None);
+    }
+
+    #[test]
     fn refuses_duplicates() {
         assert!(Vocab::new(vec![(b"a".to_vec(), 0), (b"a".to_vec(), 1)]).is_err());
         assert!(Vocab::new(vec![(b"a".to_vec(), 0), (b"b".to_vec(), 0)]).is_err());
-        assert!(Vocab::new(vec![(Vec::new(), 0)]).is_err());
+        assert!(Vocab::new(vec![(Vec::new(), 0), (Vec::new(), 1)]).is_err());
         let long = b"a long token".to_vec();
         assert!(Vocab::new(vec![(long.clone(), 0), (long.clone(), 1)]).is_err());
         let v = Vocab::new(vec![(long.clone(), 0), (b"another long one".to_vec(), 1)]).unwrap();

@@ -1,0 +1,22 @@
+//! tokenizer.json decoders added for issue 18: CTC.
+
+use serde_json::Value;
+
+use super::{field, object};
+use crate::decoders::ctc::CtcDecoder;
+use crate::error::Result;
+use crate::pipeline::Decoder;
+
+/// CTC: HF requires all three fields.
+pub(super) fn ctc(v: &Value) -> Result<Box<dyn Decoder>> {
+    let m = object(
+        v,
+        "decoder CTC",
+        &["pad_token", "word_delimiter_token", "cleanup"],
+    )?;
+    Ok(Box::new(CtcDecoder {
+        pad_token: field::<&str>(m, "pad_token")?.to_owned(),
+        word_delimiter_token: field::<&str>(m, "word_delimiter_token")?.to_owned(),
+        cleanup: field(m, "cleanup")?,
+    }))
+}

@@ -1,0 +1,196 @@
+"""tokenizer.json files in the shapes other projects use, built from the shared
+GPT-2 file with the tokenizers API and saved as HF saves them.
+
+``roberta_json``: RoBERTa / BART / Longformer, GPT-2's vocabulary with ``<s>``
+and ``</s>`` added as special tokens and a RobertaProcessing post-processor.
+``specials_in_vocab_json``: GPT-2 with special tokens outside the byte
+alphabet listed in ``model.vocab`` too (DeepSeek's files), and one that is in
+the vocabulary only. ``missing_bytes_json``: GPT-2 without some byte symbols
+and the merges that use them. ``clip_json``: CLIP's shape, byte-level BPE
+with ``</w>`` and ``unk_token``, trained by HF on English so that other
+scripts' bytes have no token. ``word_level_json``: a WordLevel model trained
+by HF (lowercase, Whitespace, ``[CLS] $A [SEP]``). ``ctc_json``: a
+wav2vec2-style character vocabulary (WordLevel over FixedLength pieces of one
+character, ``|`` between words) with the CTC decoder. ``byte_level_normalizer_json``
+and ``fixed_length_json``: GPT-2's BPE behind the ByteLevel normalizer, or
+behind FixedLength pieces.
+"""
+
+from __future__ import annotations
+
+import json
+
+import tokenizers
+from conftest import shared_path
+from tokenizers import Regex, decoders, models, normalizers, pre_tokenizers, processors, trainers
+
+
+def gpt2() -> tokenizers.Tokenizer:
+    """The shared GPT-2 tokenizer.json, without its truncation."""
+    tok = tokenizers.Tokenizer.from_file(str(shared_path("vocab", "gpt2", "tokenizer.json")))
+    tok.no_truncation()
+    return tok
+
+
+def roberta_json(
+    prefix_space: bool, trim_offsets: bool, post_prefix_space: bool | None = None
+) -> str:
+    """GPT-2 as RoBERTa: ``prefix_space`` for the ByteLevel pre-tokenizer and
+    (unless ``post_prefix_space`` says otherwise) the post-processor."""
+    tok = gpt2()
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=prefix_space)
+    tok.add_special_tokens(["<s>", "</s>"])
+    tok.post_processor = processors.RobertaProcessing(
+        ("</s>", tok.token_to_id("</s>")),
+        ("<s>", tok.token_to_id("<s>")),
+        trim_offsets=trim_offsets,
+        add_prefix_space=prefix_space if post_prefix_space is None else post_prefix_space,
+    )
+    document = json.loads(tok.to_str())
+    if prefix_space:
+        # RoBERTa's added tokens are not normalized when it adds a prefix space
+        for token in document["added_tokens"]:
+            token["normalized"] = False
+    return json.dumps(document)
+
+
+def _gpt2_document() -> dict:
+    document = json.loads(gpt2().to_str())
+    document["truncation"] = None
+    return document
+
+
+def specials_in_vocab_json() -> str:
+    document = _gpt2_document()
+    vocab = document["model"]["vocab"]
+    for content in [
+        "<\uff5cbegin\u2581of\u2581sentence\uff5c>",
+        "<\uff5cend\u2581of\u2581sentence\uff5c>",
+    ]:
+        vocab[content] = len(vocab)
+        document["added_tokens"].append(
+            {
+                "id": vocab[content],
+                "content": content,
+                "single_word": False,
+                "lstrip": False,
+                "rstrip": False,
+                "normalized": False,
+                "special": True,
+            }
+        )
+    vocab["<\uff5cvocab\u2581only\uff5c>"] = len(vocab)
+    return json.dumps(document)
+
+
+def missing_bytes_json(unk_token: str | None = None) -> str:
+    """GPT-2 without the symbols of bytes 0x09 (tab), 0xC3 (Latin-1 letters'
+    lead byte) and 0xE4 (a CJK lead byte), nor the merges that use them;
+    those bytes become ``unk_token``, or are dropped without one."""
+    document = _gpt2_document()
+    model = document["model"]
+    for symbol in ["\u0109", "\u00c3", "\u00e4"]:
+        del model["vocab"][symbol]
+    vocab = model["vocab"]
+    model["merges"] = [m for m in model["merges"] if all(t in vocab for t in (*m, "".join(m)))]
+    model["unk_token"] = unk_token
+    return json.dumps(document)
+
+
+# CLIP's split pattern (its tokenizer.json, after the normalizer's lowercasing)
+CLIP_PATTERN = (
+    r"""<\|startoftext\|>|<\|endoftext\|>|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|"""
+    r"""[^\s\p{L}\p{N}]+"""
+)
+
+
+def clip_json(unk_token: str | None = "<|endoftext|>") -> str:
+    """CLIP's pipeline (NFC, spaces squeezed, lowercase; its split pattern,
+    then ByteLevel without a regex; byte-level BPE with ``</w>``;
+    RobertaProcessing without trimming), trained on English text."""
+    tok = tokenizers.Tokenizer(models.BPE(unk_token=unk_token, end_of_word_suffix="</w>"))
+    tok.normalizer = normalizers.Sequence(
+        [normalizers.NFC(), normalizers.Replace(Regex(r"\s+"), " "), normalizers.Lowercase()]
+    )
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(CLIP_PATTERN), behavior="removed", invert=True),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    tok.decoder = decoders.BPEDecoder(suffix="</w>")
+    trainer = trainers.BpeTrainer(
+        vocab_size=3000,
+        special_tokens=["<|startoftext|>", "<|endoftext|>"],
+        end_of_word_suffix="</w>",
+        show_progress=False,
+    )
+    text = shared_path("corpus", "english", "tinyshakespeare.txt").read_text(encoding="utf-8")
+    tok.train_from_iterator(text.splitlines()[:4000], trainer)
+    tok.post_processor = processors.RobertaProcessing(
+        ("<|endoftext|>", tok.token_to_id("<|endoftext|>")),
+        ("<|startoftext|>", tok.token_to_id("<|startoftext|>")),
+        trim_offsets=False,
+        add_prefix_space=False,
+    )
+    return tok.to_str()
+
+
+def word_level_json(unk_token: str = "[UNK]") -> str:
+    """WordLevel trained on the English corpora and a few UDHR texts, with
+    ``unk_token`` (one the vocabulary lacks makes unknown words fail)."""
+    tok = tokenizers.Tokenizer(models.WordLevel(unk_token=unk_token))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    trainer = trainers.WordLevelTrainer(
+        vocab_size=6000, special_tokens=["[UNK]", "[CLS]", "[SEP]"], show_progress=False
+    )
+    texts = [
+        shared_path("corpus", *parts).read_text(encoding="utf-8")
+        for parts in [
+            ("english", "tinyshakespeare.txt"),
+            ("english", "botchan.txt"),
+            ("multilingual", "udhr", "de.txt"),
+        ]
+    ]
+    tok.train_from_iterator([line for text in texts for line in text.splitlines()], trainer)
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", 1), ("[SEP]", 2)],
+    )
+    return tok.to_str()
+
+
+def ctc_json() -> str:
+    """Characters of the English corpora as a WordLevel vocabulary, one
+    token per character (FixedLength 1), spaces as ``|``, and CTC decoding."""
+    text = shared_path("corpus", "english", "tinyshakespeare.txt").read_text(encoding="utf-8")
+    chars = sorted(set(text.upper()) - {" "})
+    vocab = {token: i for i, token in enumerate(["<pad>", "<unk>", "|", *chars])}
+    tok = tokenizers.Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.normalizer = normalizers.Sequence([normalizers.Replace(" ", "|")])
+    tok.pre_tokenizer = pre_tokenizers.FixedLength(length=1)
+    tok.decoder = decoders.CTC(pad_token="<pad>", word_delimiter_token="|", cleanup=True)
+    return tok.to_str()
+
+
+def byte_level_normalizer_json() -> str:
+    """GPT-2's BPE over the text the ByteLevel normalizer spells, cut before
+    each ``\u0120`` (a space)."""
+    tok = gpt2()
+    tok.normalizer = normalizers.ByteLevel()
+    tok.pre_tokenizer = pre_tokenizers.Split("\u0120", behavior="merged_with_next")
+    return tok.to_str()
+
+
+def fixed_length_json(length: int = 7) -> str:
+    """GPT-2 with FixedLength pieces before ByteLevel."""
+    tok = gpt2()
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.FixedLength(length=length),
+            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    return tok.to_str()

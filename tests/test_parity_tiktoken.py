@@ -436,19 +436,26 @@ def test_rank_file_layouts_read_like_tiktoken(tmp_path, layout):
 @pytest.mark.parametrize("spelling", [b"=", b"=="])
 def test_empty_token_reads_like_tiktoken(tmp_path, spelling):
     """Whisper's rank files list an empty token (its base64 is padding
-    alone): tiktoken loads it, never produces it and decodes it to nothing."""
+    alone): tiktoken loads it, never produces it and decodes it to nothing.
+    Loaded as p50k_edit (r50k's ranks and pattern, no asserted token count):
+    as r50k_base, both tiktoken and tokkit refuse a 50258th token."""
     original = shared_path("vocab", "tiktoken", "r50k_base.tiktoken").read_bytes()
     path = tmp_path / "r50k_base.tiktoken"
     path.write_bytes(original + spelling + b" 50257\n")
     ranks = tiktoken.load.load_tiktoken_bpe(str(path))
     assert ranks[b""] == 50257
     ref = tiktoken.Encoding(
-        "r50k_base",
+        "p50k_edit",
         pat_str=reference("r50k_base")._pat_str,
         mergeable_ranks=ranks,
-        special_tokens={"<|endoftext|>": 50256},
+        special_tokens={
+            "<|endoftext|>": 50256,
+            "<|fim_prefix|>": 50281,
+            "<|fim_middle|>": 50282,
+            "<|fim_suffix|>": 50283,
+        },
     )
-    ours = tokkit.load_tiktoken(path, "r50k_base")
+    ours = tokkit.load_tiktoken(path, "p50k_edit")
     assert ours._core.mergeable_ranks() == ranks
     assert (ours.n_vocab, ours.max_token_value) == (ref.n_vocab, ref.max_token_value)
     assert ours.token_byte_values() == ref.token_byte_values()

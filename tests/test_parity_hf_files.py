@@ -17,6 +17,7 @@ from hf_variants import (
     fixed_length_json,
     missing_bytes_json,
     roberta_json,
+    sequence_post_json,
     specials_in_vocab_json,
     word_level_json,
 )
@@ -38,6 +39,7 @@ FILES = {
     "ctc": ctc_json,
     "byte-level-normalizer": byte_level_normalizer_json,
     "fixed-length": fixed_length_json,
+    "sequence-post": sequence_post_json,
 }
 
 

@@ -987,6 +987,7 @@ fn build_post_processor(v: &Value) -> Result<Box<dyn PostProcessor>> {
             }))
         }
         "RobertaProcessing" => post_processors::roberta(v),
+        "Sequence" => post_processors::sequence(v),
         other => Err(Error::Unsupported(format!("post_processor type {other:?}"))),
     }
 }

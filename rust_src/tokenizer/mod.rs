@@ -7,6 +7,7 @@ pub mod byte_level_post;
 pub mod encoding;
 pub mod post_process;
 pub mod roberta_post;
+pub mod sequence_post;
 pub mod tokens;
 pub mod truncation;
 

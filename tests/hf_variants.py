@@ -15,6 +15,8 @@ character, ``|`` between words) with the CTC decoder. ``byte_level_normalizer_js
 and ``fixed_length_json``: GPT-2's BPE behind the ByteLevel normalizer, or
 behind FixedLength pieces. ``sequence_post_json``: Llama 3's post-processor
 shape, a Sequence of ByteLevel (here trimming offsets) and a template.
+``regex_replace_decoder_json``: GPT-2 whose decoder first rewrites tokens
+with regex Replace decoders.
 """
 
 from __future__ import annotations
@@ -206,4 +208,19 @@ def sequence_post_json() -> str:
         special_tokens=[("<|begin_of_text|>", tok.token_to_id("<|begin_of_text|>"))],
     )
     tok.post_processor = processors.Sequence([processors.ByteLevel(trim_offsets=True), template])
+    return tok.to_str()
+
+
+def regex_replace_decoder_json() -> str:
+    """Runs of spaces squeezed and digits masked in the tokens (regexes, and
+    one that matches the empty string) before ByteLevel decodes them."""
+    tok = gpt2()
+    tok.decoder = decoders.Sequence(
+        [
+            decoders.Replace(Regex("\u0120{2,}"), "\u0120"),
+            decoders.Replace(Regex(r"\d"), "#"),
+            decoders.Replace(Regex("z*"), ""),
+            decoders.ByteLevel(),
+        ]
+    )
     return tok.to_str()

@@ -21,7 +21,6 @@ use crate::decoders::byte_fallback::ByteFallbackDecoder;
 use crate::decoders::byte_level::ByteLevelDecoder;
 use crate::decoders::fuse::FuseDecoder;
 use crate::decoders::metaspace::MetaspaceDecoder;
-use crate::decoders::replace::ReplaceDecoder;
 use crate::decoders::sequence::DecoderSequence;
 use crate::decoders::strip::StripDecoder;
 use crate::decoders::wordpiece::WordPieceDecoder;
@@ -36,7 +35,6 @@ use crate::normalize::lowercase::Lowercase;
 use crate::normalize::nmt::Nmt;
 use crate::normalize::precompiled::Precompiled;
 use crate::normalize::prepend::Prepend;
-use crate::normalize::replace::{Pattern, Replace};
 use crate::normalize::sequence::Sequence;
 use crate::normalize::strip::{Strip, StripAccents};
 use crate::normalize::unicode_forms::UnicodeForm;
@@ -645,21 +643,7 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
             }
             Ok(Box::new(Precompiled::from_base64(blob)?))
         }
-        "Replace" => {
-            let m = object(v, "normalizer Replace", &["pattern", "content"])?;
-            let pattern = match m.get("pattern") {
-                Some(Value::Object(p)) => match (p.get("String"), p.get("Regex")) {
-                    (Some(Value::String(lit)), None) => Pattern::literal(lit)?,
-                    (None, Some(Value::String(re))) => Pattern::regex(re)?,
-                    _ => return Err(bad("Replace pattern must be {\"String\"} or {\"Regex\"}")),
-                },
-                _ => return Err(bad("Replace normalizer has no pattern")),
-            };
-            Ok(Box::new(Replace {
-                pattern,
-                content: field::<&str>(m, "content")?.to_owned(),
-            }))
-        }
+        "Replace" => normalizers::replace(v),
         "NFC" | "NFD" | "NFKC" | "NFKD" | "Lowercase" | "StripAccents" | "Nmt" => {
             let name = kind(v, "normalizer")?;
             object(v, &format!("normalizer {name}"), &[])?;
@@ -876,25 +860,7 @@ fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
                 prepend,
             }))
         }
-        "Replace" => {
-            let m = object(v, "decoder Replace", &["pattern", "content"])?;
-            let pattern = match m.get("pattern") {
-                Some(Value::Object(p)) => match (p.get("String"), p.get("Regex")) {
-                    (Some(Value::String(lit)), None) => lit.clone(),
-                    (None, Some(Value::String(re))) => {
-                        return Err(Error::Unsupported(format!(
-                            "Replace decoder regex {re:?} (tokkit supports string patterns)"
-                        )))
-                    }
-                    _ => return Err(bad("Replace pattern must be {\"String\"} or {\"Regex\"}")),
-                },
-                _ => return Err(bad("Replace decoder has no pattern")),
-            };
-            Ok(Box::new(ReplaceDecoder {
-                pattern,
-                content: field::<&str>(m, "content")?.to_owned(),
-            }))
-        }
+        "Replace" => decoders::replace(v),
         "ByteFallback" => {
             object(v, "decoder ByteFallback", &[])?;
             Ok(Box::new(ByteFallbackDecoder))

@@ -447,7 +447,9 @@ impl Tokenizer {
 
     /// Text of `ids`, as HF's `decode`: added tokens by their content, unknown
     /// ids dropped, special tokens skipped on request, then the decoder.
-    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> String {
+    /// Fails only where a decoder's regex gives up (catastrophic
+    /// backtracking), where HF panics.
+    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
         let tokens: Vec<&str> = ids
             .iter()
             .filter_map(|&id| {
@@ -461,7 +463,7 @@ impl Tokenizer {
             .collect();
         match &self.decoder {
             Some(d) => d.decode(&tokens),
-            None => tokens.join(" "),
+            None => Ok(tokens.join(" ")),
         }
     }
 }

@@ -508,13 +508,6 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
         let vocab = parse_vocab(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?)?;
         return Ok(Box::new(CharBpe::new(vocab, &merges, options)?));
     }
-    if dropout.is_some_and(|p| p > 0.0) {
-        return Err(Error::Unsupported(
-            "BPE dropout together with a ByteLevel pre-tokenizer \
-             (dropout is supported for BPE over characters)"
-                .into(),
-        ));
-    }
     let vocab =
         vocab_from_json(m.get("vocab").ok_or_else(|| bad("model has no vocab"))?).map_err(bad)?;
     byte_level_bpe(vocab, &merges, options, MergeSource::Json)

@@ -1,4 +1,5 @@
-//! tokenizer.json decoders added for issue 18: CTC and Replace with a regex.
+//! tokenizer.json decoder readers kept out of hf_json.rs: CTC, and Replace
+//! (a literal or a regex).
 
 use serde_json::Value;
 

@@ -1,5 +1,5 @@
-//! tokenizer.json normalizers: ByteLevel, and Replace (which HF's Replace
-//! decoder is too).
+//! tokenizer.json normalizer readers kept out of hf_json.rs: ByteLevel, and
+//! Replace (which HF's Replace decoder is too).
 
 use serde_json::Value;
 

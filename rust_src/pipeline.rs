@@ -251,12 +251,12 @@ pub trait Decoder: Send + Sync {
     /// This decoder's step in a chain (HF's `decode_chain`): the token
     /// strings it hands on. A decoder that only joins hands on its text as
     /// one string.
-    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String>;
+    fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>>;
 
     /// Token strings (as [`Model::id_to_token`] spells them) as text: what
     /// the chain hands on, concatenated.
-    fn decode(&self, tokens: &[&str]) -> String {
-        self.decode_chain(tokens.iter().map(|t| (*t).to_owned()).collect())
-            .concat()
+    fn decode(&self, tokens: &[&str]) -> Result<String> {
+        let chain = self.decode_chain(tokens.iter().map(|t| (*t).to_owned()).collect())?;
+        Ok(chain.concat())
     }
 }

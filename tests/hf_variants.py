@@ -13,7 +13,10 @@ by HF (lowercase, Whitespace, ``[CLS] $A [SEP]``). ``ctc_json``: a
 wav2vec2-style character vocabulary (WordLevel over FixedLength pieces of one
 character, ``|`` between words) with the CTC decoder. ``byte_level_normalizer_json``
 and ``fixed_length_json``: GPT-2's BPE behind the ByteLevel normalizer, or
-behind FixedLength pieces.
+behind FixedLength pieces. ``sequence_post_json``: Llama 3's post-processor
+shape, a Sequence of ByteLevel (here trimming offsets) and a template.
+``regex_replace_decoder_json``: GPT-2 whose decoder first rewrites tokens
+with regex Replace decoders.
 """
 
 from __future__ import annotations
@@ -191,6 +194,33 @@ def fixed_length_json(length: int = 7) -> str:
         [
             pre_tokenizers.FixedLength(length=length),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
+        ]
+    )
+    return tok.to_str()
+
+
+def sequence_post_json() -> str:
+    tok = gpt2()
+    tok.add_special_tokens(["<|begin_of_text|>"])
+    template = processors.TemplateProcessing(
+        single="<|begin_of_text|> $A",
+        pair="<|begin_of_text|> $A <|begin_of_text|>:1 $B:1",
+        special_tokens=[("<|begin_of_text|>", tok.token_to_id("<|begin_of_text|>"))],
+    )
+    tok.post_processor = processors.Sequence([processors.ByteLevel(trim_offsets=True), template])
+    return tok.to_str()
+
+
+def regex_replace_decoder_json() -> str:
+    """Runs of spaces squeezed and digits masked in the tokens (regexes, and
+    one that matches the empty string) before ByteLevel decodes them."""
+    tok = gpt2()
+    tok.decoder = decoders.Sequence(
+        [
+            decoders.Replace(Regex("\u0120{2,}"), "\u0120"),
+            decoders.Replace(Regex(r"\d"), "#"),
+            decoders.Replace(Regex("z*"), ""),
+            decoders.ByteLevel(),
         ]
     )
     return tok.to_str()

@@ -2,7 +2,9 @@
 and the rest) give HF's answers for every position, on real files, with and
 without a post-processor, for pairs, padding on either side and overflowing
 windows: the positions QA and NER code maps answers and labels through.
-RoBERTa-family files (GPT-2 with RobertaProcessing) are checked the same way. Input
+RoBERTa-family files (GPT-2 with RobertaProcessing) and a Sequence
+post-processor (ByteLevel then a template, as Llama 3's) are checked the same
+way. Input
 split into words beforehand (``is_pretokenized``, as NER data comes) is
 encoded as HF encodes it, word by word."""
 
@@ -13,7 +15,7 @@ import tokenizers
 from conftest import corpus_files, shared_path
 from hf_bpe_json import llama_json
 from hf_checks import assert_batch_like_hf, assert_same_encoding
-from hf_variants import roberta_json
+from hf_variants import roberta_json, sequence_post_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import texts
@@ -64,6 +66,7 @@ FILES = {
     "roberta-post-prefix-space-only": lambda: roberta_json(
         prefix_space=False, trim_offsets=True, post_prefix_space=True
     ),
+    "sequence-post": sequence_post_json,
     "rut5": lambda: shared_path("vocab", "rut5-large-spm-unigram", "tokenizer.json").read_text(),
     "rut5-segment-ids": lambda: _with_segment_ids(
         shared_path("vocab", "rut5-large-spm-unigram", "tokenizer.json")

@@ -16,13 +16,16 @@ from hf_variants import (
     ctc_json,
     fixed_length_json,
     missing_bytes_json,
+    regex_replace_decoder_json,
     roberta_json,
+    sequence_post_json,
     specials_in_vocab_json,
     word_level_json,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import texts
+from tokenizers import Regex, decoders
 
 import tokkit
 
@@ -38,6 +41,8 @@ FILES = {
     "ctc": ctc_json,
     "byte-level-normalizer": byte_level_normalizer_json,
     "fixed-length": fixed_length_json,
+    "sequence-post": sequence_post_json,
+    "regex-replace-decoder": regex_replace_decoder_json,
 }
 
 
@@ -121,3 +126,18 @@ def test_ctc_decoding_as_hf(ids):
 
 
 _ctc: dict = {}
+
+
+def test_catastrophic_replace_decoder_regex_is_a_tokkit_error():
+    """A decoder regex that backtracks past Oniguruma's limit (HF panics)
+    raises TokkitError from decode and decode_batch."""
+    ref = tokenizers.Tokenizer.from_str(regex_replace_decoder_json())
+    long_token = "ab " * 2_000 + "!"
+    ref.add_tokens([long_token])
+    ref.decoder = decoders.Replace(Regex(r"(\w+\s?)*$"), "")
+    ours = tokkit.Tokenizer.from_str(ref.to_str())
+    assert ours.decode([64]) == ref.decode([64])
+    with pytest.raises(tokkit.TokkitError, match="backtracks"):
+        ours.decode([ref.token_to_id(long_token)])
+    with pytest.raises(tokkit.TokkitError, match="backtracks"):
+        ours.decode_batch([[64], [ref.token_to_id(long_token)]])

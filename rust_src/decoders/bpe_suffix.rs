@@ -1,6 +1,7 @@
 //! HF's `BPEDecoder`: the end-of-word suffix ("</w>") becomes a space, or
 //! nothing in the last token.
 
+use crate::error::Result;
 use crate::pipeline::Decoder;
 
 /// HF's `decoders.BPEDecoder`.
@@ -11,13 +12,13 @@ pub struct BpeSuffixDecoder {
 }
 
 impl Decoder for BpeSuffixDecoder {
-    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
+    fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
         let last = tokens.len().saturating_sub(1);
-        tokens
+        Ok(tokens
             .iter()
             .enumerate()
             .map(|(i, t)| t.replace(&self.suffix, if i == last { "" } else { " " }))
-            .collect()
+            .collect())
     }
 }
 
@@ -31,10 +32,10 @@ mod tests {
         let d = BpeSuffixDecoder {
             suffix: "</w>".into(),
         };
-        assert_eq!(d.decode(&["ab</w>", "c", "d</w>"]), "ab cd");
-        assert_eq!(d.decode(&["a</w>b</w>"]), "ab");
-        assert_eq!(d.decode(&[]), "");
+        assert_eq!(d.decode(&["ab</w>", "c", "d</w>"]).unwrap(), "ab cd");
+        assert_eq!(d.decode(&["a</w>b</w>"]).unwrap(), "ab");
+        assert_eq!(d.decode(&[]).unwrap(), "");
         let d = BpeSuffixDecoder { suffix: "".into() };
-        assert_eq!(d.decode(&["ab", "c"]), " a b c");
+        assert_eq!(d.decode(&["ab", "c"]).unwrap(), " a b c");
     }
 }

@@ -1,6 +1,7 @@
 //! HF's `ByteFallback` decoder: runs of `<0xNN>` tokens back to the text
 //! their bytes spell.
 
+use crate::error::Result;
 use crate::pipeline::Decoder;
 
 /// HF's `decoders.ByteFallback`.
@@ -33,7 +34,7 @@ fn flush(bytes: &mut Vec<u8>, out: &mut Vec<String>) {
 }
 
 impl Decoder for ByteFallbackDecoder {
-    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
+    fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
         let mut out = Vec::with_capacity(tokens.len());
         let mut bytes = Vec::new();
         for token in tokens {
@@ -46,7 +47,7 @@ impl Decoder for ByteFallbackDecoder {
             }
         }
         flush(&mut bytes, &mut out);
-        out
+        Ok(out)
     }
 }
 
@@ -59,13 +60,14 @@ mod tests {
     fn bytes_join_and_invalid_runs_give_one_replacement_per_byte() {
         let d = ByteFallbackDecoder;
         assert_eq!(
-            d.decode(&["<0x41>", "<0xC3>", "b", "<0xa9>", "<0xC3>", "<0xA9>"]),
+            d.decode(&["<0x41>", "<0xC3>", "b", "<0xa9>", "<0xC3>", "<0xA9>"])
+                .unwrap(),
             "\u{fffd}\u{fffd}b\u{fffd}\u{fffd}\u{fffd}"
         );
         assert_eq!(
-            d.decode(&["<0x+F>", "<0xé>", "<0x4G>", "<0x41>"]),
+            d.decode(&["<0x+F>", "<0xé>", "<0x4G>", "<0x41>"]).unwrap(),
             "\u{f}<0xé><0x4G>A"
         );
-        assert_eq!(d.decode(&["<0xC3>", "<0xA9>", "x"]), "éx");
+        assert_eq!(d.decode(&["<0xC3>", "<0xA9>", "x"]).unwrap(), "éx");
     }
 }

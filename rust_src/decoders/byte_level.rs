@@ -1,6 +1,7 @@
 //! HF's ByteLevel decoder: token names in GPT-2's byte alphabet back to
 //! bytes, then UTF-8 with U+FFFD for invalid sequences.
 
+use crate::error::Result;
 use crate::models::bpe::byte_alphabet::char_to_byte;
 use crate::pipeline::Decoder;
 
@@ -8,7 +9,7 @@ use crate::pipeline::Decoder;
 pub struct ByteLevelDecoder;
 
 impl Decoder for ByteLevelDecoder {
-    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
+    fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
         let mut bytes = Vec::new();
         for token in tokens {
             let mapped: Option<Vec<u8>> = token.chars().map(char_to_byte).collect();
@@ -19,7 +20,7 @@ impl Decoder for ByteLevelDecoder {
                 None => bytes.extend_from_slice(token.as_bytes()),
             }
         }
-        vec![String::from_utf8_lossy(&bytes).into_owned()]
+        Ok(vec![String::from_utf8_lossy(&bytes).into_owned()])
     }
 }
 
@@ -30,10 +31,13 @@ mod tests {
     #[test]
     fn decodes_alphabet_and_keeps_others() {
         let d = ByteLevelDecoder;
-        assert_eq!(d.decode(&["Hello", "Ġworld", "<|x|>"]), "Hello world<|x|>");
-        assert_eq!(d.decode(&["ðŁĺ"]), "\u{fffd}");
-        assert_eq!(d.decode(&["ðŁĺ", "Ģ"]), "😀");
-        assert_eq!(d.decode(&["Ã©"]), "é");
-        assert_eq!(d.decode(&["é"]), "\u{fffd}");
+        assert_eq!(
+            d.decode(&["Hello", "Ġworld", "<|x|>"]).unwrap(),
+            "Hello world<|x|>"
+        );
+        assert_eq!(d.decode(&["ðŁĺ"]).unwrap(), "\u{fffd}");
+        assert_eq!(d.decode(&["ðŁĺ", "Ģ"]).unwrap(), "😀");
+        assert_eq!(d.decode(&["Ã©"]).unwrap(), "é");
+        assert_eq!(d.decode(&["é"]).unwrap(), "\u{fffd}");
     }
 }

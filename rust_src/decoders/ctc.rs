@@ -2,6 +2,7 @@
 //! the pad token removed, the word delimiter made a space.
 
 use super::wordpiece::cleanup;
+use crate::error::Result;
 use crate::pipeline::Decoder;
 
 /// HF's `decoders.CTC`.
@@ -17,9 +18,9 @@ pub struct CtcDecoder {
 }
 
 impl Decoder for CtcDecoder {
-    fn decode_chain(&self, mut tokens: Vec<String>) -> Vec<String> {
+    fn decode_chain(&self, mut tokens: Vec<String>) -> Result<Vec<String>> {
         tokens.dedup();
-        tokens
+        Ok(tokens
             .into_iter()
             .filter_map(|token| {
                 let mut text = token.replace(&self.pad_token, "");
@@ -28,7 +29,7 @@ impl Decoder for CtcDecoder {
                 }
                 (!text.is_empty()).then_some(text)
             })
-            .collect()
+            .collect())
     }
 }
 
@@ -45,6 +46,6 @@ mod tests {
         };
         let tokens = "<pad> <pad> h e e l l <pad> l o o o | | w";
         let tokens: Vec<&str> = tokens.split(' ').collect();
-        assert_eq!(d.decode(&tokens), "hello w");
+        assert_eq!(d.decode(&tokens).unwrap(), "hello w");
     }
 }

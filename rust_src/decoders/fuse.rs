@@ -1,5 +1,6 @@
 //! HF's `Fuse` decoder: the tokens joined into one.
 
+use crate::error::Result;
 use crate::pipeline::Decoder;
 
 /// HF's `decoders.Fuse`.
@@ -7,7 +8,7 @@ use crate::pipeline::Decoder;
 pub struct FuseDecoder;
 
 impl Decoder for FuseDecoder {
-    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
-        vec![tokens.concat()]
+    fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
+        Ok(vec![tokens.concat()])
     }
 }

@@ -1,6 +1,7 @@
 //! HF's `Metaspace` decoder: `▁` back to spaces, the prepended one of the
 //! first token dropped.
 
+use crate::error::Result;
 use crate::pipeline::Decoder;
 use crate::pretokenize::metaspace::PrependScheme;
 
@@ -31,12 +32,12 @@ impl MetaspaceDecoder {
 }
 
 impl Decoder for MetaspaceDecoder {
-    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
-        tokens
+    fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
+        Ok(tokens
             .iter()
             .enumerate()
             .map(|(i, t)| self.piece(i, t))
-            .collect()
+            .collect())
     }
 }
 
@@ -51,8 +52,8 @@ mod tests {
             replacement: '\u{2581}',
             prepend: PrependScheme::First,
         };
-        assert_eq!(d.decode(&["▁▁a", "▁b"]), "a b");
+        assert_eq!(d.decode(&["▁▁a", "▁b"]).unwrap(), "a b");
         d.prepend = PrependScheme::Never;
-        assert_eq!(d.decode(&["▁▁a", "▁b"]), "  a b");
+        assert_eq!(d.decode(&["▁▁a", "▁b"]).unwrap(), "  a b");
     }
 }

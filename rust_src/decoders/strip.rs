@@ -1,6 +1,7 @@
 //! HF's `Strip` decoder: up to `start` leading and `stop` trailing copies of
 //! one character removed from every token.
 
+use crate::error::Result;
 use crate::pipeline::Decoder;
 
 /// HF's `decoders.Strip`.
@@ -38,8 +39,8 @@ impl StripDecoder {
 }
 
 impl Decoder for StripDecoder {
-    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
-        tokens.iter().map(|t| self.strip(t)).collect()
+    fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
+        Ok(tokens.iter().map(|t| self.strip(t)).collect())
     }
 }
 
@@ -55,18 +56,18 @@ mod tests {
             start: 1,
             stop: 0,
         };
-        assert_eq!(d.decode(&[" a "]), "a ");
-        assert_eq!(d.decode(&["  a  "]), " a  ");
-        assert_eq!(d.decode(&[" ", "  b"]), " b");
+        assert_eq!(d.decode(&[" a "]).unwrap(), "a ");
+        assert_eq!(d.decode(&["  a  "]).unwrap(), " a  ");
+        assert_eq!(d.decode(&[" ", "  b"]).unwrap(), " b");
         let d = StripDecoder {
             content: ' ',
             start: 2,
             stop: 1,
         };
-        assert_eq!(d.decode(&["  a  "]), "a ");
-        assert_eq!(d.decode(&["aaa"]), "aaa");
+        assert_eq!(d.decode(&["  a  "]).unwrap(), "a ");
+        assert_eq!(d.decode(&["aaa"]).unwrap(), "aaa");
         // HF panics on these two.
-        assert_eq!(d.decode(&[" "]), "");
-        assert_eq!(d.decode(&[""]), "");
+        assert_eq!(d.decode(&[" "]).unwrap(), "");
+        assert_eq!(d.decode(&[""]).unwrap(), "");
     }
 }

@@ -1,6 +1,7 @@
 //! The WordPiece decoder: glue "##" continuations, space out words, and
 //! optionally undo tokenization spaces before punctuation (HF's `cleanup`).
 
+use crate::error::Result;
 use crate::pipeline::Decoder;
 
 /// HF's `decoders.WordPiece`.
@@ -55,12 +56,12 @@ impl WordPieceDecoder {
 }
 
 impl Decoder for WordPieceDecoder {
-    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
-        tokens
+    fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
+        Ok(tokens
             .iter()
             .enumerate()
             .map(|(i, t)| self.piece(i, t))
-            .collect()
+            .collect())
     }
 }
 
@@ -76,14 +77,15 @@ mod tests {
         };
         // Checked against HF tokenizers 0.23.3 decoders.WordPiece(cleanup=True).
         assert_eq!(
-            d.decode(&["un", "##aff", "##able", "!", "isn", "'", "t"]),
+            d.decode(&["un", "##aff", "##able", "!", "isn", "'", "t"])
+                .unwrap(),
             "unaffable! isn ' t"
         );
-        assert_eq!(d.decode(&["##a", "b"]), "##a b");
+        assert_eq!(d.decode(&["##a", "b"]).unwrap(), "##a b");
         let d = WordPieceDecoder {
             prefix: "##".into(),
             cleanup: false,
         };
-        assert_eq!(d.decode(&["a", ",", "##b"]), "a ,b");
+        assert_eq!(d.decode(&["a", ",", "##b"]).unwrap(), "a ,b");
     }
 }

@@ -21,7 +21,6 @@ use crate::decoders::byte_fallback::ByteFallbackDecoder;
 use crate::decoders::byte_level::ByteLevelDecoder;
 use crate::decoders::fuse::FuseDecoder;
 use crate::decoders::metaspace::MetaspaceDecoder;
-use crate::decoders::replace::ReplaceDecoder;
 use crate::decoders::sequence::DecoderSequence;
 use crate::decoders::strip::StripDecoder;
 use crate::decoders::wordpiece::WordPieceDecoder;
@@ -37,7 +36,6 @@ use crate::normalize::lowercase::Lowercase;
 use crate::normalize::nmt::Nmt;
 use crate::normalize::precompiled::Precompiled;
 use crate::normalize::prepend::Prepend;
-use crate::normalize::replace::{Pattern, Replace};
 use crate::normalize::sequence::Sequence;
 use crate::normalize::strip::{Strip, StripAccents};
 use crate::normalize::unicode_forms::UnicodeForm;
@@ -506,13 +504,6 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
         let model = CharBpe::new(vocab, &merges, options)?;
         return Ok(FileIds::wrap(Box::new(model), file_ids));
     }
-    if dropout.is_some_and(|p| p > 0.0) {
-        return Err(Error::Unsupported(
-            "BPE dropout together with a ByteLevel pre-tokenizer \
-             (dropout is supported for BPE over characters)"
-                .into(),
-        ));
-    }
     byte_level_bpe(model_vocab(m)?, &merges, options, MergeSource::Json)
 }
 
@@ -638,21 +629,7 @@ fn build_normalizer(v: &Value) -> Result<Box<dyn Normalizer>> {
             }
             Ok(Box::new(Precompiled::from_base64(blob)?))
         }
-        "Replace" => {
-            let m = object(v, "normalizer Replace", &["pattern", "content"])?;
-            let pattern = match m.get("pattern") {
-                Some(Value::Object(p)) => match (p.get("String"), p.get("Regex")) {
-                    (Some(Value::String(lit)), None) => Pattern::literal(lit)?,
-                    (None, Some(Value::String(re))) => Pattern::regex(re)?,
-                    _ => return Err(bad("Replace pattern must be {\"String\"} or {\"Regex\"}")),
-                },
-                _ => return Err(bad("Replace normalizer has no pattern")),
-            };
-            Ok(Box::new(Replace {
-                pattern,
-                content: field::<&str>(m, "content")?.to_owned(),
-            }))
-        }
+        "Replace" => normalizers::replace(v),
         "NFC" | "NFD" | "NFKC" | "NFKD" | "Lowercase" | "StripAccents" | "Nmt" => {
             let name = kind(v, "normalizer")?;
             object(v, &format!("normalizer {name}"), &[])?;
@@ -869,25 +846,7 @@ fn build_decoder(v: &Value) -> Result<Box<dyn Decoder>> {
                 prepend,
             }))
         }
-        "Replace" => {
-            let m = object(v, "decoder Replace", &["pattern", "content"])?;
-            let pattern = match m.get("pattern") {
-                Some(Value::Object(p)) => match (p.get("String"), p.get("Regex")) {
-                    (Some(Value::String(lit)), None) => lit.clone(),
-                    (None, Some(Value::String(re))) => {
-                        return Err(Error::Unsupported(format!(
-                            "Replace decoder regex {re:?} (tokkit supports string patterns)"
-                        )))
-                    }
-                    _ => return Err(bad("Replace pattern must be {\"String\"} or {\"Regex\"}")),
-                },
-                _ => return Err(bad("Replace decoder has no pattern")),
-            };
-            Ok(Box::new(ReplaceDecoder {
-                pattern,
-                content: field::<&str>(m, "content")?.to_owned(),
-            }))
-        }
+        "Replace" => decoders::replace(v),
         "ByteFallback" => {
             object(v, "decoder ByteFallback", &[])?;
             Ok(Box::new(ByteFallbackDecoder))
@@ -980,6 +939,7 @@ fn build_post_processor(v: &Value) -> Result<Box<dyn PostProcessor>> {
             }))
         }
         "RobertaProcessing" => post_processors::roberta(v),
+        "Sequence" => post_processors::sequence(v),
         other => Err(Error::Unsupported(format!("post_processor type {other:?}"))),
     }
 }

@@ -325,8 +325,8 @@ impl PyTokenizer {
 
     /// Text of `ids`.
     #[pyo3(signature = (ids, skip_special_tokens = true))]
-    fn decode(&self, py: Python<'_>, ids: Vec<u32>, skip_special_tokens: bool) -> String {
-        py.detach(|| self.inner.decode(&ids, skip_special_tokens))
+    fn decode(&self, py: Python<'_>, ids: Vec<u32>, skip_special_tokens: bool) -> PyResult<String> {
+        Ok(py.detach(|| self.inner.decode(&ids, skip_special_tokens))?)
     }
 
     /// Texts of many id lists.
@@ -336,13 +336,14 @@ impl PyTokenizer {
         py: Python<'_>,
         sequences: Vec<Vec<u32>>,
         skip_special_tokens: bool,
-    ) -> Vec<String> {
-        py.detach(|| {
+    ) -> PyResult<Vec<String>> {
+        let texts = py.detach(|| {
             sequences
                 .iter()
                 .map(|ids| self.inner.decode(ids, skip_special_tokens))
-                .collect()
-        })
+                .collect::<crate::error::Result<Vec<String>>>()
+        });
+        Ok(texts?)
     }
 
     /// How many special tokens post-processing adds to one text, or to a

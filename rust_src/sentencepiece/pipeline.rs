@@ -108,9 +108,9 @@ impl Model for SpmModelStage {
 }
 
 impl Decoder for SpmDecoderStage {
-    fn decode_chain(&self, tokens: Vec<String>) -> Vec<String> {
+    fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
         let pieces: Vec<&str> = tokens.iter().map(String::as_str).collect();
-        vec![self.0.decode_pieces(&pieces).unwrap_or_default()]
+        Ok(vec![self.0.decode_pieces(&pieces).unwrap_or_default()])
     }
 }
 

@@ -45,22 +45,19 @@ impl PostProcessor for ByteLevelPost {
         0
     }
 
-    fn process(
+    /// Each part trimmed and made its own sequence, left unmerged, as HF.
+    fn process_parts(
         &self,
-        mut first: Encoding,
-        second: Option<Encoding>,
+        mut parts: Vec<Encoding>,
         _add_special_tokens: bool,
         _windows: [bool; 2],
-    ) -> Encoding {
-        if self.trim_offsets {
-            trim_offsets(&mut first, self.add_prefix_space);
-        }
-        if let Some(mut second) = second {
+    ) -> Vec<Encoding> {
+        for (i, part) in parts.iter_mut().enumerate() {
             if self.trim_offsets {
-                trim_offsets(&mut second, self.add_prefix_space);
+                trim_offsets(part, self.add_prefix_space);
             }
-            first.extend(second);
+            part.set_sequence(i);
         }
-        first
+        parts
     }
 }

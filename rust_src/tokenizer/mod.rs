@@ -7,6 +7,7 @@ pub mod byte_level_post;
 pub mod encoding;
 pub mod post_process;
 pub mod roberta_post;
+pub mod sequence_post;
 pub mod tokens;
 pub mod truncation;
 
@@ -447,7 +448,9 @@ impl Tokenizer {
 
     /// Text of `ids`, as HF's `decode`: added tokens by their content, unknown
     /// ids dropped, special tokens skipped on request, then the decoder.
-    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> String {
+    /// Fails only where a decoder's regex gives up (catastrophic
+    /// backtracking), where HF panics.
+    pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
         let tokens: Vec<&str> = ids
             .iter()
             .filter_map(|&id| {
@@ -461,7 +464,7 @@ impl Tokenizer {
             .collect();
         match &self.decoder {
             Some(d) => d.decode(&tokens),
-            None => tokens.join(" "),
+            None => Ok(tokens.join(" ")),
         }
     }
 }

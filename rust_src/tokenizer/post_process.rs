@@ -6,18 +6,37 @@ use super::encoding::Encoding;
 pub trait PostProcessor: Send + Sync {
     /// How many tokens [`PostProcessor::process`] adds (truncation leaves room).
     fn added_tokens(&self, is_pair: bool) -> usize;
-    /// Combines the encoded sequences (without overflowing parts: the
-    /// tokenizer combines those) into the final encoding. `windows` tells
-    /// which of them are windows cut off by truncation rather than the
-    /// sequence itself: HF post-processes only the sequences and merges the
-    /// windows in afterwards, so a window keeps segment ids a template sets.
+    /// HF's `process_encodings`: the encoded sequences (without overflowing
+    /// parts: the tokenizer combines those), or what an earlier step of a
+    /// `Sequence` made of them, as the parts the next step gets. `windows`
+    /// tells which sequences are windows cut off by truncation rather than
+    /// the sequence itself: HF post-processes only the sequences and merges
+    /// the windows in afterwards, so a window keeps segment ids a template
+    /// sets.
+    fn process_parts(
+        &self,
+        parts: Vec<Encoding>,
+        add_special_tokens: bool,
+        windows: [bool; 2],
+    ) -> Vec<Encoding>;
+
+    /// The sequences post-processed and merged into the final encoding.
     fn process(
         &self,
         first: Encoding,
         second: Option<Encoding>,
         add_special_tokens: bool,
         windows: [bool; 2],
-    ) -> Encoding;
+    ) -> Encoding {
+        let mut parts = vec![first];
+        parts.extend(second);
+        let mut parts = self
+            .process_parts(parts, add_special_tokens, windows)
+            .into_iter();
+        let mut out = parts.next().unwrap_or_default();
+        parts.for_each(|p| out.extend(p));
+        out
+    }
 }
 
 /// One element of a template.
@@ -58,26 +77,22 @@ impl PostProcessor for Template {
             .sum()
     }
 
-    fn process(
+    fn process_parts(
         &self,
-        first: Encoding,
-        second: Option<Encoding>,
+        parts: Vec<Encoding>,
         add_special_tokens: bool,
         windows: [bool; 2],
-    ) -> Encoding {
+    ) -> Vec<Encoding> {
         if !add_special_tokens && !self.type_ids_without_special_tokens {
-            let mut out = first;
-            if let Some(second) = second {
-                out.extend(second);
-            }
-            return out;
+            return parts;
         }
-        let template = if second.is_some() {
+        let template = if parts.len() > 1 {
             &self.pair
         } else {
             &self.single
         };
-        let mut sequences = [Some(first), second];
+        let mut parts = parts.into_iter();
+        let mut sequences = [parts.next(), parts.next()];
         let mut out = Encoding::default();
         for piece in template {
             match piece {
@@ -102,6 +117,6 @@ impl PostProcessor for Template {
                 Piece::Special { .. } => {}
             }
         }
-        out
+        vec![out]
     }
 }

@@ -27,31 +27,32 @@ impl PostProcessor for RobertaPost {
         }
     }
 
-    fn process(
+    fn process_parts(
         &self,
-        first: Encoding,
-        second: Option<Encoding>,
+        parts: Vec<Encoding>,
         add_special_tokens: bool,
         windows: [bool; 2],
-    ) -> Encoding {
-        let mut out = Encoding::default();
-        for (i, mut seq) in [Some(first), second].into_iter().flatten().enumerate() {
+    ) -> Vec<Encoding> {
+        let mut out = Vec::with_capacity(parts.len());
+        for (i, mut seq) in parts.into_iter().enumerate() {
             if self.trim_offsets {
                 trim_offsets(&mut seq, self.add_prefix_space);
             }
             // HF zeroes the type ids of the sequences; a window cut off by
             // truncation keeps its own unless it is wrapped in special tokens.
-            if add_special_tokens || !windows[i] {
+            if add_special_tokens || !windows.get(i).copied().unwrap_or(false) {
                 seq.type_ids.fill(0);
             }
             if !add_special_tokens {
-                out.extend(seq);
+                out.push(seq);
                 continue;
             }
             let (open, open_id) = if i == 0 { &self.cls } else { &self.sep };
-            out.push(*open_id, open, (0, 0), 0, None, true);
-            out.extend(seq);
-            out.push(self.sep.1, &self.sep.0, (0, 0), 0, None, true);
+            let mut part = Encoding::with_capacity(seq.len() + 2);
+            part.push(*open_id, open, (0, 0), 0, None, true);
+            part.extend(seq);
+            part.push(self.sep.1, &self.sep.0, (0, 0), 0, None, true);
+            out.push(part);
         }
         out
     }

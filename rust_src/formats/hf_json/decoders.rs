@@ -1,9 +1,12 @@
-//! tokenizer.json decoders added for issue 18: CTC.
+//! tokenizer.json decoder readers kept out of hf_json.rs: CTC, and Replace
+//! (a literal or a regex).
 
 use serde_json::Value;
 
+use super::normalizers::replace_fields;
 use super::{field, object};
 use crate::decoders::ctc::CtcDecoder;
+use crate::decoders::replace::ReplaceDecoder;
 use crate::error::Result;
 use crate::pipeline::Decoder;
 
@@ -19,4 +22,10 @@ pub(super) fn ctc(v: &Value) -> Result<Box<dyn Decoder>> {
         word_delimiter_token: field::<&str>(m, "word_delimiter_token")?.to_owned(),
         cleanup: field(m, "cleanup")?,
     }))
+}
+
+/// Replace: a literal or an Oniguruma regex, read as the normalizer's.
+pub(super) fn replace(v: &Value) -> Result<Box<dyn Decoder>> {
+    let (pattern, content) = replace_fields(v, "decoder Replace")?;
+    Ok(Box::new(ReplaceDecoder { pattern, content }))
 }

@@ -1,4 +1,4 @@
-//! tokenizer.json models beyond BPE, WordPiece and Unigram: WordLevel.
+//! tokenizer.json model readers kept out of hf_json.rs: WordLevel.
 
 use serde_json::Value;
 

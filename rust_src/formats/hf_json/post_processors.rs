@@ -1,11 +1,13 @@
-//! tokenizer.json post-processors beyond the template family: RobertaProcessing.
+//! tokenizer.json post-processors beyond the template family:
+//! RobertaProcessing and Sequence.
 
 use serde_json::{Map, Value};
 
-use super::{bad, field, object};
+use super::{bad, build_post_processor, field, object, sequence_of};
 use crate::error::Result;
 use crate::tokenizer::post_process::PostProcessor;
 use crate::tokenizer::roberta_post::RobertaPost;
+use crate::tokenizer::sequence_post::PostProcessorSequence;
 
 /// A `[token, id]` field (BertProcessing's and RobertaProcessing's `cls`, `sep`).
 pub(super) fn token_and_id(m: &Map<String, Value>, key: &str, what: &str) -> Result<(String, u32)> {
@@ -32,4 +34,10 @@ pub(super) fn roberta(v: &Value) -> Result<Box<dyn PostProcessor>> {
         trim_offsets: field(m, "trim_offsets")?,
         add_prefix_space: field(m, "add_prefix_space")?,
     }))
+}
+
+/// Sequence: its `processors`, run in turn.
+pub(super) fn sequence(v: &Value) -> Result<Box<dyn PostProcessor>> {
+    let steps = sequence_of(v, "post_processor", "processors", build_post_processor)?;
+    Ok(Box::new(PostProcessorSequence(steps)))
 }

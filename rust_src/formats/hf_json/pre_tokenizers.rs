@@ -1,4 +1,4 @@
-//! tokenizer.json pre-tokenizers added for issue 18: FixedLength.
+//! tokenizer.json pre-tokenizer readers kept out of hf_json.rs: FixedLength.
 
 use serde_json::Value;
 

@@ -3,8 +3,8 @@
 //!
 //! [`super::BpeModel`] works on bytes and is faster, but it needs every token
 //! spelled in the alphabet, all 256 byte symbols and none of the options
-//! below; HF's literal procedure covers the rest: `unk_token` and
-//! `end_of_word_suffix` (CLIP's `</w>`), a vocabulary without some bytes
+//! below; HF's literal procedure covers the rest: `unk_token`,
+//! `end_of_word_suffix` (CLIP's `</w>`), dropout, a vocabulary without some bytes
 //! (HF drops those bytes), or listing tokens outside the alphabet (special
 //! tokens duplicated from `added_tokens`, which BPE never produces).
 

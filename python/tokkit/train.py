@@ -111,10 +111,23 @@ def count_words(
     4
     """
     split = _tokkit.WordSplit.named(normalizer, pre_tokenizer, pattern, byte_level)
+    return _count(
+        files_or_texts, split, texts, skip_invalid, num_threads, _show_progress(show_progress)
+    )
+
+
+def _count(
+    files_or_texts: Iterable[str | os.PathLike] | str | os.PathLike,
+    split: _tokkit.WordSplit,
+    texts: bool,
+    skip_invalid: bool,
+    num_threads: int | None,
+    show_progress: bool,
+) -> WordCounts:
     if texts:
         return _count_texts(files_or_texts, split, num_threads)  # type: ignore[arg-type]
     return _tokkit.count_file_words(
-        _files(files_or_texts), split, skip_invalid, num_threads, _show_progress(show_progress)
+        _files(files_or_texts), split, skip_invalid, num_threads, show_progress
     )
 
 
@@ -185,10 +198,8 @@ class _Trainer(ABC):
         num_threads: int | None = None,
     ) -> WordCounts:
         """The word counts this trainer learns from, for ``train_from_counts``."""
-        if texts:
-            return _count_texts(files_or_texts, self._split(), num_threads)  # type: ignore[arg-type]
-        return _tokkit.count_file_words(
-            _files(files_or_texts), self._split(), skip_invalid, num_threads, self.show_progress
+        return _count(
+            files_or_texts, self._split(), texts, skip_invalid, num_threads, self.show_progress
         )
 
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyDict};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::models::bpe::trainer::BpeTrainerOptions;
@@ -28,33 +29,12 @@ pub struct PyWordCounts {
 
 /// The first line of a pickled `WordCounts`: the corpus figures and the
 /// split, before the `word<TAB>count` lines.
-fn state_header(counts: &WordCounts, split: &Option<WordSplit>) -> String {
-    let split = split.as_ref().map(|s| {
-        serde_json::json!([s.normalizer, s.pre_tokenizer, s.byte_level, s.pattern]).to_string()
-    });
-    serde_json::json!([counts.lines, counts.bytes, counts.skipped_lines, split]).to_string()
-}
-
-fn parse_state_header(line: &str) -> Option<(u64, u64, u64, Option<WordSplit>)> {
-    let v: serde_json::Value = serde_json::from_str(line).ok()?;
-    let split = match v.get(3)? {
-        serde_json::Value::String(s) => {
-            let s: serde_json::Value = serde_json::from_str(s).ok()?;
-            Some(WordSplit {
-                normalizer: s.get(0)?.clone(),
-                pre_tokenizer: s.get(1)?.clone(),
-                byte_level: s.get(2)?.as_bool()?,
-                pattern: s.get(3)?.as_str().map(str::to_owned),
-            })
-        }
-        _ => None,
-    };
-    Some((
-        v.get(0)?.as_u64()?,
-        v.get(1)?.as_u64()?,
-        v.get(2)?.as_u64()?,
-        split,
-    ))
+#[derive(Serialize, Deserialize)]
+struct StateHeader {
+    lines: u64,
+    bytes: u64,
+    skipped_lines: u64,
+    split: Option<WordSplit>,
 }
 
 #[pymethods]
@@ -143,23 +123,33 @@ impl PyWordCounts {
         })
     }
 
-    fn __getstate__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let mut state = state_header(&self.counts, &self.split);
+    fn __getstate__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let header = StateHeader {
+            lines: self.counts.lines,
+            bytes: self.counts.bytes,
+            skipped_lines: self.counts.skipped_lines,
+            split: self.split.clone(),
+        };
+        let mut state = serde_json::to_string(&header)
+            .map_err(|e| Error::InvalidArgument(format!("cannot pickle WordCounts: {e}")))?;
         state.push('\n');
         state.push_str(&self.counts.to_tsv());
-        PyBytes::new(py, state.as_bytes())
+        Ok(PyBytes::new(py, state.as_bytes()))
     }
 
     fn __setstate__(&mut self, py: Python<'_>, state: &[u8]) -> PyResult<()> {
         let bad = || Error::InvalidArgument("not a pickled WordCounts".into());
         let text = std::str::from_utf8(state).map_err(|_| bad())?;
         let (header, tsv) = text.split_once('\n').ok_or_else(bad)?;
-        let (lines, bytes, skipped, split) = parse_state_header(header).ok_or_else(bad)?;
+        let header: StateHeader = serde_json::from_str(header).map_err(|_| bad())?;
         let mut counts = py.detach(|| WordCounts::from_tsv(tsv))?;
-        counts.lines = lines;
-        counts.bytes = bytes;
-        counts.skipped_lines = skipped;
-        *self = PyWordCounts { counts, split };
+        counts.lines = header.lines;
+        counts.bytes = header.bytes;
+        counts.skipped_lines = header.skipped_lines;
+        *self = PyWordCounts {
+            counts,
+            split: header.split,
+        };
         Ok(())
     }
 

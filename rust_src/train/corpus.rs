@@ -8,9 +8,7 @@
 //! and the maps are summed at the end, so the counts do not depend on the
 //! thread count or on which thread counted which chunk.
 
-use std::fs::File;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 
 use rayon::prelude::*;
@@ -18,13 +16,9 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::threads;
+use crate::train::chunks::{Chunk, ChunkReader, CHUNK_BYTES};
 use crate::train::progress;
 use crate::train::WordCounts;
-
-/// Bytes read per chunk. 1 MiB keeps small corpora spread over all threads
-/// (most corpus files are a few MB) while the per-chunk overhead (one map
-/// lock, one task) stays negligible next to counting a megabyte of words.
-const CHUNK_BYTES: usize = 1 << 20;
 
 /// Chunks' worth of bytes counted per batch, per thread: enough that threads
 /// rarely wait for the slowest chunk of a batch, few enough to keep memory
@@ -281,121 +275,6 @@ fn count_chunk(
         pos += line.len() as u64;
     }
     Ok(stats)
-}
-
-/// A run of whole lines of one file.
-struct Chunk {
-    /// Index of the file in the path list.
-    file: usize,
-    /// Byte offset of `data` in the file.
-    start: u64,
-    data: Vec<u8>,
-}
-
-/// Reads the files one after another as chunks of whole lines.
-struct ChunkReader<'a> {
-    paths: &'a [PathBuf],
-    /// Index of the next file to open.
-    next_file: usize,
-    /// The open file and its index.
-    current: Option<(usize, File)>,
-    /// Bytes read from the current file so far.
-    offset: u64,
-    /// The partial last line of the previous chunk, which starts the next.
-    carry: Vec<u8>,
-}
-
-impl<'a> ChunkReader<'a> {
-    fn new(paths: &'a [PathBuf]) -> Self {
-        ChunkReader {
-            paths,
-            next_file: 0,
-            current: None,
-            offset: 0,
-            carry: Vec::new(),
-        }
-    }
-
-    /// Chunks holding about `bytes` bytes (at least one chunk): small files
-    /// come several to a batch, so a corpus of many small files keeps every
-    /// thread busy as well as one large file does.
-    fn next_batch(&mut self, bytes: usize) -> Result<Vec<Chunk>> {
-        let mut batch = Vec::new();
-        let mut filled = 0;
-        while filled < bytes {
-            match self.next_chunk()? {
-                Some(chunk) => {
-                    filled += chunk.data.len().max(1);
-                    batch.push(chunk);
-                }
-                None => break,
-            }
-        }
-        Ok(batch)
-    }
-
-    fn next_chunk(&mut self) -> Result<Option<Chunk>> {
-        loop {
-            let Some((index, file)) = self.current.as_mut() else {
-                let Some(path) = self.paths.get(self.next_file) else {
-                    return Ok(None);
-                };
-                let file = File::open(path).map_err(|e| Error::io(path, e))?;
-                self.current = Some((self.next_file, file));
-                self.next_file += 1;
-                self.offset = 0;
-                self.carry.clear();
-                continue;
-            };
-            let index = *index;
-            let path = self.paths.get(index).map_or(Path::new(""), |p| p.as_path());
-            let mut data = std::mem::take(&mut self.carry);
-            let start = self.offset - data.len() as u64;
-            loop {
-                let old = data.len();
-                data.resize(old + CHUNK_BYTES, 0);
-                let read = read_full(file, &mut data[old..]).map_err(|e| Error::io(path, e))?;
-                data.truncate(old + read);
-                self.offset += read as u64;
-                if read == 0 {
-                    self.current = None;
-                    if data.is_empty() {
-                        break;
-                    }
-                    return Ok(Some(Chunk {
-                        file: index,
-                        start,
-                        data,
-                    }));
-                }
-                // Cut after the last line end; a line longer than a chunk
-                // keeps growing the buffer until its end is found.
-                if let Some(pos) = data[old..].iter().rposition(|&b| b == b'\n') {
-                    let cut = old + pos + 1;
-                    self.carry = data.split_off(cut);
-                    return Ok(Some(Chunk {
-                        file: index,
-                        start,
-                        data,
-                    }));
-                }
-            }
-        }
-    }
-}
-
-/// Fills `buf` unless the end of the file comes first; returns the bytes read.
-fn read_full(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match file.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! max-heap that merge learners pick their next merge from.
 
 pub(crate) mod alphabet;
+pub(crate) mod chunks;
 pub mod corpus;
 pub(crate) mod heap;
 pub(crate) mod pairs;

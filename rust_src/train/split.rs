@@ -6,6 +6,7 @@
 //! written file will encode it, and as HF's trainer sees it given the same
 //! components.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
@@ -16,7 +17,7 @@ use crate::tokenizer::Tokenizer;
 use crate::train::Splitter;
 
 /// The normalizer and pre-tokenizer of a training run.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WordSplit {
     /// tokenizer.json `normalizer` (`null` for none).
     pub normalizer: Value,

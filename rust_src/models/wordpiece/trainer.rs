@@ -386,16 +386,16 @@ impl<'a> Learner<'a> {
         }
         // The pairs whose count changed, and every pair of a and b, whose
         // scores rose when a and b lost the merged occurrences.
-        let mut touched = changed.clone();
+        let mut touched = changed;
         touched.extend(self.symbol_pairs[a as usize].iter().copied());
         touched.extend(self.symbol_pairs[b as usize].iter().copied());
         // Sorted: the heap's shape, hence nothing else, depends on push order.
         touched.sort_unstable();
         touched.dedup();
-        for p in touched {
+        for &p in &touched {
             self.refresh(p);
         }
-        self.changed = changed;
+        self.changed = touched;
         Ok(())
     }
 }

@@ -205,6 +205,36 @@ pub trait PreTokenizer: Send + Sync {
     fn split(&self, text: &str, out: &mut Vec<Range<usize>>) -> Result<()>;
 }
 
+/// A normalizer and a pre-tokenizer, the text steps before a model: what a
+/// trainer runs on its corpus to get the words it counts.
+pub struct TextSteps {
+    /// The normalizer, if any.
+    pub normalizer: Option<Box<dyn Normalizer>>,
+    /// The pre-tokenizer, if any; without one the text is one piece.
+    pub pre_tokenizer: Option<Box<dyn PreTokenizer>>,
+}
+
+impl TextSteps {
+    /// Normalizes and pre-tokenizes `text`, giving each piece to `emit`.
+    pub fn for_each_piece(&self, text: &str, emit: &mut dyn FnMut(&str)) -> Result<()> {
+        let mut normalized = Normalized::new(text, false);
+        if let Some(n) = &self.normalizer {
+            n.normalize(&mut normalized)?;
+        }
+        let text = normalized.as_str();
+        let Some(pre_tokenizer) = &self.pre_tokenizer else {
+            emit(text);
+            return Ok(());
+        };
+        let mut pieces = Vec::new();
+        pre_tokenizer.split(text, &mut pieces)?;
+        for piece in pieces {
+            emit(&text[piece]);
+        }
+        Ok(())
+    }
+}
+
 /// One token produced by a [`Model`]: its id and the byte range it covers
 /// inside the piece it was cut from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

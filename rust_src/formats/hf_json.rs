@@ -39,7 +39,7 @@ use crate::normalize::prepend::Prepend;
 use crate::normalize::sequence::Sequence;
 use crate::normalize::strip::{Strip, StripAccents};
 use crate::normalize::unicode_forms::UnicodeForm;
-use crate::pipeline::{Decoder, Model, Normalizer, PreTokenizer};
+use crate::pipeline::{Decoder, Model, Normalizer, PreTokenizer, TextSteps};
 use crate::pretokenize::bert::BertPreTokenizer;
 use crate::pretokenize::byte_level::{ByteLevel, PrefixSpace};
 use crate::pretokenize::metaspace::{MetaspaceRewrite, MetaspaceSplit, PrependScheme};
@@ -211,42 +211,17 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
         Some(v) => hf_added_ids(parse_added_tokens(v)?, model.as_ref())?,
     };
     let mut tokenizer = Tokenizer::new(model);
-    let mut normalizers: Vec<Box<dyn Normalizer>> = Vec::new();
-    if let Some(v) = root.get("normalizer").filter(|v| !v.is_null()) {
-        normalizers.push(build_normalizer(v)?);
-    }
-    match pre_tokenizer {
-        // Metaspace rewrites the text as well as cutting it: the rewrite runs
-        // as the last normalizer, the cut as the pre-tokenizer.
-        Some(v) if kind(v, "pre_tokenizer")? == "Metaspace" => {
-            let (replacement, prepend, split) = metaspace_options(v, "pre_tokenizer Metaspace")?;
-            normalizers.push(Box::new(MetaspaceRewrite {
-                replacement,
-                prepend,
-            }));
-            if split {
-                tokenizer = tokenizer.with_pre_tokenizer(Box::new(MetaspaceSplit { replacement }));
-            }
-        }
-        Some(v) => {
-            if byte_level_prefix_space(v)? {
-                // HF adds the space to each piece left after added tokens are
-                // cut out; tokkit's normalizer runs before the normalized ones are.
-                if added.iter().any(|t| t.normalized) {
-                    return Err(Error::Unsupported(
-                        "ByteLevel add_prefix_space together with normalized added tokens".into(),
-                    ));
-                }
-                normalizers.push(Box::new(PrefixSpace));
-            }
-            tokenizer = tokenizer.with_pre_tokenizer(build_pre_tokenizer(v)?);
-        }
-        None => {}
-    }
-    if normalizers.len() > 1 {
-        tokenizer = tokenizer.with_normalizer(Box::new(Sequence(normalizers)));
-    } else if let Some(n) = normalizers.pop() {
+    let normalizer = root.get("normalizer").filter(|v| !v.is_null());
+    let steps = text_steps(
+        normalizer,
+        pre_tokenizer,
+        added.iter().any(|t| t.normalized),
+    )?;
+    if let Some(n) = steps.normalizer {
         tokenizer = tokenizer.with_normalizer(n);
+    }
+    if let Some(p) = steps.pre_tokenizer {
+        tokenizer = tokenizer.with_pre_tokenizer(p);
     }
     if let Some(v) = root.get("post_processor").filter(|v| !v.is_null()) {
         tokenizer = tokenizer.with_post_processor(build_post_processor(v)?);
@@ -267,6 +242,60 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
         Some(v) => Some(parse_padding(v)?),
     };
     Ok(tokenizer)
+}
+
+/// The normalizer and pre-tokenizer of a tokenizer.json as tokkit runs
+/// them: what HF's pre-tokenizer does to the text besides cutting it
+/// (Metaspace's rewrite, ByteLevel's prefix space) runs as the last
+/// normalizer. `normalized_added` says whether the file has normalized added
+/// tokens, which a ByteLevel prefix space cannot go with here.
+pub fn text_steps(
+    normalizer: Option<&Value>,
+    pre_tokenizer: Option<&Value>,
+    normalized_added: bool,
+) -> Result<TextSteps> {
+    let mut normalizers: Vec<Box<dyn Normalizer>> = Vec::new();
+    if let Some(v) = normalizer {
+        normalizers.push(build_normalizer(v)?);
+    }
+    let mut split = None;
+    match pre_tokenizer {
+        // Metaspace rewrites the text as well as cutting it: the rewrite runs
+        // as the last normalizer, the cut as the pre-tokenizer.
+        Some(v) if kind(v, "pre_tokenizer")? == "Metaspace" => {
+            let (replacement, prepend, cut) = metaspace_options(v, "pre_tokenizer Metaspace")?;
+            normalizers.push(Box::new(MetaspaceRewrite {
+                replacement,
+                prepend,
+            }));
+            if cut {
+                split = Some(Box::new(MetaspaceSplit { replacement }) as Box<dyn PreTokenizer>);
+            }
+        }
+        Some(v) => {
+            if byte_level_prefix_space(v)? {
+                // HF adds the space to each piece left after added tokens are
+                // cut out; tokkit's normalizer runs before the normalized ones are.
+                if normalized_added {
+                    return Err(Error::Unsupported(
+                        "ByteLevel add_prefix_space together with normalized added tokens".into(),
+                    ));
+                }
+                normalizers.push(Box::new(PrefixSpace));
+            }
+            split = Some(build_pre_tokenizer(v)?);
+        }
+        None => {}
+    }
+    let normalizer = if normalizers.len() > 1 {
+        Some(Box::new(Sequence(normalizers)) as Box<dyn Normalizer>)
+    } else {
+        normalizers.pop()
+    };
+    Ok(TextSteps {
+        normalizer,
+        pre_tokenizer: split,
+    })
 }
 
 fn parse_added_tokens(v: &Value) -> Result<Vec<AddedToken>> {

@@ -285,26 +285,6 @@ impl Tokenizer {
         Ok(())
     }
 
-    /// Normalizes and pre-tokenizes `text` as encoding does, added tokens
-    /// aside, giving each piece to `emit`: the words HF's trainers count.
-    pub fn for_each_piece(&self, text: &str, emit: &mut dyn FnMut(&str)) -> Result<()> {
-        let mut normalized = Normalized::new(text, false);
-        if let Some(n) = &self.normalizer {
-            n.normalize(&mut normalized)?;
-        }
-        let text = normalized.as_str();
-        let Some(pre_tokenizer) = &self.pre_tokenizer else {
-            emit(text);
-            return Ok(());
-        };
-        let mut pieces = Vec::new();
-        pre_tokenizer.split(text, &mut pieces)?;
-        for piece in pieces {
-            emit(&text[piece]);
-        }
-        Ok(())
-    }
-
     /// Ids of `text` without special tokens, offsets or strings: the fast path.
     pub fn encode_ids(&self, text: &str) -> Result<Vec<u32>> {
         let mut ids = Vec::with_capacity(text.len() / 4 + 1);

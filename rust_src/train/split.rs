@@ -1,8 +1,8 @@
 //! How a trainer cuts text into words: a normalizer and a pre-tokenizer,
 //! chosen by name and kept as the tokenizer.json components they are.
 //!
-//! The words are cut by loading those components exactly as a user's
-//! tokenizer.json is loaded, so the trained vocabulary sees the text as the
+//! The words are cut by building those components exactly as a user's
+//! tokenizer.json builds them (`hf_json::text_steps`), so the trained vocabulary sees the text as the
 //! written file will encode it, and as HF's trainer sees it given the same
 //! components.
 
@@ -10,10 +10,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
-use crate::formats::hf_json::parse_tokenizer_json;
+use crate::formats::hf_json::text_steps;
 use crate::models::bpe::byte_alphabet;
 use crate::pretokenize::pattern::{CL100K_PATTERN, O200K_PATTERN, R50K_PATTERN};
-use crate::tokenizer::Tokenizer;
 use crate::train::Splitter;
 
 /// The normalizer and pre-tokenizer of a training run.
@@ -145,26 +144,21 @@ impl WordSplit {
     }
 
     /// A splitter for [`crate::train::count_words`] and
-    /// [`crate::train::count_texts`]: the components loaded as a
-    /// tokenizer.json is, byte-level words spelled in the byte alphabet.
+    /// [`crate::train::count_texts`]: the components built as a
+    /// tokenizer.json builds them, byte-level words spelled in the byte
+    /// alphabet.
     pub fn splitter(&self) -> Result<Box<Splitter<'static>>> {
-        // The model is never run: any loadable one will do.
-        let config = json!({
-            "normalizer": self.normalizer,
-            "pre_tokenizer": self.pre_tokenizer,
-            "model": {"type": "WordPiece", "unk_token": "[UNK]",
-                "continuing_subword_prefix": "##", "max_input_chars_per_word": 100,
-                "vocab": {"[UNK]": 0}},
-        });
-        let tokenizer: Tokenizer = parse_tokenizer_json(&config)?;
+        let normalizer = Some(&self.normalizer).filter(|v| !v.is_null());
+        let pre_tokenizer = Some(&self.pre_tokenizer).filter(|v| !v.is_null());
+        let steps = text_steps(normalizer, pre_tokenizer, false)?;
         let byte_level = self.byte_level;
         Ok(Box::new(move |line: &str, emit: &mut dyn FnMut(&str)| {
             if !byte_level {
-                return tokenizer.for_each_piece(line, emit);
+                return steps.for_each_piece(line, emit);
             }
             let table = byte_alphabet::table();
             let mut spelled = String::new();
-            tokenizer.for_each_piece(line, &mut |piece| {
+            steps.for_each_piece(line, &mut |piece| {
                 spelled.clear();
                 spelled.extend(piece.bytes().map(|b| table[b as usize]));
                 emit(&spelled);

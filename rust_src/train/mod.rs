@@ -11,6 +11,7 @@ pub(crate) mod progress;
 pub mod recipes;
 pub mod run;
 pub mod split;
+pub mod spm;
 pub(crate) mod symbols;
 pub mod word_counts;
 

@@ -6,6 +6,8 @@
 pub mod meta;
 pub mod options;
 pub mod pieces;
+pub mod sentences;
 
 pub use meta::MetaPieces;
 pub use options::SpmOptions;
+pub use sentences::SpmSentences;

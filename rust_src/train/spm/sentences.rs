@@ -1,0 +1,211 @@
+//! The sentences a sentencepiece learner starts from (google/sentencepiece
+//! `trainer_interface.cc` `LoadSentences`): each distinct line normalized,
+//! meta pieces cut out, the alphabet chosen by character coverage, and every
+//! character outside it replaced by `▅`.
+//!
+//! sentencepiece keeps every line of the corpus in memory; here a line is
+//! kept once with its count. Every learner gives the same pieces either way:
+//! Unigram's seed substrings are weighted by the count, and the EM and BPE
+//! steps work on word counts.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::error::{Error, Result};
+use crate::formats::spm_model::ModelType;
+use crate::normalize::spm::{SpmNormalized, SpmNormalizer};
+use crate::threads;
+use crate::train::spm::meta::MetaPieces;
+use crate::train::spm::options::SpmOptions;
+use crate::train::spm::pieces::{BOUNDARY, UNK_CHAR};
+
+/// Normalized distinct sentences and the alphabet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SpmSentences {
+    /// Distinct normalized sentences (characters outside the alphabet
+    /// replaced by `▅`, meta pieces by a tab) with their counts, sorted by
+    /// count (highest first), then by bytes.
+    pub sentences: Vec<(String, u64)>,
+    /// The alphabet with each character's count, sorted as sentencepiece's
+    /// `Sorted(required_chars_)`: count (highest first), then character.
+    pub required_chars: Vec<(char, u64)>,
+    /// Lines left out because they hold `▅`, which sentencepiece reserves.
+    pub reserved_lines: u64,
+}
+
+/// Sorts `(key, count)` pairs as sentencepiece's `Sorted`: count highest
+/// first, then key.
+pub fn sort_by_count<K: Ord, C: PartialOrd>(items: &mut [(K, C)]) {
+    items.sort_unstable_by(|a, b| {
+        b.1.partial_cmp(&a.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(&b.0))
+    });
+}
+
+impl SpmSentences {
+    /// Normalizes the distinct `lines` (each with its count) as spm_train
+    /// does, and picks the alphabet.
+    pub fn new(
+        lines: &[(&str, u64)],
+        normalizer: &SpmNormalizer,
+        meta: &MetaPieces,
+        options: &SpmOptions,
+    ) -> Result<Self> {
+        let reserved_lines = lines.iter().filter(|(l, _)| l.contains(UNK_CHAR)).count() as u64;
+        let metas: Vec<&str> = meta.by_id.values().map(|(p, _)| p.as_str()).collect();
+        let matcher = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&metas)
+            .map_err(|e| Error::InvalidArgument(format!("meta pieces: {e}")))?;
+        let normalized: Vec<(String, u64)> = threads::pool(options.num_threads.unwrap_or(0))?
+            .install(|| {
+                lines
+                    .par_iter()
+                    .filter(|(l, _)| !l.contains(UNK_CHAR))
+                    .map_init(SpmNormalized::default, |out, &(line, count)| {
+                        normalizer.normalize(line, None, false, out);
+                        let mut cut = String::with_capacity(out.text.len());
+                        matcher.replace_all_with(&out.text, &mut cut, |_, _, dst| {
+                            dst.push(BOUNDARY);
+                            true
+                        });
+                        (cut, count)
+                    })
+                    .filter(|(s, _)| !s.is_empty())
+                    .collect()
+            });
+        let required_chars = alphabet(&normalized, options)?;
+        let known: FxHashMap<char, u64> = required_chars.iter().copied().collect();
+        if !matches!(options.model_type, ModelType::Word | ModelType::Char)
+            && required_chars.len() + meta.len() > options.vocab_size as usize
+        {
+            return Err(Error::Training(format!(
+                "vocabulary size is smaller than required_chars: vocab_size {} but the {} \
+                 characters and {} meta pieces need {}; increase vocab_size or decrease \
+                 character_coverage",
+                options.vocab_size,
+                required_chars.len(),
+                meta.len(),
+                required_chars.len() + meta.len()
+            )));
+        }
+        let mut merged: FxHashMap<String, u64> = FxHashMap::default();
+        for (sentence, count) in normalized {
+            let sentence = if sentence.chars().all(|c| known.contains_key(&c)) {
+                sentence
+            } else {
+                (sentence.chars())
+                    .map(|c| if known.contains_key(&c) { c } else { UNK_CHAR })
+                    .collect()
+            };
+            *merged.entry(sentence).or_default() += count;
+        }
+        let mut sentences: Vec<(String, u64)> = merged.into_iter().collect();
+        sort_by_count(&mut sentences);
+        Ok(SpmSentences {
+            sentences,
+            required_chars,
+            reserved_lines,
+        })
+    }
+}
+
+/// The characters that cover `character_coverage` of all character
+/// occurrences, most frequent first (the tab that stands for meta pieces
+/// counts toward the coverage but is never kept).
+fn alphabet(sentences: &[(String, u64)], options: &SpmOptions) -> Result<Vec<(char, u64)>> {
+    let mut counts: FxHashMap<char, u64> = FxHashMap::default();
+    let mut all: u64 = 0;
+    for (sentence, count) in sentences {
+        for c in sentence.chars() {
+            if c == '\0' {
+                continue;
+            }
+            if c == ' ' {
+                return Err(Error::Training(
+                    "a normalized sentence holds a space; sentencepiece training needs \
+                     whitespace escaped as ▁"
+                        .into(),
+                ));
+            }
+            *counts.entry(c).or_default() += count;
+            all += count;
+        }
+    }
+    let mut sorted: Vec<(char, u64)> = counts.into_iter().collect();
+    sort_by_count(&mut sorted);
+    let mut covered: u64 = 0;
+    let mut required = Vec::new();
+    for (c, count) in sorted {
+        // sentencepiece keeps the ratio as a float.
+        let coverage = (covered as f64 / all as f64) as f32;
+        if coverage >= options.character_coverage {
+            break;
+        }
+        covered += count;
+        if c != BOUNDARY {
+            required.push((c, count));
+        }
+    }
+    Ok(required)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::spm_model::NormalizerSpec;
+    use std::path::Path;
+
+    fn identity() -> SpmNormalizer {
+        let spec = NormalizerSpec {
+            name: "identity".into(),
+            ..NormalizerSpec::default()
+        };
+        SpmNormalizer::new(&spec, false, Path::new("test")).unwrap()
+    }
+
+    #[test]
+    fn lines_are_normalized_merged_and_sorted() {
+        let options = SpmOptions {
+            user_defined_symbols: vec!["<x>".into()],
+            ..SpmOptions::default()
+        };
+        let meta = MetaPieces::new(&options).unwrap();
+        let lines = [("a  b", 1), ("a b", 2), ("c<x>d", 1), ("x\u{2585}", 5)];
+        let got = SpmSentences::new(&lines, &identity(), &meta, &options).unwrap();
+        assert_eq!(
+            got.sentences,
+            vec![("▁a▁b".to_string(), 3), ("▁c\u{2585}d".to_string(), 1)]
+        );
+        assert_eq!(got.reserved_lines, 1);
+        let chars: Vec<char> = got.required_chars.iter().map(|p| p.0).collect();
+        assert_eq!(chars, ['▁', 'a', 'b', 'c', 'd']);
+    }
+
+    #[test]
+    fn rare_characters_become_the_unknown_mark() {
+        let options = SpmOptions {
+            character_coverage: 0.99,
+            ..SpmOptions::default()
+        };
+        let meta = MetaPieces::new(&options).unwrap();
+        let common = "ab".repeat(100);
+        let lines = [(common.as_str(), 1), ("abz", 1)];
+        let got = SpmSentences::new(&lines, &identity(), &meta, &options).unwrap();
+        assert!(got.sentences.iter().any(|(s, _)| s == "▁ab\u{2585}"));
+        assert!(!got.required_chars.iter().any(|p| p.0 == 'z'));
+    }
+
+    #[test]
+    fn too_small_a_vocabulary_says_how_many_are_needed() {
+        let options = SpmOptions {
+            vocab_size: 4,
+            ..SpmOptions::default()
+        };
+        let meta = MetaPieces::new(&options).unwrap();
+        let err = SpmSentences::new(&[("abc", 1)], &identity(), &meta, &options).unwrap_err();
+        assert!(err.to_string().contains("need 7"), "{err}");
+    }
+}

@@ -4,6 +4,8 @@ pub mod atomic;
 pub mod gpt2;
 pub mod hf_json;
 pub mod hf_json_write;
+pub mod spm_json_write;
 pub mod spm_model;
+pub mod spm_model_write;
 pub mod tiktoken;
 pub mod vocab_txt;

@@ -5,6 +5,7 @@ pub mod bpe_spm;
 pub mod file_ids;
 pub mod rng;
 pub mod spm_char;
+pub mod spm_trainers;
 pub mod spm_vocab;
 pub mod spm_word;
 pub mod unigram;

@@ -10,6 +10,7 @@ pub mod precompiled;
 pub mod prepend;
 pub mod pyunicode;
 pub mod replace;
+pub mod rules;
 pub mod sequence;
 pub mod spm;
 pub mod strip;

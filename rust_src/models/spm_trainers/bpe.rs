@@ -1,0 +1,247 @@
+//! sentencepiece's BPE learner (`bpe_model_trainer.cc`, Sennrich et al.
+//! 2016): the most frequent adjacent pair that makes a valid piece is merged
+//! until the vocabulary is full, then the required characters follow.
+//!
+//! sentencepiece rescans a set of "active" pairs (the top 5%, refreshed every
+//! 100 merges) and recounts stale ones from their positions; here the
+//! counts are kept exact by [`PairIndex`] (the repo's BPE bookkeeping) and
+//! the best pair comes from a lazily invalidated heap, so a merge costs its
+//! occurrences and a few heap operations. The choice is sentencepiece's:
+//! highest count, then fewest characters, then the smaller string (UTF-8
+//! bytes), and a merge whose string is already a piece is dropped unmerged.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::error::Result;
+use crate::models::spm_trainers::room;
+use crate::train::heap::Heap;
+use crate::train::pairs::{Pair, PairIndex};
+use crate::train::spm::meta::MetaPieces;
+use crate::train::spm::options::SpmOptions;
+use crate::train::spm::pieces::{is_valid_piece, split_into_words};
+use crate::train::spm::sentences::sort_by_count;
+
+/// A pair with its count when it was pushed; stale once the count moved.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    count: i64,
+    pair: Pair,
+}
+
+/// The symbols (characters, then merged pieces) by id.
+struct Symbols {
+    text: Vec<String>,
+    /// Length in characters.
+    chars: Vec<u32>,
+    /// When each pair was first seen: the last tie-break, between two pairs
+    /// that spell the same string (`aa a` and `a aa`), where sentencepiece
+    /// takes the symbol it allocated first.
+    born: FxHashMap<Pair, u32>,
+}
+
+impl Symbols {
+    fn push(&mut self, text: String, chars: u32) -> u32 {
+        self.text.push(text);
+        self.chars.push(chars);
+        (self.text.len() - 1) as u32
+    }
+
+    fn text(&self, id: u32) -> &str {
+        self.text.get(id as usize).map_or("", String::as_str)
+    }
+
+    fn chars(&self, (a, b): Pair) -> u32 {
+        let len = |id: u32| self.chars.get(id as usize).copied().unwrap_or(0);
+        len(a) + len(b)
+    }
+
+    fn note_birth(&mut self, pair: Pair) {
+        let next = self.born.len() as u32;
+        self.born.entry(pair).or_insert(next);
+    }
+
+    /// sentencepiece's order of candidates, best greatest.
+    fn order(&self, x: &Candidate, y: &Candidate) -> std::cmp::Ordering {
+        let spelled = |(a, b): Pair| self.text(a).bytes().chain(self.text(b).bytes());
+        let born = |pair: Pair| self.born.get(&pair).copied().unwrap_or(u32::MAX);
+        (x.count.cmp(&y.count))
+            .then_with(|| self.chars(y.pair).cmp(&self.chars(x.pair)))
+            .then_with(|| spelled(y.pair).cmp(spelled(x.pair)))
+            .then_with(|| born(y.pair).cmp(&born(x.pair)))
+    }
+}
+
+/// The learned pieces of sentencepiece's BPE on `sentences` (normalized,
+/// with counts, as `LoadSentences` leaves them), in id order with their
+/// scores (minus the rank): the merges, then the `required_chars` in their
+/// order. Fewer merges come back when no valid pair is left.
+pub fn learn(
+    sentences: &[(String, u64)],
+    required_chars: &[(char, u64)],
+    meta: &MetaPieces,
+    options: &SpmOptions,
+) -> Result<Vec<(String, f32)>> {
+    let target = room(options, meta, required_chars.len())?;
+    let words = words(sentences, options);
+    let mut symbols = Symbols {
+        text: Vec::new(),
+        chars: Vec::new(),
+        born: FxHashMap::default(),
+    };
+    let mut char_ids: FxHashMap<char, u32> = FxHashMap::default();
+    let mut spelled: Vec<(Vec<u32>, i64)> = Vec::with_capacity(words.len());
+    for (word, count) in &words {
+        let ids: Vec<u32> = (word.chars())
+            .map(|c| *(char_ids.entry(c)).or_insert_with(|| symbols.push(c.to_string(), 1)))
+            .collect();
+        for pair in ids.windows(2) {
+            symbols.note_birth((pair[0], pair[1]));
+        }
+        spelled.push((ids, i64::try_from(*count).unwrap_or(i64::MAX)));
+    }
+    let mut index = PairIndex::new(&spelled)?;
+    drop(spelled);
+    let mut valid: FxHashMap<Pair, bool> = FxHashMap::default();
+    let mut is_valid = |symbols: &Symbols, pair: Pair| {
+        *valid.entry(pair).or_insert_with(|| {
+            let chars: Vec<char> = (symbols.text(pair.0).chars())
+                .chain(symbols.text(pair.1).chars())
+                .collect();
+            is_valid_piece(&chars, options)
+        })
+    };
+    let initial: Vec<Candidate> = (index.pairs())
+        .filter(|&(_, count)| count > 0)
+        .map(|(pair, count)| Candidate { count, pair })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .filter(|c| is_valid(&symbols, c.pair))
+        .collect();
+    let mut heap = Heap::from_vec(initial, &|x: &Candidate, y: &Candidate| symbols.order(x, y));
+    let mut pieces: Vec<(String, f32)> = Vec::with_capacity(target + required_chars.len());
+    let mut seen: FxHashSet<String> = FxHashSet::default();
+    let mut done: FxHashSet<Pair> = FxHashSet::default();
+    let mut changed: Vec<Pair> = Vec::new();
+    while pieces.len() < target {
+        let Some(best) = heap.pop(&|x: &Candidate, y: &Candidate| symbols.order(x, y)) else {
+            break;
+        };
+        if done.contains(&best.pair) || index.count(best.pair) != best.count {
+            continue;
+        }
+        done.insert(best.pair);
+        let text = format!("{}{}", symbols.text(best.pair.0), symbols.text(best.pair.1));
+        // The same string reached by another pair ("aaa" as aa+a and a+aa):
+        // sentencepiece drops the pair without merging it.
+        if !seen.insert(text.clone()) {
+            continue;
+        }
+        let merged = symbols.push(text.clone(), symbols.chars(best.pair));
+        pieces.push((text, -(pieces.len() as f32)));
+        changed.clear();
+        index.merge(best.pair, merged, &mut changed);
+        for &pair in &changed {
+            let count = index.count(pair);
+            if count <= 0 || done.contains(&pair) || !is_valid(&symbols, pair) {
+                continue;
+            }
+            symbols.note_birth(pair);
+            heap.push(
+                Candidate { count, pair },
+                &|x: &Candidate, y: &Candidate| symbols.order(x, y),
+            );
+        }
+    }
+    for &(c, _) in required_chars {
+        pieces.push((c.to_string(), -(pieces.len() as f32)));
+    }
+    Ok(pieces)
+}
+
+/// What the merges run over: the sentences cut into words (with
+/// `split_by_whitespace`, sentencepiece's `SplitSentencesByWhitespace`,
+/// counts summed, sorted by count then bytes) or the sentences whole.
+fn words<'a>(sentences: &'a [(String, u64)], options: &SpmOptions) -> Vec<(&'a str, u64)> {
+    if !options.split_by_whitespace {
+        return sentences.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+    }
+    let mut counts: FxHashMap<&str, u64> = FxHashMap::default();
+    for (sentence, count) in sentences {
+        let cut = split_into_words(
+            sentence,
+            options.treat_whitespace_as_suffix,
+            options.allow_whitespace_only_pieces,
+        );
+        for word in cut {
+            *counts.entry(word).or_default() += count;
+        }
+    }
+    let mut words: Vec<(&str, u64)> = counts.into_iter().collect();
+    sort_by_count(&mut words);
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(sentences: &[(&str, u64)], vocab_size: u32) -> Vec<(String, f32)> {
+        let options = SpmOptions {
+            model_type: crate::formats::spm_model::ModelType::Bpe,
+            vocab_size,
+            ..SpmOptions::default()
+        };
+        let meta = MetaPieces::new(&options).unwrap();
+        let sentences: Vec<(String, u64)> =
+            sentences.iter().map(|(s, n)| (s.to_string(), *n)).collect();
+        let mut chars: FxHashMap<char, u64> = FxHashMap::default();
+        for (s, n) in &sentences {
+            for c in s.chars() {
+                *chars.entry(c).or_default() += n;
+            }
+        }
+        let mut chars: Vec<(char, u64)> = chars.into_iter().collect();
+        sort_by_count(&mut chars);
+        learn(&sentences, &chars, &meta, &options).unwrap()
+    }
+
+    fn names(pieces: &[(String, f32)]) -> Vec<&str> {
+        pieces.iter().map(|(p, _)| p.as_str()).collect()
+    }
+
+    #[test]
+    fn most_frequent_valid_pair_first_then_the_characters() {
+        // ▁ab ×3, ▁ac ×1: (▁, a) 4, (a, b) 3, (a, c) 1. Merging ▁a takes a's
+        // pairs; then (▁a, b) 3. The characters follow by count, then code
+        // point (a before ▁).
+        let got = run(&[("▁ab▁ab", 1), ("▁ab▁ac", 1)], 3 + 2 + 4);
+        assert_eq!(names(&got), ["▁a", "▁ab", "a", "▁", "b", "c"]);
+        let scores: Vec<f32> = got.iter().map(|p| p.1).collect();
+        assert_eq!(scores, [-0.0, -1.0, -2.0, -3.0, -4.0, -5.0]);
+    }
+
+    #[test]
+    fn ties_go_to_the_shorter_then_the_smaller_string() {
+        // (▁, x) and (▁, y) and (x, y)... every pair occurs twice.
+        let got = run(&[("▁xy", 2), ("▁yx", 2)], 3 + 3 + 2);
+        // Counts: ▁x 2, xy 2, ▁y 2, yx 2: all two characters, so bytes
+        // decide: "xy" < "yx" < "▁x" (▁ is three bytes from 0xE2).
+        assert_eq!(names(&got)[..2], ["xy", "yx"]);
+    }
+
+    #[test]
+    fn overlapping_pairs_merge_left_to_right() {
+        // "▁aaa": (a, a) twice in one word but merged once, left to right,
+        // giving ▁ aa a; then (aa, a) beats (▁, aa) on bytes. Merged right
+        // to left, (▁, a) would have come second.
+        let got = run(&[("▁aaa", 5)], 3 + 3 + 2);
+        assert_eq!(names(&got)[..3], ["aa", "aaa", "▁aaa"]);
+    }
+
+    #[test]
+    fn invalid_pieces_are_never_merged() {
+        // Digits and letters are different scripts; ▁ only starts a piece.
+        let got = run(&[("▁a1▁a1▁a1", 1)], 3 + 1 + 3);
+        assert_eq!(names(&got), ["▁a", "1", "a", "▁"]);
+    }
+}

@@ -29,6 +29,14 @@ impl SpmRun {
     /// A run with `options`, checked as spm_train checks them.
     pub fn new(options: SpmOptions, progress: bool) -> Result<Self> {
         options.verify()?;
+        if options.input_sentence_size != 0 {
+            // Refused rather than ignored: the whole corpus would be used.
+            return Err(Error::Unsupported(
+                "input_sentence_size (sentence sampling) is not implemented yet; train on a \
+                 sample of the corpus instead"
+                    .into(),
+            ));
+        }
         let meta = MetaPieces::new(&options)?;
         Ok(SpmRun {
             options,

@@ -20,16 +20,23 @@ use crate::train::spm::pieces::{is_valid_piece, BOUNDARY, UNK_CHAR};
 use crate::train::spm::sentences::sort_by_count;
 use crate::train::spm::SpmOptions;
 
-/// Seed pieces with log-probability scores, characters first.
+/// Seed pieces with log-probability scores, characters first. `last`, when
+/// given, ends the suffix array's buffer, as in spm_train
+/// ([`crate::train::spm::order`]).
 pub fn seed_pieces(
     sentences: &[(String, u64)],
+    last: Option<&str>,
     options: &SpmOptions,
 ) -> Result<Vec<(String, f32)>> {
     let mut text = String::new();
     // Where each sentence starts in `text`, and its count.
     let mut starts: Vec<(usize, u64)> = Vec::with_capacity(sentences.len());
     let mut char_counts: FxHashMap<char, u64> = FxHashMap::default();
-    for (sentence, count) in sentences {
+    let at_end = last.and_then(|l| sentences.iter().position(|(s, _)| s == l));
+    let order = (0..sentences.len())
+        .filter(|&i| Some(i) != at_end)
+        .chain(at_end);
+    for (sentence, count) in order.map(|i| &sentences[i]) {
         for c in sentence.chars() {
             if c != UNK_CHAR && c != BOUNDARY {
                 *char_counts.entry(c).or_default() += count;
@@ -216,7 +223,7 @@ mod tests {
         assert!(subs.contains(&("ab".to_string(), 10.0)));
         // "bc" occurs in one sentence only (weight 2) but never branches.
         assert!(!subs.iter().any(|(p, _)| p == "bc"));
-        let seeds = seed_pieces(&sentences, &options).unwrap();
+        let seeds = seed_pieces(&sentences, None, &options).unwrap();
         assert_eq!(seeds[0].0, "a");
         let total: f64 = seeds.iter().map(|s| f64::from(s.1).exp()).sum();
         assert!((total - 1.0).abs() < 1e-4);

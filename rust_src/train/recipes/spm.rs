@@ -2,7 +2,7 @@
 //! whole, normalized and cut as spm_train does, learned, and written as
 //! `spm.model`, `spm.vocab` and (for Unigram and BPE) `tokenizer.json`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::formats::atomic::write_atomic;
@@ -23,6 +23,9 @@ pub struct SpmRun {
     meta: MetaPieces,
     split: WordSplit,
     progress: bool,
+    /// The corpus files in order, when training reads them: the Unigram
+    /// seeds then follow spm_train's corpus order where it matters.
+    corpus: Option<Vec<PathBuf>>,
 }
 
 impl SpmRun {
@@ -43,7 +46,14 @@ impl SpmRun {
             meta,
             split: WordSplit::lines(),
             progress,
+            corpus: None,
         })
+    }
+
+    /// The same run, told which files (in order) its counts come from.
+    pub fn reading(mut self, files: &[PathBuf]) -> Self {
+        self.corpus = Some(files.to_vec());
+        self
     }
 }
 
@@ -63,7 +73,8 @@ impl Algorithm for SpmRun {
             Path::new(""),
         )?;
         let lines = counts.sorted();
-        let corpus = SpmSentences::new(&lines, &normalizer, &self.meta, options)?;
+        let order = self.corpus.as_deref();
+        let corpus = SpmSentences::new(&lines, &normalizer, &self.meta, options, order)?;
         if corpus.sentences.is_empty() {
             return Err(Error::Training(
                 "empty corpus: no line is left after normalization".into(),

@@ -5,6 +5,7 @@
 
 pub mod meta;
 pub mod options;
+pub mod order;
 pub mod pieces;
 pub mod sentences;
 

@@ -148,3 +148,37 @@ def test_bad_settings_are_refused_with_tokkit_errors(corpus, tmp_path):
     with pytest.raises(tokkit.TokkitFileNotFoundError):
         tokkit.UnigramTrainer(show_progress=False).train([tmp_path / "missing.txt"], tmp_path / "e")
     assert not (tmp_path / "a").exists()
+
+
+def test_cli_options_are_spm_trains(corpus, tmp_path):
+    """``tokkit train --algo unigram`` with spm_train's options, in kebab case."""
+    import subprocess
+    import sys
+
+    train, _ = corpus
+    out = tmp_path / "cli"
+    options = ["--vocab-size", "600", "--split-digits", "--user-defined-symbols", "<mask>,<sep>"]
+    options += ["--pad-id", "3", "--no-split-by-number", "--threads", "1", "-q"]
+    command = [sys.executable, "-m", "tokkit", "train", "--algo", "unigram", str(train)]
+    subprocess.run(
+        [*command, "-o", str(out), *options],
+        check=True,
+        capture_output=True,
+    )
+    spm.SentencePieceTrainer.train(
+        input=str(train),
+        model_prefix=str(tmp_path / "ref"),
+        vocab_size=600,
+        split_digits=True,
+        user_defined_symbols=["<mask>", "<sep>"],
+        pad_id=3,
+        split_by_number=False,
+        num_threads=1,
+        minloglevel=2,
+    )
+    ours = spm.SentencePieceProcessor(model_file=str(out / "spm.model"))
+    theirs = spm.SentencePieceProcessor(model_file=str(tmp_path / "ref.model"))
+    assert _pieces(ours) == _pieces(theirs)
+    assert ours.piece_to_id("<mask>") == theirs.piece_to_id("<mask>") == 4
+    line = "Call 0123 <mask> now"
+    assert ours.encode(line) == theirs.encode(line)

@@ -182,3 +182,32 @@ def test_cli_options_are_spm_trains(corpus, tmp_path):
     assert ours.piece_to_id("<mask>") == theirs.piece_to_id("<mask>") == 4
     line = "Call 0123 <mask> now"
     assert ours.encode(line) == theirs.encode(line)
+
+
+def test_the_first_input_sentence_size_lines_as_spm_train_takes_them(corpus, tmp_path):
+    train, _ = corpus
+    options = {"input_sentence_size": 1500, "shuffle_input_sentence": False}
+    tokkit.UnigramTrainer(vocab_size=500, show_progress=False, **options).train(
+        [train], tmp_path, num_threads=1
+    )
+    spm.SentencePieceTrainer.train(
+        input=str(train),
+        model_prefix=str(tmp_path / "ref"),
+        vocab_size=500,
+        num_threads=1,
+        minloglevel=2,
+        **options,
+    )
+    ours = spm.SentencePieceProcessor(model_file=str(tmp_path / "spm.model"))
+    theirs = spm.SentencePieceProcessor(model_file=str(tmp_path / "ref.model"))
+    assert _pieces(ours) == _pieces(theirs)
+
+
+def test_a_sample_bounds_the_lines_and_repeats(corpus, tmp_path):
+    train, _ = corpus
+    trainer = tokkit.UnigramTrainer(vocab_size=300, input_sentence_size=800, show_progress=False)
+    first = trainer.train([train], tmp_path / "a", num_threads=1)
+    trainer.train([train], tmp_path / "b", num_threads=1)
+    assert first["lines"] == 800
+    a, b = (tmp_path / "a" / "spm.model").read_bytes(), (tmp_path / "b" / "spm.model").read_bytes()
+    assert a == b

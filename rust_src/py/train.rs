@@ -477,7 +477,7 @@ pub fn train_spm<'py>(
     options.num_threads = num_threads;
     let mut algorithm = SpmRun::new(options, progress)?;
     if let PySource::Files(files) = &source {
-        algorithm = algorithm.reading(files);
+        algorithm = algorithm.reading(files, skip_invalid);
     }
     let corpus = CorpusOptions {
         skip_invalid,

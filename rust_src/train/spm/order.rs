@@ -9,18 +9,20 @@
 //! tokkit keeps distinct sentences, not the corpus order, so it finds that
 //! sentence with one more pass over the files and puts it last too.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 
-use crate::error::{Error, Result};
-use crate::train::spm::pieces::UNK_CHAR;
+use crate::error::Result;
+use crate::train::spm::options::SpmOptions;
+use crate::train::spm::selection::for_each_selected;
 
-/// The raw line spm_train's buffer ends with: of the `read` lines it keeps
-/// (non-empty, without `▅`), of which `kept` normalize to something, the
-/// line at `kept - 1` when it does, else the first such line after it.
+/// The raw line spm_train's buffer ends with: of the lines it trains on
+/// ([`for_each_selected`]), of which `kept` normalize to something, the line
+/// at `kept - 1` when it does, else the first such line after it.
 pub fn last_line(
     paths: &[PathBuf],
+    options: &SpmOptions,
+    skip_invalid: bool,
     kept: u64,
     mut normalizes_to_empty: impl FnMut(&str) -> bool,
 ) -> Result<Option<String>> {
@@ -28,24 +30,16 @@ pub fn last_line(
         return Ok(None);
     };
     let mut index = 0u64;
-    for path in paths {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        for line in BufReader::new(file).split(b'\n') {
-            let line = line.map_err(|e| Error::io(path, e))?;
-            // Lines the counting skipped as invalid are skipped here too.
-            let Ok(line) = String::from_utf8(line) else {
-                continue;
-            };
-            if line.is_empty() || line.contains(UNK_CHAR) {
-                continue;
-            }
-            if index >= target && !normalizes_to_empty(&line) {
-                return Ok(Some(line));
-            }
-            index += 1;
+    let mut found = None;
+    for_each_selected(paths, options, skip_invalid, |line| {
+        if index >= target && !normalizes_to_empty(line) {
+            found = Some(line.to_owned());
+            return ControlFlow::Break(());
         }
-    }
-    Ok(None)
+        index += 1;
+        ControlFlow::Continue(())
+    })?;
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -62,17 +56,29 @@ mod tests {
         std::fs::write(&path, "a\n-\n\nb\nc\n-\nd").unwrap();
         let empty = |l: &str| l == "-";
         assert_eq!(
-            last_line(std::slice::from_ref(&path), 4, empty)
-                .unwrap()
-                .as_deref(),
+            last_line(
+                std::slice::from_ref(&path),
+                &SpmOptions::default(),
+                false,
+                4,
+                empty
+            )
+            .unwrap()
+            .as_deref(),
             Some("c")
         );
         std::fs::write(&path, "a\nb\n-\nc\n-\n").unwrap();
         // index 2 ("-") is empty: the first kept line after it, "c".
         assert_eq!(
-            last_line(std::slice::from_ref(&path), 3, empty)
-                .unwrap()
-                .as_deref(),
+            last_line(
+                std::slice::from_ref(&path),
+                &SpmOptions::default(),
+                false,
+                3,
+                empty
+            )
+            .unwrap()
+            .as_deref(),
             Some("c")
         );
         std::fs::remove_dir_all(&dir).unwrap();

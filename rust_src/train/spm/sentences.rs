@@ -53,14 +53,14 @@ pub fn sort_by_count<K: Ord, C: PartialOrd>(items: &mut [(K, C)]) {
 impl SpmSentences {
     /// Normalizes the distinct `lines` (each with its count) as spm_train
     /// does, and picks the alphabet. `corpus` (the files the lines were
-    /// counted from, in order) lets the last sentence be found as spm_train
-    /// leaves it.
+    /// counted from, in order, and whether invalid lines were skipped) lets
+    /// the last sentence be found as spm_train leaves it.
     pub fn new(
         lines: &[(&str, u64)],
         normalizer: &SpmNormalizer,
         meta: &MetaPieces,
         options: &SpmOptions,
-        corpus: Option<&[PathBuf]>,
+        corpus: Option<(&[PathBuf], bool)>,
     ) -> Result<Self> {
         let reserved_lines = lines.iter().filter(|(l, _)| l.contains(UNK_CHAR)).count() as u64;
         let metas: Vec<&str> = meta.by_id.values().map(|(p, _)| p.as_str()).collect();
@@ -91,10 +91,11 @@ impl SpmSentences {
         let normalized: Vec<(String, u64)> =
             all.into_iter().filter(|(s, _)| !s.is_empty()).collect();
         let last = match corpus {
-            Some(paths) => {
+            Some((paths, skip_invalid)) => {
                 let mut out = SpmNormalized::default();
                 let mut scratch = SpmNormalized::default();
-                order::last_line(paths, kept, |line| prepare(line, &mut scratch).is_empty())?
+                let empty = |line: &str| prepare(line, &mut scratch).is_empty();
+                order::last_line(paths, options, skip_invalid, kept, empty)?
                     .map(|line| prepare(&line, &mut out))
             }
             None => None,

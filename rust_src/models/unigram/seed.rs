@@ -12,8 +12,8 @@
 //! depend on which sentence follows which in sentencepiece's buffer, and
 //! there the two can differ.
 
+use libsais::SuffixArrayConstruction;
 use rustc_hash::FxHashMap;
-use suffix::SuffixTable;
 
 use crate::error::{Error, Result};
 use crate::train::spm::pieces::{is_valid_piece, BOUNDARY, UNK_CHAR};
@@ -46,9 +46,9 @@ pub fn seed_pieces(
         text.push_str(sentence);
         text.push('\0');
     }
-    if u32::try_from(text.len()).is_err() {
+    if i32::try_from(text.len()).is_err() {
         return Err(Error::Training(
-            "the distinct sentences exceed 4 GiB; sample them with input_sentence_size".into(),
+            "the distinct sentences exceed 2 GiB; sample them with input_sentence_size".into(),
         ));
     }
     let mut chars: Vec<(String, u64)> = char_counts
@@ -57,7 +57,7 @@ pub fn seed_pieces(
         .collect();
     sort_by_count(&mut chars);
     let mut seeds: Vec<(String, f32)> = chars.into_iter().map(|(c, n)| (c, n as f32)).collect();
-    seeds.extend(frequent_substrings(&text, &starts, options));
+    seeds.extend(frequent_substrings(&text, &starts, options)?);
     Ok(to_log_prob(seeds))
 }
 
@@ -80,11 +80,10 @@ fn frequent_substrings(
     text: &str,
     starts: &[(usize, u64)],
     options: &SpmOptions,
-) -> Vec<(String, f32)> {
+) -> Result<Vec<(String, f32)>> {
     let bytes = text.as_bytes();
     let n = bytes.len();
-    let sa: Vec<u32> = SuffixTable::new(text).into_parts().1.into_owned();
-    let lcp = lcp_array(bytes, &sa);
+    let (sa, lcp) = suffix_and_lcp_arrays(bytes)?;
     // The count of the sentence a suffix starts in.
     let weight = |i: usize| {
         let at = starts.partition_point(|&(s, _)| s <= sa[i] as usize);
@@ -135,36 +134,33 @@ fn frequent_substrings(
             .then(a.0.cmp(b.0))
     });
     scored.truncate(options.seed_size);
-    scored
+    Ok(scored
         .into_iter()
         .map(|(piece, score)| (String::from_utf8_lossy(piece).into_owned(), score))
-        .collect()
+        .collect())
 }
 
-/// `lcp[i]`: bytes shared by the suffixes at `sa[i - 1]` and `sa[i]`
-/// (Kasai et al. 2001); `lcp[0]` is 0.
-fn lcp_array(bytes: &[u8], sa: &[u32]) -> Vec<u32> {
-    let n = bytes.len();
-    let mut rank = vec![0u32; n];
-    for (i, &s) in sa.iter().enumerate() {
-        rank[s as usize] = i as u32;
-    }
-    let mut lcp = vec![0u32; n];
-    let mut h = 0usize;
-    for i in 0..n {
-        let r = rank[i] as usize;
-        if r == 0 {
-            h = 0;
-            continue;
-        }
-        let j = sa[r - 1] as usize;
-        while i + h < n && j + h < n && bytes[i + h] == bytes[j + h] {
-            h += 1;
-        }
-        lcp[r] = h as u32;
-        h = h.saturating_sub(1);
-    }
-    lcp
+/// The suffix array of `bytes` and its LCP array (`lcp[i]`: bytes shared by
+/// the suffixes at `sa[i - 1]` and `sa[i]`, `lcp[0] = 0`), built by libsais
+/// as sentencepiece 0.2.3 builds them (about 3x faster than SA-IS in pure
+/// Rust on the 8 MB mix: 0.5 s against 1.5 s).
+fn suffix_and_lcp_arrays(bytes: &[u8]) -> Result<(Vec<i32>, Vec<i32>)> {
+    let failed = |e: libsais::LibsaisError| Error::Training(format!("suffix array: {e:?}"));
+    let (sa, lcp, _, _) = SuffixArrayConstruction::for_text(bytes)
+        .in_owned_buffer32()
+        .single_threaded()
+        .run()
+        .map_err(failed)?
+        .plcp_construction()
+        .single_threaded()
+        .run()
+        .map_err(failed)?
+        .lcp_construction()
+        .single_threaded()
+        .run()
+        .map_err(failed)?
+        .into_parts();
+    Ok((sa, lcp))
 }
 
 /// Calls `f(l, weight, depth)` for every LCP interval `sa[l..=r]`
@@ -173,7 +169,7 @@ fn lcp_array(bytes: &[u8], sa: &[u32]) -> Vec<u32> {
 /// sentencepiece 0.2.3 walks them. The sums come from a running total, so no
 /// array of them is kept.
 fn for_each_interval(
-    lcp: &[u32],
+    lcp: &[i32],
     weight: impl Fn(usize) -> u64,
     mut f: impl FnMut(usize, u64, usize),
 ) {
@@ -184,7 +180,8 @@ fn for_each_interval(
     let mut before = if n > 0 { weight(0) } else { 0 };
     let mut before_last = 0u64;
     for i in 1..=n {
-        let value = lcp.get(i).copied().unwrap_or(0);
+        // Offsets and lengths from libsais are never negative.
+        let value = lcp.get(i).map_or(0, |&v| v as u32);
         let mut last_left = (i - 1, before_last);
         while let Some(&(left, depth, start)) = stack.last() {
             if value >= depth {
@@ -217,7 +214,7 @@ mod tests {
         let sentences = vec![("▁abc▁abd".to_string(), 2), ("▁abx".to_string(), 1)];
         let text = "▁abc▁abd\0▁abx\0";
         let starts = [(0, 2), ("▁abc▁abd\0".len(), 1)];
-        let subs = frequent_substrings(text, &starts, &options);
+        let subs = frequent_substrings(text, &starts, &options).unwrap();
         // "▁ab" occurs 2 + 2 + 1 = 5 times; "ab" is the same node minus ▁.
         assert_eq!(subs[0], ("▁ab".to_string(), 15.0));
         assert!(subs.contains(&("ab".to_string(), 10.0)));
@@ -232,8 +229,8 @@ mod tests {
     #[test]
     fn intervals_close_children_first() {
         // "abab": suffixes ab, abab, b, bab → intervals "ab" and "b".
-        let sa = [2, 0, 3, 1];
-        let lcp = lcp_array(b"abab", &sa);
+        let (sa, lcp) = suffix_and_lcp_arrays(b"abab").unwrap();
+        assert_eq!(sa, [2, 0, 3, 1]);
         assert_eq!(lcp, [0, 2, 0, 1]);
         let mut seen = Vec::new();
         for_each_interval(&lcp, |_| 1, |l, w, d| seen.push((l, w, d)));

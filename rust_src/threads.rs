@@ -18,7 +18,7 @@ const MAX_THREADS: usize = 256;
 
 /// `threads`, with 0 read as one per core: every call here means the same by
 /// it, and 0 and the core count share one pool. At most [`MAX_THREADS`].
-fn thread_count(threads: usize) -> usize {
+pub fn thread_count(threads: usize) -> usize {
     match threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,

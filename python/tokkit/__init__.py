@@ -14,7 +14,14 @@ from tokkit.errors import (
 )
 from tokkit.sentencepiece import SentencePieceProcessor, set_random_seed
 from tokkit.tiktoken import TiktokenEncoding, load_tiktoken
-from tokkit.train import BpeTrainer, WordCounts, WordPieceTrainer, count_words
+from tokkit.train import (
+    BpeTrainer,
+    SentencePieceTrainer,
+    UnigramTrainer,
+    WordCounts,
+    WordPieceTrainer,
+    count_words,
+)
 
 __all__ = [
     "BasicTokenizer",
@@ -25,11 +32,13 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidUtf8Error",
     "SentencePieceProcessor",
+    "SentencePieceTrainer",
     "TiktokenEncoding",
     "Tokenizer",
     "TokkitError",
     "TokkitFileNotFoundError",
     "TrainingError",
+    "UnigramTrainer",
     "UnsupportedError",
     "VocabFormatError",
     "WordCounts",

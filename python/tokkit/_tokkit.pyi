@@ -304,6 +304,8 @@ class WordSplit:
     ) -> WordSplit: ...
     @staticmethod
     def bert(lowercase: bool) -> WordSplit: ...
+    @staticmethod
+    def lines() -> WordSplit: ...
 
 def count_file_words(
     files: Sequence[_Path],
@@ -327,6 +329,15 @@ def train_bpe(
     continuing_subword_prefix: str | None,
     end_of_word_suffix: str | None,
     split: WordSplit,
+    skip_invalid: bool,
+    num_threads: int | None,
+    progress: bool,
+) -> dict[str, Any]: ...
+def train_spm(
+    source: Sequence[_Path] | WordCounts,
+    output_dir: _Path,
+    model_type: str,
+    options: dict[str, Any],
     skip_invalid: bool,
     num_threads: int | None,
     progress: bool,

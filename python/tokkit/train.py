@@ -1,5 +1,6 @@
-"""Training vocabularies: WordPiece and BPE (over characters or bytes), and the
-word counts they learn from.
+"""Training vocabularies: WordPiece, BPE (over characters or bytes), and
+sentencepiece models (Unigram, BPE, CHAR, WORD), and the word counts they learn
+from.
 
 Every trainer cuts the text into words, counts them on all cores, learns, and
 writes its files (each to a temporary, then renamed). The counts can also be
@@ -47,7 +48,15 @@ from pathlib import Path
 from tokkit import _tokkit
 from tokkit._tokkit import WordCounts
 
-__all__ = ["BERT_SPECIAL_TOKENS", "BpeTrainer", "WordCounts", "WordPieceTrainer", "count_words"]
+__all__ = [
+    "BERT_SPECIAL_TOKENS",
+    "BpeTrainer",
+    "SentencePieceTrainer",
+    "UnigramTrainer",
+    "WordCounts",
+    "WordPieceTrainer",
+    "count_words",
+]
 
 BERT_SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
@@ -328,3 +337,70 @@ class BpeTrainer(_Trainer):
             num_threads,
             self.show_progress,
         )
+
+
+class SentencePieceTrainer(_Trainer):
+    """Trains a sentencepiece model as ``spm_train`` does: ``model_type`` is
+    ``"unigram"`` (default), ``"bpe"``, ``"char"`` or ``"word"``, and every other
+    option is spm_train's, by the same name (``vocab_size``, ``character_coverage``,
+    ``max_piece_length`` for ``max_sentencepiece_length``, ``seed_size`` for
+    ``seed_sentencepiece_size``, ``normalization`` for ``normalization_rule_name``,
+    ``byte_fallback``, ``split_digits``, ``user_defined_symbols``, ``unk_id``, ...).
+
+    The corpus is read line by line, each distinct line kept once with its count
+    (sentencepiece holds every line), and lines longer than spm_train's 4192-byte
+    limit are trained on, not dropped. Training writes ``spm.model`` and
+    ``spm.vocab`` as spm_train writes them, which ``sentencepiece`` and
+    ``tokkit.SentencePieceProcessor`` load, and for Unigram and BPE a
+    ``tokenizer.json``.
+
+    The Unigram learner is sentencepiece 0.2.3's EM, with its float arithmetic and
+    its split of the words over ``num_threads``.
+    """
+
+    def __init__(
+        self,
+        model_type: str = "unigram",
+        vocab_size: int = 8000,
+        *,
+        show_progress: bool | None = None,
+        **options,
+    ) -> None:
+        self.model_type = model_type
+        self.options = {"vocab_size": vocab_size, **options}
+        self.show_progress = _show_progress(show_progress)
+
+    def _split(self) -> _tokkit.WordSplit:
+        return _tokkit.WordSplit.lines()
+
+    def _run(self, source, output_dir, skip_invalid, num_threads) -> dict:
+        return _tokkit.train_spm(
+            source,
+            output_dir,
+            self.model_type,
+            self.options,
+            skip_invalid,
+            num_threads,
+            self.show_progress,
+        )
+
+
+class UnigramTrainer(SentencePieceTrainer):
+    """``SentencePieceTrainer(model_type="unigram", ...)``: Kudo's Unigram language
+    model, trained as sentencepiece trains it.
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> corpus = folder / "corpus.txt"
+    >>> _ = corpus.write_text("low lower lowest newer newest wider\\n" * 20, encoding="utf-8")
+    >>> summary = UnigramTrainer(vocab_size=30, show_progress=False).train([corpus], folder)
+    >>> summary["vocab_size"]
+    30
+    >>> from tokkit import SentencePieceProcessor
+    >>> sp = SentencePieceProcessor(model_file=str(folder / "spm.model"))
+    >>> sp.decode(sp.encode("newest lower"))
+    'newest lower'
+    """
+
+    def __init__(self, vocab_size: int = 8000, *, show_progress: bool | None = None, **options):
+        super().__init__("unigram", vocab_size, show_progress=show_progress, **options)

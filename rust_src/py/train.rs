@@ -10,12 +10,15 @@ use pyo3::types::{PyBytes, PyDict};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::formats::spm_model::ModelType;
 use crate::models::bpe::trainer::BpeTrainerOptions;
 use crate::models::wordpiece::trainer::WordPieceTrainerOptions;
 use crate::train::recipes::bpe::BpeRun;
+use crate::train::recipes::spm::SpmRun;
 use crate::train::recipes::wordpiece::WordPieceRun;
 use crate::train::run::{count_files, train, Algorithm, Report, Source};
 use crate::train::split::WordSplit;
+use crate::train::spm::SpmOptions;
 use crate::train::{count_texts, CorpusOptions, WordCounts};
 
 /// Word counts, and the split that made them (`None` when read from a
@@ -170,6 +173,12 @@ pub struct PyWordSplit(WordSplit);
 
 #[pymethods]
 impl PyWordSplit {
+    /// Whole lines: what sentencepiece trainers count.
+    #[staticmethod]
+    fn lines() -> Self {
+        PyWordSplit(WordSplit::lines())
+    }
+
     /// The split named by a normalizer, a pre-tokenizer and a pattern.
     #[staticmethod]
     #[pyo3(signature = (normalizer, pre_tokenizer, pattern, byte_level))]
@@ -378,6 +387,95 @@ pub fn train_bpe<'py>(
         progress,
     };
     let algorithm = BpeRun::new(options, split.0, num_threads.unwrap_or(0));
+    let corpus = CorpusOptions {
+        skip_invalid,
+        num_threads,
+        progress,
+    };
+    let report = run(py, &algorithm, source, &output_dir, &corpus)?;
+    summary(py, &report)
+}
+
+/// `options` (spm_train's option names) as [`SpmOptions`]; unknown names are
+/// refused.
+fn spm_options(model_type: &str, options: &Bound<'_, PyDict>) -> PyResult<SpmOptions> {
+    let mut o = SpmOptions {
+        model_type: match model_type {
+            "unigram" => ModelType::Unigram,
+            "bpe" => ModelType::Bpe,
+            "char" => ModelType::Char,
+            "word" => ModelType::Word,
+            other => {
+                return Err(Error::InvalidArgument(format!(
+                    "unknown model_type {other:?}: use unigram, bpe, char or word"
+                ))
+                .into())
+            }
+        },
+        ..SpmOptions::default()
+    };
+    for (key, value) in options.iter() {
+        let key: String = key.extract()?;
+        match key.as_str() {
+            "vocab_size" => o.vocab_size = value.extract()?,
+            "character_coverage" => o.character_coverage = value.extract()?,
+            "max_piece_length" => o.max_piece_length = value.extract()?,
+            "shrinking_factor" => o.shrinking_factor = value.extract()?,
+            "num_sub_iterations" => o.num_sub_iterations = value.extract()?,
+            "seed_size" => o.seed_size = value.extract()?,
+            "byte_fallback" => o.byte_fallback = value.extract()?,
+            "split_digits" => o.split_digits = value.extract()?,
+            "split_by_whitespace" => o.split_by_whitespace = value.extract()?,
+            "split_by_unicode_script" => o.split_by_unicode_script = value.extract()?,
+            "split_by_number" => o.split_by_number = value.extract()?,
+            "treat_whitespace_as_suffix" => o.treat_whitespace_as_suffix = value.extract()?,
+            "allow_whitespace_only_pieces" => o.allow_whitespace_only_pieces = value.extract()?,
+            "normalization" => o.normalization = value.extract()?,
+            "add_dummy_prefix" => o.add_dummy_prefix = value.extract()?,
+            "remove_extra_whitespaces" => o.remove_extra_whitespaces = value.extract()?,
+            "user_defined_symbols" => o.user_defined_symbols = value.extract()?,
+            "control_symbols" => o.control_symbols = value.extract()?,
+            "unk_id" => o.unk_id = value.extract()?,
+            "bos_id" => o.bos_id = value.extract()?,
+            "eos_id" => o.eos_id = value.extract()?,
+            "pad_id" => o.pad_id = value.extract()?,
+            "unk_piece" => o.unk_piece = value.extract()?,
+            "bos_piece" => o.bos_piece = value.extract()?,
+            "eos_piece" => o.eos_piece = value.extract()?,
+            "pad_piece" => o.pad_piece = value.extract()?,
+            "unk_surface" => o.unk_surface = value.extract()?,
+            "input_sentence_size" => o.input_sentence_size = value.extract()?,
+            "shuffle_input_sentence" => o.shuffle_input_sentence = value.extract()?,
+            other => {
+                return Err(Error::InvalidArgument(format!(
+                    "unknown sentencepiece option {other:?}"
+                ))
+                .into())
+            }
+        }
+    }
+    Ok(o)
+}
+
+/// Trains a sentencepiece model (`model_type` unigram, bpe, char or word)
+/// and writes `spm.model`, `spm.vocab` and `tokenizer.json` into
+/// `output_dir`; returns a summary dict.
+#[pyfunction]
+#[pyo3(signature = (source, output_dir, model_type, options, skip_invalid, num_threads, progress))]
+#[allow(clippy::too_many_arguments)]
+pub fn train_spm<'py>(
+    py: Python<'py>,
+    source: PySource,
+    output_dir: PathBuf,
+    model_type: &str,
+    options: &Bound<'py, PyDict>,
+    skip_invalid: bool,
+    num_threads: Option<usize>,
+    progress: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let mut options = spm_options(model_type, options)?;
+    options.num_threads = num_threads;
+    let algorithm = SpmRun::new(options, progress)?;
     let corpus = CorpusOptions {
         skip_invalid,
         num_threads,

@@ -26,6 +26,10 @@ pub struct WordSplit {
     pub byte_level: bool,
     /// The split regex of a byte-level run: what tiktoken needs as `pat_str`.
     pub pattern: Option<String>,
+    /// Each line is one word, its line feed dropped: sentencepiece's
+    /// sentences, which its trainers normalize themselves.
+    #[serde(default)]
+    pub lines: bool,
 }
 
 /// Metaspace as HF's trainers and Llama-style files set it.
@@ -113,6 +117,7 @@ impl WordSplit {
             }
         };
         Ok(WordSplit {
+            lines: false,
             normalizer,
             pre_tokenizer,
             byte_level,
@@ -124,11 +129,24 @@ impl WordSplit {
     /// BertPreTokenizer.
     pub fn bert(lowercase: bool) -> Self {
         WordSplit {
+            lines: false,
             normalizer: json!({"type": "BertNormalizer", "clean_text": true,
                 "handle_chinese_chars": true, "strip_accents": null, "lowercase": lowercase}),
             pre_tokenizer: json!({"type": "BertPreTokenizer"}),
             byte_level: false,
             pattern: None,
+        }
+    }
+
+    /// Whole lines, as sentencepiece reads them (`std::getline`: only the
+    /// line feed goes; a carriage return stays for the normalizer).
+    pub fn lines() -> Self {
+        WordSplit {
+            normalizer: Value::Null,
+            pre_tokenizer: Value::Null,
+            byte_level: false,
+            pattern: None,
+            lines: true,
         }
     }
 
@@ -148,6 +166,15 @@ impl WordSplit {
     /// tokenizer.json builds them, byte-level words spelled in the byte
     /// alphabet.
     pub fn splitter(&self) -> Result<Box<Splitter<'static>>> {
+        if self.lines {
+            return Ok(Box::new(|line: &str, emit: &mut dyn FnMut(&str)| {
+                let line = line.strip_suffix('\n').unwrap_or(line);
+                if !line.is_empty() {
+                    emit(line);
+                }
+                Ok(())
+            }));
+        }
         let normalizer = Some(&self.normalizer).filter(|v| !v.is_null());
         let pre_tokenizer = Some(&self.pre_tokenizer).filter(|v| !v.is_null());
         let steps = text_steps(normalizer, pre_tokenizer, false)?;

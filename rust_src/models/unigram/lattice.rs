@@ -29,6 +29,43 @@ pub struct Node {
     pub score: f32,
 }
 
+/// What a lattice is built from: a model's pieces, looked up by prefix.
+pub trait LatticePieces {
+    /// Calls `f(bytes, id)` for every piece that is a prefix of `text`,
+    /// shortest first.
+    fn prefixes(&self, text: &[u8], f: impl FnMut(usize, i32));
+    /// The score of piece `id` spanning `chars` characters; `None` for a
+    /// piece the lattice leaves out.
+    fn score(&self, id: i32, chars: u32) -> Option<f32>;
+    /// The id and score of an unknown character.
+    fn unknown(&self) -> (i32, f32);
+}
+
+impl LatticePieces for UnigramModel {
+    fn prefixes(&self, text: &[u8], f: impl FnMut(usize, i32)) {
+        self.vocab.normal.prefixes(text, f);
+    }
+
+    fn score(&self, id: i32, chars: u32) -> Option<f32> {
+        let idx = id as usize;
+        match self
+            .vocab
+            .kinds
+            .get(idx)
+            .copied()
+            .unwrap_or(PieceType::Unused)
+        {
+            PieceType::Unused => None,
+            PieceType::UserDefined => Some(UnigramModel::user_defined_score(chars as usize)),
+            _ => Some(self.vocab.scores.get(idx).copied().unwrap_or(0.0)),
+        }
+    }
+
+    fn unknown(&self) -> (i32, f32) {
+        (self.vocab.unk_id as i32, self.unk_score())
+    }
+}
+
 /// Index of the begin-of-sentence sentinel in [`Lattice::nodes`].
 pub const BOS: u32 = 0;
 /// Index of the end-of-sentence sentinel in [`Lattice::nodes`].
@@ -52,7 +89,7 @@ pub struct Lattice {
 
 impl Lattice {
     /// Builds the lattice of `text` for `model`.
-    pub fn new(model: &UnigramModel, text: &str) -> Result<Self> {
+    pub fn new(model: &impl LatticePieces, text: &str) -> Result<Self> {
         let bytes = text.as_bytes();
         if u32::try_from(bytes.len()).is_err() {
             return Err(Error::InvalidArgument(
@@ -75,23 +112,15 @@ impl Lattice {
         };
         let mut nodes = vec![sentinel(0), sentinel(len as u32)];
         let mut begin = Vec::with_capacity(len + 2);
-        let unk_score = model.unk_score();
-        let vocab = &model.vocab;
+        let (unk_id, unk_score) = model.unknown();
         for (pos, &start) in surface.iter().enumerate().take(len) {
             begin.push(nodes.len() as u32);
             let start = start as usize;
             let mut has_single = false;
-            vocab.normal.prefixes(&bytes[start..], |length, id| {
-                let idx = id as usize;
-                let kind = vocab.kinds.get(idx).copied().unwrap_or(PieceType::Unused);
-                if kind == PieceType::Unused {
-                    return;
-                }
+            model.prefixes(&bytes[start..], |length, id| {
                 let chars = char_at[start + length] - pos as u32;
-                let score = if kind == PieceType::UserDefined {
-                    UnigramModel::user_defined_score(chars as usize)
-                } else {
-                    vocab.scores.get(idx).copied().unwrap_or(0.0)
+                let Some(score) = model.score(id, chars) else {
+                    return;
                 };
                 nodes.push(Node {
                     id,
@@ -103,7 +132,7 @@ impl Lattice {
             });
             if !has_single {
                 nodes.push(Node {
-                    id: vocab.unk_id as i32,
+                    id: unk_id,
                     pos: pos as u32,
                     len: 1,
                     score: unk_score,

@@ -2,4 +2,5 @@
 //! it splits the text, which learner it calls, which files it writes.
 
 pub mod bpe;
+pub mod spm;
 pub mod wordpiece;

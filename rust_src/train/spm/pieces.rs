@@ -1,7 +1,7 @@
 //! What may be a sentencepiece piece, and how a normalized sentence is cut
 //! into whitespace-delimited words (google/sentencepiece
 //! `trainer_interface.cc` `IsValidSentencePiece`, `model_interface.cc`
-//! `SplitIntoWords`).
+//! `SplitIntoWords`, as in the 0.2.3 release).
 
 use unicode_script::{Script, UnicodeScript};
 
@@ -11,8 +11,9 @@ use crate::train::spm::options::SpmOptions;
 pub const WS: char = '\u{2581}';
 /// Stands for every character outside the trained alphabet (`kUNKChar`).
 pub const UNK_CHAR: char = '\u{2585}';
-/// What meta pieces in the text are replaced by: never inside a piece.
-pub const BOUNDARY: char = '\t';
+/// What meta pieces in the text are replaced by (sentencepiece 0.2.3's
+/// pre-tokenization boundary, U+001F): never inside a piece.
+pub const BOUNDARY: char = '\u{1f}';
 
 fn is_decimal_digit(c: char) -> bool {
     c.is_ascii_digit() || ('\u{ff10}'..='\u{ff19}').contains(&c)

@@ -24,7 +24,7 @@ use crate::train::spm::pieces::{BOUNDARY, UNK_CHAR};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpmSentences {
     /// Distinct normalized sentences (characters outside the alphabet
-    /// replaced by `▅`, meta pieces by a tab) with their counts, sorted by
+    /// replaced by `▅`, meta pieces by U+001F) with their counts, sorted by
     /// count (highest first), then by bytes.
     pub sentences: Vec<(String, u64)>,
     /// The alphabet with each character's count, sorted as sentencepiece's
@@ -113,7 +113,7 @@ impl SpmSentences {
 }
 
 /// The characters that cover `character_coverage` of all character
-/// occurrences, most frequent first (the tab that stands for meta pieces
+/// occurrences, most frequent first (the U+001F that stands for meta pieces
 /// counts toward the coverage but is never kept).
 fn alphabet(sentences: &[(String, u64)], options: &SpmOptions) -> Result<Vec<(char, u64)>> {
     let mut counts: FxHashMap<char, u64> = FxHashMap::default();

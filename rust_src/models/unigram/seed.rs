@@ -1,0 +1,224 @@
+//! The seed vocabulary of Unigram training (Kudo 2018, section 3.2;
+//! google/sentencepiece `unigram_model_trainer.cc`
+//! `MakeSeedSentencePieces`): every character, plus the most frequent
+//! substrings by occurrences × length, found as the internal nodes of the
+//! suffix tree of all sentences joined by NUL.
+//!
+//! As sentencepiece 0.2.3 does it, the suffix array is over the UTF-8
+//! bytes, and the intervals that spell the same piece add up. sentencepiece
+//! writes a sentence seen `c` times `c` times; here it is written once and
+//! each of its suffixes weighs `c`. The intervals without NUL are the same
+//! either way, with the same counts; the ones that end at a sentence's NUL
+//! depend on which sentence follows which in sentencepiece's buffer, and
+//! there the two can differ.
+
+use rustc_hash::FxHashMap;
+use suffix::SuffixTable;
+
+use crate::error::{Error, Result};
+use crate::train::spm::pieces::{is_valid_piece, BOUNDARY, UNK_CHAR};
+use crate::train::spm::sentences::sort_by_count;
+use crate::train::spm::SpmOptions;
+
+/// Seed pieces with log-probability scores, characters first.
+pub fn seed_pieces(
+    sentences: &[(String, u64)],
+    options: &SpmOptions,
+) -> Result<Vec<(String, f32)>> {
+    let mut text = String::new();
+    let mut weights: Vec<u64> = Vec::new(); // count of the sentence of each byte
+    let mut char_counts: FxHashMap<char, u64> = FxHashMap::default();
+    for (sentence, count) in sentences {
+        for c in sentence.chars() {
+            if c != UNK_CHAR && c != BOUNDARY {
+                *char_counts.entry(c).or_default() += count;
+            }
+        }
+        text.push_str(sentence);
+        text.push('\0');
+        weights.resize(text.len(), *count);
+    }
+    if u32::try_from(text.len()).is_err() {
+        return Err(Error::Training(
+            "the distinct sentences exceed 4 GiB; sample them with input_sentence_size".into(),
+        ));
+    }
+    let mut chars: Vec<(String, u64)> = char_counts
+        .into_iter()
+        .map(|(c, n)| (c.to_string(), n))
+        .collect();
+    sort_by_count(&mut chars);
+    let mut seeds: Vec<(String, f32)> = chars.into_iter().map(|(c, n)| (c, n as f32)).collect();
+    seeds.extend(frequent_substrings(&text, &weights, options));
+    Ok(to_log_prob(seeds))
+}
+
+/// sentencepiece's `ToLogProb`: the sum in double, as 0.2.3 computes it.
+fn to_log_prob(pieces: Vec<(String, f32)>) -> Vec<(String, f32)> {
+    let sum: f64 = pieces.iter().fold(0.0f64, |s, p| s + f64::from(p.1));
+    let log_sum = sum.ln();
+    pieces
+        .into_iter()
+        .map(|(p, s)| (p, (f64::from(s).ln() - log_sum) as f32))
+        .collect()
+}
+
+/// The `seed_size` best valid substrings of two characters or more, as
+/// (piece, occurrences × length): sentencepiece 0.2.3 walks the LCP
+/// intervals of the byte suffix array, keeps those that start and end on a
+/// character boundary (a trailing NUL trimmed), and adds up the
+/// occurrences of every interval that spells the same piece.
+fn frequent_substrings(text: &str, weights: &[u64], options: &SpmOptions) -> Vec<(String, f32)> {
+    let bytes = text.as_bytes();
+    let n = bytes.len();
+    let sa: Vec<u32> = SuffixTable::new(text).into_parts().1.into_owned();
+    // Occurrence weights summed along the suffix array.
+    let mut weight_before = Vec::with_capacity(n + 1);
+    weight_before.push(0u64);
+    let mut sum = 0u64;
+    for &s in &sa {
+        sum += weights[s as usize];
+        weight_before.push(sum);
+    }
+    let lcp = lcp_array(bytes, &sa);
+    let is_continuation = |b: u8| (b & 0xC0) == 0x80;
+    let mut found: FxHashMap<&[u8], u64> = FxHashMap::default();
+    for_each_interval(&lcp, |l, r, depth| {
+        let freq = weight_before[r + 1] - weight_before[l];
+        if depth <= 1 || freq < 2 {
+            return;
+        }
+        let offset = sa[l] as usize;
+        let end = offset + depth;
+        if end > n || is_continuation(bytes[offset]) || (end < n && is_continuation(bytes[end])) {
+            return;
+        }
+        let mut piece = &bytes[offset..end];
+        while let [rest @ .., 0] = piece {
+            piece = rest;
+        }
+        if piece.contains(&0) {
+            return;
+        }
+        let Ok(piece_text) = std::str::from_utf8(piece) else {
+            return;
+        };
+        let chars: Vec<char> = piece_text.chars().collect();
+        if chars.len() <= 1 || chars.len() > options.max_piece_length {
+            return;
+        }
+        if !is_valid_piece(&chars, options) {
+            return;
+        }
+        *found.entry(piece).or_default() += freq;
+    });
+    let mut scored: Vec<(&[u8], f32)> = found
+        .into_iter()
+        .filter(|&(_, freq)| freq >= 2)
+        .map(|(piece, freq)| {
+            let len = std::str::from_utf8(piece).map_or(0, |p| p.chars().count());
+            (piece, freq as f32 * len as f32)
+        })
+        .collect();
+    // Best score first, then longer in bytes, then by bytes.
+    scored.sort_unstable_by(|a, b| {
+        (b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal))
+            .then(b.0.len().cmp(&a.0.len()))
+            .then(a.0.cmp(b.0))
+    });
+    scored.truncate(options.seed_size);
+    scored
+        .into_iter()
+        .map(|(piece, score)| (String::from_utf8_lossy(piece).into_owned(), score))
+        .collect()
+}
+
+/// `lcp[i]`: bytes shared by the suffixes at `sa[i - 1]` and `sa[i]`
+/// (Kasai et al. 2001); `lcp[0]` is 0.
+fn lcp_array(bytes: &[u8], sa: &[u32]) -> Vec<u32> {
+    let n = bytes.len();
+    let mut rank = vec![0u32; n];
+    for (i, &s) in sa.iter().enumerate() {
+        rank[s as usize] = i as u32;
+    }
+    let mut lcp = vec![0u32; n];
+    let mut h = 0usize;
+    for i in 0..n {
+        let r = rank[i] as usize;
+        if r == 0 {
+            h = 0;
+            continue;
+        }
+        let j = sa[r - 1] as usize;
+        while i + h < n && j + h < n && bytes[i + h] == bytes[j + h] {
+            h += 1;
+        }
+        lcp[r] = h as u32;
+        h = h.saturating_sub(1);
+    }
+    lcp
+}
+
+/// Calls `f(l, r, depth)` for every LCP interval `sa[l..=r]` (suffixes
+/// sharing exactly `depth` bytes), children before parents (Abouelhoda et
+/// al. 2004), as sentencepiece 0.2.3 walks them.
+fn for_each_interval(lcp: &[u32], mut f: impl FnMut(usize, usize, usize)) {
+    let n = lcp.len();
+    // (left end, depth); the root at the bottom never pops.
+    let mut stack: Vec<(usize, u32)> = vec![(0, 0)];
+    for i in 1..=n {
+        let value = lcp.get(i).copied().unwrap_or(0);
+        let mut last_left = i - 1;
+        while let Some(&(left, depth)) = stack.last() {
+            if value >= depth {
+                break;
+            }
+            stack.pop();
+            last_left = left;
+            f(left, i - 1, depth as usize);
+            if stack.last().is_some_and(|&(_, d)| value > d) {
+                stack.push((left, value));
+            }
+        }
+        if stack.last().is_some_and(|&(_, d)| value > d) {
+            stack.push((last_left, value));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substrings_are_scored_by_occurrences_times_length() {
+        let options = SpmOptions::default();
+        let sentences = vec![("▁abc▁abd".to_string(), 2), ("▁abx".to_string(), 1)];
+        let text = "▁abc▁abd\0▁abx\0";
+        let mut weights = Vec::new();
+        for (i, c) in text.char_indices() {
+            weights.resize(i + c.len_utf8(), if i < "▁abc▁abd\0".len() { 2 } else { 1 });
+        }
+        let subs = frequent_substrings(text, &weights, &options);
+        // "▁ab" occurs 2 + 2 + 1 = 5 times; "ab" is the same node minus ▁.
+        assert_eq!(subs[0], ("▁ab".to_string(), 15.0));
+        assert!(subs.contains(&("ab".to_string(), 10.0)));
+        // "bc" occurs in one sentence only (weight 2) but never branches.
+        assert!(!subs.iter().any(|(p, _)| p == "bc"));
+        let seeds = seed_pieces(&sentences, &options).unwrap();
+        assert_eq!(seeds[0].0, "a");
+        let total: f64 = seeds.iter().map(|s| f64::from(s.1).exp()).sum();
+        assert!((total - 1.0).abs() < 1e-4);
+    }
+
+    #[test]
+    fn intervals_close_children_first() {
+        // "abab": suffixes ab, abab, b, bab → intervals "ab" and "b".
+        let sa = [2, 0, 3, 1];
+        let lcp = lcp_array(b"abab", &sa);
+        assert_eq!(lcp, [0, 2, 0, 1]);
+        let mut seen = Vec::new();
+        for_each_interval(&lcp, |l, r, d| seen.push((l, r, d)));
+        assert_eq!(seen, vec![(0, 1, 2), (2, 3, 1)]);
+    }
+}

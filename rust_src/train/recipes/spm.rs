@@ -1,0 +1,124 @@
+//! A sentencepiece-style run (Unigram, BPE, CHAR or WORD): lines counted
+//! whole, normalized and cut as spm_train does, learned, and written as
+//! `spm.model`, `spm.vocab` and (for Unigram and BPE) `tokenizer.json`.
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::formats::atomic::write_atomic;
+use crate::formats::spm_json_write::{specs_of, spm_tokenizer_json};
+use crate::formats::spm_model::{ModelType, SpmPiece};
+use crate::formats::spm_model_write::write_model_files;
+use crate::models::spm_trainers::{bpe, character, word};
+use crate::models::unigram::trainer as unigram;
+use crate::normalize::spm::SpmNormalizer;
+use crate::train::run::{Algorithm, Report};
+use crate::train::split::WordSplit;
+use crate::train::spm::{MetaPieces, SpmOptions, SpmSentences};
+use crate::train::WordCounts;
+
+/// A sentencepiece training run.
+pub struct SpmRun {
+    options: SpmOptions,
+    meta: MetaPieces,
+    split: WordSplit,
+    progress: bool,
+}
+
+impl SpmRun {
+    /// A run with `options`, checked as spm_train checks them.
+    pub fn new(options: SpmOptions, progress: bool) -> Result<Self> {
+        options.verify()?;
+        if options.input_sentence_size != 0 {
+            // Refused rather than ignored: the whole corpus would be used.
+            return Err(Error::Unsupported(
+                "input_sentence_size (sentence sampling) is not implemented yet; train on a \
+                 sample of the corpus instead"
+                    .into(),
+            ));
+        }
+        let meta = MetaPieces::new(&options)?;
+        Ok(SpmRun {
+            options,
+            meta,
+            split: WordSplit::lines(),
+            progress,
+        })
+    }
+}
+
+impl Algorithm for SpmRun {
+    type Learned = Vec<SpmPiece>;
+
+    fn split(&self) -> &WordSplit {
+        &self.split
+    }
+
+    fn learn(&self, counts: &WordCounts) -> Result<Vec<SpmPiece>> {
+        let options = &self.options;
+        let (trainer, normalizer) = specs_of(options)?;
+        let normalizer = SpmNormalizer::new(
+            &normalizer,
+            trainer.treat_whitespace_as_suffix,
+            Path::new(""),
+        )?;
+        let lines = counts.sorted();
+        let corpus = SpmSentences::new(&lines, &normalizer, &self.meta, options)?;
+        if corpus.sentences.is_empty() {
+            return Err(Error::Training(
+                "empty corpus: no line is left after normalization".into(),
+            ));
+        }
+        let learned = match options.model_type {
+            ModelType::Unigram => unigram::learn(&corpus, &self.meta, options, self.progress)?,
+            ModelType::Bpe => bpe::learn(
+                &corpus.sentences,
+                &corpus.required_chars,
+                &self.meta,
+                options,
+            )?,
+            ModelType::Char => character::learn(&corpus.required_chars, &self.meta, options)?,
+            ModelType::Word => word::learn(&corpus.sentences, &self.meta, options)?,
+        };
+        // spm_train's hard vocabulary limit, which CHAR models do not have.
+        let exact = options.model_type != ModelType::Char;
+        self.meta.assemble(&learned, options.vocab_size, exact)
+    }
+
+    fn write(
+        &self,
+        pieces: &Vec<SpmPiece>,
+        _counts: &WordCounts,
+        dir: &Path,
+        report: &mut Report,
+    ) -> Result<()> {
+        let options = &self.options;
+        write_model_files(&dir.join("spm"), pieces, options)?;
+        report.files = vec![
+            ("model".into(), dir.join("spm.model")),
+            ("vocab".into(), dir.join("spm.vocab")),
+        ];
+        let (trainer, normalizer) = specs_of(options)?;
+        match spm_tokenizer_json(pieces, &trainer, &normalizer) {
+            Ok(json) => {
+                let bytes = serde_json::to_vec_pretty(&json).map_err(|e| {
+                    Error::InvalidArgument(format!("cannot serialise tokenizer.json: {e}"))
+                })?;
+                let path = dir.join("tokenizer.json");
+                write_atomic(&path, &bytes)?;
+                report.files.push(("tokenizer".into(), path));
+            }
+            Err(Error::Unsupported(why)) => report
+                .notes
+                .push(format!("no tokenizer.json written: {why}")),
+            Err(e) => return Err(e),
+        }
+        report.vocab_size = pieces.len();
+        report.special_tokens = self.meta.len();
+        report.alphabet_size = (pieces.iter())
+            .filter(|p| p.kind == crate::formats::spm_model::PieceType::Normal)
+            .filter(|p| p.piece.chars().count() == 1)
+            .count();
+        Ok(())
+    }
+}

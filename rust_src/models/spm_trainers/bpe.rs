@@ -126,7 +126,8 @@ impl Symbols {
 /// The learned pieces of sentencepiece's BPE on `sentences` (normalized,
 /// with counts, as `LoadSentences` leaves them), in id order with their
 /// scores (minus the rank): the merges, then the `required_chars` in their
-/// order. Fewer merges come back when no valid pair is left.
+/// order. Once no pair occurs, the pairs that did follow unmerged, as in
+/// sentencepiece; fewer pieces come back only when those run out too.
 pub fn learn(
     sentences: &[(String, u64)],
     required_chars: &[(char, u64)],
@@ -188,6 +189,7 @@ pub fn learn(
     let mut seen: FxHashSet<String> = FxHashSet::default();
     let mut done: FxHashSet<Pair> = FxHashSet::default();
     let mut changed: Vec<Pair> = Vec::new();
+    let mut gone: Vec<Pair> = Vec::new();
     while pieces.len() < target {
         let Some(best) = heap.pop(&|x: &Candidate, y: &Candidate| symbols.order(x, y)) else {
             break;
@@ -196,14 +198,18 @@ pub fn learn(
             continue;
         }
         let count = index.count(best.pair);
+        if count == 0 {
+            // Gone for good: a pair comes back only with a new symbol in it.
+            done.insert(best.pair);
+            gone.push(best.pair);
+            continue;
+        }
         if count != best.count {
-            if count > 0 {
-                let fresh = Candidate {
-                    count,
-                    pair: best.pair,
-                };
-                heap.push(fresh, &|x: &Candidate, y: &Candidate| symbols.order(x, y));
-            }
+            let fresh = Candidate {
+                count,
+                pair: best.pair,
+            };
+            heap.push(fresh, &|x: &Candidate, y: &Candidate| symbols.order(x, y));
             continue;
         }
         done.insert(best.pair);
@@ -226,12 +232,35 @@ pub fn learn(
         for &pair in changed.iter().filter(|p| p.0 == merged || p.1 == merged) {
             let count = index.count(pair);
             if count <= 0 {
+                // Made and unmade within this merge (in "1111", (11, 1)
+                // before the second 11): sentencepiece made its symbol all
+                // the same.
+                if done.insert(pair) {
+                    gone.push(pair);
+                }
                 continue;
             }
             heap.push(
                 Candidate { count, pair },
                 &|x: &Candidate, y: &Candidate| symbols.order(x, y),
             );
+        }
+    }
+    if pieces.len() < target {
+        // No pair occurs any more, yet sentencepiece goes on: the pairs that
+        // once occurred keep their symbols, with a count of 0, and are taken
+        // in its order (fewest characters, then bytes) without merging
+        // anything, until the vocabulary is full.
+        let zero = |pair: Pair| Candidate { count: 0, pair };
+        gone.sort_unstable_by(|&x, &y| symbols.order(&zero(y), &zero(x)));
+        for pair in gone {
+            if pieces.len() == target {
+                break;
+            }
+            let text = format!("{}{}", symbols.text(pair.0), symbols.text(pair.1));
+            if is_valid(&symbols, pair) && seen.insert(text.clone()) {
+                pieces.push((text, -(pieces.len() as f32)));
+            }
         }
     }
     for &(c, _) in required_chars {
@@ -337,5 +366,23 @@ mod tests {
         // Digits and letters are different scripts; ▁ only starts a piece.
         let got = run(&[("▁a1▁a1▁a1", 1)], 3 + 1 + 3);
         assert_eq!(names(&got), ["▁a", "1", "a", "▁"]);
+    }
+
+    #[test]
+    fn pairs_that_no_longer_occur_fill_the_vocabulary_unmerged() {
+        // "▁111" merges to one symbol in three steps (11, 111, ▁111); then
+        // sentencepiece takes the vanished pairs ▁1 and ▁11 by length.
+        let got = run(&[("▁111", 1)], 3 + 2 + 5);
+        assert_eq!(names(&got), ["11", "111", "▁111", "▁1", "▁11", "1", "▁"]);
+    }
+
+    #[test]
+    fn pairs_made_and_unmade_in_one_merge_count_as_made() {
+        // "▁1111": (1, 1) merges at 1 and 3; (11, 1) exists between the two.
+        let got = run(&[("▁1111", 1)], 3 + 2 + 6);
+        assert_eq!(
+            names(&got),
+            ["11", "▁11", "▁1111", "▁1", "111", "1111", "1", "▁"]
+        );
     }
 }

@@ -4,21 +4,29 @@
 //! merges recovered from the pieces' scores, the charsmap as a `Precompiled`
 //! normalizer and the dummy prefix as a `Metaspace` pre-tokenizer.
 //!
-//! Where the converters have a choice, the one that encodes as sentencepiece
-//! does is taken: the dummy prefix goes on the first segment only
-//! (`prepend_scheme` "first", as spm adds one prefix per sentence even when
-//! user-defined symbols cut it), and `Metaspace` splits at `▁` only when no
-//! piece holds a `▁` after its first character. The converters' `Strip`
-//! would take tabs and other Unicode whitespace that sentencepiece keeps, so
-//! trailing spaces go by a `Replace` instead; a model that keeps extra
-//! whitespace gets Llama's `Prepend` + `Replace` normalizer, since Metaspace
-//! adds no prefix to a text that starts with a space.
+//! Where the converters have a choice, or differ from sentencepiece, the
+//! choice that encodes as sentencepiece does is taken:
+//! - the dummy prefix goes on the first segment only (`prepend_scheme`
+//!   "first": spm adds one prefix per sentence);
+//! - `Metaspace` splits at `▁` only when no piece holds a `▁` after its first
+//!   character;
+//! - spaces are stripped by a `Replace` (the converters' `Strip` takes tabs
+//!   and other Unicode whitespace that sentencepiece keeps), and a model that
+//!   keeps extra whitespace gets Llama's `Prepend` + `Replace` normalizer,
+//!   since Metaspace adds no prefix to a text that starts with a space;
+//! - user-defined pieces are matched in the normalized text (the converters
+//!   match them in the raw text, then strip the space before one);
+//! - the decoder writes the unknown piece as `unk_surface`, and is Llama's
+//!   (Replace, ByteFallback, Fuse, Strip) for every model: HF's Metaspace
+//!   decoder drops every `▁` of the first token.
 //!
 //! Checked against sentencepiece 0.2.3 and tokenizers 0.23 on the first 300
 //! lines of every shared corpus file: identical ids for Llama 2's BPE and
 //! sentencepiece's test model; Unigram models differ only where two
 //! segmentations have exactly equal scores (HF's Viterbi breaks the tie
-//! another way, e.g. a run of 55 dashes under ruT5).
+//! another way, e.g. a run of 55 dashes under ruT5). Still apart: a text that
+//! starts with `▁` itself or with a user-defined piece (no prefix in HF), and
+//! control pieces, which HF matches in the text and sentencepiece never does.
 
 use base64::Engine;
 use rustc_hash::FxHashMap;
@@ -81,15 +89,17 @@ pub fn spm_tokenizer_json(
             ))
         }
     };
-    // Control pieces are special tokens, user-defined ones ordinary added
-    // tokens; both are matched in the raw text, as sentencepiece matches
-    // user-defined symbols before segmenting.
+    // Control pieces are special tokens, matched in the raw text. User-defined
+    // pieces are ordinary added tokens matched in the normalized text, as
+    // sentencepiece matches them: so the space before one stays a `▁` of its
+    // own instead of being stripped as the end of a segment.
     let added_tokens: Vec<Value> = (pieces.iter().enumerate())
         .filter(|(_, p)| matches!(p.kind, PieceType::Control | PieceType::UserDefined))
         .map(|(id, p)| {
             json!({
                 "id": id, "content": p.piece, "single_word": false, "lstrip": false,
-                "rstrip": false, "normalized": false, "special": p.kind == PieceType::Control
+                "rstrip": false, "normalized": p.kind == PieceType::UserDefined,
+                "special": p.kind == PieceType::Control
             })
         })
         .collect();
@@ -107,11 +117,15 @@ pub fn spm_tokenizer_json(
     let mut metaspace_prepends = prepend_scheme;
     if normalizer.remove_extra_whitespaces {
         // sentencepiece strips spaces only (HF's Strip takes every Unicode
-        // whitespace); a leading run is squeezed to the one `▁` that
-        // Metaspace then takes for the prefix.
-        normalizers.push(json!({
-            "type": "Replace", "pattern": {"Regex": " +\\z"}, "content": ""
-        }));
+        // whitespace), and squeezes runs to one. With a dummy prefix, a
+        // leading run is squeezed to the `▁` that stands for it: HF's
+        // Metaspace ("first") adds no prefix once the text's start is cut.
+        let ends = if normalizer.add_dummy_prefix {
+            " +\\z"
+        } else {
+            "\\A +| +\\z"
+        };
+        normalizers.push(json!({"type": "Replace", "pattern": {"Regex": ends}, "content": ""}));
         normalizers.push(json!({
             "type": "Replace", "pattern": {"Regex": " {2,}"}, "content": WS
         }));
@@ -132,22 +146,24 @@ pub fn spm_tokenizer_json(
         "type": "Metaspace", "replacement": WS, "prepend_scheme": metaspace_prepends,
         "split": split
     });
-    let decoder = if trainer.byte_fallback {
-        let mut steps = vec![
-            json!({"type": "Replace", "pattern": {"String": WS}, "content": " "}),
-            json!({"type": "ByteFallback"}),
-            json!({"type": "Fuse"}),
-        ];
-        if normalizer.add_dummy_prefix {
-            steps.push(json!({"type": "Strip", "content": " ", "start": 1, "stop": 0}));
-        }
-        json!({"type": "Sequence", "decoders": steps})
-    } else {
+    // sentencepiece decodes the unknown piece as `unk_surface` (" ⁇ "). The
+    // rest is Llama's decoder for every model: HF's Metaspace decoder drops
+    // every `▁` of the first token, not only the prefix ("▁for▁a" → "fora").
+    let mut steps = vec![
         json!({
-            "type": "Metaspace", "replacement": WS, "prepend_scheme": prepend_scheme,
-            "split": split
-        })
-    };
+            "type": "Replace", "pattern": {"String": trainer.unk_piece},
+            "content": trainer.unk_surface
+        }),
+        json!({"type": "Replace", "pattern": {"String": WS}, "content": " "}),
+    ];
+    if trainer.byte_fallback {
+        steps.push(json!({"type": "ByteFallback"}));
+    }
+    steps.push(json!({"type": "Fuse"}));
+    if normalizer.add_dummy_prefix {
+        steps.push(json!({"type": "Strip", "content": " ", "start": 1, "stop": 0}));
+    }
+    let decoder = json!({"type": "Sequence", "decoders": steps});
     Ok(json!({
         "version": "1.0",
         "truncation": null,
@@ -265,7 +281,8 @@ mod tests {
         assert_eq!(json["added_tokens"][0]["content"], "<s>");
         assert_eq!(json["pre_tokenizer"]["prepend_scheme"], "first");
         assert_eq!(json["pre_tokenizer"]["split"], true);
-        assert_eq!(json["decoder"]["decoders"][3]["type"], "Strip");
+        assert_eq!(json["decoder"]["decoders"][0]["content"], " \u{2047} ");
+        assert_eq!(json["decoder"]["decoders"][4]["type"], "Strip");
         let steps = &json["normalizer"]["normalizers"];
         assert_eq!(steps[0]["pattern"]["Regex"], " +\\z");
         // The tokenizer.json reads back through tokkit's own reader.

@@ -102,17 +102,29 @@ def test_pieces_scores_and_vocab_match_spm_train(
     assert [mine.encode(line) for line in sample] == ref.encode(sample)
 
 
-@pytest.mark.parametrize("model_type", ["bpe", "unigram"])
-def test_tokenizer_json_encodes_as_sentencepiece(corpora, tmp_path, model_type):
+@pytest.mark.parametrize(
+    ("model_type", "options"),
+    [
+        ("bpe", {}),
+        ("unigram", {}),
+        ("bpe", {"byte_fallback": True}),
+        ("bpe", {"user_defined_symbols": ["<mask>", "[X]"], "control_symbols": ["<sep>"]}),
+        ("bpe", {"remove_extra_whitespaces": False}),
+        ("unigram", {"add_dummy_prefix": False}),
+        ("unigram", {"split_by_whitespace": False}),
+        ("bpe", {"normalization": "identity", "byte_fallback": True}),
+    ],
+)
+def test_tokenizer_json_encodes_as_sentencepiece(corpora, tmp_path, model_type, options):
     path = corpora["botchan"]
-    tokkit.SentencePieceTrainer(model_type, 1000, show_progress=False).train(
+    tokkit.SentencePieceTrainer(model_type, 1000, show_progress=False, **options).train(
         [path], tmp_path, num_threads=1
     )
     sp = spm.SentencePieceProcessor(model_file=str(tmp_path / "spm.model"))
     hf = HfTokenizer.from_file(str(tmp_path / "tokenizer.json"))
     ours = tokkit.Tokenizer.from_file(str(tmp_path / "tokenizer.json"))
-    lines = [line for p in ("english", "japanese") for line in _lines(p)]
-    lines += ["", "  two  spaces  ", "tab\there", WIDE, "x" * 300]
+    lines = [line for p in ("english", "japanese", "code") for line in _lines(p)]
+    lines += ["", "  two  spaces  ", "tab\there", WIDE, "x" * 300, "a <mask> b [X]c"]
     want = sp.encode(lines)
     got = [e.ids for e in hf.encode_batch(lines, add_special_tokens=False)]
     assert [e.ids for e in ours.encode_batch(lines)] == got
@@ -124,10 +136,15 @@ def test_tokenizer_json_encodes_as_sentencepiece(corpora, tmp_path, model_type):
             assert sp.decode(a) == sp.decode(b), line
         else:
             assert a == b, line
+        assert hf.decode(b) == sp.decode(b), line
 
 
 def _lines(folder: str) -> list[str]:
-    name = {"english": "tinyshakespeare.txt", "japanese": "wagahaiwa_nekodearu.txt"}[folder]
+    name = {
+        "english": "tinyshakespeare.txt",
+        "japanese": "wagahaiwa_nekodearu.txt",
+        "code": "rust_sample_code.txt",
+    }[folder]
     text = shared_path("corpus", folder, name).read_text(encoding="utf-8")
     return text.split("\n")[:300]
 

@@ -42,6 +42,39 @@ def _pieces(sp: spm.SentencePieceProcessor) -> dict[str, float]:
     return {sp.id_to_piece(i): sp.get_score(i) for i in range(sp.get_piece_size())}
 
 
+def test_pieces_and_scores_are_spm_trains(trained):
+    """spm_train --num_threads=1, piece for piece and score for score."""
+    folder, reference = trained
+    ours = spm.SentencePieceProcessor(model_file=str(folder / "spm.model"))
+    theirs = spm.SentencePieceProcessor(model_file=reference)
+    assert [
+        (ours.id_to_piece(i), ours.get_score(i), ours.is_control(i))
+        for i in range(ours.get_piece_size())
+    ] == [
+        (theirs.id_to_piece(i), theirs.get_score(i), theirs.is_control(i))
+        for i in range(theirs.get_piece_size())
+    ]
+
+
+def test_two_threads_are_spm_trains_two_threads(corpus, tmp_path):
+    """The EM sums per thread as spm_train does, so each thread count has its
+    own identical result."""
+    train, _ = corpus
+    tokkit.UnigramTrainer(vocab_size=500, show_progress=False).train(
+        [train], tmp_path, num_threads=2
+    )
+    spm.SentencePieceTrainer.train(
+        input=str(train),
+        model_prefix=str(tmp_path / "ref"),
+        vocab_size=500,
+        num_threads=2,
+        minloglevel=2,
+    )
+    ours = spm.SentencePieceProcessor(model_file=str(tmp_path / "spm.model"))
+    theirs = spm.SentencePieceProcessor(model_file=str(tmp_path / "ref.model"))
+    assert _pieces(ours) == _pieces(theirs)
+
+
 def test_quality_and_pieces_match_spm_train(corpus, trained):
     _, held_out = corpus
     folder, reference = trained
@@ -83,14 +116,21 @@ def test_runs_are_deterministic(corpus, tmp_path):
         assert first == (tmp_path / f"{threads}b" / "spm.model").read_bytes()
 
 
-def test_train_from_counts_equals_train(corpus, tmp_path):
+def test_train_from_counts_is_train_but_for_the_corpus_order(corpus, tmp_path):
+    """Counts carry no corpus order, which only decides which sentence ends the
+    seed buffer (see ``train/spm/order.rs``): nearly every piece is shared."""
     train, _ = corpus
     trainer = tokkit.UnigramTrainer(vocab_size=400, show_progress=False)
     # The default thread count on both sides: the EM's float sums follow it.
     trainer.train([train], tmp_path / "files")
-    trainer.train_from_counts(trainer.count([train]), tmp_path / "counts")
-    model = (tmp_path / "files" / "spm.model").read_bytes()
-    assert (tmp_path / "counts" / "spm.model").read_bytes() == model
+    counts = trainer.count([train])
+    trainer.train_from_counts(counts, tmp_path / "counts")
+    trainer.train_from_counts(counts, tmp_path / "again")
+    model = (tmp_path / "counts" / "spm.model").read_bytes()
+    assert (tmp_path / "again" / "spm.model").read_bytes() == model
+    a = _pieces(spm.SentencePieceProcessor(model_file=str(tmp_path / "files" / "spm.model")))
+    b = _pieces(spm.SentencePieceProcessor(model_file=str(tmp_path / "counts" / "spm.model")))
+    assert len(a.keys() & b.keys()) >= 0.98 * len(a)
 
 
 def test_bad_settings_are_refused_with_tokkit_errors(corpus, tmp_path):
@@ -108,3 +148,66 @@ def test_bad_settings_are_refused_with_tokkit_errors(corpus, tmp_path):
     with pytest.raises(tokkit.TokkitFileNotFoundError):
         tokkit.UnigramTrainer(show_progress=False).train([tmp_path / "missing.txt"], tmp_path / "e")
     assert not (tmp_path / "a").exists()
+
+
+def test_cli_options_are_spm_trains(corpus, tmp_path):
+    """``tokkit train --algo unigram`` with spm_train's options, in kebab case."""
+    import subprocess
+    import sys
+
+    train, _ = corpus
+    out = tmp_path / "cli"
+    options = ["--vocab-size", "600", "--split-digits", "--user-defined-symbols", "<mask>,<sep>"]
+    options += ["--pad-id", "3", "--no-split-by-number", "--threads", "1", "-q"]
+    command = [sys.executable, "-m", "tokkit", "train", "--algo", "unigram", str(train)]
+    subprocess.run(
+        [*command, "-o", str(out), *options],
+        check=True,
+        capture_output=True,
+    )
+    spm.SentencePieceTrainer.train(
+        input=str(train),
+        model_prefix=str(tmp_path / "ref"),
+        vocab_size=600,
+        split_digits=True,
+        user_defined_symbols=["<mask>", "<sep>"],
+        pad_id=3,
+        split_by_number=False,
+        num_threads=1,
+        minloglevel=2,
+    )
+    ours = spm.SentencePieceProcessor(model_file=str(out / "spm.model"))
+    theirs = spm.SentencePieceProcessor(model_file=str(tmp_path / "ref.model"))
+    assert _pieces(ours) == _pieces(theirs)
+    assert ours.piece_to_id("<mask>") == theirs.piece_to_id("<mask>") == 4
+    line = "Call 0123 <mask> now"
+    assert ours.encode(line) == theirs.encode(line)
+
+
+def test_the_first_input_sentence_size_lines_as_spm_train_takes_them(corpus, tmp_path):
+    train, _ = corpus
+    options = {"input_sentence_size": 1500, "shuffle_input_sentence": False}
+    tokkit.UnigramTrainer(vocab_size=500, show_progress=False, **options).train(
+        [train], tmp_path, num_threads=1
+    )
+    spm.SentencePieceTrainer.train(
+        input=str(train),
+        model_prefix=str(tmp_path / "ref"),
+        vocab_size=500,
+        num_threads=1,
+        minloglevel=2,
+        **options,
+    )
+    ours = spm.SentencePieceProcessor(model_file=str(tmp_path / "spm.model"))
+    theirs = spm.SentencePieceProcessor(model_file=str(tmp_path / "ref.model"))
+    assert _pieces(ours) == _pieces(theirs)
+
+
+def test_a_sample_bounds_the_lines_and_repeats(corpus, tmp_path):
+    train, _ = corpus
+    trainer = tokkit.UnigramTrainer(vocab_size=300, input_sentence_size=800, show_progress=False)
+    first = trainer.train([train], tmp_path / "a", num_threads=1)
+    trainer.train([train], tmp_path / "b", num_threads=1)
+    assert first["lines"] == 800
+    a, b = (tmp_path / "a" / "spm.model").read_bytes(), (tmp_path / "b" / "spm.model").read_bytes()
+    assert a == b

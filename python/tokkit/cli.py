@@ -11,11 +11,50 @@ from pathlib import Path
 from tokkit._tokkit import Tokenizer
 from tokkit.bert import FullTokenizer
 from tokkit.errors import TokkitError
-from tokkit.train import BERT_SPECIAL_TOKENS, BpeTrainer, WordPieceTrainer
+from tokkit.sentencepiece import SentencePieceProcessor
+from tokkit.train import BERT_SPECIAL_TOKENS, BpeTrainer, SentencePieceTrainer, WordPieceTrainer
 
 EXAMPLE = "To be, or not to be: that is the question."
 
-ALGO_NAMES = {"wordpiece": "WordPiece", "bpe": "BPE", "bytelevel": "byte-level BPE"}
+ALGO_NAMES = {
+    "wordpiece": "WordPiece",
+    "bpe": "BPE",
+    "bytelevel": "byte-level BPE",
+    "unigram": "sentencepiece Unigram",
+    "spm-bpe": "sentencepiece BPE",
+    "spm-char": "sentencepiece CHAR",
+    "spm-word": "sentencepiece WORD",
+}
+
+# spm_train's options, as --kebab-case flags: (name, type or "flag" or "list").
+SPM_OPTIONS = [
+    ("character_coverage", float),
+    ("max_piece_length", int),
+    ("shrinking_factor", float),
+    ("num_sub_iterations", int),
+    ("seed_size", int),
+    ("byte_fallback", "flag"),
+    ("split_digits", "flag"),
+    ("split_by_whitespace", "flag"),
+    ("split_by_unicode_script", "flag"),
+    ("split_by_number", "flag"),
+    ("treat_whitespace_as_suffix", "flag"),
+    ("allow_whitespace_only_pieces", "flag"),
+    ("add_dummy_prefix", "flag"),
+    ("remove_extra_whitespaces", "flag"),
+    ("user_defined_symbols", "list"),
+    ("control_symbols", "list"),
+    ("unk_id", int),
+    ("bos_id", int),
+    ("eos_id", int),
+    ("pad_id", int),
+    ("unk_piece", str),
+    ("bos_piece", str),
+    ("eos_piece", str),
+    ("pad_piece", str),
+    ("input_sentence_size", int),
+    ("shuffle_input_sentence", "flag"),
+]
 
 
 def sample_corpus() -> Path:
@@ -23,7 +62,27 @@ def sample_corpus() -> Path:
     return Path(str(resources.files("tokkit") / "data" / "sample_corpus.txt"))
 
 
-def _trainer(args: argparse.Namespace) -> WordPieceTrainer | BpeTrainer:
+def _spm_trainer(args: argparse.Namespace) -> SentencePieceTrainer:
+    """A sentencepiece trainer with the spm_train options given on the command line."""
+    options = {}
+    for name, kind in SPM_OPTIONS:
+        value = getattr(args, name)
+        if value is not None:
+            options[name] = [v for v in value.split(",") if v] if kind == "list" else value
+    if args.normalization is not None:
+        options["normalization"] = args.normalization
+    model_type = "unigram" if args.algo == "unigram" else args.algo.removeprefix("spm-")
+    return SentencePieceTrainer(
+        model_type,
+        vocab_size=args.vocab_size or 8000,
+        show_progress=False if args.quiet else None,
+        **options,
+    )
+
+
+def _trainer(args: argparse.Namespace) -> WordPieceTrainer | BpeTrainer | SentencePieceTrainer:
+    if args.algo in ("unigram", "spm-bpe", "spm-char", "spm-word"):
+        return _spm_trainer(args)
     show_progress = False if args.quiet else None
     specials = [t for t in args.special_tokens.split(",") if t] if args.special_tokens else None
     if args.algo == "wordpiece":
@@ -86,6 +145,10 @@ def _train(args: argparse.Namespace) -> int:
         tokenizer = FullTokenizer(summary["vocab_file"], do_lower_case=args.lowercase)
         print(f"  tokens: {tokenizer.tokenize(EXAMPLE)}")
         print(f"  ids:    {tokenizer.encode(EXAMPLE)}")
+    elif "model_file" in summary:
+        sp = SentencePieceProcessor(model_file=str(summary["model_file"]))
+        print(f"  tokens: {sp.encode(EXAMPLE, out_type=str)}")
+        print(f"  ids:    {sp.encode(EXAMPLE)}")
     else:
         encoding = Tokenizer.from_file(summary["tokenizer_file"]).encode(EXAMPLE)
         print(f"  tokens: {encoding.tokens}")
@@ -140,7 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("files", nargs="*", help="corpus files (default: a bundled sample)")
     train.add_argument("--algo", choices=sorted(ALGO_NAMES), default="wordpiece")
     train.add_argument(
-        "--vocab-size", type=int, default=None, help="default: 30522 (wordpiece), 30000 (BPE)"
+        "--vocab-size",
+        type=int,
+        default=None,
+        help="default: 30522 (wordpiece), 30000 (BPE), 8000 (sentencepiece)",
     )
     train.add_argument(
         "--min-frequency", type=int, default=None, help="default: 2 (wordpiece), 0 (BPE)"
@@ -174,6 +240,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--normalizer", choices=["none", "nfc", "nfkc", "lowercase"], default=None, help="BPE"
+    )
+    spm = train.add_argument_group(
+        "sentencepiece (unigram, spm-bpe, spm-char, spm-word)", "spm_train's options and defaults"
+    )
+    for name, kind in SPM_OPTIONS:
+        flag = "--" + name.replace("_", "-")
+        if kind == "flag":
+            spm.add_argument(flag, action=argparse.BooleanOptionalAction, default=None)
+        elif kind == "list":
+            spm.add_argument(flag, default=None, help="comma-separated")
+        else:
+            spm.add_argument(flag, type=kind, default=None)
+    spm.add_argument(
+        "--normalization",
+        choices=["nmt_nfkc", "nfkc", "nmt_nfkc_cf", "nfkc_cf", "identity"],
+        default=None,
+        help="default: nmt_nfkc",
     )
     train.add_argument("--skip-invalid", action="store_true", help="skip non-UTF-8 lines")
     train.add_argument("--threads", type=int, default=None)

@@ -475,7 +475,10 @@ pub fn train_spm<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let mut options = spm_options(model_type, options)?;
     options.num_threads = num_threads;
-    let algorithm = SpmRun::new(options, progress)?;
+    let mut algorithm = SpmRun::new(options, progress)?;
+    if let PySource::Files(files) = &source {
+        algorithm = algorithm.reading(files, skip_invalid);
+    }
     let corpus = CorpusOptions {
         skip_invalid,
         num_threads,

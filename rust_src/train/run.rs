@@ -26,6 +26,11 @@ pub trait Algorithm {
     /// How the text is cut into the words this algorithm counts: also what
     /// the written tokenizer.json holds.
     fn split(&self) -> &WordSplit;
+    /// Counts the words of corpus files: by default all of their lines, cut
+    /// by [`Algorithm::split`] on all cores.
+    fn count(&self, paths: &[PathBuf], options: &CorpusOptions) -> Result<WordCounts> {
+        count_files(paths, self.split(), options)
+    }
     /// Learns a vocabulary from the counts.
     fn learn(&self, counts: &WordCounts) -> Result<Self::Learned>;
     /// Writes every output file into `dir` (each one atomically), noting
@@ -90,7 +95,7 @@ pub fn count_files(
 pub fn train<A: Algorithm>(algorithm: &A, source: Source<'_>, dir: &Path) -> Result<Report> {
     let start = Instant::now();
     let counts = match source {
-        Source::Files(paths, options) => count_files(paths, algorithm.split(), options)?,
+        Source::Files(paths, options) => algorithm.count(paths, options)?,
         Source::Counts(counts) => counts,
     };
     if counts.words.is_empty() {

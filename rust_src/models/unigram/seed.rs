@@ -20,23 +20,31 @@ use crate::train::spm::pieces::{is_valid_piece, BOUNDARY, UNK_CHAR};
 use crate::train::spm::sentences::sort_by_count;
 use crate::train::spm::SpmOptions;
 
-/// Seed pieces with log-probability scores, characters first.
+/// Seed pieces with log-probability scores, characters first. `last`, when
+/// given, ends the suffix array's buffer, as in spm_train
+/// ([`crate::train::spm::order`]).
 pub fn seed_pieces(
     sentences: &[(String, u64)],
+    last: Option<&str>,
     options: &SpmOptions,
 ) -> Result<Vec<(String, f32)>> {
     let mut text = String::new();
-    let mut weights: Vec<u64> = Vec::new(); // count of the sentence of each byte
+    // Where each sentence starts in `text`, and its count.
+    let mut starts: Vec<(usize, u64)> = Vec::with_capacity(sentences.len());
     let mut char_counts: FxHashMap<char, u64> = FxHashMap::default();
-    for (sentence, count) in sentences {
+    let at_end = last.and_then(|l| sentences.iter().position(|(s, _)| s == l));
+    let order = (0..sentences.len())
+        .filter(|&i| Some(i) != at_end)
+        .chain(at_end);
+    for (sentence, count) in order.map(|i| &sentences[i]) {
         for c in sentence.chars() {
             if c != UNK_CHAR && c != BOUNDARY {
                 *char_counts.entry(c).or_default() += count;
             }
         }
+        starts.push((text.len(), *count));
         text.push_str(sentence);
         text.push('\0');
-        weights.resize(text.len(), *count);
     }
     if u32::try_from(text.len()).is_err() {
         return Err(Error::Training(
@@ -49,7 +57,7 @@ pub fn seed_pieces(
         .collect();
     sort_by_count(&mut chars);
     let mut seeds: Vec<(String, f32)> = chars.into_iter().map(|(c, n)| (c, n as f32)).collect();
-    seeds.extend(frequent_substrings(&text, &weights, options));
+    seeds.extend(frequent_substrings(&text, &starts, options));
     Ok(to_log_prob(seeds))
 }
 
@@ -68,23 +76,23 @@ fn to_log_prob(pieces: Vec<(String, f32)>) -> Vec<(String, f32)> {
 /// intervals of the byte suffix array, keeps those that start and end on a
 /// character boundary (a trailing NUL trimmed), and adds up the
 /// occurrences of every interval that spells the same piece.
-fn frequent_substrings(text: &str, weights: &[u64], options: &SpmOptions) -> Vec<(String, f32)> {
+fn frequent_substrings(
+    text: &str,
+    starts: &[(usize, u64)],
+    options: &SpmOptions,
+) -> Vec<(String, f32)> {
     let bytes = text.as_bytes();
     let n = bytes.len();
     let sa: Vec<u32> = SuffixTable::new(text).into_parts().1.into_owned();
-    // Occurrence weights summed along the suffix array.
-    let mut weight_before = Vec::with_capacity(n + 1);
-    weight_before.push(0u64);
-    let mut sum = 0u64;
-    for &s in &sa {
-        sum += weights[s as usize];
-        weight_before.push(sum);
-    }
     let lcp = lcp_array(bytes, &sa);
+    // The count of the sentence a suffix starts in.
+    let weight = |i: usize| {
+        let at = starts.partition_point(|&(s, _)| s <= sa[i] as usize);
+        starts.get(at.wrapping_sub(1)).map_or(1, |&(_, c)| c)
+    };
     let is_continuation = |b: u8| (b & 0xC0) == 0x80;
     let mut found: FxHashMap<&[u8], u64> = FxHashMap::default();
-    for_each_interval(&lcp, |l, r, depth| {
-        let freq = weight_before[r + 1] - weight_before[l];
+    for_each_interval(&lcp, weight, |l, freq, depth| {
         if depth <= 1 || freq < 2 {
             return;
         }
@@ -159,29 +167,42 @@ fn lcp_array(bytes: &[u8], sa: &[u32]) -> Vec<u32> {
     lcp
 }
 
-/// Calls `f(l, r, depth)` for every LCP interval `sa[l..=r]` (suffixes
-/// sharing exactly `depth` bytes), children before parents (Abouelhoda et
-/// al. 2004), as sentencepiece 0.2.3 walks them.
-fn for_each_interval(lcp: &[u32], mut f: impl FnMut(usize, usize, usize)) {
+/// Calls `f(l, weight, depth)` for every LCP interval `sa[l..=r]`
+/// (suffixes sharing exactly `depth` bytes; `weight` sums `weight(i)` over
+/// the interval), children before parents (Abouelhoda et al. 2004), as
+/// sentencepiece 0.2.3 walks them. The sums come from a running total, so no
+/// array of them is kept.
+fn for_each_interval(
+    lcp: &[u32],
+    weight: impl Fn(usize) -> u64,
+    mut f: impl FnMut(usize, u64, usize),
+) {
     let n = lcp.len();
-    // (left end, depth); the root at the bottom never pops.
-    let mut stack: Vec<(usize, u32)> = vec![(0, 0)];
+    // (left end, depth, total weight before the left end); the root never pops.
+    let mut stack: Vec<(usize, u32, u64)> = vec![(0, 0, 0)];
+    // Total weight of the suffixes before position `i`.
+    let mut before = if n > 0 { weight(0) } else { 0 };
+    let mut before_last = 0u64;
     for i in 1..=n {
         let value = lcp.get(i).copied().unwrap_or(0);
-        let mut last_left = i - 1;
-        while let Some(&(left, depth)) = stack.last() {
+        let mut last_left = (i - 1, before_last);
+        while let Some(&(left, depth, start)) = stack.last() {
             if value >= depth {
                 break;
             }
             stack.pop();
-            last_left = left;
-            f(left, i - 1, depth as usize);
-            if stack.last().is_some_and(|&(_, d)| value > d) {
-                stack.push((left, value));
+            last_left = (left, start);
+            f(left, before - start, depth as usize);
+            if stack.last().is_some_and(|&(_, d, _)| value > d) {
+                stack.push((left, value, start));
             }
         }
-        if stack.last().is_some_and(|&(_, d)| value > d) {
-            stack.push((last_left, value));
+        if stack.last().is_some_and(|&(_, d, _)| value > d) {
+            stack.push((last_left.0, value, last_left.1));
+        }
+        before_last = before;
+        if i < n {
+            before += weight(i);
         }
     }
 }
@@ -195,17 +216,14 @@ mod tests {
         let options = SpmOptions::default();
         let sentences = vec![("▁abc▁abd".to_string(), 2), ("▁abx".to_string(), 1)];
         let text = "▁abc▁abd\0▁abx\0";
-        let mut weights = Vec::new();
-        for (i, c) in text.char_indices() {
-            weights.resize(i + c.len_utf8(), if i < "▁abc▁abd\0".len() { 2 } else { 1 });
-        }
-        let subs = frequent_substrings(text, &weights, &options);
+        let starts = [(0, 2), ("▁abc▁abd\0".len(), 1)];
+        let subs = frequent_substrings(text, &starts, &options);
         // "▁ab" occurs 2 + 2 + 1 = 5 times; "ab" is the same node minus ▁.
         assert_eq!(subs[0], ("▁ab".to_string(), 15.0));
         assert!(subs.contains(&("ab".to_string(), 10.0)));
         // "bc" occurs in one sentence only (weight 2) but never branches.
         assert!(!subs.iter().any(|(p, _)| p == "bc"));
-        let seeds = seed_pieces(&sentences, &options).unwrap();
+        let seeds = seed_pieces(&sentences, None, &options).unwrap();
         assert_eq!(seeds[0].0, "a");
         let total: f64 = seeds.iter().map(|s| f64::from(s.1).exp()).sum();
         assert!((total - 1.0).abs() < 1e-4);
@@ -218,7 +236,7 @@ mod tests {
         let lcp = lcp_array(b"abab", &sa);
         assert_eq!(lcp, [0, 2, 0, 1]);
         let mut seen = Vec::new();
-        for_each_interval(&lcp, |l, r, d| seen.push((l, r, d)));
-        assert_eq!(seen, vec![(0, 1, 2), (2, 3, 1)]);
+        for_each_interval(&lcp, |_| 1, |l, w, d| seen.push((l, w, d)));
+        assert_eq!(seen, vec![(0, 2, 2), (2, 2, 1)]);
     }
 }

@@ -446,7 +446,11 @@ pub fn learn(
         })?;
     let threads = threads::thread_count(options.num_threads.unwrap_or(0));
     let bar = progress::bar(0, show_progress, "seeding", false);
-    let mut model = TrainerModel::new(seed_pieces(&corpus.sentences, options)?)?;
+    let mut model = TrainerModel::new(seed_pieces(
+        &corpus.sentences,
+        corpus.last.as_deref(),
+        options,
+    )?)?;
     let words = em_words(corpus, options);
     let desired = (f64::from(options.vocab_size) * 1.1) as usize;
     bar.set_message("EM");

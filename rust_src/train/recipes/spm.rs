@@ -2,7 +2,8 @@
 //! whole, normalized and cut as spm_train does, learned, and written as
 //! `spm.model`, `spm.vocab` and (for Unigram and BPE) `tokenizer.json`.
 
-use std::path::Path;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::formats::atomic::write_atomic;
@@ -12,10 +13,12 @@ use crate::formats::spm_model_write::write_model_files;
 use crate::models::spm_trainers::{bpe, character, word};
 use crate::models::unigram::trainer as unigram;
 use crate::normalize::spm::SpmNormalizer;
+use crate::train::run::count_files;
 use crate::train::run::{Algorithm, Report};
 use crate::train::split::WordSplit;
+use crate::train::spm::selection::for_each_selected;
 use crate::train::spm::{MetaPieces, SpmOptions, SpmSentences};
-use crate::train::WordCounts;
+use crate::train::{CorpusOptions, WordCounts};
 
 /// A sentencepiece training run.
 pub struct SpmRun {
@@ -23,27 +26,31 @@ pub struct SpmRun {
     meta: MetaPieces,
     split: WordSplit,
     progress: bool,
+    /// The corpus files in order, when training reads them, and whether
+    /// invalid lines are skipped: the Unigram seeds then follow spm_train's
+    /// corpus order where it matters.
+    corpus: Option<(Vec<PathBuf>, bool)>,
 }
 
 impl SpmRun {
     /// A run with `options`, checked as spm_train checks them.
     pub fn new(options: SpmOptions, progress: bool) -> Result<Self> {
         options.verify()?;
-        if options.input_sentence_size != 0 {
-            // Refused rather than ignored: the whole corpus would be used.
-            return Err(Error::Unsupported(
-                "input_sentence_size (sentence sampling) is not implemented yet; train on a \
-                 sample of the corpus instead"
-                    .into(),
-            ));
-        }
         let meta = MetaPieces::new(&options)?;
         Ok(SpmRun {
             options,
             meta,
             split: WordSplit::lines(),
             progress,
+            corpus: None,
         })
+    }
+
+    /// The same run, told which files (in order) its counts come from, and
+    /// whether their invalid lines are skipped.
+    pub fn reading(mut self, files: &[PathBuf], skip_invalid: bool) -> Self {
+        self.corpus = Some((files.to_vec(), skip_invalid));
+        self
     }
 }
 
@@ -52,6 +59,22 @@ impl Algorithm for SpmRun {
 
     fn split(&self) -> &WordSplit {
         &self.split
+    }
+
+    /// With `input_sentence_size`, only the selected lines are counted, read
+    /// on one thread so memory holds no more than them.
+    fn count(&self, paths: &[PathBuf], corpus: &CorpusOptions) -> Result<WordCounts> {
+        if self.options.input_sentence_size == 0 {
+            return count_files(paths, &self.split, corpus);
+        }
+        let mut counts = WordCounts::default();
+        for_each_selected(paths, &self.options, corpus.skip_invalid, |line| {
+            counts.lines += 1;
+            counts.bytes += line.len() as u64 + 1;
+            *counts.words.entry(line.to_owned()).or_default() += 1;
+            ControlFlow::Continue(())
+        })?;
+        Ok(counts)
     }
 
     fn learn(&self, counts: &WordCounts) -> Result<Vec<SpmPiece>> {
@@ -63,7 +86,8 @@ impl Algorithm for SpmRun {
             Path::new(""),
         )?;
         let lines = counts.sorted();
-        let corpus = SpmSentences::new(&lines, &normalizer, &self.meta, options)?;
+        let order = (self.corpus.as_ref()).map(|(files, skip)| (files.as_slice(), *skip));
+        let corpus = SpmSentences::new(&lines, &normalizer, &self.meta, options, order)?;
         if corpus.sentences.is_empty() {
             return Err(Error::Training(
                 "empty corpus: no line is left after normalization".into(),

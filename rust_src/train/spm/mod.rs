@@ -5,7 +5,9 @@
 
 pub mod meta;
 pub mod options;
+pub mod order;
 pub mod pieces;
+pub mod selection;
 pub mod sentences;
 
 pub use meta::MetaPieces;

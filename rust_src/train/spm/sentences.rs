@@ -8,6 +8,8 @@
 //! Unigram's seed substrings are weighted by the count, and the EM and BPE
 //! steps work on word counts.
 
+use std::path::PathBuf;
+
 use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -18,6 +20,7 @@ use crate::normalize::spm::{SpmNormalized, SpmNormalizer};
 use crate::threads;
 use crate::train::spm::meta::MetaPieces;
 use crate::train::spm::options::SpmOptions;
+use crate::train::spm::order;
 use crate::train::spm::pieces::{BOUNDARY, UNK_CHAR};
 
 /// Normalized distinct sentences and the alphabet.
@@ -32,6 +35,9 @@ pub struct SpmSentences {
     pub required_chars: Vec<(char, u64)>,
     /// Lines left out because they hold `▅`, which sentencepiece reserves.
     pub reserved_lines: u64,
+    /// The sentence spm_train's seed buffer would end with, when the corpus
+    /// order is known ([`crate::train::spm::order`]).
+    pub last: Option<String>,
 }
 
 /// Sorts `(key, count)` pairs as sentencepiece's `Sorted`: count highest
@@ -46,12 +52,15 @@ pub fn sort_by_count<K: Ord, C: PartialOrd>(items: &mut [(K, C)]) {
 
 impl SpmSentences {
     /// Normalizes the distinct `lines` (each with its count) as spm_train
-    /// does, and picks the alphabet.
+    /// does, and picks the alphabet. `corpus` (the files the lines were
+    /// counted from, in order, and whether invalid lines were skipped) lets
+    /// the last sentence be found as spm_train leaves it.
     pub fn new(
         lines: &[(&str, u64)],
         normalizer: &SpmNormalizer,
         meta: &MetaPieces,
         options: &SpmOptions,
+        corpus: Option<(&[PathBuf], bool)>,
     ) -> Result<Self> {
         let reserved_lines = lines.iter().filter(|(l, _)| l.contains(UNK_CHAR)).count() as u64;
         let metas: Vec<&str> = meta.by_id.values().map(|(p, _)| p.as_str()).collect();
@@ -59,25 +68,45 @@ impl SpmSentences {
             .match_kind(MatchKind::LeftmostLongest)
             .build(&metas)
             .map_err(|e| Error::InvalidArgument(format!("meta pieces: {e}")))?;
-        let normalized: Vec<(String, u64)> = threads::pool(options.num_threads.unwrap_or(0))?
-            .install(|| {
+        let prepare = |line: &str, out: &mut SpmNormalized| {
+            normalizer.normalize(line, None, false, out);
+            let mut cut = String::with_capacity(out.text.len());
+            matcher.replace_all_with(&out.text, &mut cut, |_, _, dst| {
+                dst.push(BOUNDARY);
+                true
+            });
+            cut
+        };
+        let all: Vec<(String, u64)> =
+            threads::pool(options.num_threads.unwrap_or(0))?.install(|| {
                 lines
                     .par_iter()
                     .filter(|(l, _)| !l.contains(UNK_CHAR))
                     .map_init(SpmNormalized::default, |out, &(line, count)| {
-                        normalizer.normalize(line, None, false, out);
-                        let mut cut = String::with_capacity(out.text.len());
-                        matcher.replace_all_with(&out.text, &mut cut, |_, _, dst| {
-                            dst.push(BOUNDARY);
-                            true
-                        });
-                        (cut, count)
+                        (prepare(line, out), count)
                     })
-                    .filter(|(s, _)| !s.is_empty())
                     .collect()
             });
+        let kept: u64 = all.iter().filter(|(s, _)| !s.is_empty()).map(|s| s.1).sum();
+        let normalized: Vec<(String, u64)> =
+            all.into_iter().filter(|(s, _)| !s.is_empty()).collect();
+        let last = match corpus {
+            Some((paths, skip_invalid)) => {
+                let mut out = SpmNormalized::default();
+                let mut scratch = SpmNormalized::default();
+                let empty = |line: &str| prepare(line, &mut scratch).is_empty();
+                order::last_line(paths, options, skip_invalid, kept, empty)?
+                    .map(|line| prepare(&line, &mut out))
+            }
+            None => None,
+        };
         let required_chars = alphabet(&normalized, options)?;
         let known: FxHashMap<char, u64> = required_chars.iter().copied().collect();
+        let replace_rare = |s: String| -> String {
+            (s.chars())
+                .map(|c| if known.contains_key(&c) { c } else { UNK_CHAR })
+                .collect()
+        };
         if !matches!(options.model_type, ModelType::Word | ModelType::Char)
             && required_chars.len() + meta.len() > options.vocab_size as usize
         {
@@ -96,18 +125,18 @@ impl SpmSentences {
             let sentence = if sentence.chars().all(|c| known.contains_key(&c)) {
                 sentence
             } else {
-                (sentence.chars())
-                    .map(|c| if known.contains_key(&c) { c } else { UNK_CHAR })
-                    .collect()
+                replace_rare(sentence)
             };
             *merged.entry(sentence).or_default() += count;
         }
         let mut sentences: Vec<(String, u64)> = merged.into_iter().collect();
         sort_by_count(&mut sentences);
+        let last = last.map(replace_rare);
         Ok(SpmSentences {
             sentences,
             required_chars,
             reserved_lines,
+            last,
         })
     }
 }
@@ -174,7 +203,7 @@ mod tests {
         };
         let meta = MetaPieces::new(&options).unwrap();
         let lines = [("a  b", 1), ("a b", 2), ("c<x>d", 1), ("x\u{2585}", 5)];
-        let got = SpmSentences::new(&lines, &identity(), &meta, &options).unwrap();
+        let got = SpmSentences::new(&lines, &identity(), &meta, &options, None).unwrap();
         assert_eq!(
             got.sentences,
             vec![("▁a▁b".to_string(), 3), ("▁c\u{2585}d".to_string(), 1)]
@@ -193,7 +222,7 @@ mod tests {
         let meta = MetaPieces::new(&options).unwrap();
         let common = "ab".repeat(100);
         let lines = [(common.as_str(), 1), ("abz", 1)];
-        let got = SpmSentences::new(&lines, &identity(), &meta, &options).unwrap();
+        let got = SpmSentences::new(&lines, &identity(), &meta, &options, None).unwrap();
         assert!(got.sentences.iter().any(|(s, _)| s == "▁ab\u{2585}"));
         assert!(!got.required_chars.iter().any(|p| p.0 == 'z'));
     }
@@ -205,7 +234,7 @@ mod tests {
             ..SpmOptions::default()
         };
         let meta = MetaPieces::new(&options).unwrap();
-        let err = SpmSentences::new(&[("abc", 1)], &identity(), &meta, &options).unwrap_err();
+        let err = SpmSentences::new(&[("abc", 1)], &identity(), &meta, &options, None).unwrap_err();
         assert!(err.to_string().contains("need 7"), "{err}");
     }
 }

@@ -72,7 +72,7 @@ pub const BOS: u32 = 0;
 pub const EOS: u32 = 1;
 
 /// The lattice of one normalized text.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Lattice {
     /// Byte offset of every character boundary (characters + 1 entries).
     pub surface: Vec<u32>,
@@ -85,22 +85,38 @@ pub struct Lattice {
     /// order; position 0 holds the begin sentinel.
     end: Vec<u32>,
     end_list: Vec<u32>,
+    /// Scratch for [`Lattice::fill`]: the character at each byte, and the
+    /// next free slot per end position.
+    char_at: Vec<u32>,
+    fill: Vec<u32>,
 }
 
 impl Lattice {
     /// Builds the lattice of `text` for `model`.
     pub fn new(model: &impl LatticePieces, text: &str) -> Result<Self> {
+        let mut lattice = Lattice::default();
+        lattice.fill(model, text)?;
+        Ok(lattice)
+    }
+
+    /// Rebuilds this lattice for `text`, reusing its buffers (a trainer
+    /// builds one per word, millions of times).
+    pub fn fill(&mut self, model: &impl LatticePieces, text: &str) -> Result<()> {
         let bytes = text.as_bytes();
         if u32::try_from(bytes.len()).is_err() {
             return Err(Error::InvalidArgument(
                 "text longer than 4 GiB cannot be encoded in one call".into(),
             ));
         }
-        let mut surface: Vec<u32> = text.char_indices().map(|(i, _)| i as u32).collect();
+        let surface = &mut self.surface;
+        surface.clear();
+        surface.extend(text.char_indices().map(|(i, _)| i as u32));
         surface.push(bytes.len() as u32);
         let len = surface.len() - 1;
         // Character index of every byte that starts a character.
-        let mut char_at = vec![0u32; bytes.len() + 1];
+        let char_at = &mut self.char_at;
+        char_at.clear();
+        char_at.resize(bytes.len() + 1, 0);
         for (c, &b) in surface.iter().enumerate() {
             char_at[b as usize] = c as u32;
         }
@@ -110,8 +126,12 @@ impl Lattice {
             len: 0,
             score: 0.0,
         };
-        let mut nodes = vec![sentinel(0), sentinel(len as u32)];
-        let mut begin = Vec::with_capacity(len + 2);
+        let nodes = &mut self.nodes;
+        nodes.clear();
+        nodes.push(sentinel(0));
+        nodes.push(sentinel(len as u32));
+        let begin = &mut self.begin;
+        begin.clear();
         let (unk_id, unk_score) = model.unknown();
         for (pos, &start) in surface.iter().enumerate().take(len) {
             begin.push(nodes.len() as u32);
@@ -141,7 +161,9 @@ impl Lattice {
         }
         begin.push(nodes.len() as u32);
         // Counting sort of the nodes by end position keeps insertion order.
-        let mut end = vec![0u32; len + 2];
+        let end = &mut self.end;
+        end.clear();
+        end.resize(len + 2, 0);
         end[1] = 1; // the begin sentinel ends at 0
         for node in &nodes[2..] {
             end[(node.pos + node.len) as usize + 1] += 1;
@@ -149,8 +171,12 @@ impl Lattice {
         for p in 1..end.len() {
             end[p] += end[p - 1];
         }
-        let mut fill = end.clone();
-        let mut end_list = vec![0u32; end[len + 1] as usize];
+        let fill = &mut self.fill;
+        fill.clear();
+        fill.extend_from_slice(end);
+        let end_list = &mut self.end_list;
+        end_list.clear();
+        end_list.resize(end[len + 1] as usize, 0);
         end_list[0] = BOS;
         fill[0] += 1;
         for (i, node) in nodes.iter().enumerate().skip(2) {
@@ -158,13 +184,7 @@ impl Lattice {
             end_list[fill[p] as usize] = i as u32;
             fill[p] += 1;
         }
-        Ok(Lattice {
-            surface,
-            nodes,
-            begin,
-            end,
-            end_list,
-        })
+        Ok(())
     }
 
     /// Number of characters.

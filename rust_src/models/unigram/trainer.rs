@@ -265,31 +265,35 @@ fn prune(
 ) -> Result<Vec<(String, f32)>> {
     let size = model.pieces.len();
     // How each piece would be segmented without itself: its second best path.
-    let mut always_keep = vec![true; size];
-    let mut alternatives: Vec<Vec<i32>> = vec![Vec::new(); size];
-    for (i, (piece, _)) in model.pieces.iter().enumerate() {
-        let lattice = Lattice::new(model, piece)?;
-        let best = nbest(&lattice, 2, None);
-        if best.len() == 1 {
-            continue;
-        }
-        if best[0].0.len() >= 2 {
-            always_keep[i] = false;
-        } else if best[0].0.len() == 1 {
-            alternatives[i] = best[1]
-                .0
-                .iter()
-                .map(|&n| lattice.nodes[n as usize].id)
-                .collect();
-        }
-    }
+    let second_best = |lattice: &mut Lattice, piece: &str| -> Result<(bool, Vec<i32>)> {
+        lattice.fill(model, piece)?;
+        let best = nbest(lattice, 2, None);
+        Ok(match best.as_slice() {
+            [_, second, ..] if best[0].0.len() == 1 => (
+                true,
+                (second.0.iter())
+                    .map(|&n| lattice.nodes[n as usize].id)
+                    .collect(),
+            ),
+            [first, _, ..] if first.0.len() >= 2 => (false, Vec::new()),
+            _ => (true, Vec::new()),
+        })
+    };
+    let per_piece: Vec<(bool, Vec<i32>)> = threads::pool(threads)?.install(|| {
+        (model.pieces.par_iter())
+            .map_init(Lattice::default, |lattice, (piece, _)| {
+                second_best(lattice, piece)
+            })
+            .collect::<Result<_>>()
+    })?;
+    let (always_keep, alternatives): (Vec<bool>, Vec<Vec<i32>>) = per_piece.into_iter().unzip();
     // Viterbi counts over the corpus.
     let parts = dealt(
         threads,
         words,
-        || (vec![0.0f32; size], Vec::new()),
-        |(freq, backtrace), _, (word, count)| {
-            let lattice = Lattice::new(model, word)?;
+        || (vec![0.0f32; size], Vec::new(), Lattice::default()),
+        |(freq, backtrace, lattice), _, (word, count)| {
+            lattice.fill(model, word)?;
             for n in lattice.viterbi(backtrace).0 {
                 let id = lattice.nodes[n as usize].id;
                 if let Some(f) = freq.get_mut(id as usize) {
@@ -300,7 +304,7 @@ fn prune(
         },
     )?;
     let mut freq = vec![0.0f32; size];
-    for (f, _) in &parts {
+    for (f, _, _) in &parts {
         for (a, b) in freq.iter_mut().zip(f) {
             *a += b;
         }
@@ -344,25 +348,34 @@ fn prune(
 
 /// Drops the pieces Viterbi can never produce: those whose best
 /// segmentation without themselves scores higher than they do.
-fn reachable(model: &TrainerModel) -> Result<Vec<(String, f32)>> {
-    let mut kept = Vec::with_capacity(model.pieces.len());
-    let mut backtrace = Vec::new();
-    for (i, (piece, score)) in model.pieces.iter().enumerate() {
-        let mut lattice = Lattice::new(model, piece)?;
+fn reachable(model: &TrainerModel, threads: usize) -> Result<Vec<(String, f32)>> {
+    let shadowed = |lattice: &mut Lattice, backtrace: &mut Vec<f32>, i: usize| -> Result<bool> {
+        let (piece, score) = &model.pieces[i];
+        lattice.fill(model, piece)?;
         let whole = lattice.len() as u32;
-        let Some(own) = (lattice.begin_nodes(0))
-            .find(|&n| lattice.nodes[n].id == i as i32 && lattice.nodes[n].len == whole)
-        else {
-            continue;
+        let own = (lattice.begin_nodes(0))
+            .find(|&n| lattice.nodes[n].id == i as i32 && lattice.nodes[n].len == whole);
+        let Some(own) = own else {
+            // sentencepiece drops a piece its lattice does not hold whole.
+            return Ok(true);
         };
         lattice.nodes[own].score = f32::NEG_INFINITY;
-        let (path, alt) = lattice.viterbi(&mut backtrace);
-        if !path.is_empty() && alt > *score {
-            continue;
-        }
-        kept.push((piece.clone(), *score));
-    }
-    Ok(kept)
+        let (path, alt) = lattice.viterbi(backtrace);
+        Ok(!path.is_empty() && alt > *score)
+    };
+    let dropped: Vec<bool> = threads::pool(threads)?.install(|| {
+        (0..model.pieces.len())
+            .into_par_iter()
+            .map_init(
+                || (Lattice::default(), Vec::new()),
+                |(lattice, backtrace), i| shadowed(lattice, backtrace, i),
+            )
+            .collect::<Result<_>>()
+    })?;
+    Ok((model.pieces.iter().zip(dropped))
+        .filter(|(_, dropped)| !dropped)
+        .map(|(piece, _)| piece.clone())
+        .collect())
 }
 
 /// The final vocabulary: every required character (scored just under the
@@ -465,7 +478,7 @@ pub fn learn(
             break;
         }
     }
-    model = TrainerModel::new(reachable(&model)?)?;
+    model = TrainerModel::new(reachable(&model, threads)?)?;
     bar.finish_and_clear();
     let pieces = finalize(&model, &corpus.required_chars, room);
     let unique: FxHashSet<&str> = pieces.iter().map(|p| p.0.as_str()).collect();

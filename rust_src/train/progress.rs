@@ -24,3 +24,18 @@ pub(crate) fn bar(len: u64, enabled: bool, what: &str, bytes: bool) -> ProgressB
     bar.set_message(what.to_owned());
     bar
 }
+
+/// A spinner labelled `what`, for steps whose length is not known ahead
+/// (Unigram's EM rounds), or a hidden one as for [`bar`].
+pub(crate) fn spinner(enabled: bool, what: &str) -> ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}") {
+        spinner.set_style(style);
+    }
+    spinner.set_message(what.to_owned());
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+    spinner
+}

@@ -458,7 +458,7 @@ pub fn learn(
             ))
         })?;
     let threads = threads::thread_count(options.num_threads.unwrap_or(0));
-    let bar = progress::bar(0, show_progress, "seeding", false);
+    let bar = progress::spinner(show_progress, "seeding: suffix array of the sentences");
     let mut model = TrainerModel::new(seed_pieces(
         &corpus.sentences,
         corpus.last.as_deref(),
@@ -466,12 +466,15 @@ pub fn learn(
     )?)?;
     let words = em_words(corpus, options);
     let desired = (f64::from(options.vocab_size) * 1.1) as usize;
-    bar.set_message("EM");
-    loop {
-        for _ in 0..options.num_sub_iterations {
+    bar.set_message(format!("EM from {} seed pieces", model.pieces.len()));
+    for round in 1.. {
+        for sub in 1..=options.num_sub_iterations {
             let (expected, objective) = e_step(&model, &words, threads)?;
             model = TrainerModel::new(m_step(&model, &expected))?;
-            bar.set_message(format!("EM size={} obj={objective:.4}", model.pieces.len()));
+            bar.set_message(format!(
+                "EM round {round}.{sub}: {} pieces (target {desired}), loss {objective:.4}",
+                model.pieces.len()
+            ));
         }
         model = TrainerModel::new(prune(&model, &words, options, desired, threads)?)?;
         if model.pieces.len() <= desired {

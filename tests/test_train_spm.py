@@ -15,6 +15,7 @@ import pytest
 import sentencepiece as spm
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spm_proto import split
 from tokenizers import Tokenizer as HfTokenizer
 
 import tokkit
@@ -151,36 +152,8 @@ def _lines(folder: str) -> list[str]:
 
 def _charsmap(model: bytes) -> bytes:
     """``normalizer_spec.precompiled_charsmap`` of a serialized ModelProto."""
-
-    def fields(data: bytes):
-        pos = 0
-        while pos < len(data):
-            key, pos = _varint(data, pos)
-            wire = key & 7
-            if wire == 0:
-                _, pos = _varint(data, pos)
-                yield key >> 3, None
-            elif wire == 2:
-                size, pos = _varint(data, pos)
-                yield key >> 3, data[pos : pos + size]
-                pos += size
-            else:
-                pos += 4 if wire == 5 else 8
-                yield key >> 3, None
-
-    normalizer = next(v for k, v in fields(model) if k == 3)
-    return next((v for k, v in fields(normalizer) if k == 2), b"")
-
-
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if not byte & 0x80:
-            return value, pos
+    normalizer = next(payload for number, _, payload in split(model) if number == 3)
+    return next((payload for number, _, payload in split(normalizer) if number == 2), b"")
 
 
 @pytest.mark.parametrize("rule", ["nmt_nfkc", "nfkc", "nmt_nfkc_cf", "nfkc_cf", "identity"])
@@ -293,23 +266,6 @@ SPM_TRAIN_FLAGS = {
 UNSETTABLE = {6, 49, 50, 51, 52}
 
 
-def _fields(data: bytes) -> list[tuple[int, bytes]]:
-    """A message's fields as (number, raw bytes after the key)."""
-    out, pos = [], 0
-    while pos < len(data):
-        key, start = _varint(data, pos)
-        wire = key & 7
-        if wire == 0:
-            _, pos = _varint(data, start)
-        elif wire == 2:
-            size, body = _varint(data, start)
-            pos = body + size
-        else:
-            pos = start + (4 if wire == 5 else 8)
-        out.append((key >> 3, data[start:pos]))
-    return out
-
-
 @pytest.mark.parametrize(
     ("model_type", "options"),
     [
@@ -335,12 +291,10 @@ def test_model_bytes_are_spm_trains(corpora, tmp_path, model_type, options):
     tokkit.SentencePieceTrainer(model_type, vocab_size, show_progress=False, **options).train(
         [path], tmp_path
     )
-    ours = _fields((tmp_path / "spm.model").read_bytes())
-    theirs = _fields(ref.getvalue())
+    ours = split((tmp_path / "spm.model").read_bytes())
+    theirs = split(ref.getvalue())
     assert [f for f in ours if f[0] != 2] == [f for f in theirs if f[0] != 2]
-    trainer = dict(ours)[2]
-    # The trainer spec's own fields, after its key and length.
-    _, body = _varint(trainer, 0)
-    kept = [f for f in _fields(trainer[body:]) if f[0] not in UNSETTABLE]
-    _, body = _varint(dict(theirs)[2], 0)
-    assert kept == _fields(dict(theirs)[2][body:])
+    trainer = next(payload for number, _, payload in ours if number == 2)
+    kept = [f for f in split(trainer) if f[0] not in UNSETTABLE]
+    their_trainer = next(payload for number, _, payload in theirs if number == 2)
+    assert kept == split(their_trainer)

@@ -44,6 +44,26 @@ def _pieces(sp: spm.SentencePieceProcessor) -> dict[str, float]:
     return {sp.id_to_piece(i): sp.get_score(i) for i in range(sp.get_piece_size())}
 
 
+def _both(train, folder, vocab_size: int, threads: int, **options):
+    """tokkit's and spm_train's models of ``train`` with the same options, as
+    loaded sentencepiece processors (tokkit's written into ``folder``)."""
+    tokkit.UnigramTrainer(vocab_size=vocab_size, show_progress=False, **options).train(
+        [train], folder, num_threads=threads
+    )
+    spm.SentencePieceTrainer.train(
+        input=str(train),
+        model_prefix=str(folder / "ref"),
+        vocab_size=vocab_size,
+        num_threads=threads,
+        minloglevel=2,
+        **options,
+    )
+    return (
+        spm.SentencePieceProcessor(model_file=str(folder / "spm.model")),
+        spm.SentencePieceProcessor(model_file=str(folder / "ref.model")),
+    )
+
+
 def test_pieces_and_scores_are_spm_trains(trained):
     """spm_train --num_threads=1, piece for piece and score for score."""
     folder, reference = trained
@@ -62,18 +82,7 @@ def test_two_threads_are_spm_trains_two_threads(corpus, tmp_path):
     """The EM sums per thread as spm_train does, so each thread count has its
     own identical result."""
     train, _ = corpus
-    tokkit.UnigramTrainer(vocab_size=500, show_progress=False).train(
-        [train], tmp_path, num_threads=2
-    )
-    spm.SentencePieceTrainer.train(
-        input=str(train),
-        model_prefix=str(tmp_path / "ref"),
-        vocab_size=500,
-        num_threads=2,
-        minloglevel=2,
-    )
-    ours = spm.SentencePieceProcessor(model_file=str(tmp_path / "spm.model"))
-    theirs = spm.SentencePieceProcessor(model_file=str(tmp_path / "ref.model"))
+    ours, theirs = _both(train, tmp_path, 500, 2)
     assert _pieces(ours) == _pieces(theirs)
 
 
@@ -188,20 +197,9 @@ def test_cli_options_are_spm_trains(corpus, tmp_path):
 
 def test_the_first_input_sentence_size_lines_as_spm_train_takes_them(corpus, tmp_path):
     train, _ = corpus
-    options = {"input_sentence_size": 1500, "shuffle_input_sentence": False}
-    tokkit.UnigramTrainer(vocab_size=500, show_progress=False, **options).train(
-        [train], tmp_path, num_threads=1
+    ours, theirs = _both(
+        train, tmp_path, 500, 1, input_sentence_size=1500, shuffle_input_sentence=False
     )
-    spm.SentencePieceTrainer.train(
-        input=str(train),
-        model_prefix=str(tmp_path / "ref"),
-        vocab_size=500,
-        num_threads=1,
-        minloglevel=2,
-        **options,
-    )
-    ours = spm.SentencePieceProcessor(model_file=str(tmp_path / "spm.model"))
-    theirs = spm.SentencePieceProcessor(model_file=str(tmp_path / "ref.model"))
     assert _pieces(ours) == _pieces(theirs)
 
 
@@ -220,17 +218,7 @@ def byte_fallback_model(corpus, tmp_path_factory):
     """A byte-fallback model trained by tokkit and by spm_train (identical)."""
     train, _ = corpus
     folder = tmp_path_factory.mktemp("bytes")
-    tokkit.UnigramTrainer(vocab_size=800, byte_fallback=True, show_progress=False).train(
-        [train], folder, num_threads=1
-    )
-    spm.SentencePieceTrainer.train(
-        input=str(train),
-        model_prefix=str(folder / "ref"),
-        vocab_size=800,
-        byte_fallback=True,
-        num_threads=1,
-        minloglevel=2,
-    )
+    _both(train, folder, 800, 1, byte_fallback=True)
     return folder
 
 

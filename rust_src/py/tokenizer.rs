@@ -285,7 +285,9 @@ impl PyTokenizer {
     /// Loads a sentencepiece `.model` (ids as sentencepiece gives them).
     #[staticmethod]
     fn from_sentencepiece(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        Ok(PyTokenizer::wrap(py.detach(|| Source::read_sentencepiece(&path))?))
+        Ok(PyTokenizer::wrap(
+            py.detach(|| Source::read_sentencepiece(&path))?,
+        ))
     }
 
     /// Rebuilds a pickled tokenizer: the [`Source`] kind and files, then the

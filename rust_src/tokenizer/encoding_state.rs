@@ -53,7 +53,8 @@ impl State {
             self.attention_mask.len(),
             self.word_ids.len(),
         ];
-        let ranges_fit = (self.sequence_ranges.iter()).all(|&(_, start, end)| start <= end && end <= n);
+        let ranges_fit =
+            (self.sequence_ranges.iter()).all(|&(_, start, end)| start <= end && end <= n);
         if columns.iter().any(|&len| len != n) || !ranges_fit {
             return Err(Error::InvalidArgument(
                 "a pickled Encoding's columns do not line up: it was not made by tokkit".into(),
@@ -109,7 +110,10 @@ mod tests {
         e.sequence_ranges.push((0, 0..2));
         let bytes = encoding_to_bytes(&e).unwrap();
         assert_eq!(encoding_from_bytes(&bytes).unwrap(), e);
-        assert_eq!(encoding_to_bytes(&encoding_from_bytes(&bytes).unwrap()).unwrap(), bytes);
+        assert_eq!(
+            encoding_to_bytes(&encoding_from_bytes(&bytes).unwrap()).unwrap(),
+            bytes
+        );
         assert!(encoding_from_bytes(&encoding_to_bytes(&cut).unwrap()).is_err());
         assert!(encoding_from_bytes(b"[1, 2]").is_err());
     }

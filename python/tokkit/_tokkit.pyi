@@ -33,6 +33,7 @@ __all__ = [
     "read_vocab_txt_file",
     "set_random_seed",
     "train_bpe",
+    "train_spm",
     "train_wordpiece",
 ]
 

@@ -1,10 +1,11 @@
 //! Worker pools for batch calls. The pool of each requested size is built on
 //! first use and kept: building one spawns its threads on every call
 //! otherwise, and a kept pool's threads keep their scratch buffers and merge
-//! memos warm from one batch to the next.
+//! memos warm from one batch to the next. Pools belong to one process: a
+//! child made by `fork` builds its own (see [`registry`]).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
@@ -26,12 +27,61 @@ pub fn thread_count(threads: usize) -> usize {
     .min(MAX_THREADS)
 }
 
-/// The pool of `threads` workers (0: one per core).
+/// The pools of one process. A forked child inherits the parent's memory but
+/// none of its threads: a pool built before `fork` has no workers in the
+/// child, and a job handed to it would wait forever (HF `tokenizers`'
+/// deadlock, which it avoids by turning parallelism off after a fork and
+/// warning). So pools are kept per process id, and a child builds its own.
+struct Pools {
+    /// The process that built these pools.
+    pid: u32,
+    /// Pools by thread count.
+    pools: Mutex<FxHashMap<usize, Arc<ThreadPool>>>,
+}
+
+/// The current process's [`Pools`]. A registry is never freed: the one a
+/// child inherits may have its lock held by a parent thread that does not
+/// exist in the child (it would never be released), and its pools' threads
+/// are not there to be told to stop, so the child leaves it untouched and
+/// swaps in its own (one small allocation per fork).
+static POOLS: AtomicPtr<Pools> = AtomicPtr::new(std::ptr::null_mut());
+
+/// This process's pools, made on first use in each process.
+fn registry() -> &'static Pools {
+    let pid = std::process::id();
+    let current = POOLS.load(Ordering::Acquire);
+    // SAFETY: a non-null pointer in POOLS came from `Box::leak` below and is
+    // never freed, so it is valid for the rest of the process (and of any
+    // child, which inherits the memory).
+    if let Some(pools) = unsafe { current.as_ref() } {
+        if pools.pid == pid {
+            return pools;
+        }
+    }
+    let fresh: &'static mut Pools = Box::leak(Box::new(Pools {
+        pid,
+        pools: Mutex::default(),
+    }));
+    let fresh_ptr: *mut Pools = fresh;
+    match POOLS.compare_exchange(current, fresh_ptr, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => fresh,
+        // Another thread of this process won the race: use its registry (this
+        // one leaks, once, as the loser of a race on first use).
+        Err(winner) => {
+            // SAFETY: as above, `winner` came from `Box::leak`.
+            match unsafe { winner.as_ref() } {
+                Some(pools) if pools.pid == pid => pools,
+                _ => fresh,
+            }
+        }
+    }
+}
+
+/// The pool of `threads` workers (0: one per core), built in this process.
 pub fn pool(threads: usize) -> Result<Arc<ThreadPool>> {
     let threads = thread_count(threads);
-    static POOLS: OnceLock<Mutex<FxHashMap<usize, Arc<ThreadPool>>>> = OnceLock::new();
-    let mut pools = POOLS
-        .get_or_init(Default::default)
+    let mut pools = registry()
+        .pools
         .lock()
         // A panic elsewhere while holding the lock cannot leave the map
         // half-updated: an insert is the only mutation.

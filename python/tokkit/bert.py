@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from tokkit import _tokkit
 
@@ -54,6 +55,23 @@ def load_vocab(vocab_file: str | os.PathLike, compat: str = "google") -> dict[st
     return dict(_tokkit.read_vocab_txt_file(os.fspath(vocab_file), compat))
 
 
+def _vocab_text(vocab: Mapping[str, int]) -> str | None:
+    """``vocab`` as the text of a ``vocab.txt`` (one token a line, in id order)
+    when that reads back to the same mapping, else None: ids ``0..n`` with no
+    gap, and no token a line break or whitespace at either end could change."""
+    tokens = sorted(vocab, key=vocab.__getitem__)
+    if [vocab[t] for t in tokens] != list(range(len(tokens))):
+        return None
+    if any(not t or t != t.strip() or len(t.splitlines()) != 1 for t in tokens):
+        return None
+    return "\n".join(tokens) + "\n"
+
+
+def _vocab_from_text(text: str) -> dict[str, int]:
+    """The mapping :func:`_vocab_text` wrote."""
+    return {token: i for i, token in enumerate(text.splitlines())}
+
+
 class BasicTokenizer:
     """Clean-up, CJK splitting, lowercasing, accent stripping, punctuation splitting."""
 
@@ -71,9 +89,22 @@ class BasicTokenizer:
         self.tokenize_chinese_chars = tokenize_chinese_chars
         self.strip_accents = strip_accents
         self.compat = compat
+        self._build()
+
+    def _build(self) -> None:
         self._core = _tokkit.BasicTokenizerCore(
-            compat, do_lower_case, tokenize_chinese_chars, strip_accents
+            self.compat, self.do_lower_case, self.tokenize_chinese_chars, self.strip_accents
         )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles the options; the Rust core is rebuilt from them."""
+        state = self.__dict__.copy()
+        del state["_core"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._build()
 
     def tokenize(self, text: str | bytes) -> list[str]:
         """The words of ``text``."""
@@ -99,7 +130,29 @@ class WordpieceTokenizer:
         self.vocab = vocab
         self.unk_token = unk_token
         self.max_input_chars_per_word = max_input_chars_per_word
+        self.compat = compat
         self._core = _tokkit.WordPieceCore(dict(vocab), unk_token, max_input_chars_per_word, compat)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickles the options and the vocabulary as the text of a
+        ``vocab.txt`` (a dict of 30,000 entries pickles to twice that size)."""
+        state = self.__dict__.copy()
+        del state["_core"]
+        text = _vocab_text(self.vocab)
+        if text is not None:
+            state["vocab"] = text
+            state["_vocab_is_text"] = True
+        else:
+            state["vocab"] = dict(self.vocab)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state.pop("_vocab_is_text", False):
+            state["vocab"] = _vocab_from_text(state["vocab"])
+        self.__dict__.update(state)
+        self._core = _tokkit.WordPieceCore(
+            dict(self.vocab), self.unk_token, self.max_input_chars_per_word, self.compat
+        )
 
     def tokenize(self, text: str | bytes) -> list[str]:
         """Word pieces of ``text`` (already normalised by BasicTokenizer)."""
@@ -129,7 +182,36 @@ class FullTokenizer:
             raise ValueError(f'compat must be "google" or "hf", not {compat!r}')
         if max_input_chars_per_word is None:
             max_input_chars_per_word = _MAX_CHARS_PER_WORD[compat]
-        self.vocab = load_vocab(vocab_file, compat)
+        # read through the Rust loader first, whose errors name the file
+        vocab = load_vocab(vocab_file, compat)
+        with open(vocab_file, "rb") as f:
+            vocab_bytes = f.read()
+        self._options = (
+            do_lower_case,
+            compat,
+            tokenize_chinese_chars,
+            strip_accents,
+            unk_token,
+            max_input_chars_per_word,
+        )
+        self._build(vocab, vocab_bytes)
+
+    def __reduce__(self):
+        """Pickles as the bytes of the ``vocab.txt`` it read and its options:
+        the size of the file, and the same bytes whatever was encoded."""
+        return (_rebuild_full_tokenizer, (self._vocab_bytes, self._options))
+
+    def _build(self, vocab: dict[str, int], vocab_bytes: bytes) -> None:
+        (
+            do_lower_case,
+            compat,
+            tokenize_chinese_chars,
+            strip_accents,
+            unk_token,
+            max_input_chars_per_word,
+        ) = self._options
+        self._vocab_bytes = vocab_bytes
+        self.vocab = vocab
         self.inv_vocab = {v: k for k, v in self.vocab.items()}
         self.compat = compat
         self.basic_tokenizer = BasicTokenizer(
@@ -173,3 +255,12 @@ class FullTokenizer:
     def convert_ids_to_tokens(self, ids: Iterable[int]) -> list[str]:
         """Token strings of ids (KeyError for an unknown id)."""
         return [self.inv_vocab[i] for i in ids]
+
+
+def _rebuild_full_tokenizer(vocab_bytes: bytes, options: tuple[Any, ...]) -> FullTokenizer:
+    """A pickled :class:`FullTokenizer` (see its ``__reduce__``)."""
+    tokenizer = FullTokenizer.__new__(FullTokenizer)
+    tokenizer._options = options
+    vocab = dict(_tokkit.read_vocab_txt_bytes(vocab_bytes, options[1]))
+    tokenizer._build(vocab, vocab_bytes)
+    return tokenizer

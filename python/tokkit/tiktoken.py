@@ -100,11 +100,12 @@ class TiktokenEncoding:
         return f"<TiktokenEncoding {self.name!r}>"
 
     def __reduce__(self):
-        """Pickles as the arguments that rebuild it."""
-        return (
-            _rebuild,
-            (self.name, self._pat_str, self._core.mergeable_ranks(), self._special_tokens),
-        )
+        """Pickles as what rebuilds it: the name, the split pattern, the ranks
+        as the text of a ``.tiktoken`` file (the size of the file, not a dict
+        of 100,000 ``bytes``) and the special tokens in their order. Nothing an
+        encode call does changes these, so the bytes never change."""
+        specials = list(self._special_tokens.items())
+        return (_rebuild, (self.name, self._pat_str, self._core.ranks_file(), specials))
 
     # Encoding
 
@@ -244,11 +245,11 @@ class TiktokenEncoding:
 
 
 def _rebuild(
-    name: str, pat_str: str, mergeable_ranks: dict[bytes, int], special_tokens: dict[str, int]
+    name: str, pat_str: str, ranks_file: bytes, special_tokens: list[tuple[str, int]]
 ) -> TiktokenEncoding:
-    return TiktokenEncoding(
-        name, pat_str=pat_str, mergeable_ranks=mergeable_ranks, special_tokens=special_tokens
-    )
+    """A pickled :class:`TiktokenEncoding` (see ``__reduce__``)."""
+    core = TiktokenCore.from_ranks_file(name, pat_str, ranks_file, special_tokens)
+    return TiktokenEncoding._from_core(core)
 
 
 def load_tiktoken(path: str | os.PathLike[str], name: str) -> TiktokenEncoding:

@@ -24,7 +24,12 @@ const VERSION_LINE: &str = "#version: 0.2";
 /// Reads a `vocab.json`: a JSON object from token name to id.
 pub fn read_vocab_json(path: &Path) -> Result<Vec<(String, u32)>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let value: Value = serde_json::from_slice(&bytes)
+    parse_vocab_json(&bytes, path)
+}
+
+/// Parses the contents of a `vocab.json`; `path` names it in errors.
+pub fn parse_vocab_json(bytes: &[u8], path: &Path) -> Result<Vec<(String, u32)>> {
+    let value: Value = serde_json::from_slice(bytes)
         .map_err(|e| Error::vocab(path, e.line(), format!("not valid JSON: {e}")))?;
     vocab_from_json(&value).map_err(|m| Error::vocab(path, 0, m))
 }
@@ -80,7 +85,12 @@ pub fn write_merges(path: &Path, merges: &[(&str, &str)]) -> Result<()> {
 /// Reads a `merges.txt`: `left right` per line, `#version` lines skipped. Returns each merge with its 1-based line number.
 pub fn read_merges(path: &Path) -> Result<Vec<(String, String, usize)>> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| Error::InvalidUtf8 {
+    parse_merges_txt(&bytes, path)
+}
+
+/// Parses the contents of a `merges.txt`; `path` names it in errors.
+pub fn parse_merges_txt(bytes: &[u8], path: &Path) -> Result<Vec<(String, String, usize)>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| Error::InvalidUtf8 {
         path: path.to_path_buf(),
         offset: e.valid_up_to() as u64,
     })?;
@@ -209,8 +219,21 @@ pub fn byte_level_bpe(
 /// `ByteLevelBPETokenizer(vocab, merges)` builds it: ByteLevel split without
 /// a prefix space, byte-level BPE, ByteLevel decoder, no special tokens.
 pub fn read_gpt2_tokenizer(vocab_path: &Path, merges_path: &Path) -> Result<Tokenizer> {
-    let vocab = read_vocab_json(vocab_path)?;
-    let merges = read_merges(merges_path)?;
+    let vocab = std::fs::read(vocab_path).map_err(|e| Error::io(vocab_path, e))?;
+    let merges = std::fs::read(merges_path).map_err(|e| Error::io(merges_path, e))?;
+    gpt2_tokenizer_from_bytes(&vocab, &merges, vocab_path, merges_path)
+}
+
+/// [`read_gpt2_tokenizer`] from the files' contents; the paths name them in
+/// errors.
+pub fn gpt2_tokenizer_from_bytes(
+    vocab: &[u8],
+    merges: &[u8],
+    vocab_path: &Path,
+    merges_path: &Path,
+) -> Result<Tokenizer> {
+    let vocab = parse_vocab_json(vocab, vocab_path)?;
+    let merges = parse_merges_txt(merges, merges_path)?;
     let options = CharBpeOptions::default();
     let model = byte_level_bpe(vocab, &merges, options, MergeSource::File(merges_path))?;
     Ok(Tokenizer::new(model)

@@ -371,7 +371,8 @@ fn parse_side(direction: &str) -> Result<Side> {
     }
 }
 
-fn parse_truncation(v: &Value) -> Result<Truncation> {
+/// Reads tokenizer.json's `truncation` field (not `null`).
+pub fn parse_truncation(v: &Value) -> Result<Truncation> {
     let m = object(
         v,
         "truncation",
@@ -391,7 +392,8 @@ fn parse_truncation(v: &Value) -> Result<Truncation> {
     })
 }
 
-fn parse_padding(v: &Value) -> Result<Padding> {
+/// Reads tokenizer.json's `padding` field (not `null`).
+pub fn parse_padding(v: &Value) -> Result<Padding> {
     let m = object(
         v,
         "padding",

@@ -5,6 +5,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
+use crate::tokenizer::{Padding, PaddingLength, Side, Truncation, TruncationStrategy};
 use crate::train::split::WordSplit;
 
 /// The special tokens as tokenizer.json `added_tokens` (matched in the raw
@@ -139,4 +140,46 @@ pub fn wordpiece_tokenizer_json(
             "max_input_chars_per_word": 100, "vocab": vocab
         },
     }))
+}
+
+/// tokenizer.json's name for a side.
+fn side_json(side: Side) -> &'static str {
+    match side {
+        Side::Right => "Right",
+        Side::Left => "Left",
+    }
+}
+
+/// Truncation as tokenizer.json's `truncation` field (HF's
+/// `TruncationParams`), `null` when off.
+pub fn truncation_json(truncation: Option<&Truncation>) -> Value {
+    let Some(t) = truncation else {
+        return Value::Null;
+    };
+    let strategy = match t.strategy {
+        TruncationStrategy::LongestFirst => "LongestFirst",
+        TruncationStrategy::OnlyFirst => "OnlyFirst",
+        TruncationStrategy::OnlySecond => "OnlySecond",
+    };
+    json!({
+        "direction": side_json(t.side), "max_length": t.max_length,
+        "strategy": strategy, "stride": t.stride
+    })
+}
+
+/// Padding as tokenizer.json's `padding` field (HF's `PaddingParams`),
+/// `null` when off.
+pub fn padding_json(padding: Option<&Padding>) -> Value {
+    let Some(p) = padding else {
+        return Value::Null;
+    };
+    let strategy = match p.length {
+        PaddingLength::BatchLongest => json!("BatchLongest"),
+        PaddingLength::Fixed(n) => json!({ "Fixed": n }),
+    };
+    json!({
+        "strategy": strategy, "direction": side_json(p.side),
+        "pad_to_multiple_of": p.pad_to_multiple_of, "pad_id": p.pad_id,
+        "pad_type_id": p.pad_type_id, "pad_token": p.pad_token
+    })
 }

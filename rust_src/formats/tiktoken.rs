@@ -24,6 +24,13 @@ pub fn read_ranks(path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
 /// Writes `(token bytes, rank)` pairs as a `.tiktoken` file, one
 /// `<base64> <rank>` line each in the given order, atomically.
 pub fn write_ranks(path: &Path, ranks: &[(Vec<u8>, u32)]) -> Result<()> {
+    let text = ranks_text(ranks.iter().map(|(bytes, rank)| (bytes.as_slice(), *rank)));
+    write_atomic(path, text.as_bytes())
+}
+
+/// `(token bytes, rank)` pairs as the text of a `.tiktoken` file, one
+/// `<base64> <rank>` line each in the given order ([`parse_ranks`] reads it).
+pub fn ranks_text<'a>(ranks: impl ExactSizeIterator<Item = (&'a [u8], u32)>) -> String {
     let mut text = String::with_capacity(ranks.len() * 16);
     for (bytes, rank) in ranks {
         text.push_str(&STANDARD.encode(bytes));
@@ -31,7 +38,7 @@ pub fn write_ranks(path: &Path, ranks: &[(Vec<u8>, u32)]) -> Result<()> {
         text.push_str(&rank.to_string());
         text.push('\n');
     }
-    write_atomic(path, text.as_bytes())
+    text
 }
 
 /// Parses the contents of a `.tiktoken` file; `path` is for error messages.

@@ -1,7 +1,7 @@
 //! BERT building blocks for `tokkit.bert` (FullTokenizer and friends): the
 //! Python classes own the API, these do the work.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap;
 use super::batch::id_lists;
 use super::id_ints::IdInts;
 
-use crate::formats::vocab_txt::read_vocab_txt;
+use crate::formats::vocab_txt::{parse_vocab_txt, read_vocab_txt};
 use crate::models::wordpiece::WordPiece;
 use crate::normalize::bert::{BertCompat, BertNormalizer};
 use crate::normalize::pyunicode;
@@ -56,9 +56,29 @@ pub fn read_vocab_txt_file(
 ) -> PyResult<Vec<(String, u32)>> {
     let compat = parse_compat(compat)?;
     let vocab = py.detach(|| read_vocab_txt(&path, compat))?;
+    Ok(in_id_order(vocab))
+}
+
+/// [`read_vocab_txt_file`] from the file's bytes (a pickled `FullTokenizer`
+/// carries them).
+#[pyfunction]
+#[pyo3(signature = (data, compat = "google"))]
+pub fn read_vocab_txt_bytes(
+    py: Python<'_>,
+    data: &[u8],
+    compat: &str,
+) -> PyResult<Vec<(String, u32)>> {
+    let compat = parse_compat(compat)?;
+    let name = Path::new("<vocab.txt bytes>");
+    let vocab = py.detach(|| parse_vocab_txt(data, name, compat))?;
+    Ok(in_id_order(vocab))
+}
+
+/// A vocabulary's entries sorted by id, so Python sees them in file order.
+fn in_id_order(vocab: FxHashMap<String, u32>) -> Vec<(String, u32)> {
     let mut entries: Vec<(String, u32)> = vocab.into_iter().collect();
     entries.sort_unstable_by_key(|(_, id)| *id);
-    Ok(entries)
+    entries
 }
 
 /// BasicTokenizer: normalisation and word splitting, no vocabulary.

@@ -2,7 +2,7 @@
 //! (the Python half handles lone surrogates and the conveniences). Every
 //! method that loops over input releases the GIL.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use pyo3::exceptions::{PyKeyError, PyValueError};
@@ -13,6 +13,7 @@ use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyList, PyString};
 use super::batch::id_lists;
 use super::id_ints::IdInts;
 
+use crate::formats::tiktoken::{parse_ranks, ranks_text};
 use crate::tiktoken::{Disallowed, TiktokenEncoder};
 
 /// A tiktoken encoding, immutable and shareable across threads.
@@ -340,6 +341,32 @@ impl PyTiktoken {
             d.set_item(PyBytes::new(py, bytes), id)?;
         }
         Ok(d)
+    }
+
+    /// The ranks as the text of a `.tiktoken` file, in rank order: what a
+    /// pickled encoding carries (the size of the file it came from, and the
+    /// same bytes every time).
+    fn ranks_file<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let ranks: Vec<(u32, &[u8])> = self.inner.ranks().collect();
+        let text = py.detach(|| ranks_text(ranks.iter().map(|&(rank, bytes)| (bytes, rank))));
+        PyBytes::new(py, text.as_bytes())
+    }
+
+    /// Builds an encoding from the text of a `.tiktoken` file (as
+    /// [`Self::ranks_file`] gives it), a split pattern and special tokens.
+    #[staticmethod]
+    fn from_ranks_file(
+        py: Python<'_>,
+        name: &str,
+        pat_str: &str,
+        ranks_file: &[u8],
+        special_tokens: Vec<(String, u32)>,
+    ) -> PyResult<Self> {
+        let inner = py.detach(|| {
+            let ranks = parse_ranks(ranks_file, Path::new("<pickled .tiktoken ranks>"))?;
+            TiktokenEncoder::new(name, ranks, pat_str, special_tokens)
+        })?;
+        Ok(PyTiktoken::wrap(inner))
     }
 
     /// Every ordinary token's bytes, sorted.

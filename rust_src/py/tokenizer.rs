@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
-use crate::formats::hf_json::{read_tokenizer_json, tokenizer_json_from_bytes};
+use crate::tokenizer::encoding_state::{encoding_from_bytes, encoding_to_bytes};
+use crate::tokenizer::source::{parse_settings_json, settings_json, Source};
 use crate::tokenizer::{
     EncodeOptions, Encoding, Input, Padding, PaddingLength, Side, Tokenizer, Truncation,
     TruncationStrategy,
@@ -113,6 +114,22 @@ impl PyEncoding {
     fn __len__(&self) -> usize {
         self.inner.len()
     }
+    /// Rebuilds a pickled encoding (the bytes of [`Self::__reduce__`]).
+    #[staticmethod]
+    fn _from_state(state: &[u8]) -> PyResult<Self> {
+        Ok(PyEncoding {
+            inner: encoding_from_bytes(state)?,
+        })
+    }
+    /// Pickles as `Encoding._from_state(bytes)`: every column, compactly.
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let rebuild = py.get_type::<PyEncoding>().getattr("_from_state")?;
+        let state = encoding_to_bytes(&self.inner)?;
+        Ok((rebuild, (PyBytes::new(py, &state),)))
+    }
     fn __repr__(&self) -> String {
         format!(
             "Encoding(num_tokens={}, ids={:?})",
@@ -126,17 +143,20 @@ impl PyEncoding {
 #[pyclass(frozen, name = "Tokenizer", module = "tokkit")]
 pub struct PyTokenizer {
     inner: Arc<Tokenizer>,
+    /// The files it was built from, for pickling.
+    source: Source,
     /// Truncation and padding: settings, so they may change; the encoder does not.
     options: Mutex<EncodeOptions>,
 }
 
 impl PyTokenizer {
-    /// Wraps a built tokenizer; its file's truncation and padding become the
-    /// initial settings.
-    fn wrap(tokenizer: Tokenizer) -> Self {
+    /// Wraps a tokenizer built from `source`; its file's truncation and
+    /// padding become the initial settings.
+    fn wrap((source, tokenizer): (Source, Tokenizer)) -> Self {
         let options = Mutex::new(tokenizer.defaults.clone());
         PyTokenizer {
             inner: Arc::new(tokenizer),
+            source,
             options,
         }
     }
@@ -233,41 +253,77 @@ impl PyTokenizer {
     /// Loads a Hugging Face tokenizer.json.
     #[staticmethod]
     fn from_file(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let tokenizer = py.detach(|| read_tokenizer_json(&path))?;
-        Ok(PyTokenizer::wrap(tokenizer))
+        Ok(PyTokenizer::wrap(py.detach(|| Source::read_json(&path))?))
     }
 
     /// Loads a Hugging Face tokenizer.json from its text.
     #[staticmethod]
     fn from_str(py: Python<'_>, json: &str) -> PyResult<Self> {
-        let source = Path::new("<tokenizer.json string>");
-        let tokenizer = py.detach(|| tokenizer_json_from_bytes(json.as_bytes(), source))?;
-        Ok(PyTokenizer::wrap(tokenizer))
+        let name = Path::new("<tokenizer.json string>");
+        let source = Source::Json(json.as_bytes().into());
+        let tokenizer = py.detach(|| source.build_named(&[name]))?;
+        Ok(PyTokenizer::wrap((source, tokenizer)))
     }
 
     /// Loads a Hugging Face tokenizer.json from its bytes.
     #[staticmethod]
     fn from_buffer(py: Python<'_>, buffer: &[u8]) -> PyResult<Self> {
-        let source = Path::new("<tokenizer.json buffer>");
-        let tokenizer = py.detach(|| tokenizer_json_from_bytes(buffer, source))?;
-        Ok(PyTokenizer::wrap(tokenizer))
+        let name = Path::new("<tokenizer.json buffer>");
+        let source = Source::Json(buffer.into());
+        let tokenizer = py.detach(|| source.build_named(&[name]))?;
+        Ok(PyTokenizer::wrap((source, tokenizer)))
     }
 
     /// GPT-2 from `encoder.json`/`vocab.json` and `vocab.bpe`/`merges.txt`
     /// (as HF's `ByteLevelBPETokenizer(vocab, merges)`).
     #[staticmethod]
     fn from_gpt2(py: Python<'_>, vocab_json: PathBuf, merges_txt: PathBuf) -> PyResult<Self> {
-        let tokenizer =
-            py.detach(|| crate::formats::gpt2::read_gpt2_tokenizer(&vocab_json, &merges_txt))?;
-        Ok(PyTokenizer::wrap(tokenizer))
+        let built = py.detach(|| Source::read_gpt2(&vocab_json, &merges_txt))?;
+        Ok(PyTokenizer::wrap(built))
     }
 
     /// Loads a sentencepiece `.model` (ids as sentencepiece gives them).
     #[staticmethod]
     fn from_sentencepiece(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
-        let tokenizer =
-            py.detach(|| crate::sentencepiece::pipeline::tokenizer_from_sentencepiece(&path))?;
-        Ok(PyTokenizer::wrap(tokenizer))
+        Ok(PyTokenizer::wrap(
+            py.detach(|| Source::read_sentencepiece(&path))?,
+        ))
+    }
+
+    /// Rebuilds a pickled tokenizer: the [`Source`] kind and files, then the
+    /// truncation and padding it had (see [`Self::__reduce__`]).
+    #[staticmethod]
+    fn _from_state(
+        py: Python<'_>,
+        kind: &str,
+        files: Vec<Vec<u8>>,
+        settings: &str,
+    ) -> PyResult<Self> {
+        let options = parse_settings_json(settings)?;
+        let source = Source::from_parts(kind, files)?;
+        let tokenizer = py.detach(|| source.build())?;
+        let rebuilt = PyTokenizer::wrap((source, tokenizer));
+        rebuilt.set_options(|o| *o = options);
+        Ok(rebuilt)
+    }
+
+    /// Pickles as `Tokenizer._from_state(kind, files, settings)`: the bytes
+    /// of the files it was loaded from and its current truncation and
+    /// padding as JSON. Nothing an encode call does changes them, so the
+    /// pickle (and a `datasets` fingerprint of it) stays the same.
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(
+        Bound<'py, PyAny>,
+        (&'static str, Bound<'py, PyTuple>, String),
+    )> {
+        let rebuild = py.get_type::<PyTokenizer>().getattr("_from_state")?;
+        let files = self.source.files().into_iter().map(|f| PyBytes::new(py, f));
+        let files = PyTuple::new(py, files)?;
+        let settings = settings_json(&self.options());
+        Ok((rebuild, (self.source.kind(), files, settings)))
     }
 
     /// Encodes a text, or a pair of texts; with `is_pretokenized`, lists of

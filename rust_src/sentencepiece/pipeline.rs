@@ -8,7 +8,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::pipeline::{Builder, Decoder, Model, Normalized, Normalizer, Span, SpannedChars, Token};
 use crate::sentencepiece::{Sampling, SentencePiece};
 use crate::tokenizer::Tokenizer;
@@ -117,7 +117,14 @@ impl Decoder for SpmDecoderStage {
 /// A [`Tokenizer`] running the sentencepiece model at `path`: ids equal
 /// sentencepiece's, offsets index the original text.
 pub fn tokenizer_from_sentencepiece(path: &Path) -> Result<Tokenizer> {
-    let sp = Arc::new(SentencePiece::from_file(path)?);
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    tokenizer_from_sentencepiece_bytes(bytes.into(), path)
+}
+
+/// [`tokenizer_from_sentencepiece`] from the bytes of a `.model` (kept
+/// shared, not copied); `path` names it in errors.
+pub fn tokenizer_from_sentencepiece_bytes(bytes: Arc<[u8]>, path: &Path) -> Result<Tokenizer> {
+    let sp = Arc::new(SentencePiece::from_shared(bytes, path)?);
     Ok(Tokenizer::new(Box::new(SpmModelStage(Arc::clone(&sp))))
         .with_normalizer(Box::new(SpmNormalizerStage(Arc::clone(&sp))))
         .with_decoder(Box::new(SpmDecoderStage(sp))))

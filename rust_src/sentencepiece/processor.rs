@@ -6,6 +6,7 @@
 
 use std::cell::RefCell;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::formats::spm_model::{ModelType, PieceType, SpmModelProto};
@@ -93,8 +94,9 @@ pub struct SpmPiece {
 /// A loaded sentencepiece model.
 #[derive(Debug, Clone)]
 pub struct SentencePiece {
-    /// The serialized model, kept for pickling.
-    pub serialized: Vec<u8>,
+    /// The serialized model, kept for pickling (shared with a
+    /// [`crate::tokenizer::source::Source`] that holds the same file).
+    pub serialized: Arc<[u8]>,
     /// The algorithm.
     pub model: SpmModel,
     normalizer: SpmNormalizer,
@@ -115,6 +117,11 @@ impl SentencePiece {
 
     /// Loads serialized `ModelProto` bytes; `path` names them in errors.
     pub fn from_bytes(bytes: Vec<u8>, path: &Path) -> Result<Self> {
+        Self::from_shared(bytes.into(), path)
+    }
+
+    /// [`Self::from_bytes`], keeping `bytes` shared rather than copied.
+    pub fn from_shared(bytes: Arc<[u8]>, path: &Path) -> Result<Self> {
         let proto = SpmModelProto::from_bytes(&bytes, path)?;
         let model = match proto.trainer.model_type {
             ModelType::Unigram => SpmModel::Unigram(UnigramModel::new(&proto, path)?),

@@ -5,9 +5,11 @@ pub mod added_vocab;
 pub mod alignment;
 pub mod byte_level_post;
 pub mod encoding;
+pub mod encoding_state;
 pub mod post_process;
 pub mod roberta_post;
 pub mod sequence_post;
+pub mod source;
 pub mod tokens;
 pub mod truncation;
 

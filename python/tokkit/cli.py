@@ -26,35 +26,37 @@ ALGO_NAMES = {
     "spm-word": "sentencepiece WORD",
 }
 
-# spm_train's options, as --kebab-case flags: (name, type or "flag" or "list").
-SPM_OPTIONS = [
-    ("character_coverage", float),
-    ("max_piece_length", int),
-    ("shrinking_factor", float),
-    ("num_sub_iterations", int),
-    ("seed_size", int),
-    ("byte_fallback", "flag"),
-    ("split_digits", "flag"),
-    ("split_by_whitespace", "flag"),
-    ("split_by_unicode_script", "flag"),
-    ("split_by_number", "flag"),
-    ("treat_whitespace_as_suffix", "flag"),
-    ("allow_whitespace_only_pieces", "flag"),
-    ("add_dummy_prefix", "flag"),
-    ("remove_extra_whitespaces", "flag"),
-    ("user_defined_symbols", "list"),
-    ("control_symbols", "list"),
-    ("unk_id", int),
-    ("bos_id", int),
-    ("eos_id", int),
-    ("pad_id", int),
-    ("unk_piece", str),
-    ("bos_piece", str),
-    ("eos_piece", str),
-    ("pad_piece", str),
-    ("input_sentence_size", int),
-    ("shuffle_input_sentence", "flag"),
+# spm_train's options, as --kebab-case flags: those taking a value (by its
+# type), the --x / --no-x switches, and the comma-separated lists.
+SPM_VALUES: dict[str, type] = {
+    "character_coverage": float,
+    "max_piece_length": int,
+    "shrinking_factor": float,
+    "num_sub_iterations": int,
+    "seed_size": int,
+    "unk_id": int,
+    "bos_id": int,
+    "eos_id": int,
+    "pad_id": int,
+    "unk_piece": str,
+    "bos_piece": str,
+    "eos_piece": str,
+    "pad_piece": str,
+    "input_sentence_size": int,
+}
+SPM_SWITCHES = [
+    "byte_fallback",
+    "split_digits",
+    "split_by_whitespace",
+    "split_by_unicode_script",
+    "split_by_number",
+    "treat_whitespace_as_suffix",
+    "allow_whitespace_only_pieces",
+    "add_dummy_prefix",
+    "remove_extra_whitespaces",
+    "shuffle_input_sentence",
 ]
+SPM_LISTS = ["user_defined_symbols", "control_symbols"]
 
 
 def sample_corpus() -> Path:
@@ -65,10 +67,10 @@ def sample_corpus() -> Path:
 def _spm_trainer(args: argparse.Namespace) -> SentencePieceTrainer:
     """A sentencepiece trainer with the spm_train options given on the command line."""
     options = {}
-    for name, kind in SPM_OPTIONS:
+    for name in [*SPM_VALUES, *SPM_SWITCHES, *SPM_LISTS]:
         value = getattr(args, name)
         if value is not None:
-            options[name] = [v for v in value.split(",") if v] if kind == "list" else value
+            options[name] = [v for v in value.split(",") if v] if name in SPM_LISTS else value
     if args.normalization is not None:
         options["normalization"] = args.normalization
     model_type = "unigram" if args.algo == "unigram" else args.algo.removeprefix("spm-")
@@ -195,6 +197,11 @@ def _encode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _flag(option: str) -> str:
+    """spm_train's ``option`` as a command-line flag (``--split-digits``)."""
+    return "--" + option.replace("_", "-")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tokkit", description="Train and run tokenizers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -244,14 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
     spm = train.add_argument_group(
         "sentencepiece (unigram, spm-bpe, spm-char, spm-word)", "spm_train's options and defaults"
     )
-    for name, kind in SPM_OPTIONS:
-        flag = "--" + name.replace("_", "-")
-        if kind == "flag":
-            spm.add_argument(flag, action=argparse.BooleanOptionalAction, default=None)
-        elif kind == "list":
-            spm.add_argument(flag, default=None, help="comma-separated")
-        else:
-            spm.add_argument(flag, type=kind, default=None)
+    for name, kind in SPM_VALUES.items():
+        spm.add_argument(_flag(name), type=kind, default=None)
+    for name in SPM_SWITCHES:
+        spm.add_argument(_flag(name), action=argparse.BooleanOptionalAction, default=None)
+    for name in SPM_LISTS:
+        spm.add_argument(_flag(name), default=None, help="comma-separated")
     spm.add_argument(
         "--normalization",
         choices=["nmt_nfkc", "nfkc", "nmt_nfkc_cf", "nfkc_cf", "identity"],

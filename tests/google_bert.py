@@ -2,6 +2,7 @@
 without TensorFlow: it uses TensorFlow only for ``tf.gfile.GFile`` and reads one
 absl flag, so a stub module and parsed flags are enough."""
 
+import importlib.machinery
 import io
 import sys
 import types
@@ -23,6 +24,10 @@ def _install_tensorflow_stub() -> None:
     compat.v1 = v1
     tf = types.ModuleType("tensorflow")
     tf.compat = compat
+    # A spec, as a real module has: importlib.util.find_spec("tensorflow"),
+    # which datasets calls on import, raises for a module without one.
+    for module in (tf, compat, v1):
+        module.__spec__ = importlib.machinery.ModuleSpec(module.__name__, None)
     sys.modules.update({"tensorflow": tf, "tensorflow.compat": compat, "tensorflow.compat.v1": v1})
 
 

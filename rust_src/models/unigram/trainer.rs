@@ -107,6 +107,8 @@ struct Marginals {
     /// Nodes starting at char `p` are `nodes[begin[p]..begin[p + 1]]`.
     begin: Vec<u32>,
     char_at: Vec<u32>,
+    /// Byte offset of every character.
+    starts: Vec<usize>,
     alpha: Vec<f32>,
     beta: Vec<f32>,
     seen: Vec<bool>,
@@ -121,15 +123,15 @@ impl Marginals {
         self.begin.clear();
         self.char_at.clear();
         self.char_at.resize(bytes.len() + 1, 0);
-        let mut starts: Vec<usize> = Vec::with_capacity(bytes.len() + 1);
+        self.starts.clear();
         for (c, (b, _)) in word.char_indices().enumerate() {
             self.char_at[b] = c as u32;
-            starts.push(b);
+            self.starts.push(b);
         }
-        let len = starts.len();
+        let len = self.starts.len();
         self.char_at[bytes.len()] = len as u32;
         let (unk_id, unk_score) = model.unknown();
-        for (pos, &start) in starts.iter().enumerate() {
+        for (pos, &start) in self.starts.iter().enumerate() {
             self.begin.push(self.nodes.len() as u32);
             let mut has_single = false;
             let nodes = &mut self.nodes;

@@ -242,3 +242,15 @@ def test_a_trained_model_round_trips_any_text(byte_fallback_model, text):
     assert decoded == ref.decode(ids)
     # Decoding is a fixed point: the normalized text encodes to the same ids.
     assert ours.encode(decoded) == ids
+
+
+@pytest.mark.parametrize("model_type", ["unigram", "bpe", "char", "word"])
+def test_a_huge_vocab_size_is_refused_not_allocated(corpus, tmp_path, model_type):
+    train, _ = corpus
+    trainer = tokkit.SentencePieceTrainer(model_type, vocab_size=2**31 - 1, show_progress=False)
+    if model_type == "char":  # CHAR has no hard limit: the model holds what it found
+        assert trainer.train([train], tmp_path)["vocab_size"] < 200
+        return
+    with pytest.raises(tokkit.TrainingError, match="vocab"):
+        trainer.train([train], tmp_path)
+    assert not (tmp_path / "spm.model").exists()

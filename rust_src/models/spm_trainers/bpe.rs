@@ -185,7 +185,8 @@ pub fn learn(
         .map(|(pair, count)| Candidate { count, pair })
         .collect();
     let mut heap = Heap::from_vec(initial, &|x: &Candidate, y: &Candidate| symbols.order(x, y));
-    let mut pieces: Vec<(String, f32)> = Vec::with_capacity(target + required_chars.len());
+    // Not sized by `target`: vocab_size can be far beyond what a corpus gives.
+    let mut pieces: Vec<(String, f32)> = Vec::new();
     let mut seen: FxHashSet<String> = FxHashSet::default();
     let mut done: FxHashSet<Pair> = FxHashSet::default();
     let mut changed: Vec<Pair> = Vec::new();

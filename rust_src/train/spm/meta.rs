@@ -134,7 +134,8 @@ impl MetaPieces {
         vocab_size: u32,
         exact_size: bool,
     ) -> Result<Vec<SpmPiece>> {
-        let mut pieces = Vec::with_capacity(vocab_size as usize);
+        // Sized by what is there, not by vocab_size, which can be anything.
+        let mut pieces = Vec::with_capacity(self.by_id.len() + learned.len());
         let mut seen = HashSet::new();
         let mut rest = learned.iter();
         for id in 0..vocab_size {

@@ -260,7 +260,7 @@ def test_trainers_and_word_counts_pickle(tmp_path: Path) -> None:
     trainers = [
         tokkit.WordPieceTrainer(500, special_tokens=["[UNK]", "[CLS]", "[SEP]"]),
         tokkit.BpeTrainer(400, byte_level=True, special_tokens=["<s>"]),
-        tokkit.SentencePieceTrainer(300),
+        tokkit.SentencePieceTrainer("bpe", 300),
         tokkit.UnigramTrainer(300),
     ]
     for trainer in trainers:

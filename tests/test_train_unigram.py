@@ -254,3 +254,14 @@ def test_a_huge_vocab_size_is_refused_not_allocated(corpus, tmp_path, model_type
     with pytest.raises(tokkit.TrainingError, match="vocab"):
         trainer.train([train], tmp_path)
     assert not (tmp_path / "spm.model").exists()
+
+
+def test_bad_options_are_refused_when_the_trainer_is_made():
+    with pytest.raises(tokkit.InvalidArgumentError, match="unknown sentencepiece option"):
+        tokkit.SentencePieceTrainer("unigram", vocab_sise=100)
+    with pytest.raises(tokkit.InvalidArgumentError, match="model_type"):
+        tokkit.SentencePieceTrainer("bytes")
+    with pytest.raises(tokkit.InvalidArgumentError, match="character_coverage"):
+        tokkit.UnigramTrainer(character_coverage=0.5)
+    with pytest.raises(tokkit.InvalidArgumentError, match="already"):
+        tokkit.UnigramTrainer(bos_id=0)

@@ -27,6 +27,7 @@ __all__ = [
     "WordSplit",
     "_SentencePiece",
     "__version__",
+    "check_spm_options",
     "count_file_words",
     "count_text_words",
     "read_vocab_txt_bytes",
@@ -347,6 +348,7 @@ def train_bpe(
     num_threads: int | None,
     progress: bool,
 ) -> dict[str, Any]: ...
+def check_spm_options(model_type: str, options: dict[str, Any]) -> None: ...
 def train_spm(
     source: Sequence[_Path] | WordCounts,
     output_dir: _Path,

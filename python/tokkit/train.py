@@ -369,6 +369,8 @@ class SentencePieceTrainer(_Trainer):
         self.model_type = model_type
         self.options = {"vocab_size": vocab_size, **options}
         self.show_progress = _show_progress(show_progress)
+        # refuses bad names, ranges and ids now rather than after counting a corpus
+        _tokkit.check_spm_options(model_type, self.options)
 
     def _split(self) -> _tokkit.WordSplit:
         return _tokkit.WordSplit.lines()

@@ -29,6 +29,7 @@ fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(train::train_wordpiece, m)?)?;
     m.add_function(wrap_pyfunction!(train::train_bpe, m)?)?;
     m.add_function(wrap_pyfunction!(train::train_spm, m)?)?;
+    m.add_function(wrap_pyfunction!(train::check_spm_options, m)?)?;
     m.add_function(wrap_pyfunction!(train::count_file_words, m)?)?;
     m.add_function(wrap_pyfunction!(train::count_text_words, m)?)?;
     m.add_class::<train::PyWordCounts>()?;

@@ -457,6 +457,14 @@ fn spm_options(model_type: &str, options: &Bound<'_, PyDict>) -> PyResult<SpmOpt
     Ok(o)
 }
 
+/// Checks sentencepiece options as training would (names, ranges, meta
+/// piece ids) without training, so a trainer refuses them when made.
+#[pyfunction]
+pub fn check_spm_options(model_type: &str, options: &Bound<'_, PyDict>) -> PyResult<()> {
+    SpmRun::new(spm_options(model_type, options)?, false)?;
+    Ok(())
+}
+
 /// Trains a sentencepiece model (`model_type` unigram, bpe, char or word)
 /// and writes `spm.model`, `spm.vocab` and `tokenizer.json` into
 /// `output_dir`; returns a summary dict.

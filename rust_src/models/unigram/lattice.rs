@@ -102,6 +102,16 @@ impl Lattice {
     /// Rebuilds this lattice for `text`, reusing its buffers (a trainer
     /// builds one per word, millions of times).
     pub fn fill(&mut self, model: &impl LatticePieces, text: &str) -> Result<()> {
+        self.fill_nodes(model, text)?;
+        self.index_ends();
+        Ok(())
+    }
+
+    /// The nodes and [`Lattice::begin_nodes`] of `text`, without the lists
+    /// of nodes by end position (left empty): all that forward-backward
+    /// needs, which skips them (9% of Unigram training's time on the 8 MB
+    /// mix).
+    pub fn fill_nodes(&mut self, model: &impl LatticePieces, text: &str) -> Result<()> {
         let bytes = text.as_bytes();
         if u32::try_from(bytes.len()).is_err() {
             return Err(Error::InvalidArgument(
@@ -160,6 +170,15 @@ impl Lattice {
             }
         }
         begin.push(nodes.len() as u32);
+        self.end.clear();
+        self.end_list.clear();
+        Ok(())
+    }
+
+    /// Fills the lists of nodes by end position.
+    fn index_ends(&mut self) {
+        let nodes = &self.nodes;
+        let len = self.len();
         // Counting sort of the nodes by end position keeps insertion order.
         let end = &mut self.end;
         end.clear();
@@ -184,7 +203,6 @@ impl Lattice {
             end_list[fill[p] as usize] = i as u32;
             fill[p] += 1;
         }
-        Ok(())
     }
 
     /// Number of characters.

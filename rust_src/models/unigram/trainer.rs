@@ -14,7 +14,7 @@
 //! thread order, as there.
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::models::unigram::lattice::{Lattice, LatticePieces};
@@ -98,17 +98,11 @@ fn digamma(mut x: f64) -> f64 {
     result
 }
 
-/// One word's lattice nodes for the E-step, in insertion order, in buffers
-/// reused across words.
+/// The E-step's work on one word: its lattice and the forward and backward
+/// sums, in buffers reused across words.
 #[derive(Default)]
 struct Marginals {
-    /// (start char, end char, id, score) by start, then length.
-    nodes: Vec<(u32, u32, i32, f32)>,
-    /// Nodes starting at char `p` are `nodes[begin[p]..begin[p + 1]]`.
-    begin: Vec<u32>,
-    char_at: Vec<u32>,
-    /// Byte offset of every character.
-    starts: Vec<usize>,
+    lattice: Lattice,
     alpha: Vec<f32>,
     beta: Vec<f32>,
     seen: Vec<bool>,
@@ -117,43 +111,26 @@ struct Marginals {
 impl Marginals {
     /// Adds `freq` × the marginal of every node of `word` to `expected`
     /// (sentencepiece's `PopulateMarginal`) and returns `freq` × log Z.
-    fn add(&mut self, model: &TrainerModel, word: &str, freq: f32, expected: &mut [f32]) -> f32 {
-        let bytes = word.as_bytes();
-        self.nodes.clear();
-        self.begin.clear();
-        self.char_at.clear();
-        self.char_at.resize(bytes.len() + 1, 0);
-        self.starts.clear();
-        for (c, (b, _)) in word.char_indices().enumerate() {
-            self.char_at[b] = c as u32;
-            self.starts.push(b);
-        }
-        let len = self.starts.len();
-        self.char_at[bytes.len()] = len as u32;
-        let (unk_id, unk_score) = model.unknown();
-        for (pos, &start) in self.starts.iter().enumerate() {
-            self.begin.push(self.nodes.len() as u32);
-            let mut has_single = false;
-            let nodes = &mut self.nodes;
-            let char_at = &self.char_at;
-            model.trie.prefixes(&bytes[start..], |length, id| {
-                let end = char_at[start + length];
-                nodes.push((pos as u32, end, id, model.pieces[id as usize].1));
-                has_single |= end == pos as u32 + 1;
-            });
-            if !has_single {
-                nodes.push((pos as u32, pos as u32 + 1, unk_id, unk_score));
-            }
-        }
-        self.begin.push(self.nodes.len() as u32);
+    fn add(
+        &mut self,
+        model: &TrainerModel,
+        word: &str,
+        freq: f32,
+        expected: &mut [f32],
+    ) -> Result<f32> {
+        let lattice = &mut self.lattice;
+        lattice.fill_nodes(model, word)?;
+        let len = lattice.len();
+        // The nodes after the two sentinels, by start, then length.
+        let nodes = &lattice.nodes[2..];
         // Forward: a node's start is complete before any node starting there.
         self.alpha.clear();
         self.alpha.resize(len + 1, 0.0);
         self.seen.clear();
         self.seen.resize(len + 1, false);
-        for &(s, e, _, score) in &self.nodes {
-            let y = score + self.alpha[s as usize];
-            let e = e as usize;
+        for node in nodes {
+            let y = node.score + self.alpha[node.pos as usize];
+            let e = (node.pos + node.len) as usize;
             self.alpha[e] = log_sum_exp(self.alpha[e], y, !self.seen[e]);
             self.seen[e] = true;
         }
@@ -161,21 +138,23 @@ impl Marginals {
         self.beta.clear();
         self.beta.resize(len + 1, 0.0);
         for pos in (0..len).rev() {
-            let range = self.begin[pos] as usize..self.begin[pos + 1] as usize;
             let mut acc = 0.0f32;
-            for (k, &(_, e, _, score)) in self.nodes[range].iter().enumerate() {
-                acc = log_sum_exp(acc, score + self.beta[e as usize], k == 0);
+            for (k, n) in lattice.begin_nodes(pos).enumerate() {
+                let node = &lattice.nodes[n];
+                let e = (node.pos + node.len) as usize;
+                acc = log_sum_exp(acc, node.score + self.beta[e], k == 0);
             }
             self.beta[pos] = acc;
         }
         let z = self.alpha[len];
-        for &(s, e, id, score) in &self.nodes {
-            let m = self.alpha[s as usize] + score + self.beta[e as usize] - z;
-            if let Some(x) = expected.get_mut(id as usize) {
+        for node in nodes {
+            let e = (node.pos + node.len) as usize;
+            let m = self.alpha[node.pos as usize] + node.score + self.beta[e] - z;
+            if let Some(x) = expected.get_mut(node.id as usize) {
                 *x = (f64::from(*x) + f64::from(freq) * f64::from(m).exp()) as f32;
             }
         }
-        freq * z
+        Ok(freq * z)
     }
 }
 
@@ -184,12 +163,12 @@ fn dealt<T: Send>(
     threads: usize,
     words: &[(String, u64)],
     init: impl Fn() -> T + Sync,
-    each: impl Fn(&mut T, usize, &(String, u64)) -> Result<()> + Sync,
+    each: impl Fn(&mut T, &(String, u64)) -> Result<()> + Sync,
 ) -> Result<Vec<T>> {
     let run = |n: usize| -> Result<T> {
         let mut acc = init();
-        for (i, word) in words.iter().enumerate().skip(n).step_by(threads) {
-            each(&mut acc, i, word)?;
+        for word in words.iter().skip(n).step_by(threads) {
+            each(&mut acc, word)?;
         }
         Ok(acc)
     };
@@ -212,8 +191,8 @@ fn e_step(
         threads,
         words,
         || (vec![0.0f32; size], 0.0f32, Marginals::default()),
-        |(expected, obj, lattice), _, (word, count)| {
-            let z = lattice.add(model, word, *count as f32, expected);
+        |(expected, obj, lattice), (word, count)| {
+            let z = lattice.add(model, word, *count as f32, expected)?;
             if z.is_nan() {
                 return Err(Error::Training(format!(
                     "the likelihood of {word:?} is NaN; the word may be too long"
@@ -294,7 +273,7 @@ fn prune(
         threads,
         words,
         || (vec![0.0f32; size], Vec::new(), Lattice::default()),
-        |(freq, backtrace, lattice), _, (word, count)| {
+        |(freq, backtrace, lattice), (word, count)| {
             lattice.fill(model, word)?;
             for n in lattice.viterbi(backtrace).0 {
                 let id = lattice.nodes[n as usize].id;
@@ -485,10 +464,7 @@ pub fn learn(
     }
     model = TrainerModel::new(reachable(&model, threads)?)?;
     bar.finish_and_clear();
-    let pieces = finalize(&model, &corpus.required_chars, room);
-    let unique: FxHashSet<&str> = pieces.iter().map(|p| p.0.as_str()).collect();
-    debug_assert_eq!(unique.len(), pieces.len());
-    Ok(pieces)
+    Ok(finalize(&model, &corpus.required_chars, room))
 }
 
 #[cfg(test)]
@@ -519,7 +495,9 @@ mod tests {
         ])
         .unwrap();
         let mut expected = vec![0.0; 3];
-        Marginals::default().add(&model, "abab", 1.0, &mut expected);
+        Marginals::default()
+            .add(&model, "abab", 1.0, &mut expected)
+            .unwrap();
         // Each character is covered once per path: a + b + 2·ab = 4.
         let covered = expected[0] + expected[1] + 2.0 * expected[2];
         assert!((covered - 4.0).abs() < 1e-5, "{expected:?}");

@@ -384,8 +384,13 @@ def test_encode_to_numpy_like_tiktoken(cache, name, text):
 
 def test_encode_to_numpy_refuses_like_tiktoken(pair):
     ours, ref = pair
-    for text in ["a <|endoftext|>", "\ud800", "x\ud83d"]:
-        assert outcome(ours.encode_to_numpy, text) is outcome(ref.encode_to_numpy, text)
+    assert outcome(ours.encode_to_numpy, "a <|endoftext|>") is ValueError
+    assert outcome(ref.encode_to_numpy, "a <|endoftext|>") is ValueError
+    for text in ["\ud800", "x\ud83d"]:
+        # tiktoken's UnicodeEncodeError; tokkit's own UnicodeError, naming
+        # the surrogate.
+        assert outcome(ref.encode_to_numpy, text) is UnicodeEncodeError
+        assert outcome(ours.encode_to_numpy, text) is tokkit.InvalidUtf8Error
 
 
 def test_encoding_built_from_ranks_like_tiktoken(pair):

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tokkit import _tokkit
+from tokkit.errors import InvalidUtf8Error
 
 __all__ = ["BasicTokenizer", "FullTokenizer", "WordpieceTokenizer", "load_vocab"]
 
@@ -44,7 +45,7 @@ def _call(fn, arg):
     punctuation or cased letter; in no vocabulary, so its word becomes [UNK])."""
     try:
         return fn(arg)
-    except UnicodeEncodeError:
+    except InvalidUtf8Error:
         if isinstance(arg, list):
             return fn([_SURROGATE.sub("\uffff", t) for t in arg])
         return fn(_SURROGATE.sub("\uffff", arg))

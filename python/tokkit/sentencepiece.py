@@ -14,13 +14,15 @@ make it reproducible.
 
 from __future__ import annotations
 
+import math
+import operator
 import os
 from collections.abc import Sequence
 from typing import Any, TypeGuard
 
 from tokkit._tokkit import _SentencePiece
 from tokkit._tokkit import set_random_seed as _set_random_seed
-from tokkit.errors import UnsupportedError
+from tokkit.errors import InvalidArgumentError, UnsupportedError
 
 __all__ = ["SentencePieceProcessor", "set_random_seed"]
 
@@ -40,9 +42,45 @@ def _is_batch(value: Any) -> TypeGuard[list[Any] | tuple[Any, ...]]:
     return isinstance(value, list | tuple)
 
 
+def _int32(value: Any, what: str) -> int:
+    """An int argument as sentencepiece's binding takes one: an ``int`` (or a
+    NumPy integer) that fits in 32 bits; anything else is a TypeError there."""
+    try:
+        number = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{what} must be an int, not {type(value).__name__}") from None
+    if not -(2**31) <= number < 2**31:
+        raise TypeError(f"{what} {number} does not fit in a 32-bit int")
+    return number
+
+
 def _id(value: Any) -> int:
-    """An id as sentencepiece takes one: anything ``int()`` accepts."""
-    return int(value)
+    return _int32(value, "piece id")
+
+
+def _flag(value: Any, what: str) -> bool:
+    """A bool argument as sentencepiece's binding takes one: anything with a
+    truth value of its own (bool, a number, None), not a str or a list."""
+    if not hasattr(type(value), "__bool__"):
+        raise TypeError(f"{what} must be a bool, not {type(value).__name__}")
+    return bool(value)
+
+
+def _real(value: Any, what: str) -> float:
+    """A float argument: an int or a float, as sentencepiece's binding takes."""
+    if isinstance(value, str | bytes) or not hasattr(value, "__float__"):
+        raise TypeError(f"{what} must be a number, not {type(value).__name__}")
+    return float(value)
+
+
+def _sampling_args(sampling: Any, nbest_size: Any, alpha: Any, seed: Any) -> Any:
+    """The (sampling, nbest_size, alpha, seed) the core takes, checked as
+    sentencepiece checks them: sampling needs a finite ``alpha >= 0``."""
+    nbest = _int32(nbest_size, "nbest_size")
+    theta = _real(alpha, "alpha")
+    if sampling and not (math.isfinite(theta) and theta >= 0):
+        raise InvalidArgumentError(f"alpha must be a finite number >= 0 to sample, not {theta}")
+    return (bool(sampling), nbest, theta, seed)
 
 
 def _text(value: Any) -> str:
@@ -237,11 +275,12 @@ class SentencePieceProcessor:
             raise ValueError("return_bytes is only supported when return_type='offset_mapping'")
         kind = self._out_type if out_type is None else out_type
         kind = _return_kind(kind, (*_ARRAYS_TOO, "offset_mapping"))
-        add_bos = self._add_bos if add_bos is None else add_bos
-        add_eos = self._add_eos if add_eos is None else add_eos
-        reverse = self._reverse if reverse is None else reverse
+        add_bos = _flag(self._add_bos if add_bos is None else add_bos, "add_bos")
+        add_eos = _flag(self._add_eos if add_eos is None else add_eos, "add_eos")
+        reverse = _flag(self._reverse if reverse is None else reverse, "reverse")
         emit_unk = self._emit_unk_piece if emit_unk_piece is None else emit_unk_piece
         sampling = self._enable_sampling if enable_sampling is None else enable_sampling
+        sampling = _flag(sampling, "enable_sampling")
         nbest_size = self._nbest_size if nbest_size is None else nbest_size
         alpha = self._alpha if alpha is None else alpha
         num_threads = self._num_threads if num_threads is None else num_threads
@@ -253,7 +292,7 @@ class SentencePieceProcessor:
         if not isinstance(num_threads, int):
             raise TypeError("num_threads must be int")
         is_ids = kind is int or kind == "numpy"
-        args = (bool(sampling), int(nbest_size), float(alpha), seed)
+        args = _sampling_args(sampling, nbest_size, alpha, seed)
         if kind == "offset_mapping":
             if add_bos or add_eos or reverse or emit_unk:
                 raise UnsupportedError(
@@ -336,7 +375,7 @@ class SentencePieceProcessor:
         """The ``nbest_size`` best segmentations, best first (Unigram only),
         as ids, pieces, pieces as bytes or ``"numpy"`` arrays of ids."""
         kind = _return_kind(self._out_type if out_type is None else out_type, _ARRAYS_TOO)
-        nbest_size = self._nbest_size if nbest_size is None else nbest_size
+        nbest_size = _int32(self._nbest_size if nbest_size is None else nbest_size, "nbest_size")
         if nbest_size <= 0:
             nbest_size = 1
         flags = (
@@ -348,7 +387,7 @@ class SentencePieceProcessor:
         is_ids = kind is int or kind == "numpy"
 
         def one(text: Any) -> list[Any]:
-            results = self._m.nbest(_text(text), int(nbest_size))
+            results = self._m.nbest(_text(text), nbest_size)
             rewritten = [self._rewrite(r[0] if is_ids else r[1], is_ids, *flags) for r in results]
             return [_as_kind(r, kind) for r in rewritten]
 
@@ -386,8 +425,10 @@ class SentencePieceProcessor:
         (``wor=True``), the log of its inclusion probability (Kool et al. 2019).
         """
         out_type = _return_kind(self._out_type if out_type is None else out_type, _IDS_OR_PIECES)
-        num_samples = 1 if num_samples is None else int(num_samples)
-        alpha = self._alpha if alpha is None else alpha
+        num_samples = 1 if num_samples is None else _int32(num_samples, "num_samples")
+        if num_samples < 0:
+            raise InvalidArgumentError(f"num_samples must be >= 0, not {num_samples}")
+        alpha = _real(self._alpha if alpha is None else alpha, "alpha")
         flags = (
             self._add_bos if add_bos is None else add_bos,
             self._add_eos if add_eos is None else add_eos,
@@ -398,7 +439,7 @@ class SentencePieceProcessor:
 
         def one(text: Any) -> list[Any]:
             results = self._m.sample_and_score(
-                _text(text), num_samples, float(alpha), (bool(wor), bool(include_best)), seed
+                _text(text), num_samples, alpha, (bool(wor), bool(include_best)), seed
             )
             return [
                 (self._rewrite(r[0] if is_ids else r[1], is_ids, *flags), r[2]) for r in results
@@ -412,11 +453,11 @@ class SentencePieceProcessor:
         self, input: str | Sequence[str], alpha: float | None = None, num_threads: int | None = None
     ) -> Any:
         """Entropy (nats) of the segmentation distribution sampling draws from."""
-        alpha = self._alpha if alpha is None else alpha
+        alpha = _real(self._alpha if alpha is None else alpha, "alpha")
         num_threads = self._num_threads if num_threads is None else num_threads
         if _is_batch(input):
-            return self._m.entropy([_text(t) for t in input], float(alpha), num_threads)
-        return self._m.entropy([_text(input)], float(alpha), 1)[0]
+            return self._m.entropy([_text(t) for t in input], alpha, num_threads)
+        return self._m.entropy([_text(input)], alpha, 1)[0]
 
     def normalize(self, input: Any, with_offsets: bool | None = None) -> Any:
         """``input`` (a text, or a list of them) as the model normalizes it
@@ -434,10 +475,10 @@ class SentencePieceProcessor:
     # Decoding --------------------------------------------------------------
 
     def decode(
-        self, input: Any, out_type: type = str, num_threads: int | None = None
+        self, input: Any, out_type: type | None = str, num_threads: int | None = None
     ) -> str | list[str]:
         """Decodes ids or pieces (or lists of them) to text."""
-        if out_type is not str:
+        if out_type not in (str, None):
             raise ValueError(f"unsupported out_type {out_type!r} for decode")
         num_threads = self._num_threads if num_threads is None else num_threads
         if input is None or (isinstance(input, str | bytes) and len(input) == 0):
@@ -453,7 +494,7 @@ class SentencePieceProcessor:
             pieces = [[_text(p) for p in x] for x in batch]
             out = self._m.decode_pieces(pieces, num_threads)
         else:
-            out = self._m.decode_ids([[int(i) for i in x] for x in batch], num_threads)
+            out = self._m.decode_ids([[_id(i) for i in x] for x in batch], num_threads)
         return out if is_batch else out[0]
 
     def decode_ids(self, input: Any, **kwargs: Any) -> str | list[str]:
@@ -504,8 +545,8 @@ class SentencePieceProcessor:
 
     def _is(self, id: Any, kind: str) -> Any:
         if _is_batch(id):
-            return [self._m.piece_type(int(i)) == kind for i in id]
-        return self._m.piece_type(int(id)) == kind
+            return [self._m.piece_type(_id(i)) == kind for i in id]
+        return self._m.piece_type(_id(id)) == kind
 
     def is_unknown(self, id: int | Sequence[int]) -> Any:
         """Whether the id is the unknown piece."""

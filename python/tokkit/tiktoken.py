@@ -23,9 +23,10 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Sequence
 from collections.abc import Set as AbstractSet
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tokkit._tokkit import TiktokenCore
+from tokkit.errors import InvalidArgumentError, InvalidUtf8Error
 
 if TYPE_CHECKING:
     import numpy
@@ -50,6 +51,40 @@ def _clean(texts: Sequence[str]) -> list[str]:
             text = _replace_surrogates(text)
         out.append(text)
     return out
+
+
+def _listed(items: Any) -> Any:
+    """``items`` as a list: tiktoken maps its batch calls over any iterable."""
+    return items if isinstance(items, list) else list(items)
+
+
+def _thread_count(num_threads: Any) -> int:
+    """The core's thread count (0: one per core) for tiktoken's
+    ``ThreadPoolExecutor(num_threads)``: ``None`` is its default, and a
+    count must be greater than 0."""
+    if num_threads is None:
+        return 0
+    if isinstance(num_threads, str | bytes) or not hasattr(num_threads, "__float__"):
+        raise TypeError(f"num_threads must be a number, not {type(num_threads).__name__}")
+    if not num_threads > 0:
+        raise InvalidArgumentError(f"num_threads must be greater than 0, not {num_threads}")
+    return int(min(num_threads, 1 << 16))
+
+
+def _specials(allowed_special: Any, disallowed_special: Any) -> tuple[Any, Any]:
+    """The special-token arguments as tiktoken reads them: ``allowed_special``
+    is ``"all"`` or a set, and disallowed text is looked for only when
+    ``disallowed_special`` is truthy, and only for its str entries."""
+    if allowed_special != "all" and not isinstance(allowed_special, AbstractSet):
+        # tiktoken takes the set difference with it: a set is needed.
+        kind = type(allowed_special).__name__
+        raise TypeError(f"allowed_special must be 'all' or a set of str, not {kind}")
+    if not disallowed_special:
+        return allowed_special, ()
+    if disallowed_special != "all":
+        # An entry that is not a str matches no text in tiktoken.
+        disallowed_special = frozenset(t for t in disallowed_special if isinstance(t, str))
+    return allowed_special, disallowed_special
 
 
 class TiktokenEncoding:
@@ -113,7 +148,7 @@ class TiktokenEncoding:
         """Encodes ``text``, treating special-token text as ordinary text."""
         try:
             return self._core.encode_ordinary(text)
-        except UnicodeEncodeError:
+        except InvalidUtf8Error:
             return self._core.encode_ordinary(_replace_surrogates(text))
 
     def encode(
@@ -126,9 +161,10 @@ class TiktokenEncoding:
         """Encodes ``text``. Special tokens in ``allowed_special`` become their
         ids; text matching one in ``disallowed_special`` (by default every
         special token not allowed) raises ``ValueError``, as in tiktoken."""
+        allowed_special, disallowed_special = _specials(allowed_special, disallowed_special)
         try:
             return self._core.encode(text, allowed_special, disallowed_special)
-        except UnicodeEncodeError:
+        except InvalidUtf8Error:
             text = _replace_surrogates(text)
             return self._core.encode(text, allowed_special, disallowed_special)
 
@@ -136,10 +172,11 @@ class TiktokenEncoding:
         self, text: Sequence[str], *, num_threads: int = 8
     ) -> list[list[int]]:
         """:meth:`encode_ordinary` for many texts, on ``num_threads`` threads."""
+        texts, threads = _listed(text), _thread_count(num_threads)
         try:
-            return self._core.encode_ordinary_batch(text, num_threads)
-        except UnicodeEncodeError:
-            return self._core.encode_ordinary_batch(_clean(text), num_threads)
+            return self._core.encode_ordinary_batch(texts, threads)
+        except InvalidUtf8Error:
+            return self._core.encode_ordinary_batch(_clean(texts), threads)
 
     def encode_batch(
         self,
@@ -150,11 +187,13 @@ class TiktokenEncoding:
         disallowed_special: AllOr | Collection[str] = "all",
     ) -> list[list[int]]:
         """:meth:`encode` for many texts, on ``num_threads`` threads."""
+        texts, threads = _listed(text), _thread_count(num_threads)
+        allowed_special, disallowed_special = _specials(allowed_special, disallowed_special)
         try:
-            return self._core.encode_batch(text, num_threads, allowed_special, disallowed_special)
-        except UnicodeEncodeError:
+            return self._core.encode_batch(texts, threads, allowed_special, disallowed_special)
+        except InvalidUtf8Error:
             return self._core.encode_batch(
-                _clean(text), num_threads, allowed_special, disallowed_special
+                _clean(texts), threads, allowed_special, disallowed_special
             )
 
     def encode_to_numpy(
@@ -168,6 +207,7 @@ class TiktokenEncoding:
         list (needs NumPy; like tiktoken's, a lone surrogate raises)."""
         import numpy
 
+        allowed_special, disallowed_special = _specials(allowed_special, disallowed_special)
         buffer = self._core.encode_to_buffer(text, allowed_special, disallowed_special)
         return numpy.frombuffer(buffer, dtype=numpy.uint32)
 
@@ -208,7 +248,7 @@ class TiktokenEncoding:
         >>> enc.decode_with_offsets([104, 0xC3, 0xA9, 33])  # h, é in two bytes, !
         ('hé!', [0, 1, 1, 2])
         """
-        data, offsets = self._core.decode_with_offsets(tokens)
+        data, offsets = self._core.decode_with_offsets(_listed(tokens))
         return data.decode("utf-8", errors="strict"), offsets
 
     def decode_batch(
@@ -241,6 +281,8 @@ class TiktokenEncoding:
 
     def is_special_token(self, token: int) -> bool:
         """Whether ``token`` is a special token's id."""
+        if not isinstance(token, int):
+            raise TypeError(f"token must be an int, not {type(token).__name__}")
         return token in self._special_token_values
 
 

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyList;
 use rustc_hash::FxHashMap;
 
 use super::batch::id_lists;
 use super::id_ints::IdInts;
+use super::text::Text;
 
 use crate::formats::vocab_txt::{parse_vocab_txt, read_vocab_txt};
 use crate::models::wordpiece::WordPiece;
@@ -119,8 +119,8 @@ impl BasicTokenizerCore {
     }
 
     /// The words of `text`: cleaned, lowercased (if asked), split.
-    fn tokenize(&self, py: Python<'_>, text: &str) -> Vec<String> {
-        py.detach(|| self.words(text))
+    fn tokenize(&self, py: Python<'_>, text: Text) -> Vec<String> {
+        py.detach(|| self.words(&text))
     }
 }
 
@@ -149,7 +149,7 @@ impl WordPieceCore {
     }
 
     /// Token strings of `text` (split on whitespace, no normalisation).
-    fn tokenize(&self, py: Python<'_>, text: &str) -> PyResult<Vec<String>> {
+    fn tokenize(&self, py: Python<'_>, text: Text) -> PyResult<Vec<String>> {
         py.detach(|| {
             let mut out = Vec::new();
             let mut tokens: Vec<Token> = Vec::new();
@@ -210,14 +210,14 @@ impl BertPipeline {
     }
 
     /// Token ids of `text`.
-    fn encode<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
-        let ids = py.detach(|| self.tokenizer.encode_ids(text))?;
+    fn encode<'py>(&self, py: Python<'py>, text: Text) -> PyResult<Bound<'py, PyList>> {
+        let ids = py.detach(|| self.tokenizer.encode_ids(&text))?;
         self.ints.list(py, &ids)
     }
 
     /// Token strings of `text`.
-    fn tokenize(&self, py: Python<'_>, text: &str) -> PyResult<Vec<String>> {
-        let ids = py.detach(|| self.tokenizer.encode_ids(text))?;
+    fn tokenize(&self, py: Python<'_>, text: Text) -> PyResult<Vec<String>> {
+        let ids = py.detach(|| self.tokenizer.encode_ids(&text))?;
         let model = self.tokenizer.model();
         Ok(ids
             .iter()
@@ -230,7 +230,7 @@ impl BertPipeline {
     fn encode_batch(
         &self,
         py: Python<'_>,
-        texts: Vec<PyBackedStr>,
+        texts: Vec<Text>,
         num_threads: Option<usize>,
     ) -> PyResult<Py<PyList>> {
         let threads = num_threads.unwrap_or(0);

@@ -68,6 +68,18 @@ fn error_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> 
     py.import("tokkit._tokkit")?.getattr(name)
 }
 
+/// An instance of the tokkit exception class `class_name` (one of those
+/// [`register`] adds) with `message`.
+pub fn tokkit_error(py: Python<'_>, class_name: &str, message: String) -> PyErr {
+    match error_class(py, class_name) {
+        Ok(class) => match class.call1((message.clone(),)) {
+            Ok(instance) => PyErr::from_value(instance),
+            Err(e) => e,
+        },
+        Err(_) => TokkitError::new_err(message),
+    }
+}
+
 /// Every core error becomes the matching Python exception, so `?` works in
 /// the bindings.
 impl From<Error> for PyErr {
@@ -84,13 +96,7 @@ impl From<Error> for PyErr {
                 Error::Encoding(_) => return EncodingError::new_err(message),
                 Error::Io { .. } => return TokkitError::new_err(message),
             };
-            match error_class(py, class_name) {
-                Ok(class) => match class.call1((message.clone(),)) {
-                    Ok(instance) => PyErr::from_value(instance),
-                    Err(e) => e,
-                },
-                Err(_) => TokkitError::new_err(message),
-            }
+            tokkit_error(py, class_name, message)
         })
     }
 }

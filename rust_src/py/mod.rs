@@ -7,6 +7,7 @@ mod bert;
 mod exceptions;
 mod id_ints;
 mod spm;
+mod text;
 mod tiktoken;
 mod tokenizer;
 mod train;

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyList};
 
 use super::batch::id_lists;
 use super::id_ints::IdInts;
+use super::text::Text;
 
 use crate::char_index::CharIndex;
 use crate::error::Result;
@@ -119,19 +119,19 @@ impl PySentencePiece {
     fn encode_ids<'py>(
         &self,
         py: Python<'py>,
-        text: &str,
+        text: Text,
         args: SampleArgs,
     ) -> PyResult<Bound<'py, PyList>> {
         let s = sampling(args);
-        let ids = py.detach(|| self.inner.encode_ids(text, s))?;
+        let ids = py.detach(|| self.inner.encode_ids(&text, s))?;
         self.ints.list(py, &ids)
     }
 
     /// Pieces of one text.
     #[pyo3(signature = (text, args=(false, -1, 0.1, None)))]
-    fn encode_pieces(&self, py: Python<'_>, text: &str, args: SampleArgs) -> PyResult<Vec<String>> {
+    fn encode_pieces(&self, py: Python<'_>, text: Text, args: SampleArgs) -> PyResult<Vec<String>> {
         let s = sampling(args);
-        let pieces = py.detach(|| self.inner.encode_pieces(text, s))?;
+        let pieces = py.detach(|| self.inner.encode_pieces(&text, s))?;
         Ok(pieces.into_iter().map(|p| p.piece).collect())
     }
 
@@ -142,14 +142,14 @@ impl PySentencePiece {
     fn encode_offsets(
         &self,
         py: Python<'_>,
-        text: &str,
+        text: Text,
         args: SampleArgs,
         byte_offsets: bool,
     ) -> PyResult<Mapped> {
         let s = sampling(args);
         Ok(py.detach(|| -> Result<Mapped> {
-            let pieces = self.inner.encode_pieces(text, s)?;
-            let index = (!byte_offsets).then(|| CharIndex::new(text));
+            let pieces = self.inner.encode_pieces(&text, s)?;
+            let index = (!byte_offsets).then(|| CharIndex::new(&text));
             let at = |b: usize| index.as_ref().map_or(b, |i| i.of(b));
             let offsets = pieces.iter().map(|p| (at(p.begin), at(p.end))).collect();
             let ids = pieces.iter().map(|p| p.id).collect();
@@ -162,7 +162,7 @@ impl PySentencePiece {
     fn encode_ids_batch(
         &self,
         py: Python<'_>,
-        texts: Vec<PyBackedStr>,
+        texts: Vec<Text>,
         num_threads: i64,
         args: SampleArgs,
     ) -> PyResult<Py<PyList>> {
@@ -179,7 +179,7 @@ impl PySentencePiece {
     fn encode_pieces_batch(
         &self,
         py: Python<'_>,
-        texts: Vec<PyBackedStr>,
+        texts: Vec<Text>,
         num_threads: i64,
         args: SampleArgs,
     ) -> PyResult<Vec<Vec<String>>> {
@@ -198,8 +198,8 @@ impl PySentencePiece {
     }
 
     /// The `nbest_size` best segmentations: `(ids, pieces, score)` each.
-    fn nbest(&self, py: Python<'_>, text: &str, nbest_size: usize) -> PyResult<Scored<f32>> {
-        let out = py.detach(|| self.inner.nbest(text, nbest_size))?;
+    fn nbest(&self, py: Python<'_>, text: Text, nbest_size: usize) -> PyResult<Scored<f32>> {
+        let out = py.detach(|| self.inner.nbest(&text, nbest_size))?;
         Ok(out
             .into_iter()
             .map(|(pieces, score)| {
@@ -214,7 +214,7 @@ impl PySentencePiece {
     fn sample_and_score(
         &self,
         py: Python<'_>,
-        text: &str,
+        text: Text,
         num_samples: usize,
         alpha: f32,
         flags: (bool, bool),
@@ -224,7 +224,7 @@ impl PySentencePiece {
         let seed = seed.unwrap_or_else(next_seed);
         let out = py.detach(|| {
             self.inner
-                .sample_and_score(text, num_samples, alpha, wor, include_best, seed)
+                .sample_and_score(&text, num_samples, alpha, wor, include_best, seed)
         })?;
         Ok(out
             .into_iter()
@@ -240,7 +240,7 @@ impl PySentencePiece {
     fn entropy(
         &self,
         py: Python<'_>,
-        texts: Vec<PyBackedStr>,
+        texts: Vec<Text>,
         alpha: f32,
         num_threads: i64,
     ) -> PyResult<Vec<f64>> {
@@ -269,13 +269,13 @@ impl PySentencePiece {
     fn decode_pieces(
         &self,
         py: Python<'_>,
-        batch: Vec<Vec<String>>,
+        batch: Vec<Vec<Text>>,
         num_threads: i64,
     ) -> PyResult<Vec<String>> {
         let inner = &self.inner;
         Ok(py.detach(|| {
             parallel(&batch, num_threads, |_, pieces| {
-                let refs: Vec<&str> = pieces.iter().map(String::as_str).collect();
+                let refs: Vec<&str> = pieces.iter().map(|p| &**p).collect();
                 inner.decode_pieces(&refs)
             })
         })?)
@@ -285,10 +285,10 @@ impl PySentencePiece {
     /// of its characters (bytes, with `byte_offsets`) and its end, the
     /// character (byte) of `text` it comes from: sentencepiece's
     /// `normalize(text, with_offsets=True)` of a `str` (of `bytes`).
-    fn normalize(&self, py: Python<'_>, text: &str, byte_offsets: bool) -> (String, Vec<usize>) {
+    fn normalize(&self, py: Python<'_>, text: Text, byte_offsets: bool) -> (String, Vec<usize>) {
         py.detach(|| {
             let mut normalized = SpmNormalized::default();
-            self.inner.normalize(text, true, &mut normalized);
+            self.inner.normalize(&text, true, &mut normalized);
             let SpmNormalized {
                 text: out,
                 to_original,
@@ -296,7 +296,7 @@ impl PySentencePiece {
             if byte_offsets {
                 return (out, to_original);
             }
-            let original = CharIndex::new(text);
+            let original = CharIndex::new(&text);
             let starts = out.char_indices().map(|(b, _)| b).chain([out.len()]);
             // An empty output has no end entry: sentencepiece then gives [0].
             let offsets = starts
@@ -318,8 +318,8 @@ impl PySentencePiece {
     }
 
     /// The id of `piece` (the unknown id when absent, -1 without one).
-    fn piece_to_id(&self, piece: &str) -> i64 {
-        match self.inner.vocab().piece_to_id(piece) {
+    fn piece_to_id(&self, piece: Text) -> i64 {
+        match self.inner.vocab().piece_to_id(&piece) {
             NO_UNK => -1,
             id => i64::from(id),
         }

@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyList, PyString};
 
 use super::batch::id_lists;
 use super::id_ints::IdInts;
+use super::text::Text;
 
 use crate::formats::tiktoken::{parse_ranks, ranks_text};
 use crate::tiktoken::{Disallowed, TiktokenEncoder};
@@ -30,17 +30,15 @@ enum SpecialSet {
 }
 
 fn special_set(obj: &Bound<'_, PyAny>) -> PyResult<SpecialSet> {
-    if let Ok(s) = obj.cast::<PyString>() {
-        if s.to_str()? == "all" {
-            return Ok(SpecialSet::All);
-        }
+    if obj.cast::<PyString>().is_ok() && obj.eq("all")? {
+        return Ok(SpecialSet::All);
     }
     // Iterate a frozenset of it, as tiktoken does, so the order (which decides
     // the reported token when several match at one place) is the same.
     let set = obj.py().get_type::<PyFrozenSet>().call1((obj,))?;
     let mut out = Vec::new();
     for item in set.try_iter()? {
-        out.push(item?.extract::<String>()?);
+        out.push(item?.extract::<Text>()?.to_string());
     }
     Ok(SpecialSet::Listed(out))
 }
@@ -214,8 +212,8 @@ impl PyTiktoken {
     }
 
     /// Encodes ignoring special tokens.
-    fn encode_ordinary<'py>(&self, py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyList>> {
-        let ids = py.detach(|| self.inner.encode_ordinary(text))?;
+    fn encode_ordinary<'py>(&self, py: Python<'py>, text: Text) -> PyResult<Bound<'py, PyList>> {
+        let ids = py.detach(|| self.inner.encode_ordinary(&text))?;
         self.ints.list(py, &ids)
     }
 
@@ -223,11 +221,11 @@ impl PyTiktoken {
     fn encode<'py>(
         &self,
         py: Python<'py>,
-        text: &str,
+        text: Text,
         allowed_special: &Bound<'_, PyAny>,
         disallowed_special: &Bound<'_, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let ids = self.encode_ids(py, text, allowed_special, disallowed_special)?;
+        let ids = self.encode_ids(py, &text, allowed_special, disallowed_special)?;
         self.ints.list(py, &ids)
     }
 
@@ -236,11 +234,11 @@ impl PyTiktoken {
     fn encode_to_buffer<'py>(
         &self,
         py: Python<'py>,
-        text: &str,
+        text: Text,
         allowed_special: &Bound<'_, PyAny>,
         disallowed_special: &Bound<'_, PyAny>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let ids = self.encode_ids(py, text, allowed_special, disallowed_special)?;
+        let ids = self.encode_ids(py, &text, allowed_special, disallowed_special)?;
         let bytes: Vec<u8> = py.detach(|| ids.iter().flat_map(|id| id.to_ne_bytes()).collect());
         Ok(PyBytes::new(py, &bytes))
     }
@@ -249,7 +247,7 @@ impl PyTiktoken {
     fn encode_ordinary_batch(
         &self,
         py: Python<'_>,
-        texts: Vec<PyBackedStr>,
+        texts: Vec<Text>,
         num_threads: usize,
     ) -> PyResult<Py<PyList>> {
         let inner = &self.inner;
@@ -262,7 +260,7 @@ impl PyTiktoken {
     fn encode_batch(
         &self,
         py: Python<'_>,
-        texts: Vec<PyBackedStr>,
+        texts: Vec<Text>,
         num_threads: usize,
         allowed_special: &Bound<'_, PyAny>,
         disallowed_special: &Bound<'_, PyAny>,

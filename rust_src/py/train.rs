@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyDict};
 use serde::{Deserialize, Serialize};
 
+use super::text::Text;
 use crate::error::{Error, Result};
 use crate::formats::spm_model::ModelType;
 use crate::models::bpe::trainer::BpeTrainerOptions;
@@ -231,7 +231,7 @@ pub fn count_file_words(
 #[pyo3(signature = (texts, split, num_threads))]
 pub fn count_text_words(
     py: Python<'_>,
-    texts: Vec<PyBackedStr>,
+    texts: Vec<Text>,
     split: PyWordSplit,
     num_threads: Option<usize>,
 ) -> PyResult<PyWordCounts> {

@@ -1,6 +1,7 @@
 """Every tokkit encoder pickles small and deterministic bytes, and works in
-worker processes (fork and spawn), across Python threads and in
-``datasets.Dataset.map(num_proc=2)`` (issue 19, "Pickling and processes").
+worker processes (fork and spawn) and in ``datasets.Dataset.map(num_proc=2)``
+(issue 19, "Pickling and processes"). Threads sharing one encoder are in
+test_threads_fork.py.
 
 Expected ids come from the reference packages (tokenizers, sentencepiece,
 tiktoken), never from a run of tokkit."""
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import pickle
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -368,138 +368,6 @@ def test_spawn_ships_pickles(encoders: dict[str, Any], texts: list[str]) -> None
     with context.Pool(1) as pool:
         result = pool.apply_async(_spawned_encode, (encoders, texts)).get(TIMEOUT)
     assert result == expected(texts)
-
-
-# Threads
-
-
-def test_threads_share_one_tokenizer_with_different_calls(texts: list[str]) -> None:
-    path = vocab("bert-base-uncased", "tokenizer.json")
-    tok = tokkit.Tokenizer.from_file(path)
-    hf = tokenizers.Tokenizer.from_file(str(path))
-    tok.enable_truncation(16)
-    hf.enable_truncation(16)
-    pairs = list(zip(texts[::2], texts[1::2], strict=False))
-    words = [t.split() for t in texts]
-    calls: list[tuple[Callable[[Any], Any], ...]] = [
-        (lambda t: [e.ids for e in t.encode_batch(texts)],),
-        (lambda t: [e.ids for e in t.encode_batch(texts, add_special_tokens=False)],),
-        (lambda t: [e.ids for e in t.encode_batch(pairs)],),
-        (lambda t: [t.encode(a, b).type_ids for a, b in pairs],),
-        (lambda t: [e.ids for e in t.encode_batch(words, is_pretokenized=True)],),
-        (lambda t: [t.encode(x, add_special_tokens=False).offsets for x in texts],),
-        (lambda t: [t.encode(x).tokens for x in texts],),
-        (lambda t: t.decode_batch([e.ids for e in t.encode_batch(texts)]),),
-    ]
-    serial = [call(hf) for (call,) in calls]
-    results: list[Any] = [None] * len(calls)
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(calls))
-
-    def run(i: int) -> None:
-        try:
-            start.wait()
-            out = None
-            for _ in range(5):
-                out = calls[i][0](tok)
-            results[i] = out
-        except BaseException as e:  # reported below: any exception fails
-            errors.append(e)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(TIMEOUT)
-    assert not errors
-    assert results == serial
-
-
-def test_settings_are_never_half_applied(texts: list[str]) -> None:
-    # One thread switches between two settings of each kind while others
-    # encode: every batch is encoded wholly with one truncation and one
-    # padding as some call set them, never a mix of two calls' fields.
-    path = vocab("bert-base-uncased", "tokenizer.json")
-    tok = tokkit.Tokenizer.from_file(path)
-    outcomes = []
-    for truncation in (24, 40):
-        for length, pad_id, side in ((24, 0, "right"), (40, 5, "left")):
-            hf = tokenizers.Tokenizer.from_file(str(path))
-            hf.enable_truncation(truncation)
-            hf.enable_padding(length=length, pad_id=pad_id, direction=side)
-            outcomes.append(hf_ids(hf, texts))
-    stop = threading.Event()
-    seen: list[list[list[int]]] = []
-
-    def switch() -> None:
-        while not stop.is_set():
-            for length, pad_id, side in ((24, 0, "right"), (40, 5, "left")):
-                tok.enable_truncation(length)
-                tok.enable_padding(length=length, pad_id=pad_id, direction=side)
-
-    def encode() -> None:
-        for _ in range(20):
-            seen.append([e.ids for e in tok.encode_batch(texts, num_threads=2)])
-
-    switcher = threading.Thread(target=switch)
-    workers = [threading.Thread(target=encode) for _ in range(4)]
-    switcher.start()
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(TIMEOUT)
-    stop.set()
-    switcher.join(TIMEOUT)
-    assert len(seen) == 80
-    assert all(ids in outcomes for ids in seen)
-
-
-def test_threads_share_sentencepiece_and_tiktoken(texts: list[str]) -> None:
-    spm_path = vocab("rut5-large-spm-unigram", "spiece.model")
-    sp = tokkit.SentencePieceProcessor(spm_path)
-    ref = sentencepiece.SentencePieceProcessor(model_file=str(spm_path))
-    enc, _, _ = CASES["cl100k"]()
-    ref_enc, _ = reference("cl100k")
-    special = [t + " <|endoftext|>" for t in texts]
-    calls = [
-        (lambda: sp.encode(texts, out_type=str), lambda: ref.encode(texts, out_type=str)),
-        (
-            lambda: sp.encode(texts, add_eos=True),
-            lambda: ref.encode(texts, add_eos=True),
-        ),
-        (lambda: sp.encode(texts, reverse=True), lambda: ref.encode(texts, reverse=True)),
-        (lambda: sp.decode(sp.encode(texts)), lambda: ref.decode(ref.encode(texts))),
-        (
-            lambda: enc.encode_batch(special, allowed_special="all"),
-            lambda: ref_enc.encode_batch(special, allowed_special="all"),
-        ),
-        (
-            lambda: enc.encode_batch(special, disallowed_special=()),
-            lambda: ref_enc.encode_batch(special, disallowed_special=()),
-        ),
-        (lambda: enc.encode_ordinary_batch(texts), lambda: ref_enc.encode_ordinary_batch(texts)),
-        (lambda: [enc.decode(x) for x in enc.encode_ordinary_batch(texts)], lambda: texts),
-    ]
-    serial = [want() for _, want in calls]
-    results: list[Any] = [None] * len(calls)
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(calls))
-
-    def run(i: int) -> None:
-        try:
-            start.wait()
-            for _ in range(5):
-                results[i] = calls[i][0]()
-        except BaseException as e:  # reported below: any exception fails
-            errors.append(e)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(TIMEOUT)
-    assert not errors
-    assert results == serial
 
 
 # datasets

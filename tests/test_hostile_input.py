@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from child import run
+import tokenizers
+from child import Child, run
 from conftest import shared_path
+from references import tiktoken_encoding
 
 # Peak RSS of a child that loads tokkit, a reference and one shared file is
 # some 100-200 MB; a table sized by a hostile number is gigabytes.
@@ -181,3 +183,119 @@ def test_decoding_a_million_id_lists_on_a_unigram_tokenizer_json() -> None:
     assert result["tk"] == result["hf"]
     assert result["all_same"]
     assert child.peak_rss_mb < RSS_BOUND_MB
+
+
+# Long and degenerate texts: each encoder in a child of its own, its token
+# counts compared with the reference's (run in another child, so each peak
+# RSS is one library's), its memory bounded by the output.
+
+LONG_TEXTS = {
+    "a 2 MB word": "'ab' * 10**6",
+    "1 MB of combining marks on one base": "'a' + '\\u0301' * 10**6",
+    "2 MB of spaces": "' ' * (2 * 10**6)",
+    "2 MB of punctuation": "'!?' * 10**6",
+    "1 MB of NUL": "'\\x00' * 10**6",
+    "1 MB of one CJK character": "'\\u4e00' * 10**6",
+}
+
+
+def tokenizer_json(lib: str) -> str:
+    return (
+        f"t = {lib}.Tokenizer.from_file({{p!r}}); t.no_truncation(); "
+        "f = lambda s: len(t.encode(s).ids)"
+    )
+
+
+def spm_model(lib: str) -> str:
+    return f"t = {lib}.SentencePieceProcessor(model_file={{p!r}}); f = lambda s: len(t.encode(s))"
+
+
+# name -> (how tokkit loads and encodes, how the reference does, or None
+# where the reference is not linear: tiktoken's merge loop is quadratic in
+# a piece's length, so a 2 MB word takes it hours).
+LOADED = {
+    "bert tokenizer.json": (
+        tokenizer_json("tokkit"),
+        tokenizer_json("tokenizers"),
+        ("bert-base-uncased", "tokenizer.json"),
+    ),
+    "gpt2 tokenizer.json": (
+        tokenizer_json("tokkit"),
+        tokenizer_json("tokenizers"),
+        ("gpt2", "tokenizer.json"),
+    ),
+    "llama2 sentencepiece": (
+        spm_model("tokkit"),
+        spm_model("sentencepiece"),
+        ("llama2-spm-bpe", "tokenizer.model"),
+    ),
+    "rut5 sentencepiece": (
+        spm_model("tokkit"),
+        spm_model("sentencepiece"),
+        ("rut5-large-spm-unigram", "spiece.model"),
+    ),
+    "cl100k": (
+        "t = tokkit.load_tiktoken({p!r}, 'cl100k_base'); "
+        "f = lambda s: len(t.encode(s)) if t.decode(t.encode(s)) == s else -1",
+        None,
+        ("tiktoken", "cl100k_base.tiktoken"),
+    ),
+}
+
+# 1-2 MB of text is 1-2 million tokens at most; an Encoding keeps some 250
+# bytes a token (ids, type ids, offsets, token strings, masks).
+LONG_RSS_BOUND_MB = 900
+
+
+def count_tokens(load: str, path: Path) -> Child:
+    texts = ", ".join(f"{name!r}: {expr}" for name, expr in LONG_TEXTS.items())
+    return run(
+        f"""
+        import sentencepiece, tokenizers, tokkit
+        {load.format(p=str(path))}
+        texts = {{{texts}}}
+        report({{name: f(text) for name, text in texts.items()}})
+        """,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize("name", LOADED)
+def test_long_and_degenerate_texts_in_bounded_memory(name: str) -> None:
+    ours, reference, parts = LOADED[name]
+    path = shared_path("vocab", *parts)
+    child = count_tokens(ours, path)
+    counts = child.check()
+    assert child.peak_rss_mb < LONG_RSS_BOUND_MB, (name, child.peak_rss_mb)
+    if reference is None:
+        assert all(n > 0 for n in counts.values()), counts  # round trips
+    else:
+        assert counts == count_tokens(reference, path).check()
+
+
+def test_a_million_tiny_strings_in_one_batch() -> None:
+    path = shared_path("vocab", "gpt2", "tokenizer.json")
+    ranks = shared_path("vocab", "tiktoken", "cl100k_base.tiktoken")
+    child = run(f"""
+        import tokkit
+        texts = [chr(0x61 + i % 26) * (i % 3) for i in range(10**6)]
+        t = tokkit.Tokenizer.from_file({str(path)!r})
+        t.no_truncation()
+        batch = t.encode_batch(texts)
+        tk = tokkit.load_tiktoken({str(ranks)!r}, "cl100k_base")
+        ids = tk.encode_ordinary_batch(texts)
+        report({{"tokenizer": [e.ids for e in batch[:78]], "n": len(batch),
+                 "same": all(batch[i].ids == batch[i % 78].ids for i in range(0, 10**6, 997)),
+                 "tiktoken": ids[:78], "tn": len(ids),
+                 "tsame": all(ids[i] == ids[i % 78] for i in range(0, 10**6, 997))}})
+    """)
+    result = child.check()
+    texts = [chr(0x61 + i % 26) * (i % 3) for i in range(78)]
+    hf = tokenizers.Tokenizer.from_file(str(path))
+    hf.no_truncation()
+    assert result["tokenizer"] == [e.ids for e in hf.encode_batch(texts)]
+    assert result["tiktoken"] == tiktoken_encoding("cl100k_base", ranks).encode_ordinary_batch(
+        texts
+    )
+    assert (result["n"], result["tn"]) == (10**6, 10**6)
+    assert result["same"] and result["tsame"]

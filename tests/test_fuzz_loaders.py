@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,21 @@ def tokenizer_json(name: str) -> str:
     return shared_path("vocab", folder, "tokenizer.json").read_text(encoding="utf-8")
 
 
-def assert_like_reference(child: Child) -> None:
-    """The reference refused and tokkit raised a TokkitError, or both gave
-    the same results; within the memory bound either way."""
+def compare_in_child(code: str) -> None:
+    """Runs ``code`` (which reports ``{"ref": outcome, "tk": outcome}``) in
+    a child and asserts that the reference refused and tokkit raised a
+    TokkitError, or both gave the same results, within the memory bound.
+    With ``TOKKIT_FUZZ_LOG`` set, each case's kind is appended to that file
+    (bench/fuzz.py counts them)."""
+    try:
+        child = run(code)
+    except AssertionError:
+        record("hang")
+        raise
+    if child.returncode != 0:
+        record("crash")
+    else:
+        record(outcome_kind(child))
     result = child.check()
     ref, tk = result["ref"], result["tk"]
     if "raised" in ref:
@@ -46,10 +59,35 @@ def assert_like_reference(child: Child) -> None:
     assert child.peak_rss_mb < RSS_BOUND_MB
 
 
+def outcome_kind(child: Child) -> str:
+    ref, tk = child.result["ref"], child.result["tk"]
+    if child.peak_rss_mb >= RSS_BOUND_MB:
+        return "memory"
+    if "raised" in tk and "TokkitError" not in tk.get("mro", []):
+        return "foreign exception"
+    if "raised" in ref:
+        return "both refuse" if "raised" in tk else "tokkit loads what the reference refuses"
+    if "raised" in tk:
+        return "tokkit refuses what the reference loads"
+    return "both load and agree" if tk == ref else "both load and disagree"
+
+
+def record(kind: str) -> None:
+    log = os.environ.get("TOKKIT_FUZZ_LOG")
+    if log:
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(kind + "\n")
+
+
+def examples(n: int) -> int:
+    """CI's number of examples, times ``TOKKIT_FUZZ_SCALE`` (bench/fuzz.py)."""
+    return max(1, round(n * float(os.environ.get("TOKKIT_FUZZ_SCALE", "1"))))
+
+
 def compare_with_hf(path: Path, changed: list[int]) -> None:
     """Loads ``path`` with HF and tokkit in a child and compares them; the
     text encoded holds the tokens whose ids ``changed`` holds."""
-    child = run(f"""
+    compare_in_child(f"""
         import tokenizers, tokkit
         def load(make):
             t = make({str(path)!r})
@@ -69,7 +107,6 @@ def compare_with_hf(path: Path, changed: list[int]) -> None:
             ]
         report({{"ref": hf, "tk": tk}})
     """)
-    assert_like_reference(child)
 
 
 def far_ids(size: int) -> st.SearchStrategy[int]:
@@ -82,7 +119,7 @@ def far_ids(size: int) -> st.SearchStrategy[int]:
     )
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(12), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     name=st.sampled_from(["gpt2", "bert", "llama"]),
     data=st.data(),
@@ -149,7 +186,7 @@ def compare_with_sentencepiece(path: Path) -> None:
     """Loads ``path`` with sentencepiece and tokkit in a child: both refuse,
     or both load and agree on the pieces' number, the ids of some text and
     its decoding, and the unknown id."""
-    child = run(f"""
+    compare_in_child(f"""
         import sentencepiece, tokkit
         def load(make):
             s = make(model_file={str(path)!r})
@@ -158,7 +195,6 @@ def compare_with_sentencepiece(path: Path) -> None:
         report({{"ref": outcome(lambda: load(sentencepiece.SentencePieceProcessor)),
                  "tk": outcome(lambda: load(tokkit.SentencePieceProcessor))}})
     """)
-    assert_like_reference(child)
 
 
 def charsmap_of(model: bytes) -> bytes:
@@ -240,7 +276,7 @@ def damaged_model(draw: Any, model: bytes) -> bytes:
     return model + charsmap(damaged_charsmap(draw, blob) if blob else b"\x00\x04\x00\x00")
 
 
-@settings(max_examples=16, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(16), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(sorted(SPM_MODELS)), data=st.data())
 def test_damaged_sentencepiece_models_load_as_in_sentencepiece(
     name: str, data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
@@ -277,7 +313,7 @@ def test_a_byte_fallback_model_without_unknown_piece_loads(kept: set[int], tmp_p
 TIKTOKEN_FILES = {"r50k_base": "r50k_base.tiktoken", "cl100k_base": "cl100k_base.tiktoken"}
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(6), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=st.sampled_from(sorted(TIKTOKEN_FILES)), data=st.data())
 def test_tiktoken_files_with_moved_ranks_load_as_in_tiktoken(
     name: str, data: st.DataObject, tmp_path_factory: pytest.TempPathFactory
@@ -299,7 +335,7 @@ def test_tiktoken_files_with_moved_ranks_load_as_in_tiktoken(
         lines.append(b"//79/g== %d" % data.draw(free, label="rank"))
     path = tmp_path_factory.mktemp("tiktoken") / "damaged.tiktoken"
     path.write_bytes(b"\n".join(lines) + b"\n")
-    child = run(f"""
+    compare_in_child(f"""
         import os, sys
         # tiktoken caches a file by its path, whatever it holds now.
         os.environ["TIKTOKEN_CACHE_DIR"] = ""
@@ -314,4 +350,3 @@ def test_tiktoken_files_with_moved_ranks_load_as_in_tiktoken(
         report({{"ref": outcome(lambda: load(tiktoken_encoding, name, path)),
                  "tk": outcome(lambda: load(tokkit.load_tiktoken, path, name))}})
     """)
-    assert_like_reference(child)

@@ -32,7 +32,9 @@ def peak_rss_mb():
 def outcome(call):
     try:
         value = call()
-    except Exception as e:
+    # BaseException: a reference's Rust panic is a PanicException, which is
+    # not an Exception (tiktoken's core panics on a rank file without a byte)
+    except BaseException as e:
         return {"raised": type(e).__name__, "mro": [c.__name__ for c in type(e).__mro__],
                 "message": str(e)}
     return {"value": value}

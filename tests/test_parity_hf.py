@@ -1,6 +1,8 @@
 """tokkit against Hugging Face ``tokenizers`` on the same files and texts:
 identical ids, tokens, offsets, masks and decode."""
 
+import json
+
 import pytest
 import tokenizers
 from conftest import corpus_files, shared_path
@@ -259,3 +261,24 @@ def test_added_tokens_with_strip_options(tmp_path_factory, text):
     ours.no_truncation()
     a, b = ours.encode(text), ref.encode(text)
     assert (a.ids, a.tokens, a.offsets) == (b.ids, b.tokens, b.offsets)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    flags=st.lists(st.tuples(st.booleans(), st.booleans()), min_size=5, max_size=5),
+    ids=st.lists(st.sampled_from([0, 100, 101, 102, 103, 7592, 2088]), max_size=8),
+)
+def test_decode_skips_special_tokens_by_name_as_hf(flags, ids):
+    """HF names a normalized added token by its normalized form ("[pad]")
+    and skips a token in decode when that name is a special token's content:
+    a normalized special token is kept."""
+    document = json.loads(shared_path("vocab", "bert-base-uncased", "tokenizer.json").read_text())
+    for token, (normalized, special) in zip(document["added_tokens"], flags, strict=False):
+        token["normalized"], token["special"] = normalized, special
+    text = json.dumps(document)
+    ours, ref = tokkit.Tokenizer.from_str(text), tokenizers.Tokenizer.from_str(text)
+    for skip in (True, False):
+        assert ours.decode(ids, skip_special_tokens=skip) == ref.decode(
+            ids, skip_special_tokens=skip
+        )
+    assert [ours.id_to_token(i) for i in ids] == [ref.id_to_token(i) for i in ids]

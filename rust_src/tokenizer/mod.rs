@@ -428,21 +428,22 @@ impl Tokenizer {
         Ok(encodings)
     }
 
-    /// Text of `ids`, as HF's `decode`: added tokens by their content, unknown
+    /// Text of `ids`, as HF's `decode`: added tokens by their name, unknown
     /// ids dropped, special tokens skipped on request, then the decoder.
+    /// HF skips a token whose *name* is a special token's content: a
+    /// normalized special token, named by its normalized form, is kept.
     /// Fails only where a decoder's regex gives up (catastrophic
     /// backtracking), where HF panics.
     pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
+        let is_special =
+            |token: &str| (self.added_tokens.iter()).any(|t| t.special && t.content == token);
         let tokens: Vec<&str> = ids
             .iter()
-            .filter_map(|&id| {
-                let added = self.added_tokens.iter().find(|t| t.id == id);
-                match added {
-                    Some(t) if t.special && skip_special_tokens => None,
-                    Some(t) => Some(self.added_name(t)),
-                    None => self.model.id_to_token(id),
-                }
+            .filter_map(|&id| match self.added_tokens.iter().find(|t| t.id == id) {
+                Some(t) => Some(self.added_name(t)),
+                None => self.model.id_to_token(id),
             })
+            .filter(|token| !(skip_special_tokens && is_special(token)))
             .collect();
         match &self.decoder {
             Some(d) => d.decode(&tokens),

@@ -96,8 +96,21 @@ impl BpeModel {
     pub fn from_ranks(ranks: Vec<(Vec<u8>, u32)>) -> Result<Self> {
         let mut pairs = Vec::new();
         let vocab = Vocab::new(ranks)?;
+        // Only splits into two lengths some token has are looked up: a very
+        // long token (a damaged or hostile file) then costs a few lookups,
+        // not one hash of its length at each of its bytes.
+        let mut has_length = Vec::new();
+        for (_, bytes) in vocab.iter() {
+            if has_length.len() <= bytes.len() {
+                has_length.resize(bytes.len() + 1, false);
+            }
+            has_length[bytes.len()] = true;
+        }
         for (id, bytes) in vocab.iter() {
             for k in 1..bytes.len() {
+                if !(has_length[k] && has_length[bytes.len() - k]) {
+                    continue;
+                }
                 let (Some(left), Some(right)) = (vocab.id(&bytes[..k]), vocab.id(&bytes[k..]))
                 else {
                     continue;

@@ -104,7 +104,10 @@ fn frequent_substrings(
         while let [rest @ .., 0] = piece {
             piece = rest;
         }
-        if piece.contains(&0) {
+        // A char is at most 4 bytes: a longer piece has too many chars, and
+        // is dropped before the checks below cost its length each time (a
+        // long repeated line has a long repeated substring at every depth).
+        if piece.len() > 4 * options.max_piece_length || piece.contains(&0) {
             return;
         }
         let Ok(piece_text) = std::str::from_utf8(piece) else {

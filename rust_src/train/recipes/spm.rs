@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::formats::atomic::write_atomic;
+use crate::formats::atomic::Staged;
 use crate::formats::spm_json_write::{specs_of, spm_tokenizer_json};
 use crate::formats::spm_model::{ModelType, SpmPiece};
 use crate::formats::spm_model_write::write_model_files;
@@ -114,10 +114,11 @@ impl Algorithm for SpmRun {
         pieces: &Vec<SpmPiece>,
         _counts: &WordCounts,
         dir: &Path,
+        files: &mut Staged,
         report: &mut Report,
     ) -> Result<()> {
         let options = &self.options;
-        write_model_files(&dir.join("spm"), pieces, options)?;
+        write_model_files(files, &dir.join("spm"), pieces, options)?;
         report.files = vec![
             ("model".into(), dir.join("spm.model")),
             ("vocab".into(), dir.join("spm.vocab")),
@@ -129,7 +130,7 @@ impl Algorithm for SpmRun {
                     Error::InvalidArgument(format!("cannot serialise tokenizer.json: {e}"))
                 })?;
                 let path = dir.join("tokenizer.json");
-                write_atomic(&path, &bytes)?;
+                files.write(&path, &bytes)?;
                 report.files.push(("tokenizer".into(), path));
             }
             Err(Error::Unsupported(why)) => report

@@ -13,6 +13,7 @@ use crate::formats::spm_model_write::write_model_files;
 use crate::models::spm_trainers::{bpe, character, word};
 use crate::models::unigram::trainer as unigram;
 use crate::normalize::spm::SpmNormalizer;
+use crate::train::corpus_file;
 use crate::train::run::count_files;
 use crate::train::run::{Algorithm, Report};
 use crate::train::split::WordSplit;
@@ -47,9 +48,15 @@ impl SpmRun {
     }
 
     /// The same run, told which files (in order) its counts come from, and
-    /// whether their invalid lines are skipped.
+    /// whether their invalid lines are skipped. A pipe can be read only
+    /// once: with one among the files, the corpus order is left unknown, as
+    /// when training from counts.
     pub fn reading(mut self, files: &[PathBuf], skip_invalid: bool) -> Self {
-        self.corpus = Some((files.to_vec(), skip_invalid));
+        let rereadable = (files.iter())
+            .all(|f| matches!(corpus_file::kind(f), Ok((corpus_file::Kind::Regular, _))));
+        if rereadable {
+            self.corpus = Some((files.to_vec(), skip_invalid));
+        }
         self
     }
 }

@@ -393,7 +393,7 @@ def test_bad_input_gives_clear_errors(tmp_path):
     good.write_text("some words here\n", encoding="utf-8")
     with pytest.raises(tokkit.TokkitFileNotFoundError):
         tokkit.BpeTrainer(100).train([tmp_path / "missing.txt"], tmp_path / "o")
-    with pytest.raises(tokkit.InvalidArgumentError, match="not a regular file"):
+    with pytest.raises(tokkit.InvalidArgumentError, match="is a directory"):
         tokkit.BpeTrainer(100).train([tmp_path], tmp_path / "o")
     empty = tmp_path / "empty.txt"
     empty.write_text("\n\n", encoding="utf-8")

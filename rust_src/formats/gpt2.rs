@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::decoders::byte_level::ByteLevelDecoder;
 use crate::error::{Error, Result};
-use crate::formats::atomic::write_atomic;
+use crate::formats::atomic::Staged;
 use crate::models::bpe::byte_alphabet::char_to_byte;
 use crate::models::bpe::chars::{CharBpe, CharBpeOptions};
 use crate::models::bpe::spelled::SpelledBpe;
@@ -50,8 +50,8 @@ pub fn vocab_from_json(value: &Value) -> std::result::Result<Vec<(String, u32)>,
         .collect()
 }
 
-/// Writes `tokens` (in id order) as a `vocab.json`, atomically.
-pub fn write_vocab_json(path: &Path, tokens: &[String]) -> Result<()> {
+/// Stages `tokens` (in id order) as a `vocab.json` in `files`.
+pub fn write_vocab_json(files: &mut Staged, path: &Path, tokens: &[String]) -> Result<()> {
     let vocab: serde_json::Map<String, Value> = tokens
         .iter()
         .enumerate()
@@ -59,13 +59,13 @@ pub fn write_vocab_json(path: &Path, tokens: &[String]) -> Result<()> {
         .collect();
     let text = serde_json::to_vec(&vocab)
         .map_err(|e| Error::InvalidArgument(format!("cannot serialise vocab.json: {e}")))?;
-    write_atomic(path, &text)
+    files.write(path, &text)
 }
 
-/// Writes `merges` as a `merges.txt` after the version line, atomically.
+/// Stages `merges` as a `merges.txt` (after the version line) in `files`.
 /// Fails with [`Error::InvalidArgument`] when a token holds a space or line
 /// break, which the format cannot spell.
-pub fn write_merges(path: &Path, merges: &[(&str, &str)]) -> Result<()> {
+pub fn write_merges(files: &mut Staged, path: &Path, merges: &[(&str, &str)]) -> Result<()> {
     let mut text = format!("{VERSION_LINE}\n");
     for (a, b) in merges {
         if [a, b].iter().any(|t| t.contains([' ', '\n', '\r'])) {
@@ -79,7 +79,7 @@ pub fn write_merges(path: &Path, merges: &[(&str, &str)]) -> Result<()> {
         text.push_str(b);
         text.push('\n');
     }
-    write_atomic(path, text.as_bytes())
+    files.write(path, text.as_bytes())
 }
 
 /// Reads a `merges.txt`: `left right` per line, `#version` lines skipped. Returns each merge with its 1-based line number.

@@ -12,7 +12,7 @@
 use std::path::Path;
 
 use crate::error::Result;
-use crate::formats::atomic::write_atomic;
+use crate::formats::atomic::Staged;
 use crate::formats::spm_model::{ModelType, PieceType, SpmPiece};
 use crate::normalize::rules::builtin_charsmap;
 use crate::train::spm::options::SpmOptions;
@@ -253,16 +253,21 @@ pub fn vocab_text(pieces: &[SpmPiece]) -> String {
     out
 }
 
-/// Writes `<prefix>.model` and `<prefix>.vocab` (each atomically), as
-/// spm_train's `--model_prefix` does.
-pub fn write_model_files(prefix: &Path, pieces: &[SpmPiece], options: &SpmOptions) -> Result<()> {
+/// Stages `<prefix>.model` and `<prefix>.vocab` in `files`, as spm_train's
+/// `--model_prefix` names them.
+pub fn write_model_files(
+    files: &mut Staged,
+    prefix: &Path,
+    pieces: &[SpmPiece],
+    options: &SpmOptions,
+) -> Result<()> {
     let with_suffix = |suffix: &str| {
         let mut name = prefix.as_os_str().to_owned();
         name.push(suffix);
         std::path::PathBuf::from(name)
     };
-    write_atomic(&with_suffix(".model"), &model_bytes(pieces, options)?)?;
-    write_atomic(&with_suffix(".vocab"), vocab_text(pieces).as_bytes())
+    files.write(&with_suffix(".model"), &model_bytes(pieces, options)?)?;
+    files.write(&with_suffix(".vocab"), vocab_text(pieces).as_bytes())
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use base64::Engine as _;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::formats::atomic::write_atomic;
+use crate::formats::atomic::Staged;
 
 /// Reads a `.tiktoken` file into `(token bytes, rank)` pairs, in file order.
 /// Lines and fields are read as tiktoken's loader reads them (Python's
@@ -21,11 +21,11 @@ pub fn read_ranks(path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
     parse_ranks(&data, path)
 }
 
-/// Writes `(token bytes, rank)` pairs as a `.tiktoken` file, one
-/// `<base64> <rank>` line each in the given order, atomically.
-pub fn write_ranks(path: &Path, ranks: &[(Vec<u8>, u32)]) -> Result<()> {
+/// Stages `(token bytes, rank)` pairs as a `.tiktoken` file in `files`, one
+/// `<base64> <rank>` line each in the given order.
+pub fn write_ranks(files: &mut Staged, path: &Path, ranks: &[(Vec<u8>, u32)]) -> Result<()> {
     let text = ranks_text(ranks.iter().map(|(bytes, rank)| (bytes.as_slice(), *rank)));
-    write_atomic(path, text.as_bytes())
+    files.write(path, text.as_bytes())
 }
 
 /// `(token bytes, rank)` pairs as the text of a `.tiktoken` file, one

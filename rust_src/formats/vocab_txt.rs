@@ -11,7 +11,7 @@ use std::path::Path;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
-use crate::formats::atomic::write_atomic;
+use crate::formats::atomic::Staged;
 use crate::normalize::bert::BertCompat;
 use crate::normalize::pyunicode;
 
@@ -56,9 +56,9 @@ pub fn parse_vocab_txt(
     Ok(vocab)
 }
 
-/// Writes `tokens` (in id order) as a vocab.txt, atomically. A token holding a
+/// Stages `tokens` (in id order) as a vocab.txt in `files`. A token holding a
 /// line break could not be read back, so it is refused.
-pub fn write_vocab_txt(path: &Path, tokens: &[String]) -> Result<()> {
+pub fn write_vocab_txt(files: &mut Staged, path: &Path, tokens: &[String]) -> Result<()> {
     let mut text = String::with_capacity(tokens.iter().map(|t| t.len() + 1).sum());
     for token in tokens {
         if token.contains(['\n', '\r']) {
@@ -69,7 +69,7 @@ pub fn write_vocab_txt(path: &Path, tokens: &[String]) -> Result<()> {
         text.push_str(token);
         text.push('\n');
     }
-    write_atomic(path, text.as_bytes())
+    files.write(path, text.as_bytes())
 }
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
 //! The Python exception hierarchy, declared once; `tokkit.errors` re-exports it.
 
-use pyo3::exceptions::{PyFileNotFoundError, PyRuntimeError, PyUnicodeError, PyValueError};
+use pyo3::exceptions::{
+    PyFileNotFoundError, PyOSError, PyRuntimeError, PyUnicodeError, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::{create_exception, PyErr};
+
+use std::path::Path;
 
 use crate::error::Error;
 
@@ -43,7 +47,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let make_type = builtins.getattr("type")?;
     let tokkit_error = py.get_type::<TokkitError>();
     // Subclasses of both a tokkit class and a builtin one, so callers can catch
-    // either: `except FileNotFoundError` keeps working with tokkit, and
+    // either: `except FileNotFoundError` keeps working with tokkit, `except
+    // OSError` catches a full disk with its `errno` and `filename`, and
     // `except RuntimeError` still catches what sentencepiece raises as one (an
     // n-best or sampling request a model type cannot serve).
     for (name, builtin) in [
@@ -51,6 +56,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
             "TokkitFileNotFoundError",
             py.get_type::<PyFileNotFoundError>(),
         ),
+        ("TokkitOSError", py.get_type::<PyOSError>()),
         ("InvalidUtf8Error", py.get_type::<PyUnicodeError>()),
         ("InvalidArgumentError", py.get_type::<PyValueError>()),
         ("UnsupportedError", py.get_type::<PyRuntimeError>()),
@@ -62,6 +68,23 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add(name, class)?;
     }
     Ok(())
+}
+
+/// A `TokkitOSError` with the OS error's `errno`, `strerror` and `filename`
+/// (Python then shows `[Errno 28] No space left on device: 'out/vocab.txt'`),
+/// or with `message` alone when the error has no OS error number.
+fn os_error(py: Python<'_>, path: &Path, source: &std::io::Error, message: String) -> PyErr {
+    let made = error_class(py, "TokkitOSError").and_then(|class| match source.raw_os_error() {
+        Some(errno) => {
+            let strerror = py.import("os")?.getattr("strerror")?.call1((errno,))?;
+            class.call1((errno, strerror, path.as_os_str()))
+        }
+        None => class.call1((message.clone(),)),
+    });
+    match made {
+        Ok(instance) => PyErr::from_value(instance),
+        Err(_) => TokkitError::new_err(message),
+    }
 }
 
 fn error_class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -94,7 +117,7 @@ impl From<Error> for PyErr {
                 Error::Unsupported(_) => "UnsupportedError",
                 Error::Training(_) => return TrainingError::new_err(message),
                 Error::Encoding(_) => return EncodingError::new_err(message),
-                Error::Io { .. } => return TokkitError::new_err(message),
+                Error::Io { path, source } => return os_error(py, path, source, message),
             };
             tokkit_error(py, class_name, message)
         })

@@ -1,11 +1,11 @@
 //! Corpus files read as chunks of whole lines: the unit the counters share
 //! out among threads.
 
-use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::train::corpus_file::{self, Reader};
 
 /// Bytes read per chunk. 1 MiB keeps small corpora spread over all threads
 /// (most corpus files are a few MB) while the per-chunk overhead (one map
@@ -27,7 +27,7 @@ pub(crate) struct ChunkReader<'a> {
     /// Index of the next file to open.
     next_file: usize,
     /// The open file and its index.
-    current: Option<(usize, File)>,
+    current: Option<(usize, Reader)>,
     /// Bytes read from the current file so far.
     offset: u64,
     /// The partial last line of the previous chunk, which starts the next.
@@ -69,7 +69,7 @@ impl<'a> ChunkReader<'a> {
                 let Some(path) = self.paths.get(self.next_file) else {
                     return Ok(None);
                 };
-                let file = File::open(path).map_err(|e| Error::io(path, e))?;
+                let file = corpus_file::open(path)?;
                 self.current = Some((self.next_file, file));
                 self.next_file += 1;
                 self.offset = 0;
@@ -114,7 +114,7 @@ impl<'a> ChunkReader<'a> {
 }
 
 /// Fills `buf` unless the end of the file comes first; returns the bytes read.
-fn read_full(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+fn read_full(file: &mut Reader, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match file.read(&mut buf[filled..]) {

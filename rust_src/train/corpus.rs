@@ -17,6 +17,7 @@ use rustc_hash::FxHashMap;
 use crate::error::{Error, Result};
 use crate::threads;
 use crate::train::chunks::{Chunk, ChunkReader, CHUNK_BYTES};
+use crate::train::corpus_file;
 use crate::train::progress;
 use crate::train::WordCounts;
 
@@ -62,15 +63,9 @@ pub fn count_words(
 ) -> Result<WordCounts> {
     let mut total_bytes = 0u64;
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-        // A directory cannot be read, and a FIFO or device may never end.
-        if !meta.is_file() {
-            return Err(Error::InvalidArgument(format!(
-                "{} is not a regular file (a directory, FIFO or device): give corpus files",
-                path.display()
-            )));
-        }
-        total_bytes = total_bytes.saturating_add(meta.len());
+        // A pipe's size is unknown: the progress bar counts what it can.
+        let (_, size) = corpus_file::kind(path)?;
+        total_bytes = total_bytes.saturating_add(size);
     }
     let pool = threads::pool(options.num_threads.unwrap_or(0))?;
     let threads = pool.current_num_threads().max(1);

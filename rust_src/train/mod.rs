@@ -5,6 +5,7 @@
 pub(crate) mod alphabet;
 pub(crate) mod chunks;
 pub mod corpus;
+pub mod corpus_file;
 pub(crate) mod heap;
 pub(crate) mod pairs;
 pub(crate) mod progress;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::error::{Error, Result};
+use crate::formats::atomic::Staged;
 use crate::train::split::WordSplit;
 use crate::train::{count_words, CorpusOptions, WordCounts};
 
@@ -33,13 +34,14 @@ pub trait Algorithm {
     }
     /// Learns a vocabulary from the counts.
     fn learn(&self, counts: &WordCounts) -> Result<Self::Learned>;
-    /// Writes every output file into `dir` (each one atomically), noting
-    /// them and any figures in `report`.
+    /// Stages every output file for `dir` in `files`, noting them and any
+    /// figures in `report`; the run renames them into place together.
     fn write(
         &self,
         learned: &Self::Learned,
         counts: &WordCounts,
         dir: &Path,
+        files: &mut Staged,
         report: &mut Report,
     ) -> Result<()>;
 }
@@ -91,7 +93,10 @@ pub fn count_files(
 }
 
 /// Runs `algorithm` on `source` and writes its files into `dir` (created if
-/// needed). A failure at any step leaves no half-written file behind.
+/// needed). A failure at any step leaves no half-written file behind, and
+/// one while writing (a full disk, say) replaces none of the files already
+/// in `dir`: every file is written in full before the first is renamed
+/// into place.
 pub fn train<A: Algorithm>(algorithm: &A, source: Source<'_>, dir: &Path) -> Result<Report> {
     let start = Instant::now();
     let counts = match source {
@@ -116,7 +121,9 @@ pub fn train<A: Algorithm>(algorithm: &A, source: Source<'_>, dir: &Path) -> Res
     };
     // Created only now: a run that fails earlier leaves no trace.
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    algorithm.write(&learned, &counts, dir, &mut report)?;
+    let mut files = Staged::default();
+    algorithm.write(&learned, &counts, dir, &mut files, &mut report)?;
+    files.commit()?;
     report.counting_seconds = (counted - start).as_secs_f64();
     report.learning_seconds = (learned_at - counted).as_secs_f64();
     report.writing_seconds = learned_at.elapsed().as_secs_f64();

@@ -7,7 +7,7 @@ use std::path::Path;
 use rustc_hash::FxHashSet;
 
 use crate::error::{Error, Result};
-use crate::formats::atomic::write_atomic;
+use crate::formats::atomic::Staged;
 use crate::formats::gpt2::{write_merges, write_vocab_json};
 use crate::formats::hf_json_write::bpe_tokenizer_json;
 use crate::formats::tiktoken::write_ranks;
@@ -62,6 +62,7 @@ impl Algorithm for BpeRun {
         learned: &BpeVocabulary,
         counts: &WordCounts,
         dir: &Path,
+        files: &mut Staged,
         report: &mut Report,
     ) -> Result<()> {
         let tokens = &learned.tokens;
@@ -92,14 +93,14 @@ impl Algorithm for BpeRun {
         let json = serde_json::to_vec_pretty(&json)
             .map_err(|e| Error::InvalidArgument(format!("cannot serialise tokenizer.json: {e}")))?;
         let path = dir.join("tokenizer.json");
-        write_atomic(&path, &json)?;
+        files.write(&path, &json)?;
         report.files.push(("tokenizer".into(), path));
 
         let vocab = dir.join("vocab.json");
         let merges_txt = dir.join("merges.txt");
-        match write_merges(&merges_txt, &merges) {
+        match write_merges(files, &merges_txt, &merges) {
             Ok(()) => {
-                write_vocab_json(&vocab, tokens)?;
+                write_vocab_json(files, &vocab, tokens)?;
                 report.files.push(("vocab".into(), vocab));
                 report.files.push(("merges".into(), merges_txt));
             }
@@ -114,7 +115,7 @@ impl Algorithm for BpeRun {
         if self.split.byte_level {
             let ranks = tiktoken_ranks(tokens, &specials);
             let path = dir.join("tokenizer.tiktoken");
-            write_ranks(&path, &ranks)?;
+            write_ranks(files, &path, &ranks)?;
             report.files.push(("tiktoken".into(), path));
             report.tiktoken_agreement = Some(agreement(learned, &ranks, counts, self.threads)?);
         }

@@ -6,13 +6,14 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::formats::atomic::write_atomic;
+use crate::formats::atomic::Staged;
 use crate::formats::spm_json_write::{specs_of, spm_tokenizer_json};
 use crate::formats::spm_model::{ModelType, SpmPiece};
 use crate::formats::spm_model_write::write_model_files;
 use crate::models::spm_trainers::{bpe, character, word};
 use crate::models::unigram::trainer as unigram;
 use crate::normalize::spm::SpmNormalizer;
+use crate::train::corpus_file;
 use crate::train::run::count_files;
 use crate::train::run::{Algorithm, Report};
 use crate::train::split::WordSplit;
@@ -47,9 +48,15 @@ impl SpmRun {
     }
 
     /// The same run, told which files (in order) its counts come from, and
-    /// whether their invalid lines are skipped.
+    /// whether their invalid lines are skipped. A pipe can be read only
+    /// once: with one among the files, the corpus order is left unknown, as
+    /// when training from counts.
     pub fn reading(mut self, files: &[PathBuf], skip_invalid: bool) -> Self {
-        self.corpus = Some((files.to_vec(), skip_invalid));
+        let rereadable = (files.iter())
+            .all(|f| matches!(corpus_file::kind(f), Ok((corpus_file::Kind::Regular, _))));
+        if rereadable {
+            self.corpus = Some((files.to_vec(), skip_invalid));
+        }
         self
     }
 }
@@ -114,10 +121,11 @@ impl Algorithm for SpmRun {
         pieces: &Vec<SpmPiece>,
         _counts: &WordCounts,
         dir: &Path,
+        files: &mut Staged,
         report: &mut Report,
     ) -> Result<()> {
         let options = &self.options;
-        write_model_files(&dir.join("spm"), pieces, options)?;
+        write_model_files(files, &dir.join("spm"), pieces, options)?;
         report.files = vec![
             ("model".into(), dir.join("spm.model")),
             ("vocab".into(), dir.join("spm.vocab")),
@@ -129,7 +137,7 @@ impl Algorithm for SpmRun {
                     Error::InvalidArgument(format!("cannot serialise tokenizer.json: {e}"))
                 })?;
                 let path = dir.join("tokenizer.json");
-                write_atomic(&path, &bytes)?;
+                files.write(&path, &bytes)?;
                 report.files.push(("tokenizer".into(), path));
             }
             Err(Error::Unsupported(why)) => report

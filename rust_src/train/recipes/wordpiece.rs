@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::formats::atomic::write_atomic;
+use crate::formats::atomic::Staged;
 use crate::formats::hf_json_write::wordpiece_tokenizer_json;
 use crate::formats::vocab_txt::write_vocab_txt;
 use crate::models::wordpiece::trainer::{train, WordPieceTrainerOptions};
@@ -54,6 +54,7 @@ impl Algorithm for WordPieceRun {
         tokens: &Vec<String>,
         _counts: &WordCounts,
         dir: &Path,
+        files: &mut Staged,
         report: &mut Report,
     ) -> Result<()> {
         let specials = &self.options.special_tokens;
@@ -62,8 +63,8 @@ impl Algorithm for WordPieceRun {
             .map_err(|e| Error::InvalidArgument(format!("cannot serialise tokenizer.json: {e}")))?;
         let vocab = dir.join("vocab.txt");
         let tokenizer = dir.join("tokenizer.json");
-        write_vocab_txt(&vocab, tokens)?;
-        write_atomic(&tokenizer, &json)?;
+        write_vocab_txt(files, &vocab, tokens)?;
+        files.write(&tokenizer, &json)?;
         report.files = vec![("vocab".into(), vocab), ("tokenizer".into(), tokenizer)];
         report.vocab_size = tokens.len();
         report.special_tokens = specials

@@ -8,13 +8,13 @@
 //! of the same size under tokkit's own fixed seed, so it is repeatable but not
 //! the lines sentencepiece picks.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};
 use crate::models::rng::Rng;
+use crate::train::corpus_file;
 use crate::train::spm::options::SpmOptions;
 use crate::train::spm::pieces::UNK_CHAR;
 
@@ -29,7 +29,7 @@ fn each_line(
     mut f: impl FnMut(&str) -> ControlFlow<()>,
 ) -> Result<()> {
     for path in paths {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let file = corpus_file::open(path)?;
         let mut offset = 0u64;
         for line in BufReader::new(file).split(b'\n') {
             let line = line.map_err(|e| Error::io(path, e))?;

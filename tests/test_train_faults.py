@@ -441,3 +441,31 @@ def test_a_long_line_is_trained_on_with_bounded_memory(algo, long_line, tmp_path
         tokens = list(tokenizer["model"]["vocab"])
     stripped = [t.lstrip("#\u2581\u0120") for t in tokens]
     assert any(len(t) >= 3 and set(t) <= set("abcdefghij") for t in stripped), tokens[:50]
+
+
+@pytest.mark.parametrize("algo", ["wordpiece", "bpe", "bytelevel", "unigram", "spm-bpe"])
+def test_one_long_repeated_word_is_trained_on_or_refused_in_a_few_words(algo, tmp_path) -> None:
+    """A 1 MB word ("abab..."): every split of it into two tokens, and every
+    repeated substring of it, was looked at once per byte (quadratic, minutes
+    at 1 MB). Now it trains in linear time, or, for Unigram, whose f32
+    likelihood of such a word overflows (spm_train skips lines over 4192
+    bytes), fails with a message that names the word without quoting it."""
+    _, trainer = ALGOS[algo]
+    corpus = tmp_path / "word.txt"
+    text = "the quick brown fox jumps over the lazy dog, 0123456789\n" * 20
+    corpus.write_text("ab" * 500_000 + "\n" + text, encoding="ascii")
+    vocab = {"bytelevel": 300, "wordpiece": 60}.get(algo, 45)
+    child = run(
+        f"""
+        from tokkit.train import *
+        t = {trainer.format(v=vocab)}
+        report(outcome(lambda: t.train([{str(corpus)!r}], {str(tmp_path)!r}) and "trained"))
+    """,
+        timeout=120,
+    )
+    result = child.check()
+    if "raised" in result:
+        assert algo == "unigram" and result["raised"] == "TrainingError", result
+        assert len(result["message"]) < 300 and "-char word" in result["message"]
+    else:
+        assert result["value"] == "trained"

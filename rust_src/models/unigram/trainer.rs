@@ -194,8 +194,12 @@ fn e_step(
         |(expected, obj, lattice), (word, count)| {
             let z = lattice.add(model, word, *count as f32, expected)?;
             if z.is_nan() {
+                let start: String = word.chars().take(40).collect();
                 return Err(Error::Training(format!(
-                    "the likelihood of {word:?} is NaN; the word may be too long"
+                    "the likelihood of the {}-char word starting {start:?} is NaN: \
+                     the word is too long for f32 sums (spm_train skips sentences \
+                     over max_sentence_length=4192 bytes)",
+                    word.chars().count()
                 )));
             }
             *obj -= z / all as f32;

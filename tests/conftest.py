@@ -28,3 +28,17 @@ def corpus_files() -> list[Path]:
             raise RuntimeError(f"{root} is missing and CI is set")
         return []
     return sorted(p for p in root.rglob("*.txt") if p.is_file())
+
+
+def corpus_lines(count: int = 64) -> list[str]:
+    """An empty line, then non-blank corpus lines in three scripts (English,
+    Japanese, the multilingual "naughty strings"), ``count // 3`` of each."""
+    out = [""]
+    for name in (
+        "english/botchan.txt",
+        "japanese/wagahaiwa_nekodearu.txt",
+        "multilingual/blns.txt",
+    ):
+        text = shared_path("corpus", *name.split("/")).read_text(encoding="utf-8")
+        out += [line for line in text.splitlines() if line.strip()][: count // 3]
+    return out

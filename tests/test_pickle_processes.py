@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import sentencepiece
 import tokenizers
-from conftest import shared_path
+from conftest import corpus_lines, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from references import tiktoken_encoding
@@ -33,19 +33,6 @@ TIMEOUT = 120
 
 def vocab(*parts: str) -> Path:
     return shared_path("vocab", *parts)
-
-
-def lines(count: int = 64) -> list[str]:
-    """Corpus lines in several scripts, and an empty one."""
-    out = [""]
-    for name in (
-        "english/botchan.txt",
-        "japanese/wagahaiwa_nekodearu.txt",
-        "multilingual/blns.txt",
-    ):
-        text = shared_path("corpus", *name.split("/")).read_text(encoding="utf-8")
-        out += [line for line in text.splitlines() if line.strip()][: count // 3]
-    return out
 
 
 # What each encoder is loaded from, how tokkit loads it and how the
@@ -172,7 +159,7 @@ def reference_ids(name: str, texts: list[str]) -> list[Any]:
 def texts() -> list[str]:
     # Text google's BERT and HF's agree on (no control characters, no
     # accents to strip differently): the comparison is about pickling.
-    return [t for t in lines() if t.isprintable() and t.isascii()][:40]
+    return [t for t in corpus_lines() if t.isprintable() and t.isascii()][:40]
 
 
 # Size and determinism

@@ -14,26 +14,13 @@ from typing import Any
 
 import sentencepiece
 import tokenizers
-from conftest import shared_path
+from conftest import corpus_lines, shared_path
 from references import tiktoken_encoding
 
 import tokkit
 
 # Long enough for a loaded machine, short enough that a deadlock fails the run.
 TIMEOUT = 120
-
-
-def lines(count: int = 48) -> list[str]:
-    """Corpus lines in several scripts, and an empty one."""
-    out = [""]
-    for name in (
-        "english/botchan.txt",
-        "japanese/wagahaiwa_nekodearu.txt",
-        "multilingual/blns.txt",
-    ):
-        text = shared_path("corpus", *name.split("/")).read_text(encoding="utf-8")
-        out += [line for line in text.splitlines() if line.strip()][: count // 3]
-    return out
 
 
 def run_together(calls: list[Callable[[], Any]], rounds: int = 5) -> list[Any]:
@@ -62,7 +49,7 @@ def run_together(calls: list[Callable[[], Any]], rounds: int = 5) -> list[Any]:
 
 
 def test_threads_share_one_tokenizer_with_different_calls() -> None:
-    texts = lines()
+    texts = corpus_lines(48)
     path = shared_path("vocab", "bert-base-uncased", "tokenizer.json")
     tok = tokkit.Tokenizer.from_file(path)
     hf = tokenizers.Tokenizer.from_file(str(path))
@@ -88,7 +75,7 @@ def test_settings_are_never_half_applied() -> None:
     # One thread switches between two settings of each kind while others
     # encode: every batch is encoded wholly with one truncation and one
     # padding as some call set them, never a mix of two calls' fields.
-    texts = lines()
+    texts = corpus_lines(48)
     path = shared_path("vocab", "bert-base-uncased", "tokenizer.json")
     tok = tokkit.Tokenizer.from_file(path)
     settings = ((24, 0, "right"), (40, 5, "left"))
@@ -123,7 +110,7 @@ def test_settings_are_never_half_applied() -> None:
 
 
 def test_threads_share_sentencepiece_and_tiktoken() -> None:
-    texts = lines()
+    texts = corpus_lines(48)
     spm_path = shared_path("vocab", "rut5-large-spm-unigram", "spiece.model")
     sp = tokkit.SentencePieceProcessor(spm_path)
     ref = sentencepiece.SentencePieceProcessor(model_file=str(spm_path))

@@ -13,7 +13,7 @@ from tokkit.errors import (
     VocabFormatError,
 )
 from tokkit.sentencepiece import SentencePieceProcessor, set_random_seed
-from tokkit.tiktoken import TiktokenEncoding, load_tiktoken
+from tokkit.tiktoken import TiktokenEncoding, load_tiktoken, load_tiktoken_bpe
 from tokkit.train import (
     BpeTrainer,
     SentencePieceTrainer,
@@ -47,6 +47,7 @@ __all__ = [
     "__version__",
     "count_words",
     "load_tiktoken",
+    "load_tiktoken_bpe",
     "load_vocab",
     "set_random_seed",
 ]

@@ -30,6 +30,7 @@ __all__ = [
     "check_spm_options",
     "count_file_words",
     "count_text_words",
+    "load_tiktoken_bpe",
     "read_vocab_txt_bytes",
     "read_vocab_txt_file",
     "set_random_seed",
@@ -193,6 +194,8 @@ class BertPipeline:
     def encode_batch(
         self, texts: Sequence[str], num_threads: int | None = None
     ) -> list[list[int]]: ...
+
+def load_tiktoken_bpe(path: _Path) -> dict[bytes, int]: ...
 
 @final
 class TiktokenCore:

@@ -1,8 +1,9 @@
 """tiktoken-compatible encodings, without network access.
 
 :func:`load_tiktoken` reads a ``.tiktoken`` rank file for one of tiktoken's
-named encodings; :class:`TiktokenEncoding` is built like ``tiktoken.Encoding``
-and has its API and its output, id for id.
+named encodings; :func:`load_tiktoken_bpe` reads any rank file into the dict
+``tiktoken.load.load_tiktoken_bpe`` returns; :class:`TiktokenEncoding` is
+built like ``tiktoken.Encoding`` and has its API and its output, id for id.
 
 >>> ranks = {bytes([b]): b for b in range(256)} | {b"ab": 256, b" a": 257}
 >>> enc = TiktokenEncoding(
@@ -26,11 +27,12 @@ from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Literal
 
 from tokkit._tokkit import TiktokenCore
+from tokkit._tokkit import load_tiktoken_bpe as _load_tiktoken_bpe
 
 if TYPE_CHECKING:
     import numpy
 
-__all__ = ["TiktokenEncoding", "load_tiktoken"]
+__all__ = ["TiktokenEncoding", "load_tiktoken", "load_tiktoken_bpe"]
 
 AllOr = Literal["all"]
 
@@ -260,3 +262,22 @@ def load_tiktoken(path: str | os.PathLike[str], name: str) -> TiktokenEncoding:
     A corrupt file raises :class:`tokkit.VocabFormatError` naming the line.
     """
     return TiktokenEncoding._from_core(TiktokenCore.load(os.fspath(path), name))
+
+
+def load_tiktoken_bpe(path: str | os.PathLike[str]) -> dict[bytes, int]:
+    """Reads a ``.tiktoken`` rank file into ``{token bytes: rank}``, the dict
+    ``tiktoken.load.load_tiktoken_bpe`` returns for it, for building a
+    :class:`TiktokenEncoding` with any pattern (Qwen, Llama 3, ...).
+
+    Read as tiktoken reads it: empty lines are skipped, a repeated token keeps
+    its last rank, padding alone is the empty token. A line tiktoken cannot
+    parse raises :class:`tokkit.VocabFormatError` naming it (tiktoken's
+    ``ValueError``), and so does a rank beyond 64 bits.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "toy.tiktoken"
+    >>> _ = path.write_text("YQ== 0\\nYg== 1\\nYWI= 2\\n")
+    >>> load_tiktoken_bpe(path)
+    {b'a': 0, b'b': 1, b'ab': 2}
+    """
+    return _load_tiktoken_bpe(os.fspath(path))

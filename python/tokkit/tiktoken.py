@@ -2,7 +2,8 @@
 
 :func:`load_tiktoken` reads a ``.tiktoken`` rank file for one of tiktoken's
 named encodings; :func:`load_tiktoken_bpe` reads any rank file into the dict
-``tiktoken.load.load_tiktoken_bpe`` returns; :class:`TiktokenEncoding` is
+``tiktoken.load.load_tiktoken_bpe`` returns; :func:`load_tekken` reads a
+Mistral ``tekken.json``; :class:`TiktokenEncoding` is
 built like ``tiktoken.Encoding`` and has its API and its output, id for id.
 
 >>> ranks = {bytes([b]): b for b in range(256)} | {b"ab": 256, b" a": 257}
@@ -32,7 +33,7 @@ from tokkit._tokkit import load_tiktoken_bpe as _load_tiktoken_bpe
 if TYPE_CHECKING:
     import numpy
 
-__all__ = ["TiktokenEncoding", "load_tiktoken", "load_tiktoken_bpe"]
+__all__ = ["TiktokenEncoding", "load_tekken", "load_tiktoken", "load_tiktoken_bpe"]
 
 AllOr = Literal["all"]
 
@@ -281,3 +282,19 @@ def load_tiktoken_bpe(path: str | os.PathLike[str]) -> dict[bytes, int]:
     {b'a': 0, b'b': 1, b'ab': 2}
     """
     return _load_tiktoken_bpe(os.fspath(path))
+
+
+def load_tekken(path: str | os.PathLike[str]) -> TiktokenEncoding:
+    """Loads a Mistral ``tekken.json`` as ``mistral_common``'s ``Tekkenizer``
+    reads it: the special tokens take ids ``0..n`` (listed ones, then
+    ``<SPECIAL_i>`` up to ``default_num_special_tokens``), the ordinary ranks,
+    cut to ``default_vocab_size``, follow them.
+
+    ``encode_ordinary(text)`` gives ``Tekkenizer.encode(text, bos=False,
+    eos=False)``: Tekkenizer never reads special tokens out of the text. They
+    are this encoding's special tokens, so ``encode`` refuses their text
+    unless it is allowed, as any tiktoken encoding does, and ``decode`` spells
+    them out (Tekkenizer's ``SpecialTokenPolicy.KEEP``). A file Tekkenizer
+    refuses raises :class:`tokkit.VocabFormatError`.
+    """
+    return TiktokenEncoding._from_core(TiktokenCore.load_tekken(os.fspath(path)))

@@ -8,5 +8,6 @@ pub mod py_base64;
 pub mod spm_json_write;
 pub mod spm_model;
 pub mod spm_model_write;
+pub mod tekken;
 pub mod tiktoken;
 pub mod vocab_txt;

@@ -185,6 +185,13 @@ impl PyTiktoken {
         Ok(PyTiktoken::wrap(inner))
     }
 
+    /// Loads a Mistral tekken file (see `TiktokenEncoder::load_tekken`).
+    #[staticmethod]
+    fn load_tekken(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| TiktokenEncoder::load_tekken(&path))?;
+        Ok(PyTiktoken::wrap(inner))
+    }
+
     /// The encoding's name.
     #[getter]
     fn name(&self) -> &str {

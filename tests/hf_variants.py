@@ -16,7 +16,8 @@ and ``fixed_length_json``: GPT-2's BPE behind the ByteLevel normalizer, or
 behind FixedLength pieces. ``sequence_post_json``: Llama 3's post-processor
 shape, a Sequence of ByteLevel (here trimming offsets) and a template.
 ``regex_replace_decoder_json``: GPT-2 whose decoder first rewrites tokens
-with regex Replace decoders.
+with regex Replace decoders. ``byte_level_then_json``: Falcon's shape, steps
+after ByteLevel that split its byte alphabet.
 """
 
 from __future__ import annotations
@@ -224,3 +225,35 @@ def regex_replace_decoder_json() -> str:
         ]
     )
     return tok.to_str()
+
+
+def byte_level_then_json(shape: str) -> str:
+    """GPT-2 whose pre-tokenizer runs steps after ByteLevel, on its byte
+    alphabet: ``falcon`` is Falcon's own (Punctuation, ByteLevel, Digits, a
+    Split of three digits), ``digits`` single digits after ByteLevel with a
+    prefix space, ``nested`` the steps in nested Sequences; ``before`` has
+    them all before ByteLevel."""
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=shape == "digits", use_regex=True)
+    punctuation = pre_tokenizers.Punctuation("contiguous")
+    shapes = {
+        "falcon": [
+            punctuation,
+            byte_level,
+            pre_tokenizers.Digits(individual_digits=False),
+            pre_tokenizers.Split(Regex("[0-9][0-9][0-9]"), behavior="isolated"),
+        ],
+        "digits": [byte_level, pre_tokenizers.Digits(individual_digits=True)],
+        "nested": [
+            punctuation,
+            pre_tokenizers.Sequence([byte_level, pre_tokenizers.Split(Regex(r"\s"), "removed")]),
+        ],
+        "before": [punctuation, pre_tokenizers.Digits(individual_digits=True), byte_level],
+    }
+    tok = gpt2()
+    tok.pre_tokenizer = pre_tokenizers.Sequence(shapes[shape])
+    document = json.loads(tok.to_str())
+    if shape == "digits":
+        # as RoBERTa's, with the prefix space
+        for token in document["added_tokens"]:
+            token["normalized"] = False
+    return json.dumps(document)

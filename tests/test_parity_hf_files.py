@@ -12,6 +12,7 @@ from conftest import corpus_files
 from hf_checks import assert_batch_like_hf, assert_same_encoding
 from hf_variants import (
     byte_level_normalizer_json,
+    byte_level_then_json,
     clip_json,
     ctc_json,
     fixed_length_json,
@@ -43,6 +44,10 @@ FILES = {
     "fixed-length": fixed_length_json,
     "sequence-post": sequence_post_json,
     "regex-replace-decoder": regex_replace_decoder_json,
+    "falcon": lambda: byte_level_then_json("falcon"),
+    "digits-after-byte-level": lambda: byte_level_then_json("digits"),
+    "nested-after-byte-level": lambda: byte_level_then_json("nested"),
+    "digits-before-byte-level": lambda: byte_level_then_json("before"),
 }
 
 

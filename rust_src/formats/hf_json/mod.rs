@@ -25,9 +25,11 @@ use self::models::build_model;
 use self::normalizers::build_normalizer;
 use self::post_processors::build_post_processor;
 use self::pre_tokenizers::{
-    build_pre_tokenizer, byte_level_prefix_space, has_byte_level, metaspace_options,
+    build_pre_tokenizer, byte_level_prefix_space, has_byte_level, metaspace_options, spelled_steps,
+    spelling_splitters,
 };
 use crate::error::{Error, Result};
+use crate::normalize::byte_level::ByteLevelNormalizer;
 use crate::normalize::sequence::Sequence;
 use crate::pipeline::{Model, Normalizer, PreTokenizer, TextSteps};
 use crate::pretokenize::byte_level::PrefixSpace;
@@ -190,12 +192,28 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     let pre_tokenizer = root.get("pre_tokenizer").filter(|v| !v.is_null());
     // The ByteLevel pre-tokenizer is what maps bytes to GPT-2's alphabet in
     // HF; with it BPE runs on the byte-level model, without it on characters.
-    let byte_level = pre_tokenizer.is_some_and(has_byte_level);
+    // When steps split the spelling after it, the normalizers spell the text
+    // (see `text_steps`) and BPE runs on the characters of the spelling.
+    let spelled = match pre_tokenizer {
+        Some(v) => spelling_splitters(v)?.is_some(),
+        None => false,
+    };
+    let byte_level = pre_tokenizer.is_some_and(has_byte_level) && !spelled;
     let model = build_model(model_value, byte_level)?;
     let added = match root.get("added_tokens") {
         None => Vec::new(),
         Some(v) => hf_added_ids(parse_added_tokens(v)?, model.as_ref())?,
     };
+    let respelled =
+        |t: &&AddedToken| t.normalized && !t.content.bytes().all(|b| b.is_ascii_graphic());
+    if let Some(token) = added.iter().find(respelled).filter(|_| spelled) {
+        // HF matches it in the text before ByteLevel spells it; tokkit
+        // matches in the spelling, where only printable ASCII is unchanged.
+        return Err(Error::Unsupported(format!(
+            "normalized added token {:?} with pre-tokenizer steps after ByteLevel",
+            token.content
+        )));
+    }
     let mut tokenizer = Tokenizer::new(model);
     let normalizer = root.get("normalizer").filter(|v| !v.is_null());
     let steps = text_steps(
@@ -269,7 +287,16 @@ pub fn text_steps(
                 }
                 normalizers.push(Box::new(PrefixSpace));
             }
-            split = Some(build_pre_tokenizer(v)?);
+            split = Some(match spelling_splitters(v)? {
+                // Steps after ByteLevel split its byte-alphabet spelling: the
+                // spelling is the last normalizer, so added tokens and
+                // offsets go through it as through HF's.
+                Some(at) => {
+                    normalizers.push(Box::new(ByteLevelNormalizer));
+                    spelled_steps(v, at)?
+                }
+                None => build_pre_tokenizer(v)?,
+            });
         }
         None => {}
     }

@@ -9,7 +9,7 @@ use crate::normalize::bert::BertCompat;
 use crate::normalize::hf_unicode::is_split_punctuation;
 use crate::pipeline::PreTokenizer;
 use crate::pretokenize::bert::BertPreTokenizer;
-use crate::pretokenize::byte_level::ByteLevel;
+use crate::pretokenize::byte_level::{ByteLevel, SpelledSteps};
 use crate::pretokenize::fixed_length::FixedLength;
 use crate::pretokenize::metaspace::PrependScheme;
 use crate::pretokenize::split::{PreTokenizerSequence, Split, SplitBehavior};
@@ -124,18 +124,6 @@ pub(super) fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
         }
         "Sequence" => {
             let inner = sequence_of(v, "pre_tokenizer", "pretokenizers", build_pre_tokenizer)?;
-            let steps = flat_kinds(v);
-            if let Some(i) = steps.iter().position(|&k| k == "ByteLevel") {
-                if let Some(next) = steps.get(i + 1) {
-                    // HF's ByteLevel rewrites the text into its byte alphabet,
-                    // so what follows splits bytes, inside characters too
-                    // (Falcon's Digits cuts at the bytes that look like `½`).
-                    return Err(Error::Unsupported(format!(
-                        "pre_tokenizer {next:?} after ByteLevel in a Sequence (HF runs it on \
-                         ByteLevel's byte alphabet, where it can cut characters apart)"
-                    )));
-                }
-            }
             Ok(Box::new(PreTokenizerSequence(inner)))
         }
         "FixedLength" => fixed_length(v),
@@ -143,18 +131,57 @@ pub(super) fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
     }
 }
 
-/// The types of the pre-tokenizers a Sequence runs, nested Sequences opened.
-fn flat_kinds(v: &Value) -> Vec<&str> {
-    match v.get("type").and_then(Value::as_str) {
-        Some("Sequence") => v
-            .get("pretokenizers")
-            .and_then(Value::as_array)
-            .map_or_else(Vec::new, |steps| {
-                steps.iter().flat_map(flat_kinds).collect()
-            }),
-        Some(kind) => vec![kind],
-        None => Vec::new(),
+/// The steps a pre-tokenizer runs, nested Sequences opened.
+fn flat_steps(v: &Value) -> Result<Vec<&Value>> {
+    if kind(v, "pre_tokenizer")? != "Sequence" {
+        return Ok(vec![v]);
     }
+    let list = object(v, "pre_tokenizer Sequence", &["pretokenizers"])?
+        .get("pretokenizers")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("pre_tokenizer Sequence has no pretokenizers list"))?;
+    let mut steps = Vec::new();
+    for step in list {
+        steps.extend(flat_steps(step)?);
+    }
+    Ok(steps)
+}
+
+/// Where ByteLevel is among the steps, when steps follow it: HF runs those
+/// on ByteLevel's byte-alphabet spelling of the text.
+pub(super) fn spelling_splitters(v: &Value) -> Result<Option<usize>> {
+    let steps = flat_steps(v)?;
+    let is_byte_level = |s: &&Value| s.get("type").and_then(Value::as_str) == Some("ByteLevel");
+    Ok(steps
+        .iter()
+        .position(is_byte_level)
+        .filter(|&at| at + 1 < steps.len()))
+}
+
+/// A pre-tokenizer with steps after ByteLevel (at `at` among its steps), for
+/// text the normalizers have already spelled in the byte alphabet.
+pub(super) fn spelled_steps(v: &Value, at: usize) -> Result<Box<dyn PreTokenizer>> {
+    let steps = flat_steps(v)?;
+    let (text, spelled) = steps.split_at(at + 1);
+    let build = |steps: &[&Value]| -> Result<Box<dyn PreTokenizer>> {
+        let steps = steps.iter().map(|s| build_pre_tokenizer(s));
+        Ok(Box::new(PreTokenizerSequence(
+            steps.collect::<Result<_>>()?,
+        )))
+    };
+    if spelled
+        .iter()
+        .any(|s| kind(s, "pre_tokenizer").ok() == Some("ByteLevel"))
+    {
+        // The second would spell the spelling again.
+        return Err(Error::Unsupported(
+            "two ByteLevel steps in a pre_tokenizer Sequence".into(),
+        ));
+    }
+    Ok(Box::new(SpelledSteps {
+        text_steps: build(text)?,
+        spelled_steps: build(spelled)?,
+    }))
 }
 
 /// The `behavior` of a `Split` or `Punctuation` pre-tokenizer.

@@ -13,6 +13,7 @@ use crate::pretokenize::byte_level::{ByteLevel, SpelledSteps};
 use crate::pretokenize::fixed_length::FixedLength;
 use crate::pretokenize::metaspace::PrependScheme;
 use crate::pretokenize::split::{PreTokenizerSequence, Split, SplitBehavior};
+use crate::pretokenize::unicode_scripts::UnicodeScripts;
 
 /// Whether the pre-tokenizer is ByteLevel or a Sequence holding one.
 pub(super) fn has_byte_level(v: &Value) -> bool {
@@ -127,6 +128,10 @@ pub(super) fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
             Ok(Box::new(PreTokenizerSequence(inner)))
         }
         "FixedLength" => fixed_length(v),
+        "UnicodeScripts" => {
+            object(v, "pre_tokenizer UnicodeScripts", &[])?;
+            Ok(Box::new(UnicodeScripts))
+        }
         other => Err(Error::Unsupported(format!("pre_tokenizer type {other:?}"))),
     }
 }

@@ -251,9 +251,33 @@ def byte_level_then_json(shape: str) -> str:
     }
     tok = gpt2()
     tok.pre_tokenizer = pre_tokenizers.Sequence(shapes[shape])
-    document = json.loads(tok.to_str())
-    if shape == "digits":
-        # as RoBERTa's, with the prefix space
-        for token in document["added_tokens"]:
-            token["normalized"] = False
-    return json.dumps(document)
+    return tok.to_str()
+
+
+# Normalized added tokens, which HF finds in the normalized text before its
+# pre-tokenizer puts the prefix space before each piece between them.
+NORMALIZED_ADDED = ["<mask>", "world", "ing", "Hello"]
+
+
+def normalized_added_json(shape: str) -> str:
+    """GPT-2 with ByteLevel's ``add_prefix_space`` and the normalized added
+    tokens above (one stripping the spaces before it, one only a whole word);
+    ``falcon`` with Falcon's steps after ByteLevel too."""
+    tok = gpt2()
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    if shape == "falcon":
+        tok.pre_tokenizer = pre_tokenizers.Sequence(
+            [byte_level, pre_tokenizers.Digits(individual_digits=False)]
+        )
+    else:
+        tok.pre_tokenizer = byte_level
+    tok.normalizer = normalizers.Lowercase() if shape == "lowercase" else None
+    tok.add_tokens(
+        [
+            tokenizers.AddedToken("<mask>", normalized=True, lstrip=True),
+            tokenizers.AddedToken("world", normalized=True),
+            tokenizers.AddedToken("ing", normalized=True, single_word=True),
+            tokenizers.AddedToken("Hello", normalized=True, rstrip=True),
+        ]
+    )
+    return tok.to_str()

@@ -35,6 +35,7 @@ use crate::pipeline::{Model, Normalizer, PreTokenizer, TextSteps};
 use crate::pretokenize::byte_level::PrefixSpace;
 use crate::pretokenize::metaspace::{MetaspaceRewrite, MetaspaceSplit};
 use crate::tokenizer::added_vocab::AddedToken;
+use crate::tokenizer::part_rewrite::PartRewrite;
 use crate::tokenizer::{Padding, PaddingLength, Side, Tokenizer, Truncation, TruncationStrategy};
 
 /// Reads a tokenizer.json file.
@@ -204,23 +205,15 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
         None => Vec::new(),
         Some(v) => hf_added_ids(parse_added_tokens(v)?, model.as_ref())?,
     };
-    let respelled =
-        |t: &&AddedToken| t.normalized && !t.content.bytes().all(|b| b.is_ascii_graphic());
-    if let Some(token) = added.iter().find(respelled).filter(|_| spelled) {
-        // HF matches it in the text before ByteLevel spells it; tokkit
-        // matches in the spelling, where only printable ASCII is unchanged.
-        return Err(Error::Unsupported(format!(
-            "normalized added token {:?} with pre-tokenizer steps after ByteLevel",
-            token.content
-        )));
-    }
     let mut tokenizer = Tokenizer::new(model);
     let normalizer = root.get("normalizer").filter(|v| !v.is_null());
-    let steps = text_steps(
-        normalizer,
-        pre_tokenizer,
-        added.iter().any(|t| t.normalized),
-    )?;
+    let normalized_added = added.iter().any(|t| t.normalized);
+    let rewrite = match pre_tokenizer {
+        Some(v) => part_rewrite(v, normalized_added)?,
+        None => None,
+    };
+    let steps = text_steps(normalizer, pre_tokenizer, rewrite.is_some())?;
+    tokenizer = tokenizer.with_part_rewrite(rewrite);
     if let Some(n) = steps.normalizer {
         tokenizer = tokenizer.with_normalizer(n);
     }
@@ -251,12 +244,13 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
 /// The normalizer and pre-tokenizer of a tokenizer.json as tokkit runs
 /// them: what HF's pre-tokenizer does to the text besides cutting it
 /// (Metaspace's rewrite, ByteLevel's prefix space) runs as the last
-/// normalizer. `normalized_added` says whether the file has normalized added
-/// tokens, which a ByteLevel prefix space cannot go with here.
+/// normalizer, unless `by_part`: then ByteLevel's prefix space and
+/// spelling are left to the tokenizer, which applies them to each part of
+/// the text between added tokens ([`part_rewrite`]).
 pub fn text_steps(
     normalizer: Option<&Value>,
     pre_tokenizer: Option<&Value>,
-    normalized_added: bool,
+    by_part: bool,
 ) -> Result<TextSteps> {
     let mut normalizers: Vec<Box<dyn Normalizer>> = Vec::new();
     if let Some(v) = normalizer {
@@ -277,22 +271,16 @@ pub fn text_steps(
             }
         }
         Some(v) => {
-            if byte_level_prefix_space(v)? {
-                // HF adds the space to each piece left after added tokens are
-                // cut out; tokkit's normalizer runs before the normalized ones are.
-                if normalized_added {
-                    return Err(Error::Unsupported(
-                        "ByteLevel add_prefix_space together with normalized added tokens".into(),
-                    ));
-                }
+            if byte_level_prefix_space(v)? && !by_part {
                 normalizers.push(Box::new(PrefixSpace));
             }
             split = Some(match spelling_splitters(v)? {
-                // Steps after ByteLevel split its byte-alphabet spelling: the
-                // spelling is the last normalizer, so added tokens and
-                // offsets go through it as through HF's.
+                // Steps after ByteLevel split its byte-alphabet spelling,
+                // which the last normalizer (or the tokenizer) makes.
                 Some(at) => {
-                    normalizers.push(Box::new(ByteLevelNormalizer));
+                    if !by_part {
+                        normalizers.push(Box::new(ByteLevelNormalizer));
+                    }
                     spelled_steps(v, at)?
                 }
                 None => build_pre_tokenizer(v)?,
@@ -309,6 +297,23 @@ pub fn text_steps(
         normalizer,
         pre_tokenizer: split,
     })
+}
+
+/// What the tokenizer must do to each part of the text between added
+/// tokens for HF's ByteLevel pre-tokenizer `v`: HF spells and prefixes each
+/// part after cutting out the added tokens, normalized ones included, where
+/// a normalizer would reach only the whole text. Spelling (for steps after
+/// ByteLevel) is always done so; the prefix space only beside normalized
+/// added tokens, where it differs.
+fn part_rewrite(v: &Value, normalized_added: bool) -> Result<Option<PartRewrite>> {
+    let spell = spelling_splitters(v)?.is_some();
+    let prefix_space = byte_level_prefix_space(v)?;
+    Ok(
+        (spell || prefix_space && normalized_added).then_some(PartRewrite {
+            prefix_space,
+            spell,
+        }),
+    )
 }
 
 fn parse_added_tokens(v: &Value) -> Result<Vec<AddedToken>> {

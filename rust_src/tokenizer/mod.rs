@@ -286,14 +286,13 @@ impl Tokenizer {
                     tokens.clear();
                     self.model
                         .tokenize(&part_text[piece.clone()], &mut tokens)?;
-                    let base = piece.start;
+                    let mut base = part.start + piece.start;
+                    if let Some(rewritten) = &rewritten {
+                        rewritten.to_part(piece.start, &mut tokens);
+                        base = part.start;
+                    }
                     for t in &tokens {
                         let r = base + t.start as usize..base + t.end as usize;
-                        let r = match &rewritten {
-                            None => r,
-                            Some(rewritten) => rewritten.source(r),
-                        };
-                        let r = part.start + r.start..part.start + r.end;
                         let text = (track_offsets && self.model.named_by_text(t.id))
                             .then(|| normalized.as_str().get(r.clone()))
                             .flatten();

@@ -7,6 +7,7 @@
 use std::ops::Range;
 
 use crate::models::bpe::byte_alphabet::byte_to_char;
+use crate::pipeline::Token;
 
 /// The rewrite of each part of the text between added tokens.
 #[derive(Debug, Clone, Copy)]
@@ -61,8 +62,20 @@ impl Rewritten {
             .extend(std::iter::repeat_n(source, c.len_utf8()));
     }
 
+    /// Moves `tokens`, cut from the piece at `piece_start` of the text, to
+    /// the byte ranges of the part they came from.
+    pub fn to_part(&self, piece_start: usize, tokens: &mut [Token]) {
+        for t in tokens {
+            let r = piece_start + t.start as usize..piece_start + t.end as usize;
+            let r = self.source(r);
+            // within the part, whose length fits the u32 the model counts in
+            t.start = r.start as u32;
+            t.end = r.end as u32;
+        }
+    }
+
     /// The byte range of the part that the range `r` of the text came from.
-    pub fn source(&self, r: Range<usize>) -> Range<usize> {
+    fn source(&self, r: Range<usize>) -> Range<usize> {
         let start = self.sources.get(r.start).map_or(0, |s| s.0 as usize);
         match r.end.checked_sub(1).and_then(|last| self.sources.get(last)) {
             Some(&(_, end)) if r.end > r.start => start..(end as usize).max(start),

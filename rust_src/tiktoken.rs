@@ -11,6 +11,7 @@ use rustc_hash::FxHashMap;
 
 use crate::char_index::is_continuation;
 use crate::error::{Error, Result};
+use crate::formats::tekken::read_tekken;
 use crate::formats::tiktoken::read_ranks;
 use crate::models::bpe::merge::{with_scratch, Scratch};
 use crate::models::bpe::BpeModel;
@@ -151,6 +152,14 @@ impl TiktokenEncoder {
             }
         }
         Ok(encoder)
+    }
+
+    /// Loads a Mistral tekken file as `mistral_common`'s `Tekkenizer` builds
+    /// it: its ordinary ids are the tiktoken ids `Tekkenizer.encode` gives,
+    /// its special tokens the ids `Tekkenizer` numbers them with.
+    pub fn load_tekken(path: &Path) -> Result<Self> {
+        let tekken = read_tekken(path)?;
+        Self::new(&tekken.name, tekken.ranks, &tekken.pattern, tekken.specials)
     }
 
     /// The encoding's name.

@@ -16,7 +16,8 @@ and ``fixed_length_json``: GPT-2's BPE behind the ByteLevel normalizer, or
 behind FixedLength pieces. ``sequence_post_json``: Llama 3's post-processor
 shape, a Sequence of ByteLevel (here trimming offsets) and a template.
 ``regex_replace_decoder_json``: GPT-2 whose decoder first rewrites tokens
-with regex Replace decoders.
+with regex Replace decoders. ``byte_level_then_json``: Falcon's shape, steps
+after ByteLevel that split its byte alphabet.
 """
 
 from __future__ import annotations
@@ -221,6 +222,62 @@ def regex_replace_decoder_json() -> str:
             decoders.Replace(Regex(r"\d"), "#"),
             decoders.Replace(Regex("z*"), ""),
             decoders.ByteLevel(),
+        ]
+    )
+    return tok.to_str()
+
+
+def byte_level_then_json(shape: str) -> str:
+    """GPT-2 whose pre-tokenizer runs steps after ByteLevel, on its byte
+    alphabet: ``falcon`` is Falcon's own (Punctuation, ByteLevel, Digits, a
+    Split of three digits), ``digits`` single digits after ByteLevel with a
+    prefix space, ``nested`` the steps in nested Sequences; ``before`` has
+    them all before ByteLevel."""
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=shape == "digits", use_regex=True)
+    punctuation = pre_tokenizers.Punctuation("contiguous")
+    shapes = {
+        "falcon": [
+            punctuation,
+            byte_level,
+            pre_tokenizers.Digits(individual_digits=False),
+            pre_tokenizers.Split(Regex("[0-9][0-9][0-9]"), behavior="isolated"),
+        ],
+        "digits": [byte_level, pre_tokenizers.Digits(individual_digits=True)],
+        "nested": [
+            punctuation,
+            pre_tokenizers.Sequence([byte_level, pre_tokenizers.Split(Regex(r"\s"), "removed")]),
+        ],
+        "before": [punctuation, pre_tokenizers.Digits(individual_digits=True), byte_level],
+    }
+    tok = gpt2()
+    tok.pre_tokenizer = pre_tokenizers.Sequence(shapes[shape])
+    return tok.to_str()
+
+
+# Normalized added tokens, which HF finds in the normalized text before its
+# pre-tokenizer puts the prefix space before each piece between them.
+NORMALIZED_ADDED = ["<mask>", "world", "ing", "Hello"]
+
+
+def normalized_added_json(shape: str) -> str:
+    """GPT-2 with ByteLevel's ``add_prefix_space`` and the normalized added
+    tokens above (one stripping the spaces before it, one only a whole word);
+    ``falcon`` with Falcon's steps after ByteLevel too."""
+    tok = gpt2()
+    byte_level = pre_tokenizers.ByteLevel(add_prefix_space=True)
+    if shape == "falcon":
+        tok.pre_tokenizer = pre_tokenizers.Sequence(
+            [byte_level, pre_tokenizers.Digits(individual_digits=False)]
+        )
+    else:
+        tok.pre_tokenizer = byte_level
+    tok.normalizer = normalizers.Lowercase() if shape == "lowercase" else None
+    tok.add_tokens(
+        [
+            tokenizers.AddedToken("<mask>", normalized=True, lstrip=True),
+            tokenizers.AddedToken("world", normalized=True),
+            tokenizers.AddedToken("ing", normalized=True, single_word=True),
+            tokenizers.AddedToken("Hello", normalized=True, rstrip=True),
         ]
     )
     return tok.to_str()

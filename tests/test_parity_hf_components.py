@@ -427,12 +427,17 @@ def test_unknown_components_are_named(tmp_path):
         tokkit.Tokenizer.from_file(path)
 
 
-def test_pre_tokenizers_after_byte_level_are_refused(tmp_path):
-    """HF runs what follows ByteLevel in a Sequence on the byte alphabet (its
-    Digits then cuts characters at the bytes drawn as ``½`` or ``²``, as in
-    Falcon's file); tokkit's pieces are whole characters, so such a file is
-    refused rather than encoded differently."""
-    text = "\u00bd \u2460 x"
+def test_pre_tokenizers_after_byte_level_cut_characters_as_hf(tmp_path):
+    """HF runs what follows ByteLevel in a Sequence on the byte alphabet: its
+    Digits cuts "\u00bd" (bytes C2 BD, drawn as "\u00c2" and "\u00bd") into
+    two pieces, as in Falcon's file; tokkit cuts it there too, and both
+    tokens cover the whole character."""
+    text = "\u00bd \u2460 x\u00b2y 1234"
+    digits_after = pre_tokenizers.Sequence(
+        [pre_tokenizers.ByteLevel(add_prefix_space=False), pre_tokenizers.Digits()]
+    )
+    pieces = [piece for piece, _ in digits_after.pre_tokenize_str(text)]
+    assert pieces[:2] == ["\u00c2", "\u00bd"]
     for after in [pre_tokenizers.Digits(individual_digits=False), split(Regex(r"\s"))]:
         ref = with_pre_tokenizer(
             byte_level_bpe(),
@@ -443,12 +448,20 @@ def test_pre_tokenizers_after_byte_level_are_refused(tmp_path):
         )
         path = tmp_path / "tokenizer.json"
         path.write_text(ref.to_str(), encoding="utf-8")
-        with pytest.raises(tokkit.UnsupportedError, match="after ByteLevel"):
-            tokkit.Tokenizer.from_file(path)
-    # what the refusal is about: HF cuts "\u00bd" (bytes C2 BD, drawn as
-    # "\u00c2" and "\u00bd" in the byte alphabet) into two pieces
-    digits_after = pre_tokenizers.Sequence(
-        [pre_tokenizers.ByteLevel(add_prefix_space=False), pre_tokenizers.Digits()]
+        ours = tokkit.Tokenizer.from_file(path)
+        got, want = ours.encode(text), ref.encode(text)
+        assert (got.ids, got.tokens, got.offsets) == (want.ids, want.tokens, want.offsets)
+
+
+def test_two_byte_levels_in_a_sequence_are_refused(tmp_path):
+    """The second would spell the first one's spelling again."""
+    ref = with_pre_tokenizer(
+        byte_level_bpe(),
+        pre_tokenizers.ByteLevel(add_prefix_space=False),
+        pre_tokenizers.Digits(),
+        pre_tokenizers.ByteLevel(add_prefix_space=False),
     )
-    pieces = [piece for piece, _ in digits_after.pre_tokenize_str(text)]
-    assert pieces[:2] == ["\u00c2", "\u00bd"]
+    path = tmp_path / "tokenizer.json"
+    path.write_text(ref.to_str(), encoding="utf-8")
+    with pytest.raises(tokkit.UnsupportedError, match="two ByteLevel"):
+        tokkit.Tokenizer.from_file(path)

@@ -11,11 +11,14 @@ import tokenizers
 from conftest import corpus_files
 from hf_checks import assert_batch_like_hf, assert_same_encoding
 from hf_variants import (
+    NORMALIZED_ADDED,
     byte_level_normalizer_json,
+    byte_level_then_json,
     clip_json,
     ctc_json,
     fixed_length_json,
     missing_bytes_json,
+    normalized_added_json,
     regex_replace_decoder_json,
     roberta_json,
     sequence_post_json,
@@ -24,7 +27,7 @@ from hf_variants import (
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import texts
+from strategies import corpus_splices, interesting_chars, texts
 from tokenizers import Regex, decoders
 
 import tokkit
@@ -43,6 +46,13 @@ FILES = {
     "fixed-length": fixed_length_json,
     "sequence-post": sequence_post_json,
     "regex-replace-decoder": regex_replace_decoder_json,
+    "falcon": lambda: byte_level_then_json("falcon"),
+    "digits-after-byte-level": lambda: byte_level_then_json("digits"),
+    "nested-after-byte-level": lambda: byte_level_then_json("nested"),
+    "digits-before-byte-level": lambda: byte_level_then_json("before"),
+    "prefix-space-normalized-added": lambda: normalized_added_json("plain"),
+    "prefix-space-normalized-added-lowercase": lambda: normalized_added_json("lowercase"),
+    "prefix-space-normalized-added-falcon": lambda: normalized_added_json("falcon"),
 }
 
 
@@ -77,6 +87,18 @@ def test_every_corpus(pair_of, path):
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(first=texts, second=st.none() | texts)
 def test_generated_text(pair_of, first, second):
+    assert_same(*pair_of, first, second)
+
+
+# The normalized added tokens spliced into corpus text, beside spaces.
+with_added = corpus_splices(
+    corpus_files(), st.sampled_from([*NORMALIZED_ADDED, " ", "  ", "\n", "1"]) | interesting_chars
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(first=with_added, second=st.none() | with_added)
+def test_added_tokens_in_text(pair_of, first, second):
     assert_same(*pair_of, first, second)
 
 

@@ -14,7 +14,7 @@ from tokkit.errors import (
     VocabFormatError,
 )
 from tokkit.sentencepiece import SentencePieceProcessor, set_random_seed
-from tokkit.tiktoken import TiktokenEncoding, load_tiktoken
+from tokkit.tiktoken import TiktokenEncoding, load_tekken, load_tiktoken, load_tiktoken_bpe
 from tokkit.train import (
     BpeTrainer,
     SentencePieceTrainer,
@@ -48,7 +48,9 @@ __all__ = [
     "WordpieceTokenizer",
     "__version__",
     "count_words",
+    "load_tekken",
     "load_tiktoken",
+    "load_tiktoken_bpe",
     "load_vocab",
     "set_random_seed",
 ]

@@ -1,8 +1,10 @@
 """tiktoken-compatible encodings, without network access.
 
 :func:`load_tiktoken` reads a ``.tiktoken`` rank file for one of tiktoken's
-named encodings; :class:`TiktokenEncoding` is built like ``tiktoken.Encoding``
-and has its API and its output, id for id.
+named encodings; :func:`load_tiktoken_bpe` reads any rank file into the dict
+``tiktoken.load.load_tiktoken_bpe`` returns; :func:`load_tekken` reads a
+Mistral ``tekken.json``; :class:`TiktokenEncoding` is
+built like ``tiktoken.Encoding`` and has its API and its output, id for id.
 
 >>> ranks = {bytes([b]): b for b in range(256)} | {b"ab": 256, b" a": 257}
 >>> enc = TiktokenEncoding(
@@ -26,12 +28,13 @@ from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any, Literal
 
 from tokkit._tokkit import TiktokenCore
+from tokkit._tokkit import load_tiktoken_bpe as _load_tiktoken_bpe
 from tokkit.errors import InvalidArgumentError, InvalidUtf8Error
 
 if TYPE_CHECKING:
     import numpy
 
-__all__ = ["TiktokenEncoding", "load_tiktoken"]
+__all__ = ["TiktokenEncoding", "load_tekken", "load_tiktoken", "load_tiktoken_bpe"]
 
 AllOr = Literal["all"]
 
@@ -302,3 +305,38 @@ def load_tiktoken(path: str | os.PathLike[str], name: str) -> TiktokenEncoding:
     A corrupt file raises :class:`tokkit.VocabFormatError` naming the line.
     """
     return TiktokenEncoding._from_core(TiktokenCore.load(os.fspath(path), name))
+
+
+def load_tiktoken_bpe(path: str | os.PathLike[str]) -> dict[bytes, int]:
+    """Reads a ``.tiktoken`` rank file into ``{token bytes: rank}``, the dict
+    ``tiktoken.load.load_tiktoken_bpe`` returns for it, for building a
+    :class:`TiktokenEncoding` with any pattern (Qwen, Llama 3, ...).
+
+    Read as tiktoken reads it: empty lines are skipped, a repeated token keeps
+    its last rank, padding alone is the empty token. A line tiktoken cannot
+    parse raises :class:`tokkit.VocabFormatError` naming it (tiktoken's
+    ``ValueError``), and so does a rank beyond 64 bits.
+
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "toy.tiktoken"
+    >>> _ = path.write_text("YQ== 0\\nYg== 1\\nYWI= 2\\n")
+    >>> load_tiktoken_bpe(path)
+    {b'a': 0, b'b': 1, b'ab': 2}
+    """
+    return _load_tiktoken_bpe(os.fspath(path))
+
+
+def load_tekken(path: str | os.PathLike[str]) -> TiktokenEncoding:
+    """Loads a Mistral ``tekken.json`` as ``mistral_common``'s ``Tekkenizer``
+    reads it: the special tokens take ids ``0..n`` (listed ones, then
+    ``<SPECIAL_i>`` up to ``default_num_special_tokens``), the ordinary ranks,
+    cut to ``default_vocab_size``, follow them.
+
+    ``encode_ordinary(text)`` gives ``Tekkenizer.encode(text, bos=False,
+    eos=False)``: Tekkenizer never reads special tokens out of the text. They
+    are this encoding's special tokens, so ``encode`` refuses their text
+    unless it is allowed, as any tiktoken encoding does, and ``decode`` spells
+    them out (Tekkenizer's ``SpecialTokenPolicy.KEEP``). A file Tekkenizer
+    refuses raises :class:`tokkit.VocabFormatError`.
+    """
+    return TiktokenEncoding._from_core(TiktokenCore.load_tekken(os.fspath(path)))

@@ -8,6 +8,7 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::formats::atomic::Staged;
+use crate::formats::py_base64::b64decode;
 
 /// Reads a `.tiktoken` file into `(token bytes, rank)` pairs, in file order.
 /// Lines and fields are read as tiktoken's loader reads them (Python's
@@ -97,6 +98,81 @@ pub fn parse_ranks(data: &[u8], path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
     Ok(ranks)
 }
 
+/// Reads a `.tiktoken` file exactly as `tiktoken.load.load_tiktoken_bpe`
+/// does, into `(token bytes, rank)` pairs in file order; collected into a
+/// dict in that order they give tiktoken's dict (a repeated token keeps its
+/// first place and its last rank). Unlike [`read_ranks`] this checks nothing
+/// tiktoken does not: repeated tokens and ranks pass, an empty file is no
+/// tokens, base64 is decoded leniently and ranks are read as Python's `int`.
+/// A line tiktoken cannot parse is a [`Error::VocabFormat`] naming it. Ranks
+/// beyond the 64-bit range, which no encoding can use, are one too.
+pub fn read_rank_map(path: &Path) -> Result<Vec<(Vec<u8>, i64)>> {
+    let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let mut ranks = Vec::with_capacity(data.len() / 16);
+    for (index, line) in lines(&data).enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let bad = |msg: String| Error::vocab(path, index + 1, msg);
+        let mut fields = line
+            .split(|b| b" \t\x0b\x0c".contains(b))
+            .filter(|field| !field.is_empty());
+        let (Some(token), Some(rank), None) = (fields.next(), fields.next(), fields.next()) else {
+            return Err(bad(format!(
+                "expected `<base64 token> <rank>`, found {:?}",
+                shorten(&String::from_utf8_lossy(line))
+            )));
+        };
+        let bytes = b64decode(token).map_err(|e| {
+            let token = String::from_utf8_lossy(token);
+            bad(format!("token {:?}: {e}", shorten(&token)))
+        })?;
+        let rank = python_int(rank).ok_or_else(|| {
+            let rank = String::from_utf8_lossy(rank);
+            bad(format!(
+                "invalid rank {:?} (expected an integer)",
+                shorten(&rank)
+            ))
+        })?;
+        ranks.push((bytes, rank));
+    }
+    Ok(ranks)
+}
+
+/// `int(field)` for a bytes field, as Python reads a decimal: an optional
+/// sign, then digits with single underscores between them; `None` where
+/// Python raises, or where the value needs more than 64 bits.
+fn python_int(field: &[u8]) -> Option<i64> {
+    let (negative, digits) = match field {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, field),
+    };
+    if digits.first()?.is_ascii_digit() && digits.last()?.is_ascii_digit() {
+        let mut value: i64 = 0;
+        let mut after_underscore = false;
+        for &b in digits {
+            if b == b'_' {
+                if after_underscore {
+                    return None;
+                }
+                after_underscore = true;
+                continue;
+            }
+            after_underscore = false;
+            let digit = i64::from(b.checked_sub(b'0').filter(|d| *d < 10)?);
+            value = value.checked_mul(10)?;
+            value = if negative {
+                value.checked_sub(digit)?
+            } else {
+                value.checked_add(digit)?
+            };
+        }
+        return Some(value);
+    }
+    None
+}
+
 /// The lines of `data` as Python's `bytes.splitlines()` gives them: ended
 /// by `\n`, `\r\n` or `\r`, without the ending.
 fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -179,5 +255,56 @@ mod tests {
         assert_eq!(line_of(parse("IQ== x\n").unwrap_err()), 1);
         assert_eq!(line_of(parse("IQ== 0 1\n").unwrap_err()), 1);
         assert_eq!(line_of(parse("").unwrap_err()), 0);
+    }
+
+    fn map(s: &[u8]) -> Result<Vec<(Vec<u8>, i64)>> {
+        let dir = std::env::temp_dir().join(format!("tokkit-rank-map-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{}.tiktoken", s.len()));
+        std::fs::write(&path, s).unwrap();
+        let out = read_rank_map(&path);
+        std::fs::remove_file(&path).unwrap();
+        out
+    }
+
+    #[test]
+    fn rank_map_reads_what_tiktoken_reads() {
+        // each case's value is what tiktoken.load.load_tiktoken_bpe returns
+        let got = map(b"IQ== 0\nI*Q== 1_0\n= -3\nIg== +5\r\rIQ== 7").unwrap();
+        let want: Vec<(Vec<u8>, i64)> = vec![
+            (b"!".to_vec(), 0),
+            (b"!".to_vec(), 10),
+            (Vec::new(), -3),
+            (b"\"".to_vec(), 5),
+            (b"!".to_vec(), 7),
+        ];
+        assert_eq!(got, want);
+        assert_eq!(map(b"").unwrap(), vec![]);
+        for bad in [
+            &b"IQ== 0\nIQ 1\n"[..],
+            b"IQ== 0\nIQ==\n",
+            b"IQ== 0\nIQ== 1__0\n",
+        ] {
+            assert_eq!(line_of(map(bad).unwrap_err()), 2);
+        }
+    }
+
+    #[test]
+    fn python_int_syntax() {
+        for (s, v) in [("007", 7), ("-0", 0), ("1_000", 1000), ("+12", 12)] {
+            assert_eq!(python_int(s.as_bytes()), Some(v), "{s}");
+        }
+        for s in [
+            "",
+            "-",
+            "_1",
+            "1_",
+            "1__0",
+            "0x1",
+            "1.0",
+            "99999999999999999999",
+        ] {
+            assert_eq!(python_int(s.as_bytes()), None, "{s}");
+        }
     }
 }

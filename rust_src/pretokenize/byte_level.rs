@@ -7,7 +7,8 @@
 use std::ops::Range;
 
 use super::pattern::{KnownPattern, KnownSplitter};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::models::bpe::byte_alphabet::char_to_byte;
 use crate::pipeline::{Normalized, Normalizer, PreTokenizer};
 
 /// Splits with GPT-2's pattern, or not at all.
@@ -33,6 +34,47 @@ impl PreTokenizer for ByteLevel {
             Some(s) => return s.split(text, out),
             None if !text.is_empty() => out.push(0..text.len()),
             None => {}
+        }
+        Ok(())
+    }
+}
+
+/// An HF pre-tokenizer Sequence with steps after ByteLevel. HF's ByteLevel
+/// spells each piece in the byte alphabet, so the later steps split that
+/// spelling, at bytes inside a character too (Falcon's `Digits` cuts at the
+/// continuation bytes drawn as `²` or `½`). The text arrives already spelled
+/// (the tokenizer's last normalizer is [`crate::normalize::byte_level::ByteLevelNormalizer`]),
+/// and the steps up to ByteLevel split the text it spells.
+pub struct SpelledSteps {
+    /// The steps up to and including ByteLevel, run on the text itself.
+    pub text_steps: Box<dyn PreTokenizer>,
+    /// The steps after ByteLevel, run on the spelling of each of its pieces.
+    pub spelled_steps: Box<dyn PreTokenizer>,
+}
+
+impl PreTokenizer for SpelledSteps {
+    fn split(&self, spelled: &str, out: &mut Vec<Range<usize>>) -> Result<()> {
+        // The text spelled, and where each of its bytes' characters starts.
+        let mut bytes = Vec::with_capacity(spelled.len());
+        let mut at = Vec::with_capacity(spelled.len() + 1);
+        for (offset, c) in spelled.char_indices() {
+            let b = char_to_byte(c)
+                .ok_or_else(|| Error::Encoding(format!("{c:?} is not in the byte alphabet")))?;
+            bytes.push(b);
+            at.push(offset);
+        }
+        at.push(spelled.len());
+        let text = String::from_utf8(bytes)
+            .map_err(|_| Error::Encoding("a byte-alphabet piece is not UTF-8 text".into()))?;
+        let mut pieces = Vec::new();
+        self.text_steps.split(&text, &mut pieces)?;
+        let mut inner = Vec::new();
+        for piece in pieces {
+            let start = at[piece.start];
+            inner.clear();
+            self.spelled_steps
+                .split(&spelled[start..at[piece.end]], &mut inner)?;
+            out.extend(inner.iter().map(|r| start + r.start..start + r.end));
         }
         Ok(())
     }

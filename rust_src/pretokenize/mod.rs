@@ -18,3 +18,5 @@ pub mod pattern;
 pub mod r50k;
 pub mod scan;
 pub mod split;
+pub mod unicode_scripts;
+mod unicode_scripts_table;

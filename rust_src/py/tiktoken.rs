@@ -13,7 +13,7 @@ use super::batch::id_lists;
 use super::id_ints::IdInts;
 use super::text::Text;
 
-use crate::formats::tiktoken::{parse_ranks, ranks_text};
+use crate::formats::tiktoken::{parse_ranks, ranks_text, read_rank_map};
 use crate::tiktoken::{Disallowed, TiktokenEncoder};
 
 /// A tiktoken encoding, immutable and shareable across threads.
@@ -180,6 +180,13 @@ impl PyTiktoken {
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf, name: &str) -> PyResult<Self> {
         let inner = py.detach(|| TiktokenEncoder::load(&path, name))?;
+        Ok(PyTiktoken::wrap(inner))
+    }
+
+    /// Loads a Mistral tekken file (see `TiktokenEncoder::load_tekken`).
+    #[staticmethod]
+    fn load_tekken(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| TiktokenEncoder::load_tekken(&path))?;
         Ok(PyTiktoken::wrap(inner))
     }
 
@@ -378,6 +385,19 @@ impl PyTiktoken {
 }
 
 /// Registers the class on the module.
+/// `tiktoken.load.load_tiktoken_bpe`: a `.tiktoken` file as
+/// `{token bytes: rank}`, the same dict tiktoken builds.
+#[pyfunction]
+pub fn load_tiktoken_bpe(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyDict>> {
+    let ranks = py.detach(|| read_rank_map(&path))?;
+    let dict = PyDict::new(py);
+    for (bytes, rank) in ranks {
+        dict.set_item(PyBytes::new(py, &bytes), rank)?;
+    }
+    Ok(dict)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<PyTiktoken>()
+    m.add_class::<PyTiktoken>()?;
+    m.add_function(wrap_pyfunction!(load_tiktoken_bpe, m)?)
 }

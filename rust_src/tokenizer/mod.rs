@@ -6,6 +6,7 @@ pub mod alignment;
 pub mod byte_level_post;
 pub mod encoding;
 pub mod encoding_state;
+pub mod part_rewrite;
 pub mod post_process;
 pub mod roberta_post;
 pub mod sequence_post;
@@ -20,6 +21,7 @@ use crate::pipeline::{Decoder, Model, Normalized, Normalizer, PreTokenizer, Toke
 use crate::threads::parallel_map;
 use added_vocab::{AddedMatcher, AddedToken, Segment};
 pub use encoding::{Encoding, Side};
+use part_rewrite::PartRewrite;
 use post_process::PostProcessor;
 pub use truncation::{Padding, PaddingLength, Truncation, TruncationStrategy};
 
@@ -39,6 +41,9 @@ pub struct Tokenizer {
     /// `(id, normalized content)` of the normalized added tokens: HF names
     /// and decodes them so (`id_to_token`, `decode`).
     normalized_names: Vec<(u32, String)>,
+    /// What HF's ByteLevel does to each part of the text between added
+    /// tokens, when the normalizers cannot do it once for the whole text.
+    part_rewrite: Option<PartRewrite>,
     /// Truncation and padding found in tokenizer.json.
     pub defaults: EncodeOptions,
 }
@@ -91,6 +96,7 @@ impl Tokenizer {
             raw_matcher: None,
             normalized_matcher: None,
             normalized_names: Vec::new(),
+            part_rewrite: None,
             defaults: EncodeOptions::default(),
         }
     }
@@ -104,6 +110,12 @@ impl Tokenizer {
     /// Sets the pre-tokenizer.
     pub fn with_pre_tokenizer(mut self, pre_tokenizer: Box<dyn PreTokenizer>) -> Self {
         self.pre_tokenizer = Some(pre_tokenizer);
+        self
+    }
+
+    /// Sets the rewrite of each part of the text between added tokens.
+    pub fn with_part_rewrite(mut self, rewrite: Option<PartRewrite>) -> Self {
+        self.part_rewrite = rewrite;
         self
     }
 
@@ -262,6 +274,8 @@ impl Tokenizer {
                     Segment::Text(r) => r,
                 };
                 let part_text = &normalized.as_str()[part.clone()];
+                let rewritten = self.part_rewrite.and_then(|r| r.apply(part_text));
+                let part_text = rewritten.as_ref().map_or(part_text, |r| r.text.as_str());
                 pieces.clear();
                 match &self.pre_tokenizer {
                     Some(p) => p.split(part_text, &mut pieces)?,
@@ -272,7 +286,11 @@ impl Tokenizer {
                     tokens.clear();
                     self.model
                         .tokenize(&part_text[piece.clone()], &mut tokens)?;
-                    let base = part.start + piece.start;
+                    let mut base = part.start + piece.start;
+                    if let Some(rewritten) = &rewritten {
+                        rewritten.to_part(piece.start, &mut tokens);
+                        base = part.start;
+                    }
                     for t in &tokens {
                         let r = base + t.start as usize..base + t.end as usize;
                         let text = (track_offsets && self.model.named_by_text(t.id))

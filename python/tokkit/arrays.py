@@ -63,7 +63,7 @@ class BatchArrays:
             return None if buffer is None else numpy.frombuffer(buffer, dtype=numpy.uint32)
 
         return cls(
-            u32(ids),
+            numpy.frombuffer(ids, dtype=numpy.uint32),
             numpy.frombuffer(offsets, dtype=numpy.int64),
             u32(type_ids),
             u32(attention_mask),
@@ -149,7 +149,7 @@ class BatchArrays:
 
 def _pyarrow() -> Any:
     try:
-        import pyarrow
+        import pyarrow  # type: ignore[import-untyped]
     except ImportError:
         raise ImportError(
             "pyarrow is not installed: BatchArrays.to_arrow and Arrow inputs need it "

@@ -87,7 +87,8 @@ class BatchArrays:
 
     def to_list(self) -> list[list[int]]:
         """The ids as a list of lists, as ``encode_batch`` returns them."""
-        return [row.tolist() for row in numpy.split(self.ids, self.offsets[1:-1])]
+        ids, offsets = self.ids.tolist(), self.offsets.tolist()
+        return [ids[start:end] for start, end in zip(offsets, offsets[1:], strict=False)]
 
     def to_padded(
         self,

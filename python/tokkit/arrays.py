@@ -19,6 +19,7 @@ memory. No Python list or int is made per text or per token.
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 import numpy
@@ -88,7 +89,7 @@ class BatchArrays:
     def to_list(self) -> list[list[int]]:
         """The ids as a list of lists, as ``encode_batch`` returns them."""
         ids, offsets = self.ids.tolist(), self.offsets.tolist()
-        return [ids[start:end] for start, end in zip(offsets, offsets[1:], strict=False)]
+        return [ids[start:end] for start, end in pairwise(offsets)]
 
     def to_padded(
         self,

@@ -5,9 +5,11 @@
 //! post-processor and a decoder. File formats are read and written in
 //! [`formats`]; the Python bindings live in `py` and nowhere else.
 
+pub mod arrow_text;
 pub mod char_index;
 pub mod decoders;
 pub mod error;
+pub mod flat_ids;
 pub mod formats;
 pub mod hf_regex;
 pub mod models;

@@ -1,6 +1,7 @@
 """tokkit: fast tokenizers with exact parity to the tools you already use."""
 
 from tokkit._tokkit import Encoding, Tokenizer, __version__
+from tokkit.arrays import BatchArrays
 from tokkit.bert import BasicTokenizer, FullTokenizer, WordpieceTokenizer, load_vocab
 from tokkit.errors import (
     EncodingError,
@@ -26,6 +27,7 @@ from tokkit.train import (
 
 __all__ = [
     "BasicTokenizer",
+    "BatchArrays",
     "BpeTrainer",
     "Encoding",
     "EncodingError",

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from os import PathLike
 from typing import Any, final
 
+from tokkit.arrays import BatchArrays
+
 __all__ = [
     "BasicTokenizerCore",
     "BertPipeline",
@@ -26,6 +28,7 @@ __all__ = [
     "WordCounts",
     "WordPieceCore",
     "WordSplit",
+    "_FlatBuffer",
     "_SentencePiece",
     "__version__",
     "check_spm_options",
@@ -45,6 +48,13 @@ __version__: str
 _Path = str | PathLike[str]
 # a text, or (with is_pretokenized) its words
 _Input = str | Sequence[str]
+# a batch of texts for encode_batch_arrays: a list of str, a NumPy str or
+# object array, a pyarrow string / large_string array or chunked array
+_Texts = Any
+
+@final
+class _FlatBuffer:
+    """A read-only buffer of ids or offsets that NumPy wraps in place."""
 
 class TokkitError(Exception): ...
 class TokkitFileNotFoundError(TokkitError, FileNotFoundError): ...
@@ -125,6 +135,9 @@ class Tokenizer:
         add_special_tokens: bool = True,
         num_threads: int | None = None,
     ) -> list[Encoding]: ...
+    def encode_batch_arrays(
+        self, texts: _Texts, add_special_tokens: bool = True, num_threads: int | None = None
+    ) -> BatchArrays: ...
     def decode(self, ids: Sequence[int], skip_special_tokens: bool = True) -> str: ...
     def decode_batch(
         self, sequences: Sequence[Sequence[int]], skip_special_tokens: bool = True
@@ -196,6 +209,7 @@ class BertPipeline:
     def encode_batch(
         self, texts: Sequence[str], num_threads: int | None = None
     ) -> list[list[int]]: ...
+    def encode_batch_arrays(self, texts: _Texts, num_threads: int | None = None) -> BatchArrays: ...
 
 def load_tiktoken_bpe(path: _Path) -> dict[bytes, int]: ...
 
@@ -222,6 +236,14 @@ class TiktokenCore:
         allowed_special: Any,
         disallowed_special: Any,
     ) -> list[list[int]]: ...
+    def encode_batch_arrays(
+        self,
+        texts: _Texts,
+        num_threads: int,
+        allowed_special: Any,
+        disallowed_special: Any,
+        ordinary: bool,
+    ) -> BatchArrays: ...
     def decode_bytes(self, tokens: Sequence[int]) -> bytes: ...
     def decode_single_token_bytes(self, token: int) -> bytes: ...
     def decode_with_offsets(self, tokens: Sequence[int]) -> tuple[bytes, list[int]]: ...
@@ -265,6 +287,14 @@ class _SentencePiece:
     def encode_ids_batch(
         self, texts: Sequence[str], num_threads: int = ..., args: _SampleArgs = ...
     ) -> list[list[int]]: ...
+    def encode_ids_arrays(
+        self,
+        texts: _Texts,
+        num_threads: int,
+        args: _SampleArgs,
+        bos: int | None,
+        eos: int | None,
+    ) -> BatchArrays: ...
     def encode_pieces_batch(
         self, texts: Sequence[str], num_threads: int = ..., args: _SampleArgs = ...
     ) -> list[list[str]]: ...

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tokkit import _tokkit
+from tokkit.arrays import BatchArrays, _core_texts
 from tokkit.errors import InvalidUtf8Error
 
 __all__ = ["BasicTokenizer", "FullTokenizer", "WordpieceTokenizer", "load_vocab"]
@@ -248,6 +249,16 @@ class FullTokenizer:
         """Ids of every text, computed in parallel (all cores unless ``num_threads``)."""
         texts = [_text(t) for t in texts]
         return _call(lambda ts: self._pipeline.encode_batch(ts, num_threads), texts)
+
+    def encode_batch_arrays(self, texts: Any, num_threads: int | None = None) -> BatchArrays:
+        """Ids of every text into flat NumPy arrays, without a list per text
+        (see :class:`tokkit.BatchArrays`). ``texts`` may be a list of str, a
+        NumPy str or object array, or a pyarrow string array (read in place)."""
+        try:
+            return self._pipeline.encode_batch_arrays(texts, num_threads)
+        except InvalidUtf8Error:
+            strs = _core_texts(texts)[0] or []
+            return _call(lambda ts: self._pipeline.encode_batch_arrays(ts, num_threads), strs)
 
     def convert_tokens_to_ids(self, tokens: Iterable[str]) -> list[int]:
         """Ids of token strings (KeyError for a token not in the vocabulary)."""

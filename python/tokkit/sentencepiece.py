@@ -22,6 +22,7 @@ from typing import Any, TypeGuard
 
 from tokkit._tokkit import _SentencePiece
 from tokkit._tokkit import set_random_seed as _set_random_seed
+from tokkit.arrays import BatchArrays
 from tokkit.errors import InvalidArgumentError, UnsupportedError
 
 __all__ = ["SentencePieceProcessor", "set_random_seed"]
@@ -325,6 +326,44 @@ class SentencePieceProcessor:
         ids, pieces, offsets = self._m.encode_offsets(_text(input), args, return_bytes)
         shown = _as_kind(pieces, bytes) if return_bytes else pieces
         return {"ids": ids, "pieces": shown, "offsets": offsets}
+
+    def encode_batch_arrays(
+        self,
+        input: Any,
+        add_bos: bool | None = None,
+        add_eos: bool | None = None,
+        enable_sampling: bool | None = None,
+        nbest_size: int | None = None,
+        alpha: float | None = None,
+        num_threads: int | None = None,
+        seed: int | None = None,
+    ) -> BatchArrays:
+        """The ids of many texts (as :meth:`encode` with ``out_type=int``
+        gives them) into flat NumPy arrays, without a list per text: see
+        :class:`tokkit.BatchArrays`. ``input`` may be a list of str, a NumPy
+        str or object array, or a pyarrow string array (read in place)."""
+        add_bos = _flag(self._add_bos if add_bos is None else add_bos, "add_bos")
+        add_eos = _flag(self._add_eos if add_eos is None else add_eos, "add_eos")
+        if add_bos and self._ids["bos"] < 0:
+            raise ValueError("BOS token is not defined as a control symbol in this model.")
+        if add_eos and self._ids["eos"] < 0:
+            raise ValueError("EOS token is not defined as a control symbol in this model.")
+        sampling = self._enable_sampling if enable_sampling is None else enable_sampling
+        nbest_size = self._nbest_size if nbest_size is None else nbest_size
+        alpha = self._alpha if alpha is None else alpha
+        num_threads = self._num_threads if num_threads is None else num_threads
+        sampling = _flag(sampling, "enable_sampling")
+        if sampling and (nbest_size is None or nbest_size in (0, 1) or alpha is None):
+            raise ValueError(
+                'When enable_sampling is True, We must specify "nbest_size > 1" or '
+                '"nbest_size = -1", and "alpha".'
+            )
+        if not isinstance(num_threads, int):
+            raise TypeError("num_threads must be int")
+        args = _sampling_args(sampling, nbest_size, alpha, seed)
+        bos = self._ids["bos"] if add_bos else None
+        eos = self._ids["eos"] if add_eos else None
+        return self._m.encode_ids_arrays(input, num_threads, args, bos, eos)
 
     def encode_as_offset_mapping(self, input: Any, **kwargs: Any) -> Any:
         """:meth:`encode` with ``return_type="offset_mapping"``."""

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from tokkit._tokkit import TiktokenCore
 from tokkit._tokkit import load_tiktoken_bpe as _load_tiktoken_bpe
+from tokkit.arrays import BatchArrays, _core_texts
 from tokkit.errors import InvalidArgumentError, InvalidUtf8Error
 
 if TYPE_CHECKING:
@@ -198,6 +199,28 @@ class TiktokenEncoding:
             return self._core.encode_batch(
                 _clean(texts), threads, allowed_special, disallowed_special
             )
+
+    def encode_batch_arrays(
+        self,
+        text: Any,
+        *,
+        num_threads: int = 8,
+        allowed_special: AllOr | AbstractSet[str] = frozenset(),
+        disallowed_special: AllOr | Collection[str] = "all",
+        ordinary: bool = False,
+    ) -> BatchArrays:
+        """:meth:`encode_batch` (or, with ``ordinary``,
+        :meth:`encode_ordinary_batch`) into flat NumPy arrays, without a list
+        per text: see :class:`tokkit.BatchArrays`. ``text`` may be a list of
+        str, a NumPy str or object array, or a pyarrow string array (read in
+        place)."""
+        threads = _thread_count(num_threads)
+        allowed_special, disallowed_special = _specials(allowed_special, disallowed_special)
+        args = (threads, allowed_special, disallowed_special, ordinary)
+        try:
+            return self._core.encode_batch_arrays(text, *args)
+        except InvalidUtf8Error:
+            return self._core.encode_batch_arrays(_clean(_core_texts(text)[0] or []), *args)
 
     def encode_to_numpy(
         self,

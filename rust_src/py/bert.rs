@@ -8,6 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 use rustc_hash::FxHashMap;
 
+use super::arrays::{encode_arrays, TextBatch};
 use super::batch::id_lists;
 use super::id_ints::IdInts;
 use super::text::Text;
@@ -223,6 +224,21 @@ impl BertPipeline {
             .iter()
             .map(|&id| model.id_to_token(id).unwrap_or_default().to_owned())
             .collect())
+    }
+
+    /// Token ids of many texts, in parallel, as flat arrays
+    /// (`tokkit.BatchArrays`).
+    #[pyo3(signature = (texts, num_threads = None))]
+    fn encode_batch_arrays<'py>(
+        &self,
+        py: Python<'py>,
+        texts: TextBatch,
+        num_threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let strs = texts.strs()?;
+        encode_arrays(py, &strs, num_threads.unwrap_or(0), |_, t| {
+            self.tokenizer.encode_ids(t)
+        })
     }
 
     /// Token ids of many texts, in parallel.

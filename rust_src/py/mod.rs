@@ -2,6 +2,7 @@
 //! One file per exposed class; every method that loops over input releases
 //! the GIL (`py.detach`).
 
+mod arrays;
 mod batch;
 mod bert;
 mod exceptions;
@@ -17,6 +18,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exceptions::register(m)?;
+    arrays::register(m)?;
     tiktoken::register(m)?;
     spm::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -10,6 +10,7 @@ use pyo3::exceptions::PyIndexError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
+use super::arrays::{encode_arrays, TextBatch};
 use super::batch::id_lists;
 use super::id_ints::IdInts;
 use super::text::Text;
@@ -171,6 +172,31 @@ impl PySentencePiece {
         let threads = usize::try_from(num_threads).unwrap_or(0);
         id_lists(py, &self.ints, threads, &texts, |i, t| {
             inner.encode_ids(t, sampling((args.0, args.1, args.2, seeds[i])))
+        })
+    }
+
+    /// Ids of many texts, in parallel, as flat arrays (`tokkit.BatchArrays`),
+    /// with `bos` before and `eos` after each text's when given.
+    #[pyo3(signature = (texts, num_threads, args, bos, eos))]
+    fn encode_ids_arrays<'py>(
+        &self,
+        py: Python<'py>,
+        texts: TextBatch,
+        num_threads: i64,
+        args: SampleArgs,
+        bos: Option<u32>,
+        eos: Option<u32>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let strs = texts.strs()?;
+        let seeds = self.seeds(strs.len(), args.0, args.3);
+        let inner = &self.inner;
+        let threads = usize::try_from(num_threads).unwrap_or(0);
+        encode_arrays(py, &strs, threads, |i, t| {
+            let ids = inner.encode_ids(t, sampling((args.0, args.1, args.2, seeds[i])))?;
+            if bos.is_none() && eos.is_none() {
+                return Ok(ids);
+            }
+            Ok(bos.into_iter().chain(ids).chain(eos).collect())
         })
     }
 

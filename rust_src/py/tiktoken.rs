@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyKeyError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyList, PyString};
 
+use super::arrays::{encode_arrays, TextBatch};
 use super::batch::id_lists;
 use super::id_ints::IdInts;
 use super::text::Text;
@@ -280,6 +281,31 @@ impl PyTiktoken {
         }
         let inner = &self.inner;
         id_lists(py, &self.ints, num_threads, &texts, |_, t| {
+            inner.encode_with_specials(t, &plan.allowed)
+        })
+    }
+
+    /// [`Self::encode_batch`] (or, with `ordinary`, ignoring special tokens)
+    /// as flat arrays (`tokkit.BatchArrays`).
+    fn encode_batch_arrays<'py>(
+        &self,
+        py: Python<'py>,
+        texts: TextBatch,
+        num_threads: usize,
+        allowed_special: &Bound<'_, PyAny>,
+        disallowed_special: &Bound<'_, PyAny>,
+        ordinary: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let inner = &self.inner;
+        let strs = texts.strs()?;
+        if ordinary {
+            return encode_arrays(py, &strs, num_threads, |_, t| inner.encode_ordinary(t));
+        }
+        let plan = self.plan(allowed_special, disallowed_special)?;
+        if let Some(d) = py.detach(|| strs.iter().find_map(|t| self.check(&plan, t))) {
+            return Err(disallowed_error(py, d));
+        }
+        encode_arrays(py, &strs, num_threads, |_, t| {
             inner.encode_with_specials(t, &plan.allowed)
         })
     }

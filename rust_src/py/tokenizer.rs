@@ -8,7 +8,9 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
+use super::arrays::{batch_arrays, TextBatch};
 use super::text::Text;
+use crate::flat_ids::FlatIds;
 use crate::tokenizer::encoding_state::{encoding_from_bytes, encoding_to_bytes};
 use crate::tokenizer::source::{parse_settings_json, settings_json, Source};
 use crate::tokenizer::{
@@ -377,6 +379,30 @@ impl PyTokenizer {
             .into_iter()
             .map(|inner| PyEncoding { inner })
             .collect())
+    }
+
+    /// Encodes many texts in parallel, as [`Self::encode_batch`] does (with
+    /// the truncation and padding set), into flat arrays of ids, type ids
+    /// and attention mask (`tokkit.BatchArrays`).
+    #[pyo3(signature = (texts, add_special_tokens = true, num_threads = None))]
+    fn encode_batch_arrays<'py>(
+        &self,
+        py: Python<'py>,
+        texts: TextBatch,
+        add_special_tokens: bool,
+        num_threads: Option<usize>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let strs = texts.strs()?;
+        let options = self.options();
+        let flat = py.detach(|| {
+            let inputs: Vec<(Input<'_, &str>, _)> =
+                strs.iter().map(|t| (Input::Text(t), None)).collect();
+            let encodings =
+                self.inner
+                    .encode_batch(&inputs, add_special_tokens, &options, num_threads)?;
+            FlatIds::from_encodings(&encodings)
+        })?;
+        batch_arrays(py, flat)
     }
 
     /// Text of `ids`.

@@ -474,3 +474,25 @@ def test_empty_token_reads_like_tiktoken(tmp_path, spelling):
         # (tiktoken's decode_with_offsets raises IndexError on an empty token)
         assert ours.decode(with_empty) == ref.decode(with_empty)
         assert ours.decode_tokens_bytes(with_empty) == ref.decode_tokens_bytes(with_empty)
+
+
+@pytest.mark.parametrize("line", [0, 500, 49999])
+def test_a_repeated_token_reads_like_tiktoken(tmp_path, line):
+    """A token listed twice: tiktoken's loader builds a dict, so the token
+    keeps its first place and takes its last rank (its first rank is then
+    no token's). Loaded as p50k_edit: no asserted token count."""
+    lines = shared_path("vocab", "tiktoken", "r50k_base.tiktoken").read_bytes().splitlines()
+    path = tmp_path / "r50k_base.tiktoken"
+    path.write_bytes(b"\n".join([*lines, lines[line].split()[0] + b" 50257"]) + b"\n")
+    ranks = tiktoken.load.load_tiktoken_bpe(str(path))
+    ref = tiktoken.Encoding(
+        "p50k_edit",
+        pat_str=reference("r50k_base")._pat_str,
+        mergeable_ranks=ranks,
+        special_tokens={"<|endoftext|>": 50256},
+    )
+    ours = tokkit.load_tiktoken(path, "p50k_edit")
+    assert ours._core.mergeable_ranks() == ranks
+    for file in corpus_files():
+        text = file.read_text(encoding="utf-8")[:20000]
+        assert ours.encode_ordinary(text) == ref.encode_ordinary(text)

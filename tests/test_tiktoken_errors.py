@@ -21,10 +21,9 @@ GOOD = "IQ== 0\nIg== 1\nIw== 2\n"
 @pytest.mark.parametrize(
     ("contents", "line", "fragment"),
     [
-        (GOOD + "***= 3\n", 4, "base64"),
+        (GOOD + "J 3\n", 4, "base64"),
         (GOOD + "JA==\n", 4, "truncated"),
         (GOOD + "JA== 1\n", 4, "rank 1 already used on line 2"),
-        (GOOD + "IQ== 3\n", 4, "already listed on line 1"),
         (GOOD + "JA== three\n", 4, "invalid rank"),
         (GOOD + "JA== 3 4\n", 4, "expected"),
         (GOOD + "JA", 4, "truncated"),

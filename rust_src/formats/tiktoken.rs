@@ -10,13 +10,9 @@ use crate::error::{Error, Result};
 use crate::formats::atomic::Staged;
 use crate::formats::py_base64::b64decode;
 
-/// Reads a `.tiktoken` file into `(token bytes, rank)` pairs, in file order.
-/// Lines and fields are read as tiktoken's loader reads them (Python's
-/// `splitlines()` and `split()`): lines end in `\n`, `\r\n` or `\r`, empty
-/// ones are skipped, and the two fields may be separated and surrounded by
-/// any spaces or tabs. Anything else that is not `<base64> <rank>` is a
-/// [`Error::VocabFormat`] naming the line, as are a repeated token and a
-/// repeated rank.
+/// Reads a `.tiktoken` file into the `(token bytes, rank)` pairs an
+/// encoding is built from: the dict `tiktoken.load.load_tiktoken_bpe` makes
+/// of it (see [`parse_ranks`]).
 pub fn read_ranks(path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
     let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     parse_ranks(&data, path)
@@ -42,74 +38,68 @@ pub fn ranks_text<'a>(ranks: impl ExactSizeIterator<Item = (&'a [u8], u32)>) -> 
     text
 }
 
-/// Parses the contents of a `.tiktoken` file; `path` is for error messages.
+/// Parses the contents of a `.tiktoken` file (`path` is for messages) into
+/// what tiktoken builds an encoding from: its loader's dict, where a
+/// repeated token keeps its first place and its last rank. What tiktoken's
+/// core cannot take is a [`Error::VocabFormat`] naming the line: a rank
+/// outside `0..2^32 - 1`, a rank given to two tokens (tiktoken panics), no
+/// tokens at all.
 pub fn parse_ranks(data: &[u8], path: &Path) -> Result<Vec<(Vec<u8>, u32)>> {
-    let mut ranks = Vec::with_capacity(data.len() / 16);
-    let mut seen_tokens: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
-    let mut seen_ranks: FxHashMap<u32, usize> = FxHashMap::default();
-    for (index, line) in lines(data).enumerate() {
-        let line_no = index + 1;
-        if line.is_empty() {
-            continue;
+    let mut ranks: Vec<(Vec<u8>, i64, usize)> = Vec::with_capacity(data.len() / 16);
+    let mut place: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
+    for (bytes, rank, line) in rank_lines(data, path)? {
+        match place.get(&bytes) {
+            Some(&i) => (ranks[i].1, ranks[i].2) = (rank, line),
+            None => {
+                place.insert(bytes.clone(), ranks.len());
+                ranks.push((bytes, rank, line));
+            }
         }
-        let bad = |msg: String| Error::vocab(path, line_no, msg);
-        let text = std::str::from_utf8(line)
-            .map_err(|_| bad("line is not ASCII text (expected `<base64 token> <rank>`)".into()))?;
-        // Python's whitespace within a line: Rust's `is_ascii_whitespace`
-        // leaves out the vertical tab.
-        let mut parts = text
-            .split([' ', '\t', '\x0b', '\x0c'])
-            .filter(|part| !part.is_empty());
-        let (Some(token), Some(rank), None) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(bad(format!(
-                "expected `<base64 token> <rank>`, found {:?} (truncated or corrupt line)",
-                shorten(text)
-            )));
-        };
-        // Python's base64 reads padding alone as the empty token, which
-        // Whisper's rank files list.
-        let bytes = if token.bytes().all(|b| b == b'=') {
-            Vec::new()
-        } else {
-            STANDARD
-                .decode(token)
-                .map_err(|e| bad(format!("invalid base64 token {:?}: {e}", shorten(token))))?
-        };
-        let rank: u32 = rank.parse().map_err(|_| {
-            bad(format!(
-                "invalid rank {:?} (expected an integer)",
-                shorten(rank)
-            ))
-        })?;
-        if rank == u32::MAX {
-            return Err(bad(format!("rank {rank} is too large")));
-        }
-        if let Some(first) = seen_ranks.insert(rank, line_no) {
-            return Err(bad(format!("rank {rank} already used on line {first}")));
-        }
-        if let Some(first) = seen_tokens.insert(bytes.clone(), line_no) {
-            return Err(bad(format!("token {token} already listed on line {first}")));
-        }
-        ranks.push((bytes, rank));
     }
     if ranks.is_empty() {
         return Err(Error::vocab(path, 0, "no tokens in the file"));
     }
-    Ok(ranks)
+    let mut seen_ranks: FxHashMap<u32, usize> = FxHashMap::default();
+    ranks
+        .into_iter()
+        .map(|(bytes, rank, line)| {
+            let bad = |msg: String| Error::vocab(path, line, msg);
+            let rank = u32::try_from(rank)
+                .ok()
+                .filter(|&r| r != u32::MAX)
+                .ok_or_else(|| bad(format!("rank {rank} is out of range (0 to 2^32 - 2)")))?;
+            if let Some(first) = seen_ranks.insert(rank, line) {
+                return Err(bad(format!("rank {rank} already used on line {first}")));
+            }
+            Ok((bytes, rank))
+        })
+        .collect()
 }
 
 /// Reads a `.tiktoken` file exactly as `tiktoken.load.load_tiktoken_bpe`
 /// does, into `(token bytes, rank)` pairs in file order; collected into a
 /// dict in that order they give tiktoken's dict (a repeated token keeps its
-/// first place and its last rank). Unlike [`read_ranks`] this checks nothing
-/// tiktoken does not: repeated tokens and ranks pass, an empty file is no
-/// tokens, base64 is decoded leniently and ranks are read as Python's `int`.
-/// A line tiktoken cannot parse is a [`Error::VocabFormat`] naming it. Ranks
-/// beyond the 64-bit range, which no encoding can use, are one too.
+/// first place and its last rank). This checks nothing tiktoken does not:
+/// repeated tokens and ranks pass, an empty file is no tokens. Ranks beyond
+/// the 64-bit range, which no encoding can use, are a [`Error::VocabFormat`].
 pub fn read_rank_map(path: &Path) -> Result<Vec<(Vec<u8>, i64)>> {
     let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let lines = rank_lines(&data, path)?;
+    Ok(lines
+        .into_iter()
+        .map(|(bytes, rank, _)| (bytes, rank))
+        .collect())
+}
+
+/// The `(token bytes, rank, line number)` of each line, read as tiktoken's
+/// loader reads them (Python's `splitlines()` and `split()`, base64 decoded
+/// without validation, ranks read as Python's `int`): lines end in `\n`,
+/// `\r\n` or `\r`, empty ones are skipped, and the two fields may be
+/// separated and surrounded by any spaces or tabs. A line tiktoken cannot
+/// parse is a [`Error::VocabFormat`] naming it.
+fn rank_lines(data: &[u8], path: &Path) -> Result<Vec<(Vec<u8>, i64, usize)>> {
     let mut ranks = Vec::with_capacity(data.len() / 16);
-    for (index, line) in lines(&data).enumerate() {
+    for (index, line) in lines(data).enumerate() {
         if line.is_empty() {
             continue;
         }
@@ -119,13 +109,13 @@ pub fn read_rank_map(path: &Path) -> Result<Vec<(Vec<u8>, i64)>> {
             .filter(|field| !field.is_empty());
         let (Some(token), Some(rank), None) = (fields.next(), fields.next(), fields.next()) else {
             return Err(bad(format!(
-                "expected `<base64 token> <rank>`, found {:?}",
+                "expected `<base64 token> <rank>`, found {:?} (truncated or corrupt line)",
                 shorten(&String::from_utf8_lossy(line))
             )));
         };
         let bytes = b64decode(token).map_err(|e| {
             let token = String::from_utf8_lossy(token);
-            bad(format!("token {:?}: {e}", shorten(&token)))
+            bad(format!("invalid base64 token {:?}: {e}", shorten(&token)))
         })?;
         let rank = python_int(rank).ok_or_else(|| {
             let rank = String::from_utf8_lossy(rank);
@@ -134,7 +124,7 @@ pub fn read_rank_map(path: &Path) -> Result<Vec<(Vec<u8>, i64)>> {
                 shorten(&rank)
             ))
         })?;
-        ranks.push((bytes, rank));
+        ranks.push((bytes, rank, index + 1));
     }
     Ok(ranks)
 }

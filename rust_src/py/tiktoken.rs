@@ -410,7 +410,6 @@ impl PyTiktoken {
     }
 }
 
-/// Registers the class on the module.
 /// `tiktoken.load.load_tiktoken_bpe`: a `.tiktoken` file as
 /// `{token bytes: rank}`, the same dict tiktoken builds.
 #[pyfunction]
@@ -423,6 +422,7 @@ pub fn load_tiktoken_bpe(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, Py
     Ok(dict)
 }
 
+/// Registers the class and functions on the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyTiktoken>()?;
     m.add_function(wrap_pyfunction!(load_tiktoken_bpe, m)?)

@@ -238,13 +238,18 @@ mod tests {
     #[test]
     fn corrupt_lines_name_the_line() {
         assert_eq!(line_of(parse("IQ== 0\nIg==\n").unwrap_err()), 2);
-        assert_eq!(line_of(parse("IQ== 0\n*** 1\n").unwrap_err()), 2);
         assert_eq!(line_of(parse("IQ== 0\nIg 1\n").unwrap_err()), 2);
         assert_eq!(line_of(parse("IQ== 0\nIg== 0\n").unwrap_err()), 2);
-        assert_eq!(line_of(parse("IQ== 0\nIQ== 1\n").unwrap_err()), 2);
+        assert_eq!(line_of(parse("IQ== 0\nIg== 4294967295\n").unwrap_err()), 2);
         assert_eq!(line_of(parse("IQ== x\n").unwrap_err()), 1);
         assert_eq!(line_of(parse("IQ== 0 1\n").unwrap_err()), 1);
         assert_eq!(line_of(parse("").unwrap_err()), 0);
+    }
+
+    #[test]
+    fn a_repeated_token_keeps_its_first_place_and_last_rank() {
+        let r = parse("IQ== 0\nIg== 1\nIQ== 2\n").unwrap();
+        assert_eq!(r, vec![(b"!".to_vec(), 2), (b"\"".to_vec(), 1)]);
     }
 
     fn map(s: &[u8]) -> Result<Vec<(Vec<u8>, i64)>> {

@@ -32,6 +32,9 @@ pub struct Normalized {
     /// Whether `text` begins the input (false for a segment after an added
     /// token), for HF's Metaspace `prepend_scheme: "first"`.
     starts_input: bool,
+    /// The length of the original text, which bounds how long normalizers
+    /// may make it ([`Normalized::longest_allowed`]).
+    original_len: usize,
 }
 
 impl Normalized {
@@ -49,7 +52,18 @@ impl Normalized {
             text: original.to_owned(),
             alignments,
             starts_input: true,
+            original_len: original.len(),
         }
+    }
+
+    /// The longest text (in bytes) normalizers may make of this one: 64
+    /// times the original, and at least 1 MiB. Real normalizers stay far
+    /// below it (NFKD's longest expansion is 11 times in bytes); a
+    /// tokenizer.json that chains multiplying steps (`Replace` of "a" by
+    /// "aa", thirty times over) would otherwise need more memory than any
+    /// machine has, for the text and its alignments.
+    pub fn longest_allowed(&self) -> usize {
+        self.original_len.saturating_mul(64).max(1 << 20)
     }
 
     /// Whether the text begins the input (true unless set otherwise).

@@ -299,3 +299,32 @@ def test_a_million_tiny_strings_in_one_batch() -> None:
     )
     assert (result["n"], result["tn"]) == (10**6, 10**6)
     assert result["same"] and result["tsame"]
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        {"type": "Replace", "pattern": {"String": "a"}, "content": "aa"},
+        {"type": "Replace", "pattern": {"Regex": "a"}, "content": "a" * 1000},
+    ],
+    ids=["doubling Replace", "thousandfold Replace"],
+)
+def test_normalizers_that_multiply_a_short_text_fail_instead_of_allocating(step: dict) -> None:
+    """Forty Replace steps that each double the text would make 2^40 bytes
+    of "a" (HF tries, and dies). tokkit stops at its normalization bound
+    with an EncodingError; an input that stays under the bound encodes."""
+    path = shared_path("vocab", "bert-base-uncased", "tokenizer.json")
+    child = run(f"""
+        import json, tokkit
+        document = json.load(open({str(path)!r}, encoding="utf-8"))
+        document["normalizer"] = {{"type": "Sequence", "normalizers": [{step!r}] * 40}}
+        t = tokkit.Tokenizer.from_str(json.dumps(document))
+        t.no_truncation()
+        t.no_padding()
+        a, b = outcome(lambda: t.encode("a a").ids), outcome(lambda: t.encode("b").ids)
+        report({{"a": a, "b": b}})
+    """)
+    result = child.check()
+    refused_with(result["a"], "EncodingError", "normalizer")
+    assert result["b"]["value"] == [101, 1038, 102]  # [CLS] b [SEP]
+    assert child.peak_rss_mb < RSS_BOUND_MB

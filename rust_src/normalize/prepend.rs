@@ -1,6 +1,7 @@
 //! HF's `Prepend` normalizer: a string put before non-empty text, aligned
 //! with the first char, as HF's `NormalizedString::prepend` does.
 
+use super::check_normalized_size;
 use crate::error::Result;
 use crate::pipeline::{Builder, Normalized, Normalizer, SpannedChars};
 
@@ -16,6 +17,8 @@ impl Normalizer for Prepend {
         if text.as_str().is_empty() {
             return Ok(());
         }
+        let bytes = text.as_str().len().saturating_add(self.prefix.len());
+        check_normalized_size(text, bytes, "Prepend")?;
         text.rewrite(|mut chars: SpannedChars<'_>, out: &mut Builder| {
             let Some((first, span)) = chars.next() else {
                 return;

@@ -3,6 +3,7 @@
 //! chars are removed and the content is aligned with the last char removed
 //! (with the char before an empty match, or with nothing at the very start).
 
+use super::check_normalized_size;
 use crate::error::Result;
 use crate::hf_regex::HfRegex;
 use crate::pipeline::{Builder, Normalized, Normalizer, Span, SpannedChars};
@@ -59,6 +60,10 @@ impl Normalizer for Replace {
         if matches.is_empty() {
             return Ok(());
         }
+        let removed: usize = matches.iter().map(|m| m.len()).sum();
+        let added = matches.len().saturating_mul(self.content.len());
+        let bytes = (text.as_str().len() - removed).saturating_add(added);
+        check_normalized_size(text, bytes, "Replace")?;
         text.rewrite(|mut chars: SpannedChars<'_>, out: &mut Builder| {
             // The span of the last char read: what inserted text aligns with.
             let mut last: Span = (0, 0);

@@ -1,5 +1,6 @@
 //! HF's `Sequence` normalizer: several normalizers, in order.
 
+use super::check_normalized_size;
 use crate::error::Result;
 use crate::pipeline::{Normalized, Normalizer};
 
@@ -10,6 +11,8 @@ impl Normalizer for Sequence {
     fn normalize(&self, text: &mut Normalized) -> Result<()> {
         for n in &self.0 {
             n.normalize(text)?;
+            // Each step may multiply the text; stop before the next does.
+            check_normalized_size(text, text.as_str().len(), "Sequence")?;
         }
         Ok(())
     }

@@ -328,3 +328,27 @@ def test_normalizers_that_multiply_a_short_text_fail_instead_of_allocating(step:
     refused_with(result["a"], "EncodingError", "normalizer")
     assert result["b"]["value"] == [101, 1038, 102]  # [CLS] b [SEP]
     assert child.peak_rss_mb < RSS_BOUND_MB
+
+
+def test_decoders_that_multiply_the_tokens_fail_instead_of_allocating() -> None:
+    """Forty Replace decoders that each double every token would make
+    terabytes from a few ids (HF tries, and dies): tokkit's decode fails
+    with an EncodingError; ids whose tokens hold no match decode as HF's."""
+    path = shared_path("vocab", "bert-base-uncased", "tokenizer.json")
+    step = {"type": "Replace", "pattern": {"String": "a"}, "content": "aa"}
+    child = run(f"""
+        import json, tokenizers, tokkit
+        document = json.load(open({str(path)!r}, encoding="utf-8"))
+        document["decoder"] = {{"type": "Sequence", "decoders": [{step!r}] * 40}}
+        text = json.dumps(document)
+        t = tokkit.Tokenizer.from_str(text)
+        hf = tokenizers.Tokenizer.from_str(text)
+        ids = t.encode("hello world").ids
+        report({{"a": outcome(lambda: t.decode(t.encode("a cat").ids)),
+                 "ok": outcome(lambda: t.decode(ids)), "hf": hf.decode(ids)}})
+    """)
+    result = child.check()
+    refused_with(result["a"], "EncodingError", "decoder")
+    assert result["ok"]["value"] == result["hf"]
+    # the last step before the bound (1 GiB of decoded text) may be reached
+    assert child.peak_rss_mb < RSS_BOUND_MB + 1024

@@ -1,7 +1,7 @@
 //! HF's `Replace` decoder: every match of a literal or an Oniguruma regex in
 //! every token replaced, left to right without overlap.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hf_regex::match_spans;
 use crate::normalize::replace::Pattern;
 use crate::pipeline::Decoder;
@@ -15,15 +15,49 @@ pub struct ReplaceDecoder {
     pub content: String,
 }
 
+/// The most text (in bytes) one decode may make. A tokenizer.json can chain
+/// Replace decoders that each multiply every token ("a" by "aa", thirty
+/// times over): past this bound decoding fails before allocating what no
+/// machine has (HF dies there). Only Replace makes tokens longer.
+const MAX_DECODED_BYTES: usize = 1 << 30;
+
+/// A token and, for a regex pattern, its spans and whether each matched.
+type Planned = (String, Option<Vec<(std::ops::Range<usize>, bool)>>);
+
 impl ReplaceDecoder {
-    fn replace(&self, token: String) -> Result<String> {
+    /// The token with its matches found, and the length it will have.
+    fn plan(&self, token: String) -> Result<(Planned, usize)> {
         let re = match &self.pattern {
-            Pattern::Literal(lit) => return Ok(token.replace(lit.as_str(), &self.content)),
+            Pattern::Literal(lit) => {
+                let found = token.matches(lit.as_str()).count();
+                let kept = token.len() - found * lit.len();
+                let len = kept.saturating_add(found.saturating_mul(self.content.len()));
+                return Ok(((token, None), len));
+            }
             // HF finds no match in an empty token, even for `x*`.
-            Pattern::Regex(_) if token.is_empty() => return Ok(token),
+            Pattern::Regex(_) if token.is_empty() => return Ok(((token, None), 0)),
             Pattern::Regex(re) => re,
         };
         let spans = match_spans(&token, |on_match| re.find_iter(&token, on_match))?;
+        let len = (spans.iter())
+            .map(|(range, matched)| {
+                if *matched {
+                    self.content.len()
+                } else {
+                    range.len()
+                }
+            })
+            .sum();
+        Ok(((token, Some(spans)), len))
+    }
+
+    fn replace(&self, (token, spans): Planned) -> String {
+        let Some(spans) = spans else {
+            return match &self.pattern {
+                Pattern::Literal(lit) => token.replace(lit.as_str(), &self.content),
+                Pattern::Regex(_) => token,
+            };
+        };
         let mut out = String::with_capacity(token.len());
         for (range, is_match) in spans {
             match is_match {
@@ -31,13 +65,26 @@ impl ReplaceDecoder {
                 false => out.push_str(token.get(range).unwrap_or_default()),
             }
         }
-        Ok(out)
+        out
     }
 }
 
 impl Decoder for ReplaceDecoder {
     fn decode_chain(&self, tokens: Vec<String>) -> Result<Vec<String>> {
-        tokens.into_iter().map(|t| self.replace(t)).collect()
+        let mut total = 0usize;
+        let mut planned = Vec::with_capacity(tokens.len());
+        for token in tokens {
+            let (plan, len) = self.plan(token)?;
+            total = total.saturating_add(len);
+            if total > MAX_DECODED_BYTES {
+                return Err(Error::Encoding(format!(
+                    "the Replace decoder would make more than {MAX_DECODED_BYTES} bytes of \
+                     text: the tokenizer's decoders multiply the tokens"
+                )));
+            }
+            planned.push(plan);
+        }
+        Ok(planned.into_iter().map(|p| self.replace(p)).collect())
     }
 }
 

@@ -14,12 +14,19 @@ make it reproducible.
 
 from __future__ import annotations
 
-import math
-import operator
 import os
 from collections.abc import Sequence
-from typing import Any, TypeGuard
+from typing import Any
 
+from tokkit._sentencepiece_args import (
+    as_text,
+    flag,
+    int32,
+    is_batch,
+    piece_id,
+    real,
+    sampling_args,
+)
 from tokkit._tokkit import _SentencePiece
 from tokkit._tokkit import set_random_seed as _set_random_seed
 from tokkit.arrays import BatchArrays
@@ -37,59 +44,6 @@ def set_random_seed(seed: int) -> None:
 
 
 _BEST = (False, -1, 0.1, None)
-
-
-def _is_batch(value: Any) -> TypeGuard[list[Any] | tuple[Any, ...]]:
-    return isinstance(value, list | tuple)
-
-
-def _int32(value: Any, what: str) -> int:
-    """An int argument as sentencepiece's binding takes one: an ``int`` (or a
-    NumPy integer) that fits in 32 bits; anything else is a TypeError there."""
-    try:
-        number = operator.index(value)
-    except TypeError:
-        raise TypeError(f"{what} must be an int, not {type(value).__name__}") from None
-    if not -(2**31) <= number < 2**31:
-        raise TypeError(f"{what} {number} does not fit in a 32-bit int")
-    return number
-
-
-def _id(value: Any) -> int:
-    return _int32(value, "piece id")
-
-
-def _flag(value: Any, what: str) -> bool:
-    """A bool argument as sentencepiece's binding takes one: anything with a
-    truth value of its own (bool, a number, None), not a str or a list."""
-    if not hasattr(type(value), "__bool__"):
-        raise TypeError(f"{what} must be a bool, not {type(value).__name__}")
-    return bool(value)
-
-
-def _real(value: Any, what: str) -> float:
-    """A float argument: an int or a float, as sentencepiece's binding takes."""
-    if isinstance(value, str | bytes) or not hasattr(value, "__float__"):
-        raise TypeError(f"{what} must be a number, not {type(value).__name__}")
-    return float(value)
-
-
-def _sampling_args(sampling: Any, nbest_size: Any, alpha: Any, seed: Any) -> Any:
-    """The (sampling, nbest_size, alpha, seed) the core takes, checked as
-    sentencepiece checks them: sampling needs a finite ``alpha >= 0``."""
-    nbest = _int32(nbest_size, "nbest_size")
-    theta = _real(alpha, "alpha")
-    if sampling and not (math.isfinite(theta) and theta >= 0):
-        raise InvalidArgumentError(f"alpha must be a finite number >= 0 to sample, not {theta}")
-    return (bool(sampling), nbest, theta, seed)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    if not isinstance(value, str):
-        raise TypeError(f"input must be str or bytes, not {type(value).__name__}")
-    return value
 
 
 # What the calls can return: ids and pieces everywhere; bytes pieces and
@@ -209,13 +163,37 @@ class SentencePieceProcessor:
 
     # Encoding --------------------------------------------------------------
 
-    def _rewrite(
-        self, out: list[Any], is_ids: bool, add_bos: bool, add_eos: bool, reverse: bool, emit_unk
-    ) -> list[Any]:
+    def _check_bos_eos(self, add_bos: bool, add_eos: bool) -> None:
+        """sentencepiece's ValueError when asked for a piece the model lacks."""
         if add_bos and self._ids["bos"] < 0:
             raise ValueError("BOS token is not defined as a control symbol in this model.")
         if add_eos and self._ids["eos"] < 0:
             raise ValueError("EOS token is not defined as a control symbol in this model.")
+
+    def _sampling(
+        self, enable_sampling: Any, nbest_size: Any, alpha: Any, num_threads: Any, seed: Any
+    ) -> tuple[Any, int]:
+        """The core's sampling arguments and the thread count of an encode
+        call: the constructor's where an argument is None, checked as
+        sentencepiece checks them."""
+        sampling = self._enable_sampling if enable_sampling is None else enable_sampling
+        sampling = flag(sampling, "enable_sampling")
+        nbest_size = self._nbest_size if nbest_size is None else nbest_size
+        alpha = self._alpha if alpha is None else alpha
+        num_threads = self._num_threads if num_threads is None else num_threads
+        if sampling and (nbest_size is None or nbest_size in (0, 1) or alpha is None):
+            raise ValueError(
+                'When enable_sampling is True, We must specify "nbest_size > 1" or '
+                '"nbest_size = -1", and "alpha".'
+            )
+        if not isinstance(num_threads, int):
+            raise TypeError("num_threads must be int")
+        return sampling_args(sampling, nbest_size, alpha, seed), num_threads
+
+    def _rewrite(
+        self, out: list[Any], is_ids: bool, add_bos: bool, add_eos: bool, reverse: bool, emit_unk
+    ) -> list[Any]:
+        self._check_bos_eos(add_bos, add_eos)
         if not is_ids and emit_unk:
             unk = self._ids["unk"]
             if unk < 0:
@@ -276,24 +254,12 @@ class SentencePieceProcessor:
             raise ValueError("return_bytes is only supported when return_type='offset_mapping'")
         kind = self._out_type if out_type is None else out_type
         kind = _return_kind(kind, (*_ARRAYS_TOO, "offset_mapping"))
-        add_bos = _flag(self._add_bos if add_bos is None else add_bos, "add_bos")
-        add_eos = _flag(self._add_eos if add_eos is None else add_eos, "add_eos")
-        reverse = _flag(self._reverse if reverse is None else reverse, "reverse")
+        add_bos = flag(self._add_bos if add_bos is None else add_bos, "add_bos")
+        add_eos = flag(self._add_eos if add_eos is None else add_eos, "add_eos")
+        reverse = flag(self._reverse if reverse is None else reverse, "reverse")
         emit_unk = self._emit_unk_piece if emit_unk_piece is None else emit_unk_piece
-        sampling = self._enable_sampling if enable_sampling is None else enable_sampling
-        sampling = _flag(sampling, "enable_sampling")
-        nbest_size = self._nbest_size if nbest_size is None else nbest_size
-        alpha = self._alpha if alpha is None else alpha
-        num_threads = self._num_threads if num_threads is None else num_threads
-        if sampling is True and (nbest_size is None or nbest_size in (0, 1) or alpha is None):
-            raise ValueError(
-                'When enable_sampling is True, We must specify "nbest_size > 1" or '
-                '"nbest_size = -1", and "alpha".'
-            )
-        if not isinstance(num_threads, int):
-            raise TypeError("num_threads must be int")
+        args, num_threads = self._sampling(enable_sampling, nbest_size, alpha, num_threads, seed)
         is_ids = kind is int or kind == "numpy"
-        args = _sampling_args(sampling, nbest_size, alpha, seed)
         if kind == "offset_mapping":
             if add_bos or add_eos or reverse or emit_unk:
                 raise UnsupportedError(
@@ -301,8 +267,8 @@ class SentencePieceProcessor:
                     "return_type='offset_mapping' (nor in sentencepiece)"
                 )
             return self._offset_mapping(input, args, return_bytes)
-        if _is_batch(input):
-            texts = [_text(t) for t in input]
+        if is_batch(input):
+            texts = [as_text(t) for t in input]
             batch: list[list[int]] | list[list[str]]
             if is_ids:
                 batch = self._m.encode_ids_batch(texts, num_threads, args)
@@ -312,18 +278,18 @@ class SentencePieceProcessor:
                 self._rewrite(x, is_ids, add_bos, add_eos, reverse, emit_unk) for x in batch
             ]
             return [_as_kind(x, kind) for x in rewritten]
-        text = _text(input)
+        text = as_text(input)
         out = self._m.encode_ids(text, args) if is_ids else self._m.encode_pieces(text, args)
         return _as_kind(self._rewrite(out, is_ids, add_bos, add_eos, reverse, emit_unk), kind)
 
     def _offset_mapping(self, input: Any, args: Any, return_bytes: bool | None) -> Any:
-        if _is_batch(input):
+        if is_batch(input):
             if return_bytes is None:
                 return_bytes = bool(input) and isinstance(input[0], bytes)
             return [self._offset_mapping(text, args, return_bytes) for text in input]
         if return_bytes is None:
             return_bytes = isinstance(input, bytes)
-        ids, pieces, offsets = self._m.encode_offsets(_text(input), args, return_bytes)
+        ids, pieces, offsets = self._m.encode_offsets(as_text(input), args, return_bytes)
         shown = _as_kind(pieces, bytes) if return_bytes else pieces
         return {"ids": ids, "pieces": shown, "offsets": offsets}
 
@@ -342,25 +308,10 @@ class SentencePieceProcessor:
         gives them) into flat NumPy arrays, without a list per text: see
         :class:`tokkit.BatchArrays`. ``input`` may be a list of str, a NumPy
         str or object array, or a pyarrow string array (read in place)."""
-        add_bos = _flag(self._add_bos if add_bos is None else add_bos, "add_bos")
-        add_eos = _flag(self._add_eos if add_eos is None else add_eos, "add_eos")
-        if add_bos and self._ids["bos"] < 0:
-            raise ValueError("BOS token is not defined as a control symbol in this model.")
-        if add_eos and self._ids["eos"] < 0:
-            raise ValueError("EOS token is not defined as a control symbol in this model.")
-        sampling = self._enable_sampling if enable_sampling is None else enable_sampling
-        nbest_size = self._nbest_size if nbest_size is None else nbest_size
-        alpha = self._alpha if alpha is None else alpha
-        num_threads = self._num_threads if num_threads is None else num_threads
-        sampling = _flag(sampling, "enable_sampling")
-        if sampling and (nbest_size is None or nbest_size in (0, 1) or alpha is None):
-            raise ValueError(
-                'When enable_sampling is True, We must specify "nbest_size > 1" or '
-                '"nbest_size = -1", and "alpha".'
-            )
-        if not isinstance(num_threads, int):
-            raise TypeError("num_threads must be int")
-        args = _sampling_args(sampling, nbest_size, alpha, seed)
+        add_bos = flag(self._add_bos if add_bos is None else add_bos, "add_bos")
+        add_eos = flag(self._add_eos if add_eos is None else add_eos, "add_eos")
+        self._check_bos_eos(add_bos, add_eos)
+        args, num_threads = self._sampling(enable_sampling, nbest_size, alpha, num_threads, seed)
         bos = self._ids["bos"] if add_bos else None
         eos = self._ids["eos"] if add_eos else None
         return self._m.encode_ids_arrays(input, num_threads, args, bos, eos)
@@ -414,7 +365,7 @@ class SentencePieceProcessor:
         """The ``nbest_size`` best segmentations, best first (Unigram only),
         as ids, pieces, pieces as bytes or ``"numpy"`` arrays of ids."""
         kind = _return_kind(self._out_type if out_type is None else out_type, _ARRAYS_TOO)
-        nbest_size = _int32(self._nbest_size if nbest_size is None else nbest_size, "nbest_size")
+        nbest_size = int32(self._nbest_size if nbest_size is None else nbest_size, "nbest_size")
         if nbest_size <= 0:
             nbest_size = 1
         flags = (
@@ -426,11 +377,11 @@ class SentencePieceProcessor:
         is_ids = kind is int or kind == "numpy"
 
         def one(text: Any) -> list[Any]:
-            results = self._m.nbest(_text(text), nbest_size)
+            results = self._m.nbest(as_text(text), nbest_size)
             rewritten = [self._rewrite(r[0] if is_ids else r[1], is_ids, *flags) for r in results]
             return [_as_kind(r, kind) for r in rewritten]
 
-        if _is_batch(input):
+        if is_batch(input):
             return [one(t) for t in input]
         return one(input)
 
@@ -464,10 +415,10 @@ class SentencePieceProcessor:
         (``wor=True``), the log of its inclusion probability (Kool et al. 2019).
         """
         out_type = _return_kind(self._out_type if out_type is None else out_type, _IDS_OR_PIECES)
-        num_samples = 1 if num_samples is None else _int32(num_samples, "num_samples")
+        num_samples = 1 if num_samples is None else int32(num_samples, "num_samples")
         if num_samples < 0:
             raise InvalidArgumentError(f"num_samples must be >= 0, not {num_samples}")
-        alpha = _real(self._alpha if alpha is None else alpha, "alpha")
+        alpha = real(self._alpha if alpha is None else alpha, "alpha")
         flags = (
             self._add_bos if add_bos is None else add_bos,
             self._add_eos if add_eos is None else add_eos,
@@ -478,13 +429,13 @@ class SentencePieceProcessor:
 
         def one(text: Any) -> list[Any]:
             results = self._m.sample_and_score(
-                _text(text), num_samples, alpha, (bool(wor), bool(include_best)), seed
+                as_text(text), num_samples, alpha, (bool(wor), bool(include_best)), seed
             )
             return [
                 (self._rewrite(r[0] if is_ids else r[1], is_ids, *flags), r[2]) for r in results
             ]
 
-        if _is_batch(input):
+        if is_batch(input):
             return [one(t) for t in input]
         return one(input)
 
@@ -492,11 +443,11 @@ class SentencePieceProcessor:
         self, input: str | Sequence[str], alpha: float | None = None, num_threads: int | None = None
     ) -> Any:
         """Entropy (nats) of the segmentation distribution sampling draws from."""
-        alpha = _real(self._alpha if alpha is None else alpha, "alpha")
+        alpha = real(self._alpha if alpha is None else alpha, "alpha")
         num_threads = self._num_threads if num_threads is None else num_threads
-        if _is_batch(input):
-            return self._m.entropy([_text(t) for t in input], alpha, num_threads)
-        return self._m.entropy([_text(input)], alpha, 1)[0]
+        if is_batch(input):
+            return self._m.entropy([as_text(t) for t in input], alpha, num_threads)
+        return self._m.entropy([as_text(input)], alpha, 1)[0]
 
     def normalize(self, input: Any, with_offsets: bool | None = None) -> Any:
         """``input`` (a text, or a list of them) as the model normalizes it
@@ -507,7 +458,7 @@ class SentencePieceProcessor:
         if isinstance(input, list):
             return [self.normalize(text, with_offsets) for text in input]
         is_bytes = isinstance(input, bytes)
-        text, offsets = self._m.normalize(_text(input), is_bytes)
+        text, offsets = self._m.normalize(as_text(input), is_bytes)
         out = text.encode("utf-8") if is_bytes else text
         return (out, offsets) if with_offsets else out
 
@@ -530,10 +481,10 @@ class SentencePieceProcessor:
         batch = [list(x) for x in input] if is_batch else [input]
         is_pieces = any(len(x) > 0 and isinstance(x[0], str | bytes) for x in batch)
         if is_pieces:
-            pieces = [[_text(p) for p in x] for x in batch]
+            pieces = [[as_text(p) for p in x] for x in batch]
             out = self._m.decode_pieces(pieces, num_threads)
         else:
-            out = self._m.decode_ids([[_id(i) for i in x] for x in batch], num_threads)
+            out = self._m.decode_ids([[piece_id(i) for i in x] for x in batch], num_threads)
         return out if is_batch else out[0]
 
     def decode_ids(self, input: Any, **kwargs: Any) -> str | list[str]:
@@ -563,29 +514,29 @@ class SentencePieceProcessor:
 
     def id_to_piece(self, id: int | Sequence[int]) -> Any:
         """The piece of an id (or of each id in a list)."""
-        if _is_batch(id):
-            return [self._m.id_to_piece(_id(i)) for i in id]
-        return self._m.id_to_piece(_id(id))
+        if is_batch(id):
+            return [self._m.id_to_piece(piece_id(i)) for i in id]
+        return self._m.id_to_piece(piece_id(id))
 
     def piece_to_id(self, piece: str | Sequence[str]) -> Any:
         """The id of a piece (the unknown id when absent), or of each piece in a list."""
-        if _is_batch(piece):
-            return [self._m.piece_to_id(_text(p)) for p in piece]
-        return self._m.piece_to_id(_text(piece))
+        if is_batch(piece):
+            return [self._m.piece_to_id(as_text(p)) for p in piece]
+        return self._m.piece_to_id(as_text(piece))
 
     def __getitem__(self, piece: str) -> int:
         return self.piece_to_id(piece)
 
     def get_score(self, id: int | Sequence[int]) -> Any:
         """The score of an id."""
-        if _is_batch(id):
-            return [self._m.get_score(_id(i)) for i in id]
-        return self._m.get_score(_id(id))
+        if is_batch(id):
+            return [self._m.get_score(piece_id(i)) for i in id]
+        return self._m.get_score(piece_id(id))
 
     def _is(self, id: Any, kind: str) -> Any:
-        if _is_batch(id):
-            return [self._m.piece_type(_id(i)) == kind for i in id]
-        return self._m.piece_type(_id(id)) == kind
+        if is_batch(id):
+            return [self._m.piece_type(piece_id(i)) == kind for i in id]
+        return self._m.piece_type(piece_id(id)) == kind
 
     def is_unknown(self, id: int | Sequence[int]) -> Any:
         """Whether the id is the unknown piece."""

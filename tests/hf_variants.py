@@ -17,7 +17,9 @@ behind FixedLength pieces. ``sequence_post_json``: Llama 3's post-processor
 shape, a Sequence of ByteLevel (here trimming offsets) and a template.
 ``regex_replace_decoder_json``: GPT-2 whose decoder first rewrites tokens
 with regex Replace decoders. ``byte_level_then_json``: Falcon's shape, steps
-after ByteLevel that split its byte alphabet.
+after ByteLevel that split its byte alphabet. ``normalized_added_json`` and
+``metaspace_normalized_added_json``: normalized added tokens beside
+ByteLevel's prefix space, or beside Metaspace's ``▁`` (ruT5's file).
 """
 
 from __future__ import annotations
@@ -272,6 +274,24 @@ def normalized_added_json(shape: str) -> str:
     else:
         tok.pre_tokenizer = byte_level
     tok.normalizer = normalizers.Lowercase() if shape == "lowercase" else None
+    tok.add_tokens(
+        [
+            tokenizers.AddedToken("<mask>", normalized=True, lstrip=True),
+            tokenizers.AddedToken("world", normalized=True),
+            tokenizers.AddedToken("ing", normalized=True, single_word=True),
+            tokenizers.AddedToken("Hello", normalized=True, rstrip=True),
+        ]
+    )
+    return tok.to_str()
+
+
+def metaspace_normalized_added_json(prepend_scheme: str) -> str:
+    """ruT5's Unigram file (Metaspace) with the normalized added tokens above
+    and Metaspace's ``prepend_scheme`` set to ``always`` or ``first``."""
+    path = shared_path("vocab", "rut5-large-spm-unigram", "tokenizer.json")
+    tok = tokenizers.Tokenizer.from_file(str(path))
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme=prepend_scheme)
+    tok.decoder = decoders.Metaspace(prepend_scheme=prepend_scheme)
     tok.add_tokens(
         [
             tokenizers.AddedToken("<mask>", normalized=True, lstrip=True),

@@ -17,6 +17,7 @@ from hf_variants import (
     clip_json,
     ctc_json,
     fixed_length_json,
+    metaspace_normalized_added_json,
     missing_bytes_json,
     normalized_added_json,
     regex_replace_decoder_json,
@@ -53,6 +54,8 @@ FILES = {
     "prefix-space-normalized-added": lambda: normalized_added_json("plain"),
     "prefix-space-normalized-added-lowercase": lambda: normalized_added_json("lowercase"),
     "prefix-space-normalized-added-falcon": lambda: normalized_added_json("falcon"),
+    "metaspace-normalized-added": lambda: metaspace_normalized_added_json("always"),
+    "metaspace-first-normalized-added": lambda: metaspace_normalized_added_json("first"),
 }
 
 

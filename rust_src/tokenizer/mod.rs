@@ -274,7 +274,16 @@ impl Tokenizer {
                     Segment::Text(r) => r,
                 };
                 let part_text = &normalized.as_str()[part.clone()];
-                let rewritten = self.part_rewrite.and_then(|r| r.apply(part_text));
+                let rewritten = self.part_rewrite.and_then(|r| {
+                    // HF asks whether the part's first character is the
+                    // input's first (Metaspace's scheme "first"); without
+                    // alignments, whether it is the first left.
+                    let starts_input = range.start == 0
+                        && normalized
+                            .original_range(part.clone())
+                            .map_or(part.start == 0, |o| o.start == 0);
+                    r.apply(part_text, starts_input)
+                });
                 let part_text = rewritten.as_ref().map_or(part_text, |r| r.text.as_str());
                 pieces.clear();
                 match &self.pre_tokenizer {

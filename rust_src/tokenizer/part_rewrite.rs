@@ -1,61 +1,125 @@
-//! What HF's ByteLevel pre-tokenizer does to each piece of text between added
-//! tokens besides cutting it, where a normalizer (which sees the whole text,
-//! before the normalized added tokens are cut out) cannot do it: the prefix
-//! space of `add_prefix_space` beside normalized added tokens, and the
-//! byte-alphabet spelling that steps after ByteLevel split.
+//! What HF's pre-tokenizers do to each piece of text between added tokens
+//! besides cutting it, where a normalizer (which sees the whole text, before
+//! the normalized added tokens are cut out) cannot do it: ByteLevel's prefix
+//! space and byte-alphabet spelling, and Metaspace's `▁` beside normalized
+//! added tokens.
 
 use std::ops::Range;
 
 use crate::models::bpe::byte_alphabet::byte_to_char;
 use crate::pipeline::Token;
+use crate::pretokenize::metaspace::PrependScheme;
 
 /// The rewrite of each part of the text between added tokens.
 #[derive(Debug, Clone, Copy)]
-pub struct PartRewrite {
-    /// Put a space before a part that does not start with one.
-    pub prefix_space: bool,
-    /// Spell the part in the byte alphabet.
-    pub spell: bool,
+pub enum PartRewrite {
+    /// HF's ByteLevel pre-tokenizer.
+    ByteLevel {
+        /// Put a space before a part that does not start with one.
+        prefix_space: bool,
+        /// Spell the part in the byte alphabet.
+        spell: bool,
+    },
+    /// HF's Metaspace pre-tokenizer: spaces become `replacement`, which is
+    /// also put before the part as `prepend` says.
+    Metaspace {
+        replacement: char,
+        prepend: PrependScheme,
+    },
 }
 
 /// A part rewritten, with where each of its bytes came from.
 pub struct Rewritten {
     /// The rewritten text.
     pub text: String,
-    /// For each byte of `text`, the byte range of the part it came from: the
-    /// prefix space stands for the part's first character, as HF aligns it.
+    /// For each byte of `text`, the byte range of the part it came from: a
+    /// prefix stands for the part's first character, as HF aligns it.
     sources: Vec<(u32, u32)>,
 }
 
 impl PartRewrite {
-    /// `part` rewritten, or `None` when it stays as it is.
-    pub fn apply(&self, part: &str) -> Option<Rewritten> {
-        let prefix = self.prefix_space && !part.is_empty() && !part.starts_with(' ');
-        if !prefix && !self.spell {
-            return None;
+    /// `part` rewritten, or `None` when it stays as it is. `starts_input`
+    /// says whether the part begins the input (Metaspace's scheme "first").
+    pub fn apply(&self, part: &str, starts_input: bool) -> Option<Rewritten> {
+        match *self {
+            PartRewrite::ByteLevel {
+                prefix_space,
+                spell,
+            } => byte_level(part, prefix_space, spell),
+            PartRewrite::Metaspace {
+                replacement,
+                prepend,
+            } => metaspace(part, replacement, prepend, starts_input),
         }
-        let mut out = Rewritten {
-            text: String::with_capacity(part.len() * 2 + 2),
-            sources: Vec::with_capacity(part.len() * 2 + 2),
-        };
-        if prefix {
-            let first = part.chars().next().map_or(0, char::len_utf8) as u32;
-            let space = if self.spell { byte_to_char(b' ') } else { ' ' };
-            out.push(space, (0, first));
-        }
-        if self.spell {
-            for (at, b) in (0u32..).zip(part.bytes()) {
-                out.push(byte_to_char(b), (at, at + 1));
-            }
-        } else {
-            out.text.push_str(part);
-            out.sources.extend((0u32..).zip(1..).take(part.len()));
-        }
-        Some(out)
     }
 }
 
+fn byte_level(part: &str, prefix_space: bool, spell: bool) -> Option<Rewritten> {
+    let prefix = prefix_space && !part.is_empty() && !part.starts_with(' ');
+    if !prefix && !spell {
+        return None;
+    }
+    let mut out = Rewritten::with_capacity(part.len() * 2 + 2);
+    if prefix {
+        let space = if spell { byte_to_char(b' ') } else { ' ' };
+        out.push(space, first_char(part));
+    }
+    if spell {
+        for (at, b) in (0u32..).zip(part.bytes()) {
+            out.push(byte_to_char(b), (at, at + 1));
+        }
+    } else {
+        out.text.push_str(part);
+        out.sources.extend((0u32..).zip(1..).take(part.len()));
+    }
+    Some(out)
+}
+
+/// HF's Metaspace on one part: the same rule as
+/// [`crate::pretokenize::metaspace::MetaspaceRewrite`] on a whole text.
+fn metaspace(
+    part: &str,
+    replacement: char,
+    prepend: PrependScheme,
+    starts_input: bool,
+) -> Option<Rewritten> {
+    let first = part
+        .chars()
+        .next()
+        .map(|c| if c == ' ' { replacement } else { c });
+    let prefix = match (first, prepend) {
+        (None, _) | (_, PrependScheme::Never) => false,
+        (Some(c), PrependScheme::Always) => c != replacement,
+        (Some(c), PrependScheme::First) => c != replacement && starts_input,
+    };
+    if !prefix && !part.contains(' ') {
+        return None;
+    }
+    let mut out = Rewritten::with_capacity(part.len() + 3);
+    if prefix {
+        out.push(replacement, first_char(part));
+    }
+    for (at, c) in part.char_indices() {
+        let at = at as u32;
+        let c_out = if c == ' ' { replacement } else { c };
+        out.push(c_out, (at, at + c.len_utf8() as u32));
+    }
+    Some(out)
+}
+
+/// The byte range of the first character of `part`.
+fn first_char(part: &str) -> (u32, u32) {
+    (0, part.chars().next().map_or(0, char::len_utf8) as u32)
+}
+
 impl Rewritten {
+    fn with_capacity(bytes: usize) -> Self {
+        Rewritten {
+            text: String::with_capacity(bytes),
+            sources: Vec::with_capacity(bytes),
+        }
+    }
+
     fn push(&mut self, c: char, source: (u32, u32)) {
         self.text.push(c);
         self.sources
@@ -90,24 +154,40 @@ mod tests {
 
     #[test]
     fn maps_back_to_the_part() {
-        let plain = PartRewrite {
+        let plain = PartRewrite::ByteLevel {
             prefix_space: true,
             spell: false,
         };
-        assert!(plain.apply(" x").is_none());
-        let r = plain.apply("éa").unwrap();
+        assert!(plain.apply(" x", true).is_none());
+        let r = plain.apply("éa", true).unwrap();
         assert_eq!(r.text, " éa");
         assert_eq!(r.source(0..1), 0..2); // the space: the first character
         assert_eq!(r.source(0..3), 0..2);
         assert_eq!(r.source(3..4), 2..3);
-        let spelled = PartRewrite {
+        let spelled = PartRewrite::ByteLevel {
             prefix_space: true,
             spell: true,
         };
-        let r = spelled.apply("é").unwrap();
+        let r = spelled.apply("é", true).unwrap();
         assert_eq!(r.text, "ĠÃ©");
         assert_eq!(r.source(0..2), 0..2);
         assert_eq!(r.source(2..4), 0..1); // "Ã" is the first byte of "é"
         assert_eq!(r.source(4..6), 1..2);
+    }
+
+    #[test]
+    fn metaspace_by_part() {
+        let first = PartRewrite::Metaspace {
+            replacement: '▁',
+            prepend: PrependScheme::First,
+        };
+        let r = first.apply("a b", true).unwrap();
+        assert_eq!(r.text, "▁a▁b");
+        assert_eq!(r.source(0..3), 0..1); // the prefix: the first character
+        assert_eq!(r.source(4..7), 1..2);
+        assert_eq!(first.apply("a b", false).unwrap().text, "a▁b");
+        assert_eq!(first.apply(" b", true).unwrap().text, "▁b");
+        assert!(first.apply("", true).is_none());
+        assert!(first.apply("ab", false).is_none());
     }
 }

@@ -244,9 +244,9 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
 /// The normalizer and pre-tokenizer of a tokenizer.json as tokkit runs
 /// them: what HF's pre-tokenizer does to the text besides cutting it
 /// (Metaspace's rewrite, ByteLevel's prefix space) runs as the last
-/// normalizer, unless `by_part`: then ByteLevel's prefix space and
-/// spelling are left to the tokenizer, which applies them to each part of
-/// the text between added tokens ([`part_rewrite`]).
+/// normalizer, unless `by_part`: then it is left to the tokenizer, which
+/// applies it to each part of the text between added tokens
+/// ([`part_rewrite`]).
 pub fn text_steps(
     normalizer: Option<&Value>,
     pre_tokenizer: Option<&Value>,
@@ -262,10 +262,12 @@ pub fn text_steps(
         // as the last normalizer, the cut as the pre-tokenizer.
         Some(v) if kind(v, "pre_tokenizer")? == "Metaspace" => {
             let (replacement, prepend, cut) = metaspace_options(v, "pre_tokenizer Metaspace")?;
-            normalizers.push(Box::new(MetaspaceRewrite {
-                replacement,
-                prepend,
-            }));
+            if !by_part {
+                normalizers.push(Box::new(MetaspaceRewrite {
+                    replacement,
+                    prepend,
+                }));
+            }
             if cut {
                 split = Some(Box::new(MetaspaceSplit { replacement }) as Box<dyn PreTokenizer>);
             }
@@ -300,16 +302,23 @@ pub fn text_steps(
 }
 
 /// What the tokenizer must do to each part of the text between added
-/// tokens for HF's ByteLevel pre-tokenizer `v`: HF spells and prefixes each
-/// part after cutting out the added tokens, normalized ones included, where
-/// a normalizer would reach only the whole text. Spelling (for steps after
-/// ByteLevel) is always done so; the prefix space only beside normalized
-/// added tokens, where it differs.
+/// tokens for HF's pre-tokenizer `v`: HF rewrites each part after cutting
+/// out the added tokens, normalized ones included, where a normalizer would
+/// reach only the whole text. ByteLevel's spelling (for steps after it) is
+/// always done so; ByteLevel's prefix space and Metaspace's rewrite only
+/// beside normalized added tokens, where it differs.
 fn part_rewrite(v: &Value, normalized_added: bool) -> Result<Option<PartRewrite>> {
+    if kind(v, "pre_tokenizer")? == "Metaspace" {
+        let (replacement, prepend, _) = metaspace_options(v, "pre_tokenizer Metaspace")?;
+        return Ok(normalized_added.then_some(PartRewrite::Metaspace {
+            replacement,
+            prepend,
+        }));
+    }
     let spell = spelling_splitters(v)?.is_some();
     let prefix_space = byte_level_prefix_space(v)?;
     Ok(
-        (spell || prefix_space && normalized_added).then_some(PartRewrite {
+        (spell || prefix_space && normalized_added).then_some(PartRewrite::ByteLevel {
             prefix_space,
             spell,
         }),

@@ -20,6 +20,7 @@ with regex Replace decoders. ``byte_level_then_json``: Falcon's shape, steps
 after ByteLevel that split its byte alphabet. ``normalized_added_json`` and
 ``metaspace_normalized_added_json``: normalized added tokens beside
 ByteLevel's prefix space, or beside Metaspace's ``▁`` (ruT5's file).
+``shared_id_json``: GPT-2 where two tokens share one id, as damaged files do.
 """
 
 from __future__ import annotations
@@ -301,3 +302,16 @@ def metaspace_normalized_added_json(prepend_scheme: str) -> str:
         ]
     )
     return tok.to_str()
+
+
+SHARED_ID_TOKENS = ("Ġinfantry", "Ġthe")
+
+
+def shared_id_json() -> str:
+    """GPT-2 where " infantry" takes the id of " the" (HF loads it; each
+    token encodes to the shared id, which decodes to either)."""
+    document = _gpt2_document()
+    vocab = document["model"]["vocab"]
+    moved, kept = SHARED_ID_TOKENS
+    vocab[moved] = vocab[kept]
+    return json.dumps(document)

@@ -310,6 +310,37 @@ def test_a_byte_fallback_model_without_unknown_piece_loads(kept: set[int], tmp_p
     assert "ValueError" in tk["mro"]
 
 
+def test_a_charsmap_replacing_with_bytes_that_are_not_utf8_is_refused(tmp_path: Path) -> None:
+    """The one damaged file sentencepiece loads and tokkit refuses, on
+    purpose: its charsmap replaces U+2160 (Roman one) by the byte 0xFF. sentencepiece's
+    normalized text is then not UTF-8: its own ``normalize`` and piece
+    output raise UnicodeDecodeError, and its ids swallow the next character
+    into the unknown piece ("a", U+2160, "b" decodes as "a ⁇ "). tokkit refuses the
+    file with VocabFormatError naming the charsmap instead of giving ids."""
+    model = shared_path("vocab", *SPM_MODELS["unigram"]).read_bytes()
+    blob = charsmap_of(model)
+    trie_end = 4 + int.from_bytes(blob[:4], "little")
+    replacements = blob[trie_end:]
+    at = trie_end + replacements.index(b"I\0")  # the replacement of U+2160
+    path = tmp_path / "bytes.model"
+    path.write_bytes(model + charsmap(blob[:at] + b"\xff" + blob[at + 1 :]))
+    child = run(f"""
+        import sentencepiece, tokkit
+        s = sentencepiece.SentencePieceProcessor(model_file={str(path)!r})
+        report({{"decoded": s.decode(s.encode("a\u2160b")),
+                 "normalize": outcome(lambda: s.normalize("a\u2160b")),
+                 "pieces": outcome(lambda: s.encode("a\u2160b", out_type=str)),
+                 "tk": outcome(lambda: tokkit.SentencePieceProcessor(model_file={str(path)!r}))}})
+    """)
+    result = child.check()
+    assert result["decoded"] == "a \u2047 "
+    assert result["normalize"]["raised"] == "UnicodeDecodeError"
+    assert result["pieces"]["raised"] == "UnicodeDecodeError"
+    assert result["tk"]["raised"] == "VocabFormatError"
+    assert "precompiled_charsmap" in result["tk"]["message"]
+    assert "UTF-8" in result["tk"]["message"]
+
+
 TIKTOKEN_FILES = {"r50k_base": "r50k_base.tiktoken", "cl100k_base": "cl100k_base.tiktoken"}
 
 

@@ -12,6 +12,7 @@ from conftest import corpus_files
 from hf_checks import assert_batch_like_hf, assert_same_encoding
 from hf_variants import (
     NORMALIZED_ADDED,
+    SHARED_ID_TOKENS,
     byte_level_normalizer_json,
     byte_level_then_json,
     clip_json,
@@ -23,6 +24,7 @@ from hf_variants import (
     regex_replace_decoder_json,
     roberta_json,
     sequence_post_json,
+    shared_id_json,
     specials_in_vocab_json,
     word_level_json,
 )
@@ -137,20 +139,45 @@ def test_word_level_without_its_unknown_token_fails_as_hf():
         ours.encode("the xyzzyq king")
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=corpus_splices(corpus_files(), st.sampled_from([" infantry", " the", "infantry"])))
+def test_two_tokens_sharing_an_id_encode_as_hf(text):
+    """HF loads a vocabulary where two tokens share an id, and so does
+    tokkit: the same ids and offsets; the shared id decodes to one of its
+    two tokens (HF's choice follows its hash map's order)."""
+    if "shared" not in _loaded:
+        document = shared_id_json()
+        _loaded["shared"] = (
+            tokkit.Tokenizer.from_str(document),
+            tokenizers.Tokenizer.from_str(document),
+        )
+    ours, ref = _loaded["shared"]
+    got, want = ours.encode(text), ref.encode(text)
+    assert (got.ids, got.offsets) == (want.ids, want.offsets)
+    assert ours.get_vocab_size() == ref.get_vocab_size()
+    shared = ref.token_to_id(SHARED_ID_TOKENS[1])
+    assert ours.token_to_id(SHARED_ID_TOKENS[0]) == shared
+    chosen = ours.id_to_token(shared)
+    assert chosen in SHARED_ID_TOKENS
+    # HF's decoder on the tokens, with tokkit's choice for the shared id
+    tokens = [chosen if i == shared else ref.id_to_token(i) for i in want.ids]
+    assert ours.decode(want.ids) == ref.decoder.decode(tokens)
+
+
 @settings(max_examples=200, deadline=None)
 @given(ids=st.lists(st.integers(0, 40), max_size=60))
 def test_ctc_decoding_as_hf(ids):
     """Runs of one id collapse, pads vanish, ``|`` is a space, and the
     WordPiece cleanup runs, as HF's CTC decoder does."""
-    if "ctc" not in _ctc:
+    if "ctc" not in _loaded:
         text = ctc_json()
-        _ctc["ctc"] = (tokkit.Tokenizer.from_str(text), tokenizers.Tokenizer.from_str(text))
-    ours, ref = _ctc["ctc"]
+        _loaded["ctc"] = (tokkit.Tokenizer.from_str(text), tokenizers.Tokenizer.from_str(text))
+    ours, ref = _loaded["ctc"]
     assert ours.decode(ids) == ref.decode(ids)
     assert ours.decode(ids, skip_special_tokens=False) == ref.decode(ids, skip_special_tokens=False)
 
 
-_ctc: dict = {}
+_loaded: dict = {}
 
 
 def test_catastrophic_replace_decoder_regex_is_a_tokkit_error():

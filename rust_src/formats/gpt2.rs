@@ -175,8 +175,9 @@ pub fn byte_level_model(
 /// HF's byte-level BPE: the byte model of [`byte_level_model`] when it gives
 /// HF's tokens, which is when every token is spelled in the alphabet, all
 /// 256 byte symbols are tokens (so `unk_token`, `fuse_unk` and
-/// `byte_fallback` never apply) and no prefix, suffix or dropout is set;
-/// otherwise HF's own procedure, BPE over the spelled piece ([`SpelledBpe`]).
+/// `byte_fallback` never apply), no two tokens share an id and no prefix,
+/// suffix or dropout is set; otherwise HF's own procedure, BPE over the
+/// spelled piece ([`SpelledBpe`]).
 pub fn byte_level_bpe(
     vocab: Vec<(String, u32)>,
     merges: &[(String, String, usize)],
@@ -200,7 +201,12 @@ pub fn byte_level_bpe(
         }
     }
     let dropout = options.dropout.is_some_and(|p| p > 0.0);
-    if spelled && bytes.iter().all(|&b| b) && !decorated && !dropout {
+    // HF loads a vocabulary where two tokens share an id (each encodes to
+    // it); the byte model keeps one token per id, the spelled one all.
+    let mut ids: Vec<u32> = vocab.iter().map(|&(_, id)| id).collect();
+    ids.sort_unstable();
+    let shared_ids = ids.windows(2).any(|w| w[0] == w[1]);
+    if spelled && bytes.iter().all(|&b| b) && !decorated && !dropout && !shared_ids {
         return byte_level_model(vocab, merges, options.ignore_merges, source);
     }
     let mut vocab = vocab;

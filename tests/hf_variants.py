@@ -21,6 +21,8 @@ after ByteLevel that split its byte alphabet. ``normalized_added_json`` and
 ``metaspace_normalized_added_json``: normalized added tokens beside
 ByteLevel's prefix space, or beside Metaspace's ``▁`` (ruT5's file).
 ``shared_id_json``: GPT-2 where two tokens share one id, as damaged files do.
+With ``after_split=True``, ruT5 has the pre-tokenizer transformers 5 gives
+T5, ALBERT, XLM-R and mBART: WhitespaceSplit, then Metaspace on each word.
 """
 
 from __future__ import annotations
@@ -286,12 +288,17 @@ def normalized_added_json(shape: str) -> str:
     return tok.to_str()
 
 
-def metaspace_normalized_added_json(prepend_scheme: str) -> str:
+def metaspace_normalized_added_json(prepend_scheme: str, after_split: bool = False) -> str:
     """ruT5's Unigram file (Metaspace) with the normalized added tokens above
-    and Metaspace's ``prepend_scheme`` set to ``always`` or ``first``."""
+    and Metaspace's ``prepend_scheme`` set to ``always`` or ``first``;
+    ``after_split``: Metaspace after WhitespaceSplit, as transformers 5
+    builds T5's."""
     path = shared_path("vocab", "rut5-large-spm-unigram", "tokenizer.json")
     tok = tokenizers.Tokenizer.from_file(str(path))
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme=prepend_scheme)
+    metaspace = pre_tokenizers.Metaspace(prepend_scheme=prepend_scheme)
+    if after_split:
+        metaspace = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), metaspace])
+    tok.pre_tokenizer = metaspace
     tok.decoder = decoders.Metaspace(prepend_scheme=prepend_scheme)
     tok.add_tokens(
         [

@@ -58,6 +58,10 @@ FILES = {
     "prefix-space-normalized-added-falcon": lambda: normalized_added_json("falcon"),
     "metaspace-normalized-added": lambda: metaspace_normalized_added_json("always"),
     "metaspace-first-normalized-added": lambda: metaspace_normalized_added_json("first"),
+    "metaspace-after-split": lambda: metaspace_normalized_added_json("always", after_split=True),
+    "metaspace-first-after-split": lambda: metaspace_normalized_added_json(
+        "first", after_split=True
+    ),
 }
 
 

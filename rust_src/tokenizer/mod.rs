@@ -21,7 +21,7 @@ use crate::pipeline::{Decoder, Model, Normalized, Normalizer, PreTokenizer, Toke
 use crate::threads::parallel_map;
 use added_vocab::{AddedMatcher, AddedToken, Segment};
 pub use encoding::{Encoding, Side};
-use part_rewrite::PartRewrite;
+use part_rewrite::{MetaspaceLast, PartRewrite};
 use post_process::PostProcessor;
 pub use truncation::{Padding, PaddingLength, Truncation, TruncationStrategy};
 
@@ -44,6 +44,9 @@ pub struct Tokenizer {
     /// What HF's ByteLevel does to each part of the text between added
     /// tokens, when the normalizers cannot do it once for the whole text.
     part_rewrite: Option<PartRewrite>,
+    /// HF's Metaspace after the pre-tokenizer's other steps, run on each
+    /// piece they cut.
+    metaspace_last: Option<MetaspaceLast>,
     /// Truncation and padding found in tokenizer.json.
     pub defaults: EncodeOptions,
 }
@@ -97,6 +100,7 @@ impl Tokenizer {
             normalized_matcher: None,
             normalized_names: Vec::new(),
             part_rewrite: None,
+            metaspace_last: None,
             defaults: EncodeOptions::default(),
         }
     }
@@ -116,6 +120,12 @@ impl Tokenizer {
     /// Sets the rewrite of each part of the text between added tokens.
     pub fn with_part_rewrite(mut self, rewrite: Option<PartRewrite>) -> Self {
         self.part_rewrite = rewrite;
+        self
+    }
+
+    /// Runs HF's Metaspace on each piece the pre-tokenizer cuts.
+    pub fn with_metaspace_last(mut self, metaspace: Option<MetaspaceLast>) -> Self {
+        self.metaspace_last = metaspace;
         self
     }
 
@@ -292,22 +302,46 @@ impl Tokenizer {
                     None => {}
                 }
                 for piece in &pieces {
-                    tokens.clear();
-                    self.model
-                        .tokenize(&part_text[piece.clone()], &mut tokens)?;
-                    let mut base = part.start + piece.start;
-                    if let Some(rewritten) = &rewritten {
-                        rewritten.to_part(piece.start, &mut tokens);
-                        base = part.start;
+                    let mut emit = |tokens: &mut [Token]| {
+                        let mut base = part.start + piece.start;
+                        if let Some(rewritten) = &rewritten {
+                            rewritten.to_part(piece.start, tokens);
+                            base = part.start;
+                        }
+                        for t in tokens.iter() {
+                            let r = base + t.start as usize..base + t.end as usize;
+                            let text = (track_offsets && self.model.named_by_text(t.id))
+                                .then(|| normalized.as_str().get(r.clone()))
+                                .flatten();
+                            sink(t.id, to_original(r), word, text);
+                        }
+                        word += 1;
+                    };
+                    let piece_text = &part_text[piece.clone()];
+                    match &self.metaspace_last {
+                        None => {
+                            tokens.clear();
+                            self.model.tokenize(piece_text, &mut tokens)?;
+                            emit(&mut tokens);
+                        }
+                        Some(metaspace) => {
+                            // as for a part: is the piece's first character
+                            // the input's first?
+                            let at = part.start + piece.start;
+                            let starts_input = range.start == 0
+                                && normalized
+                                    .original_range(at..at + piece.len())
+                                    .map_or(at == 0, |o| o.start == 0);
+                            let model = self.model.as_ref();
+                            metaspace.tokenize(
+                                model,
+                                piece_text,
+                                starts_input,
+                                &mut tokens,
+                                emit,
+                            )?;
+                        }
                     }
-                    for t in &tokens {
-                        let r = base + t.start as usize..base + t.end as usize;
-                        let text = (track_offsets && self.model.named_by_text(t.id))
-                            .then(|| normalized.as_str().get(r.clone()))
-                            .flatten();
-                        sink(t.id, to_original(r), word, text);
-                    }
-                    word += 1;
                 }
             }
         }

@@ -2,13 +2,16 @@
 //! besides cutting it, where a normalizer (which sees the whole text, before
 //! the normalized added tokens are cut out) cannot do it: ByteLevel's prefix
 //! space and byte-alphabet spelling, and Metaspace's `▁` beside normalized
-//! added tokens.
+//! added tokens ([`PartRewrite`]); and Metaspace as the last step of a
+//! Sequence, which rewrites each piece the steps before it cut
+//! ([`MetaspaceLast`]).
 
 use std::ops::Range;
 
+use crate::error::Result;
 use crate::models::bpe::byte_alphabet::byte_to_char;
-use crate::pipeline::Token;
-use crate::pretokenize::metaspace::PrependScheme;
+use crate::pipeline::{Model, PreTokenizer, Token};
+use crate::pretokenize::metaspace::{MetaspaceSplit, PrependScheme};
 
 /// The rewrite of each part of the text between added tokens.
 #[derive(Debug, Clone, Copy)]
@@ -73,6 +76,60 @@ fn byte_level(part: &str, prefix_space: bool, spell: bool) -> Option<Rewritten> 
         out.sources.extend((0u32..).zip(1..).take(part.len()));
     }
     Some(out)
+}
+
+/// HF's Metaspace pre-tokenizer as the last step of a Sequence (T5, ALBERT,
+/// XLM-R and mBART as transformers 5 builds them, after WhitespaceSplit):
+/// each piece the earlier steps cut is rewritten on its own, so every word
+/// gets its `▁`, and then cut before every `▁` when `split`.
+#[derive(Debug, Clone, Copy)]
+pub struct MetaspaceLast {
+    pub replacement: char,
+    pub prepend: PrependScheme,
+    pub split: bool,
+}
+
+impl MetaspaceLast {
+    /// Tokenizes `piece` as HF does after this step: `emit` gets the tokens
+    /// of each piece it cuts (a word each), with ranges in `piece`'s bytes.
+    /// `starts_input` says whether the piece begins the input.
+    pub fn tokenize(
+        &self,
+        model: &dyn Model,
+        piece: &str,
+        starts_input: bool,
+        tokens: &mut Vec<Token>,
+        mut emit: impl FnMut(&mut [Token]),
+    ) -> Result<()> {
+        let rewritten = metaspace(piece, self.replacement, self.prepend, starts_input);
+        let text = rewritten.as_ref().map_or(piece, |r| r.text.as_str());
+        let mut cuts = Vec::new();
+        if self.split {
+            let split = MetaspaceSplit {
+                replacement: self.replacement,
+            };
+            split.split(text, &mut cuts)?;
+        } else if !text.is_empty() {
+            cuts.push(0..text.len());
+        }
+        for cut in cuts {
+            tokens.clear();
+            model.tokenize(&text[cut.clone()], tokens)?;
+            match &rewritten {
+                Some(r) => r.to_part(cut.start, tokens),
+                None => {
+                    // within the piece, whose length fits the model's u32
+                    let shift = cut.start as u32;
+                    for t in tokens.iter_mut() {
+                        t.start += shift;
+                        t.end += shift;
+                    }
+                }
+            }
+            emit(tokens);
+        }
+        Ok(())
+    }
 }
 
 /// HF's Metaspace on one part: the same rule as

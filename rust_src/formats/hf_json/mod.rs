@@ -25,8 +25,8 @@ use self::models::build_model;
 use self::normalizers::build_normalizer;
 use self::post_processors::build_post_processor;
 use self::pre_tokenizers::{
-    build_pre_tokenizer, byte_level_prefix_space, has_byte_level, metaspace_options, spelled_steps,
-    spelling_splitters,
+    build_pre_tokenizer, byte_level_prefix_space, has_byte_level, metaspace_last,
+    metaspace_options, spelled_steps, spelling_splitters,
 };
 use crate::error::{Error, Result};
 use crate::normalize::byte_level::ByteLevelNormalizer;
@@ -190,7 +190,15 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
         value_of::<&str>(version, "version")?;
     }
     let model_value = root.get("model").ok_or_else(|| bad("no \"model\""))?;
-    let pre_tokenizer = root.get("pre_tokenizer").filter(|v| !v.is_null());
+    let mut pre_tokenizer = root.get("pre_tokenizer").filter(|v| !v.is_null());
+    // Metaspace after other steps rewrites each piece they cut: the
+    // tokenizer runs it, the pre-tokenizer is the steps before it.
+    let metaspace = pre_tokenizer.map(metaspace_last).transpose()?.flatten();
+    let steps_before;
+    if let Some((_, before)) = &metaspace {
+        steps_before = before;
+        pre_tokenizer = Some(steps_before);
+    }
     // The ByteLevel pre-tokenizer is what maps bytes to GPT-2's alphabet in
     // HF; with it BPE runs on the byte-level model, without it on characters.
     // When steps split the spelling after it, the normalizers spell the text
@@ -214,6 +222,7 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     };
     let steps = text_steps(normalizer, pre_tokenizer, rewrite.is_some())?;
     tokenizer = tokenizer.with_part_rewrite(rewrite);
+    tokenizer = tokenizer.with_metaspace_last(metaspace.map(|(m, _)| m));
     if let Some(n) = steps.normalizer {
         tokenizer = tokenizer.with_normalizer(n);
     }

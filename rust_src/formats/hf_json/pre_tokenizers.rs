@@ -14,6 +14,7 @@ use crate::pretokenize::fixed_length::FixedLength;
 use crate::pretokenize::metaspace::PrependScheme;
 use crate::pretokenize::split::{PreTokenizerSequence, Split, SplitBehavior};
 use crate::pretokenize::unicode_scripts::UnicodeScripts;
+use crate::tokenizer::part_rewrite::MetaspaceLast;
 
 /// Whether the pre-tokenizer is ByteLevel or a Sequence holding one.
 pub(super) fn has_byte_level(v: &Value) -> bool {
@@ -150,6 +151,47 @@ fn flat_steps(v: &Value) -> Result<Vec<&Value>> {
         steps.extend(flat_steps(step)?);
     }
     Ok(steps)
+}
+
+/// A Sequence whose last step is Metaspace, after steps that only cut: that
+/// Metaspace, and the Sequence of the steps before it. HF runs it on each
+/// piece they cut ([`MetaspaceLast`]).
+pub(super) fn metaspace_last(v: &Value) -> Result<Option<(MetaspaceLast, Value)>> {
+    if kind(v, "pre_tokenizer")? != "Sequence" {
+        return Ok(None);
+    }
+    let steps = flat_steps(v)?;
+    let Some((last, before)) = steps.split_last() else {
+        return Ok(None);
+    };
+    if kind(last, "pre_tokenizer")? != "Metaspace" || before.is_empty() {
+        return Ok(None);
+    }
+    if let Some(other) = before.iter().find(|s| {
+        matches!(
+            s.get("type").and_then(Value::as_str),
+            Some("Metaspace" | "ByteLevel")
+        )
+    }) {
+        return Err(Error::Unsupported(format!(
+            "pre_tokenizer Sequence with {} before Metaspace",
+            other
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        )));
+    }
+    let (replacement, prepend, split) = metaspace_options(last, "pre_tokenizer Metaspace")?;
+    let metaspace = MetaspaceLast {
+        replacement,
+        prepend,
+        split,
+    };
+    let before: Vec<Value> = before.iter().map(|&s| s.clone()).collect();
+    Ok(Some((
+        metaspace,
+        serde_json::json!({"type": "Sequence", "pretokenizers": before}),
+    )))
 }
 
 /// Where ByteLevel is among the steps, when steps follow it: HF runs those

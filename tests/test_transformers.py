@@ -169,6 +169,29 @@ def test_batches_single_and_pairs(trio: tuple[Any, Any, Any], call: int) -> None
         assert_call_alike(trio, LINES[3], text_pair=PAIRS[5], **kwargs)
 
 
+def test_edge_inputs(trio: tuple[Any, Any, Any]) -> None:
+    """An empty pair is no pair; empty texts; a tuple batch; tensors."""
+    assert_call_alike(trio, LINES[3], "")
+    assert_call_alike(trio, ["", LINES[1]], text_pair=["", ""])
+    assert_call_alike(trio, tuple(LINES[:3]), return_length=True)
+    assert_call_alike(trio, LINES[:1], padding=True, return_tensors="np")
+    text = f"{LINES[1]} {trio[0].all_special_tokens[-1]} {LINES[2]}"
+    assert_call_alike(trio, [text], split_special_tokens=True)
+    assert_call_alike(trio, [text])
+    native, *ours = trio
+    for bad in ([], [LINES[0], 7], 7):
+        with pytest.raises(Exception) as want:
+            native(bad)
+        for tok in ours:
+            with pytest.raises(want.type):
+                tok(bad)
+    for tok in ours:
+        assert tok.encode(LINES[2]) == native.encode(LINES[2])
+        assert tok.encode(LINES[2], LINES[4], max_length=9, truncation=True) == native.encode(
+            LINES[2], LINES[4], max_length=9, truncation=True
+        )
+
+
 def test_truncation_strategies_of_pairs(trio: tuple[Any, Any, Any]) -> None:
     for strategy in ("longest_first", "only_first", "only_second"):
         assert_call_alike(

@@ -135,6 +135,13 @@ class Tokenizer:
         add_special_tokens: bool = True,
         num_threads: int | None = None,
     ) -> list[Encoding]: ...
+    def encode_batch_columns(
+        self,
+        inputs: Sequence[_Input | tuple[_Input, _Input] | list[_Input]],
+        is_pretokenized: bool = False,
+        add_special_tokens: bool = True,
+        num_threads: int | None = None,
+    ) -> tuple[list[Encoding], BatchArrays]: ...
     def encode_batch_arrays(
         self, texts: _Texts, add_special_tokens: bool = True, num_threads: int | None = None
     ) -> BatchArrays: ...

@@ -18,6 +18,9 @@ ImportError that says so.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import json
 import os
 import threading
 from typing import Any
@@ -30,8 +33,14 @@ except ImportError as error:  # pragma: no cover - exercised without the extra
         "tokkit.transformers needs the `transformers` package: pip install transformers"
     ) from error
 
+from transformers.tokenization_utils_base import PaddingStrategy, TruncationStrategy
+
 from . import _tokkit
 from .errors import TokkitError
+
+# transformers 5 encodes every call in one `_encode_plus`, which the fast path
+# follows; older versions keep their own code over the tokkit backend.
+_TRANSFORMERS_5 = int(transformers.__version__.split(".")[0]) >= 5
 
 __all__ = ["Backend", "accelerate", "from_pretrained"]
 
@@ -54,6 +63,8 @@ class Backend:
     def __init__(self, hf: tokenizers.Tokenizer) -> None:
         object.__setattr__(self, "hf", hf)
         object.__setattr__(self, "_tokkit", None)
+        # the pickled form, kept until the configuration changes
+        object.__setattr__(self, "_state", None)
         object.__setattr__(self, "_lock", threading.Lock())
 
     # -- the tokkit side -------------------------------------------------
@@ -70,12 +81,19 @@ class Backend:
                     built: Any = _tokkit.Tokenizer.from_str(self.hf.to_str())
                 except TokkitError:
                     built = False
+                # not part of the JSON: HF keeps it beside
+                if built and self.hf.encode_special_tokens:
+                    if hasattr(built, "encode_special_tokens"):
+                        built.encode_special_tokens = True
+                    else:
+                        built = False
                 object.__setattr__(self, "_tokkit", built)
             tk = self._tokkit
         return tk if tk is not False else None
 
     def _stale(self) -> None:
         object.__setattr__(self, "_tokkit", None)
+        object.__setattr__(self, "_state", None)
 
     def encode(self, sequence, pair=None, is_pretokenized=False, add_special_tokens=True):
         tk = self._fast()
@@ -138,13 +156,24 @@ class Backend:
 
         return mirrored
 
-    # -- copies and pickles carry the HF object only ---------------------
+    # -- copies and pickles carry the HF tokenizer's JSON only -----------
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"hf": self.hf}
+        """The HF tokenizer's JSON without the padding and truncation that
+        transformers sets anew for every call: the pickle, and so the
+        ``datasets`` fingerprint of a map over this tokenizer, stays the same
+        whatever the last call asked for (HF's own changes: datasets #5985)."""
+        state = self._state
+        if state is None:
+            document = json.loads(self.hf.to_str())
+            document["padding"] = None
+            document["truncation"] = None
+            state = json.dumps(document, ensure_ascii=False)
+            object.__setattr__(self, "_state", state)
+        return {"tokenizer.json": state}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["hf"])
+        Backend.__init__(self, tokenizers.Tokenizer.from_str(state["tokenizer.json"]))
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Backend:
         return Backend(tokenizers.Tokenizer.from_str(self.hf.to_str()))
@@ -153,11 +182,103 @@ class Backend:
         return f"tokkit.transformers.Backend({self.hf!r})"
 
 
+# The arguments of transformers 5's `_encode_plus` the fast path below
+# answers itself; any other (offsets, overflow, masks, split words, chat
+# sanitising) goes to transformers' own code.
+_FAST_FLAGS_OFF = (
+    "is_split_into_words",
+    "return_overflowing_tokens",
+    "return_special_tokens_mask",
+    "return_offsets_mapping",
+    "sanitize_control_tokens",
+)
+
+
+def _fast_encode_plus(tokenizer: Any, text: Any, text_pair: Any = None, **kwargs: Any) -> Any:
+    """transformers 5's ``TokenizersBackend._encode_plus`` for plain texts
+    and pairs, with the columns of every encoding taken from flat arrays
+    (``encode_batch_columns``) instead of a Python list per encoding and
+    column; the same BatchEncoding, keys, order and encodings."""
+    original = type(tokenizer)._encode_plus
+    backend = tokenizer._tokenizer
+    split_special_tokens = kwargs.get("split_special_tokens")
+    if split_special_tokens is None:
+        split_special_tokens = tokenizer.split_special_tokens
+    if backend.encode_special_tokens != split_special_tokens:
+        backend.encode_special_tokens = split_special_tokens
+    fast = backend._fast() if isinstance(backend, Backend) else None
+    is_batched = isinstance(text, (list, tuple))
+    texts = text if is_batched else [text]
+    pairs = text_pair if is_batched else [text_pair] if text_pair else None
+    plain = (
+        len(texts) > 0
+        and not any(kwargs.get(flag) for flag in _FAST_FLAGS_OFF)
+        and all(isinstance(t, str) for t in texts)
+        and (pairs is None or (is_batched and isinstance(pairs, (list, tuple))))
+        and (pairs is None or (len(pairs) == len(texts) and all(isinstance(p, str) for p in pairs)))
+    )
+    if fast is None or not plain:
+        return original(tokenizer, text, text_pair, **kwargs)
+    if not is_batched and isinstance(text_pair, str) and text_pair:
+        pairs = [text_pair]
+    max_length = kwargs.get("max_length")
+    tokenizer.set_truncation_and_padding(
+        padding_strategy=kwargs.get("padding_strategy", PaddingStrategy.DO_NOT_PAD),
+        truncation_strategy=kwargs.get("truncation_strategy", TruncationStrategy.DO_NOT_TRUNCATE),
+        max_length=max_length,
+        stride=kwargs.get("stride", 0),
+        pad_to_multiple_of=kwargs.get("pad_to_multiple_of"),
+        padding_side=kwargs.get("padding_side"),
+    )
+    inputs = list(zip(texts, pairs, strict=True)) if pairs is not None else list(texts)
+    encodings, columns = fast.encode_batch_columns(
+        inputs, add_special_tokens=kwargs.get("add_special_tokens", True)
+    )
+    names = tokenizer.model_input_names
+    return_type_ids = kwargs.get("return_token_type_ids")
+    return_attention = kwargs.get("return_attention_mask")
+    if return_type_ids is None:
+        return_type_ids = "token_type_ids" in names
+    if return_attention is None:
+        return_attention = "attention_mask" in names
+    data: dict[str, Any] = {"input_ids": _split(columns.ids, columns.offsets)}
+    if return_type_ids:
+        data["token_type_ids"] = _split(columns.type_ids, columns.offsets)
+    if return_attention:
+        data["attention_mask"] = _split(columns.attention_mask, columns.offsets)
+    lengths = columns.lengths.tolist()
+    if kwargs.get("return_length"):
+        data["length"] = lengths
+    if lengths:
+        # transformers warns once about the first sequence that is too long
+        longest = max(range(len(lengths)), key=lengths.__getitem__)
+        verbose = kwargs.get("verbose", True)
+        tokenizer._eventual_warn_about_too_long_sequence(
+            data["input_ids"][longest], max_length, verbose
+        )
+    return_tensors = kwargs.get("return_tensors")
+    # tokkit's Encoding answers every method BatchEncoding calls on HF's
+    output = transformers.BatchEncoding(data, encodings, tensor_type=return_tensors)  # type: ignore[arg-type]
+    if not is_batched and return_tensors is None:
+        single = {key: value[0] for key, value in output.items()}
+        output = transformers.BatchEncoding(single, output.encodings)
+    return output
+
+
+def _split(flat: Any, offsets: Any) -> list[list[int]]:
+    """Lists of a flat column at its offsets."""
+    values = flat.tolist()
+    bounds = offsets.tolist()
+    return [values[a:b] for a, b in itertools.pairwise(bounds)]
+
+
 def accelerate(
     tokenizer: transformers.PreTrainedTokenizerBase,
 ) -> transformers.PreTrainedTokenizerBase:
     """Switches one loaded transformers fast tokenizer to tokkit, in place,
-    and returns it. Other instances and the classes are not touched."""
+    and returns it. Other instances and the classes are not touched: the
+    backend is replaced on this instance, and on transformers 5 this
+    instance's ``_encode_plus`` takes the columns from flat arrays."""
     inner = getattr(tokenizer, "_tokenizer", None)
     if isinstance(inner, Backend):
         return tokenizer
@@ -167,6 +288,10 @@ def accelerate(
             "(it has no tokenizers.Tokenizer backend to replace)"
         )
     tokenizer._tokenizer = Backend(inner)
+    if _TRANSFORMERS_5:
+        # an instance attribute, so only this tokenizer takes the fast path;
+        # a partial of a module function pickles and deep-copies
+        tokenizer._encode_plus = functools.partial(_fast_encode_plus, tokenizer)  # type: ignore[method-assign]
     return tokenizer
 
 

@@ -172,6 +172,51 @@ impl PyTokenizer {
             f(&mut o);
         }
     }
+
+    /// Encodes a batch of Python inputs without the GIL, and with `columns`
+    /// also the flat ids, type ids and attention masks of the encodings.
+    fn batch(
+        &self,
+        py: Python<'_>,
+        inputs: &[Bound<'_, PyAny>],
+        batch: Batch,
+        columns: bool,
+    ) -> PyResult<(Vec<PyEncoding>, Option<FlatIds>)> {
+        let owned: Vec<(TextOrWords, Option<TextOrWords>)> = inputs
+            .iter()
+            .map(|item| batch_input(item, batch.is_pretokenized))
+            .collect::<PyResult<_>>()?;
+        let options = self.options();
+        let (encodings, flat) = py.detach(|| -> crate::error::Result<_> {
+            let inputs: Vec<_> = owned
+                .iter()
+                .map(|(a, b)| (a.input(), b.as_ref().map(TextOrWords::input)))
+                .collect();
+            let encodings = self.inner.encode_batch(
+                &inputs,
+                batch.add_special_tokens,
+                &options,
+                batch.num_threads,
+            )?;
+            let flat = columns
+                .then(|| FlatIds::from_encodings(&encodings))
+                .transpose()?;
+            Ok((encodings, flat))
+        })?;
+        let encodings = encodings
+            .into_iter()
+            .map(|inner| PyEncoding { inner })
+            .collect();
+        Ok((encodings, flat))
+    }
+}
+
+/// How a batch is encoded: HF's arguments of `encode_batch`.
+#[derive(Clone, Copy)]
+struct Batch {
+    is_pretokenized: bool,
+    add_special_tokens: bool,
+    num_threads: Option<usize>,
 }
 
 fn parse_side(side: &str) -> PyResult<Side> {
@@ -362,23 +407,36 @@ impl PyTokenizer {
         add_special_tokens: bool,
         num_threads: Option<usize>,
     ) -> PyResult<Vec<PyEncoding>> {
-        let owned: Vec<(TextOrWords, Option<TextOrWords>)> = inputs
-            .iter()
-            .map(|item| batch_input(item, is_pretokenized))
-            .collect::<PyResult<_>>()?;
-        let options = self.options();
-        let encodings = py.detach(|| {
-            let inputs: Vec<_> = owned
-                .iter()
-                .map(|(a, b)| (a.input(), b.as_ref().map(TextOrWords::input)))
-                .collect();
-            self.inner
-                .encode_batch(&inputs, add_special_tokens, &options, num_threads)
-        })?;
-        Ok(encodings
-            .into_iter()
-            .map(|inner| PyEncoding { inner })
-            .collect())
+        let batch = Batch {
+            is_pretokenized,
+            add_special_tokens,
+            num_threads,
+        };
+        let (encodings, _) = self.batch(py, &inputs, batch, false)?;
+        Ok(encodings)
+    }
+
+    /// [`Self::encode_batch`], with the ids, type ids and attention masks of
+    /// its encodings also as flat arrays (`tokkit.BatchArrays`) from the same
+    /// run: for callers that read those columns of every encoding
+    /// (transformers), without a Python list per encoding and column.
+    #[pyo3(signature = (inputs, is_pretokenized = false, add_special_tokens = true, num_threads = None))]
+    fn encode_batch_columns<'py>(
+        &self,
+        py: Python<'py>,
+        inputs: Vec<Bound<'py, PyAny>>,
+        is_pretokenized: bool,
+        add_special_tokens: bool,
+        num_threads: Option<usize>,
+    ) -> PyResult<(Vec<PyEncoding>, Bound<'py, PyAny>)> {
+        let batch = Batch {
+            is_pretokenized,
+            add_special_tokens,
+            num_threads,
+        };
+        let (encodings, flat) = self.batch(py, &inputs, batch, true)?;
+        let flat = flat.unwrap_or_default();
+        Ok((encodings, batch_arrays(py, flat)?))
     }
 
     /// Encodes many texts in parallel, as [`Self::encode_batch`] does (with

@@ -41,6 +41,11 @@ impl Normalized {
     /// Starts from `original`, tracking alignment when `track_offsets`.
     pub fn new(original: &str, track_offsets: bool) -> Self {
         let alignments = track_offsets.then(|| {
+            if original.is_ascii() {
+                // one byte per char: a loop the compiler vectorizes (the
+                // general one below was a tenth of BERT's encode)
+                return (0..original.len() as u32).map(|i| (i, i + 1)).collect();
+            }
             let mut spans = Vec::with_capacity(original.len());
             for (start, c) in original.char_indices() {
                 let span = (start as u32, (start + c.len_utf8()) as u32);
@@ -193,7 +198,10 @@ impl Builder {
     pub fn push(&mut self, c: char, span: Span) {
         self.text.push(c);
         if let Some(a) = &mut self.alignments {
-            a.extend(std::iter::repeat_n(span, c.len_utf8()));
+            match c.len_utf8() {
+                1 => a.push(span),
+                n => a.extend(std::iter::repeat_n(span, n)),
+            }
         }
     }
 

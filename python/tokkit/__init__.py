@@ -3,7 +3,9 @@
 from tokkit._tokkit import Encoding, Tokenizer, __version__
 from tokkit.arrays import BatchArrays
 from tokkit.bert import BasicTokenizer, FullTokenizer, WordpieceTokenizer, load_vocab
+from tokkit.corpus import encode_corpus
 from tokkit.errors import (
+    CorpusFormatError,
     EncodingError,
     InvalidArgumentError,
     InvalidUtf8Error,
@@ -29,6 +31,7 @@ __all__ = [
     "BasicTokenizer",
     "BatchArrays",
     "BpeTrainer",
+    "CorpusFormatError",
     "Encoding",
     "EncodingError",
     "FullTokenizer",
@@ -50,6 +53,7 @@ __all__ = [
     "WordpieceTokenizer",
     "__version__",
     "count_words",
+    "encode_corpus",
     "load_tekken",
     "load_tiktoken",
     "load_tiktoken_bpe",

@@ -8,6 +8,7 @@ True
 """
 
 from tokkit._tokkit import (
+    CorpusFormatError,
     EncodingError,
     InvalidArgumentError,
     InvalidUtf8Error,
@@ -20,6 +21,7 @@ from tokkit._tokkit import (
 )
 
 __all__ = [
+    "CorpusFormatError",
     "EncodingError",
     "InvalidArgumentError",
     "InvalidUtf8Error",

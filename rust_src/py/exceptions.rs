@@ -59,6 +59,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         ("TokkitOSError", py.get_type::<PyOSError>()),
         ("InvalidUtf8Error", py.get_type::<PyUnicodeError>()),
         ("InvalidArgumentError", py.get_type::<PyValueError>()),
+        ("CorpusFormatError", py.get_type::<PyValueError>()),
         ("UnsupportedError", py.get_type::<PyRuntimeError>()),
     ] {
         let bases = (tokkit_error.clone(), builtin);

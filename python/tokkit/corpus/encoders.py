@@ -1,0 +1,177 @@
+"""Every tokkit tokenizer seen the same way by the corpus driver: the ids of a
+batch as flat arrays, the largest id, and its special tokens by name.
+
+A tokenizer.json's truncation and padding are never applied to a corpus
+(the shared GPT-2 file truncates to 50 tokens): the driver encodes with a copy
+that has them off, and says so in its summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+from tokkit._tokkit import Tokenizer
+from tokkit.arrays import BatchArrays
+from tokkit.bert import FullTokenizer
+from tokkit.errors import InvalidArgumentError
+from tokkit.sentencepiece import SentencePieceProcessor
+from tokkit.tiktoken import TiktokenEncoding
+
+# Tried in order when no token is named: the spellings of end-of-text and
+# beginning-of-text in the common vocabularies (GPT-2 uses <|endoftext|> for both).
+EOS_NAMES = ("<|endoftext|>", "</s>", "<|end_of_text|>", "<eos>", "[SEP]")
+BOS_NAMES = ("<s>", "<|begin_of_text|>", "<bos>", "[CLS]", "<|endoftext|>")
+
+Tokenizers = Tokenizer | FullTokenizer | SentencePieceProcessor | TiktokenEncoding
+
+
+class CorpusEncoder:
+    """A tokenizer, as :func:`tokkit.encode_corpus` uses it."""
+
+    def __init__(self, tokenizer: Tokenizers, add_special_tokens: bool = True) -> None:
+        self.notes: list[str] = []
+        self.ignored: dict[str, Any] = {"truncation": None, "padding": None}
+        self.fingerprint = hashlib.sha256(pickle.dumps(tokenizer)).hexdigest()
+        self._encode: Callable[[Any, int], BatchArrays]
+        if isinstance(tokenizer, Tokenizer):
+            self._tokenizer_json(tokenizer, add_special_tokens)
+        elif isinstance(tokenizer, FullTokenizer):
+            vocab = tokenizer.vocab
+            self.id_bound = max(vocab.values(), default=-1) + 1
+            self._lookup = vocab.get
+            self._encode = lambda texts, threads: tokenizer.encode_batch_arrays(texts, threads)
+        elif isinstance(tokenizer, SentencePieceProcessor):
+            self._sentencepiece(tokenizer)
+        elif isinstance(tokenizer, TiktokenEncoding):
+            self.id_bound = tokenizer.max_token_value + 1
+            self._lookup = _tiktoken_special(tokenizer)
+            self._encode = lambda texts, threads: tokenizer.encode_batch_arrays(
+                texts, num_threads=threads, ordinary=True
+            )
+        else:
+            raise TypeError(
+                "tokenizer must be a tokkit Tokenizer, FullTokenizer, SentencePieceProcessor "
+                f"or TiktokenEncoding, not {type(tokenizer).__name__}"
+            )
+
+    def _tokenizer_json(self, tokenizer: Tokenizer, add_special_tokens: bool) -> None:
+        truncation, padding = tokenizer.truncation, tokenizer.padding
+        if truncation is not None or padding is not None:
+            # a copy, so the caller's tokenizer keeps its settings
+            tokenizer = pickle.loads(pickle.dumps(tokenizer))
+            tokenizer.no_truncation()
+            tokenizer.no_padding()
+        for name, setting in (("truncation", truncation), ("padding", padding)):
+            if setting is not None:
+                self.ignored[name] = setting
+                self.notes.append(
+                    f"the tokenizer's {name} ({_describe(setting)}) was not applied: "
+                    "every token of every document is written"
+                )
+        self.id_bound = max(tokenizer.get_vocab(True).values(), default=-1) + 1
+        self._lookup = tokenizer.token_to_id
+        self._encode = lambda texts, threads: tokenizer.encode_batch_arrays(
+            texts, add_special_tokens=add_special_tokens, num_threads=threads
+        )
+
+    def _sentencepiece(self, sp: SentencePieceProcessor) -> None:
+        self.id_bound = sp.get_piece_size()
+        named = {"eos": sp.eos_id(), "bos": sp.bos_id()}
+
+        def lookup(token: str) -> int | None:
+            found = sp.piece_to_id(token)
+            return found if sp.id_to_piece(found) == token else None
+
+        self._lookup = lookup
+        self._sp_ids = {k: v for k, v in named.items() if v >= 0}
+        self._encode = lambda texts, threads: sp.encode_batch_arrays(texts, num_threads=threads)
+
+    def encode(self, texts: Any, threads: int) -> BatchArrays:
+        """The ids of ``texts``, end to end."""
+        return self._encode(texts, threads)
+
+    def special_id(self, which: str, token: str | None) -> int:
+        """The id of the end-of-text (``which="eos"``) or beginning-of-text
+        (``"bos"``) token: ``token`` when named, else the model's own
+        (sentencepiece) or the first of the usual spellings it has."""
+        if token is not None:
+            found = self._lookup(token)
+            if found is None:
+                raise InvalidArgumentError(f"{token!r} is not a token of this tokenizer")
+            return found
+        own = getattr(self, "_sp_ids", {}).get(which)
+        if own is not None:
+            return own
+        names = EOS_NAMES if which == "eos" else BOS_NAMES
+        for name in names:
+            found = self._lookup(name)
+            if found is not None:
+                return found
+        flag = "--append-eos" if which == "eos" else "--prepend-bos"
+        raise InvalidArgumentError(
+            f"{flag}: this tokenizer has none of the usual {which.upper()} tokens "
+            f"({', '.join(names)}); name one with --{which}-token"
+        )
+
+
+def _describe(setting: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in setting.items() if v is not None)
+
+
+def _tiktoken_special(encoding: TiktokenEncoding) -> Callable[[str], int | None]:
+    def lookup(token: str) -> int | None:
+        if token not in encoding.special_tokens_set:
+            return None
+        return encoding.encode_single_token(token)
+
+    return lookup
+
+
+def load_tokenizer(
+    *,
+    tokenizer: str | None = None,
+    vocab: str | None = None,
+    spm: str | None = None,
+    tiktoken: str = "",
+    encoding: str | None = None,
+    pattern: str | None = None,
+    lowercase: bool = True,
+    compat: str = "google",
+) -> Tokenizers:
+    """The tokenizer the command line names: a tokenizer.json, a BERT
+    vocab.txt, a sentencepiece .model, or a .tiktoken rank file with its
+    encoding's name or a split pattern."""
+    given = [n for n, v in (("tokenizer", tokenizer), ("vocab", vocab), ("spm", spm)) if v]
+    if tiktoken:
+        given.append("tiktoken")
+    if len(given) != 1:
+        raise InvalidArgumentError(
+            "give one of --tokenizer tokenizer.json, --vocab vocab.txt, --spm x.model or "
+            "--tiktoken x.tiktoken"
+            + (f" (got {', '.join('--' + g for g in given)})" if given else "")
+        )
+    if tokenizer:
+        return Tokenizer.from_file(tokenizer)
+    if vocab:
+        return FullTokenizer(vocab, do_lower_case=lowercase, compat=compat)
+    if spm:
+        return SentencePieceProcessor(model_file=spm)
+    if pattern is not None:
+        from tokkit.tiktoken import load_tiktoken_bpe
+
+        name = encoding or os.path.basename(tiktoken).split(".")[0]
+        return TiktokenEncoding(
+            name, pat_str=pattern, mergeable_ranks=load_tiktoken_bpe(tiktoken), special_tokens={}
+        )
+    if encoding is None:
+        raise InvalidArgumentError(
+            "--tiktoken needs --encoding (r50k_base, p50k_base, cl100k_base, o200k_base, ...) "
+            "or --pattern REGEX"
+        )
+    from tokkit.tiktoken import load_tiktoken
+
+    return load_tiktoken(tiktoken, encoding)

@@ -1,0 +1,48 @@
+"""The progress line of a corpus run: bytes, MB/s, documents/s, tokens/s and
+shards, redrawn on stderr at most five times a second, and only on a
+terminal, so logs and pipes never fill with redraws (as the trainers' bars in
+``rust_src/train/progress.rs``)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+REDRAW_SECONDS = 0.2
+
+
+class Progress:
+    """Counts what a run has done and shows it when ``enabled``."""
+
+    def __init__(self, enabled: bool | None, total_bytes: int | None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.total_bytes = total_bytes
+        self.start = time.perf_counter()
+        self._drawn = 0.0
+
+    def update(self, nbytes: int, documents: int, tokens: int, shards: int) -> None:
+        """Redraws the line when it is due."""
+        now = time.perf_counter()
+        if not self.enabled or now - self._drawn < REDRAW_SECONDS:
+            return
+        self._drawn = now
+        seconds = max(now - self.start, 1e-9)
+        done = ""
+        if self.total_bytes:
+            share = min(nbytes / self.total_bytes, 1.0)
+            filled = int(share * 20)
+            done = f"[{'#' * filled}{'.' * (20 - filled)}] {share:4.0%} "
+        sys.stderr.write(
+            f"\r{done}{nbytes / 1e6:,.1f} MB, {nbytes / 1e6 / seconds:,.1f} MB/s, "
+            f"{documents / seconds:,.0f} docs/s, {tokens / seconds:,.0f} tokens/s, "
+            f"{shards} shards "
+        )
+        sys.stderr.flush()
+
+    def finish(self, nbytes: int, documents: int, tokens: int, shards: int) -> None:
+        """Draws the last line and ends it."""
+        if self.enabled:
+            self._drawn = 0.0
+            self.update(nbytes, documents, tokens, shards)
+            sys.stderr.write("\n")
+            sys.stderr.flush()

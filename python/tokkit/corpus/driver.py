@@ -16,24 +16,30 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import numpy
 
+from tokkit.arrays import BatchArrays
 from tokkit.corpus.encoders import CorpusEncoder, Tokenizers
 from tokkit.corpus.progress import Progress
 from tokkit.corpus.shards import FORMATS, Shard, clear_temporaries, shard_names, write_id_lines
 from tokkit.corpus.sources import (
     COMPRESSED,
     INPUT_FORMATS,
+    Chunk,
     Reading,
     check_inputs,
     input_format_of,
     read_chunks,
 )
-from tokkit.errors import InvalidArgumentError
+from tokkit.errors import InvalidArgumentError, InvalidUtf8Error
 
 MANIFEST = "manifest.json"
 DEFAULT_MAX_TOKENS_PER_SHARD = 100_000_000
@@ -88,15 +94,10 @@ def encode_corpus(
     files, resumed_shards, and what of the tokenizer was ignored.
     """
     start = time.perf_counter()
-    paths = (
-        [os.fspath(files)] if isinstance(files, str | os.PathLike) else list(map(os.fspath, files))
-    )
+    single = isinstance(files, str | os.PathLike)
+    paths = [os.fspath(files)] if single else [os.fspath(f) for f in files]  # type: ignore[union-attr]
     _check_options(format, input_format, dtype, max_tokens_per_shard, chunk_bytes, paths)
     check_inputs(paths)
-    encoder = CorpusEncoder(tokenizer, add_special_tokens)
-    bos = encoder.special_id("bos", bos_token) if prepend_bos else None
-    eos = encoder.special_id("eos", eos_token) if append_eos else None
-    stored = _resolve_dtype(dtype, encoder.id_bound)
     reading = Reading(
         input_format=input_format,
         field=field or "text",
@@ -105,47 +106,35 @@ def encode_corpus(
         skip_invalid=skip_invalid,
         chunk_bytes=chunk_bytes,
     )
-    settings = {
-        "files": paths,
-        "tokenizer_sha256": encoder.fingerprint,
-        "format": format,
-        "dtype": str(stored),
-        "reading": [input_format, reading.field, column, doc_per_file, skip_invalid],
-        "bos": bos,
-        "eos": eos,
-        "add_special_tokens": add_special_tokens,
-        "max_tokens_per_shard": max_tokens_per_shard,
-    }
-    if out_dir is None or hasattr(out_dir, "write"):
-        sink: _Sink = _StreamSink(out_dir)  # type: ignore[arg-type]
-    else:
-        sink = _ShardSink(Path(out_dir), format, stored, max_tokens_per_shard, settings, resume)
-    if sink.complete is not None:
-        return {**sink.complete, "seconds": time.perf_counter() - start}
-    meter = Progress(progress, _known_size(paths, reading))
-    threads = threads or os.cpu_count() or 1
-    to_skip = sink.done_documents
-    documents = nbytes = skipped = 0
+    encoder = CorpusEncoder(tokenizer, add_special_tokens)
     try:
-        for chunk in read_chunks(paths, reading, field is not None):
-            count = len(chunk.texts)
-            documents += count
-            nbytes += chunk.text_bytes
-            skipped += chunk.skipped
-            if to_skip >= count:
-                to_skip -= count
-                continue
-            texts = chunk.texts[to_skip:] if to_skip else chunk.texts
-            to_skip = 0
-            batch = encoder.encode(texts, threads)
-            ids, offsets = _with_specials(batch.ids, batch.offsets, bos, eos)
-            sink.add(ids.astype(stored, copy=False), offsets)
-            meter.update(nbytes, documents, sink.tokens, sink.shards)
-    except BaseException:
-        sink.drop()
-        raise
-    sink.finish()
-    meter.finish(nbytes, documents, sink.tokens, sink.shards)
+        bos = encoder.special_id("bos", bos_token) if prepend_bos else None
+        eos = encoder.special_id("eos", eos_token) if append_eos else None
+        stored = _resolve_dtype(dtype, encoder.id_bound)
+        settings = {
+            "files": paths,
+            "tokenizer_sha256": encoder.fingerprint,
+            "format": format,
+            "dtype": str(stored),
+            "reading": [input_format, reading.field, column, doc_per_file, skip_invalid],
+            "bos": bos,
+            "eos": eos,
+            "add_special_tokens": add_special_tokens,
+            "max_tokens_per_shard": max_tokens_per_shard,
+        }
+        if out_dir is None or hasattr(out_dir, "write"):
+            sink: _Sink = _StreamSink(out_dir)  # type: ignore[arg-type]
+        else:
+            out = Path(out_dir)  # type: ignore[arg-type]
+            sink = _ShardSink(out, format, stored, max_tokens_per_shard, settings, resume)
+        if sink.complete is not None:
+            return {**sink.complete, "seconds": time.perf_counter() - start}
+        meter = Progress(progress, _known_size(paths, reading))
+        chunks = _ahead(read_chunks(paths, reading, field is not None))
+        plan = _Plan(encoder, threads or os.cpu_count() or 1, bos, eos, stored)
+        documents, nbytes, skipped = _encode_all(chunks, plan, sink, meter)
+    finally:
+        encoder.restore()
     summary = {
         "documents": documents,
         "tokens": sink.tokens,
@@ -164,6 +153,99 @@ def encode_corpus(
     }
     sink.record(summary)
     return summary
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to do with each chunk: encode on ``threads``, add BOS/EOS, store as ``dtype``."""
+
+    encoder: CorpusEncoder
+    threads: int
+    bos: int | None
+    eos: int | None
+    dtype: numpy.dtype
+
+
+def _encode_all(
+    chunks: Iterator[Chunk], plan: _Plan, sink: _Sink, meter: Progress
+) -> tuple[int, int, int]:
+    """Encodes every chunk into ``sink``, past the documents it already
+    holds; returns the documents, text bytes and invalid records read."""
+    to_skip = sink.done_documents
+    documents = nbytes = skipped = 0
+    try:
+        for chunk in chunks:
+            if to_skip and chunk.reread is not None:
+                # documents to resume past are counted as the first run
+                # counted them: without the lines that are not UTF-8
+                chunk = chunk.reread()
+            try:
+                batch = _encode_rest(plan, chunk.texts, to_skip)
+            except InvalidUtf8Error:
+                if chunk.reread is None:
+                    raise
+                chunk = chunk.reread()
+                batch = _encode_rest(plan, chunk.texts, to_skip)
+            documents += len(chunk.texts)
+            nbytes += chunk.text_bytes
+            skipped += chunk.skipped
+            to_skip = max(0, to_skip - len(chunk.texts))
+            if batch is not None:
+                ids, offsets = _with_specials(batch.ids, batch.offsets, plan.bos, plan.eos)
+                sink.add(ids.astype(plan.dtype, copy=False), offsets)
+            meter.update(nbytes, documents, sink.tokens, sink.shards)
+    except BaseException:
+        sink.drop()
+        raise
+    sink.finish()
+    meter.finish(nbytes, documents, sink.tokens, sink.shards)
+    return documents, nbytes, skipped
+
+
+def _ahead(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+    """``chunks``, each read on a thread of its own while the one before is
+    encoded (the encoders release the GIL)."""
+    if os.environ.get("TOKKIT_NOAHEAD"):
+        yield from chunks
+        return
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        ready.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put(_END)
+        except BaseException as error:
+            ready.put(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
+_END = object()
+
+
+def _encode_rest(plan: _Plan, texts: Any, skip: int) -> BatchArrays | None:
+    """The ids of ``texts`` after the first ``skip`` (None when none are left)."""
+    if skip >= len(texts):
+        return None
+    return plan.encoder.encode(texts[skip:] if skip else texts, plan.threads)
 
 
 def _check_options(

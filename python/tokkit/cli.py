@@ -1,17 +1,25 @@
-"""The ``tokkit`` command: ``tokkit train`` and ``tokkit encode``."""
+"""The ``tokkit`` command: ``tokkit train`` and ``tokkit encode`` (one
+text, or a corpus into id shards: :func:`tokkit.encode_corpus`)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from tokkit._tokkit import Tokenizer
 from tokkit.bert import FullTokenizer
-from tokkit.errors import TokkitError
+from tokkit.corpus.driver import DEFAULT_MAX_TOKENS_PER_SHARD, DTYPES, encode_corpus
+from tokkit.corpus.encoders import Tokenizers, load_tokenizer
+from tokkit.corpus.shards import FORMATS
+from tokkit.corpus.sources import INPUT_FORMATS
+from tokkit.errors import InvalidArgumentError, TokkitError
 from tokkit.sentencepiece import SentencePieceProcessor
+from tokkit.tiktoken import TiktokenEncoding
 from tokkit.train import BERT_SPECIAL_TOKENS, BpeTrainer, SentencePieceTrainer, WordPieceTrainer
 
 EXAMPLE = "To be, or not to be: that is the question."
@@ -158,43 +166,118 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(done: int, total: int) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} lines")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
 def _encode(args: argparse.Namespace) -> int:
-    if args.tokenizer:
-        tok = Tokenizer.from_file(args.tokenizer)
-
-        def encode_batch(lines: list[str]) -> list[list[int]]:
-            return [e.ids for e in tok.encode_batch(lines, num_threads=args.threads)]
-    elif args.vocab:
-        full = FullTokenizer(args.vocab, do_lower_case=args.lowercase, compat=args.compat)
-
-        def encode_batch(lines: list[str]) -> list[list[int]]:
-            return full.encode_batch(lines, num_threads=args.threads)
-    else:
-        raise SystemExit("tokkit encode: give --vocab vocab.txt or --tokenizer tokenizer.json")
+    tokenizer = load_tokenizer(
+        tokenizer=args.tokenizer,
+        vocab=args.vocab,
+        spm=args.spm,
+        tiktoken=args.tiktoken or "",
+        encoding=args.encoding,
+        pattern=args.pattern,
+        lowercase=args.lowercase,
+        compat=args.compat,
+    )
     if args.text is not None:
-        lines = [args.text]
-    else:
-        source = open(args.file, encoding="utf-8") if args.file != "-" else sys.stdin
-        with source:
-            lines = source.read().splitlines()
-    show = not args.quiet and sys.stderr.isatty() and len(lines) > 1000
-    step = 10_000
-    out = sys.stdout
-    for start in range(0, len(lines), step):
-        for ids in encode_batch(lines[start : start + step]):
-            out.write(" ".join(map(str, ids)) + "\n")
-        if show:
-            _progress(min(start + step, len(lines)), len(lines))
+        print(" ".join(map(str, _text_ids(tokenizer, args.text))))
+        return 0
+    fmt = args.format or ("npy" if args.output else "ids")
+    if args.output is None and fmt != "ids":
+        raise InvalidArgumentError(f"--format {fmt} writes shards: give the folder with -o")
+    summary = encode_corpus(
+        tokenizer,
+        args.file,
+        args.output,
+        format=fmt,
+        input_format=args.input_format,
+        field=args.field,
+        column=args.column,
+        doc_per_file=args.doc_per_file,
+        dtype=args.dtype,
+        append_eos=args.append_eos,
+        prepend_bos=args.prepend_bos,
+        eos_token=args.eos_token,
+        bos_token=args.bos_token,
+        add_special_tokens=args.add_special_tokens,
+        max_tokens_per_shard=args.max_tokens_per_shard,
+        threads=args.threads,
+        resume=args.resume,
+        skip_invalid=args.skip_invalid,
+        chunk_bytes=args.chunk_bytes,
+        progress=False if args.quiet else None,
+    )
+    report = json.dumps(summary, indent=1)
+    if args.output is not None:
+        print(report)
+    elif not args.quiet:
+        print(report, file=sys.stderr)
     return 0
+
+
+def _text_ids(tokenizer: Tokenizers, text: str) -> list[int]:
+    """The ids of one text, as the tokenizer's own ``encode`` gives them."""
+    if isinstance(tokenizer, Tokenizer):
+        return tokenizer.encode(text).ids
+    if isinstance(tokenizer, TiktokenEncoding):
+        return tokenizer.encode_ordinary(text)
+    return tokenizer.encode(text)
+
+
+def _add_encode_parser(sub: Any) -> None:
+    encode = sub.add_parser(
+        "encode",
+        help="print the ids of a text, or tokenize a corpus into id shards",
+        description="With --text: print its ids. With -f and -o: write the corpus' ids as "
+        "shards in a folder and print a JSON summary. With -f alone: print one line of ids "
+        "per document.",
+    )
+    source = encode.add_argument_group("tokenizer (one of)")
+    source.add_argument("--tokenizer", help="a Hugging Face tokenizer.json")
+    source.add_argument("--vocab", help="a Google BERT vocab.txt")
+    source.add_argument("--spm", help="a sentencepiece .model")
+    source.add_argument("--tiktoken", help="a .tiktoken rank file (with --encoding or --pattern)")
+    source.add_argument("--encoding", help="tiktoken: r50k_base, cl100k_base, o200k_base, ...")
+    source.add_argument("--pattern", help="tiktoken: the split regex (no special tokens)")
+    source.add_argument("--compat", choices=["google", "hf"], default="google", help="--vocab")
+    source.add_argument(
+        "--lowercase", action=argparse.BooleanOptionalAction, default=True, help="--vocab"
+    )
+    group = encode.add_mutually_exclusive_group(required=True)
+    group.add_argument("--text", help="the text to encode")
+    group.add_argument(
+        "-f",
+        "--file",
+        nargs="+",
+        help="corpus files (- for stdin): text (a document per line), .jsonl, .parquet, "
+        "optionally .gz or .zst",
+    )
+    inputs = encode.add_argument_group("corpus input")
+    inputs.add_argument("--input-format", choices=INPUT_FORMATS, default="auto")
+    inputs.add_argument("--field", default=None, help="JSON Lines: the text field (text)")
+    inputs.add_argument("--column", default="text", help="Parquet: the text column")
+    inputs.add_argument("--doc-per-file", action="store_true", help="a document per file")
+    inputs.add_argument("--skip-invalid", action="store_true", help="skip bad records, count them")
+    output = encode.add_argument_group("shards")
+    output.add_argument("-o", "--output", default=None, help="the output folder")
+    output.add_argument(
+        "--format", choices=FORMATS, default=None, help="default: npy with -o, else ids"
+    )
+    output.add_argument("--dtype", choices=DTYPES, default="auto")
+    output.add_argument("--append-eos", action="store_true", help="end each document with EOS")
+    output.add_argument("--prepend-bos", action="store_true", help="start each with BOS")
+    output.add_argument("--eos-token", default=None, help="the EOS token (default: the model's)")
+    output.add_argument("--bos-token", default=None, help="the BOS token (default: the model's)")
+    output.add_argument(
+        "--add-special-tokens",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="tokenizer.json: its post-processor's tokens ([CLS] ... [SEP])",
+    )
+    output.add_argument("--max-tokens-per-shard", type=int, default=DEFAULT_MAX_TOKENS_PER_SHARD)
+    output.add_argument("--resume", action="store_true", help="finish a run that was stopped")
+    encode.add_argument("--threads", type=int, default=None)
+    encode.add_argument("--chunk-bytes", type=int, default=1 << 22, help=argparse.SUPPRESS)
+    encode.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    encode.set_defaults(run=_encode)
 
 
 def _flag(option: str) -> str:
@@ -269,17 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
-    encode = sub.add_parser("encode", help="print the ids of each line")
-    encode.add_argument("--vocab", help="a Google vocab.txt")
-    encode.add_argument("--tokenizer", help="a Hugging Face tokenizer.json")
-    encode.add_argument("--compat", choices=["google", "hf"], default="google")
-    encode.add_argument("--lowercase", action=argparse.BooleanOptionalAction, default=True)
-    encode.add_argument("--threads", type=int, default=None)
-    encode.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    group = encode.add_mutually_exclusive_group(required=True)
-    group.add_argument("--text", help="the text to encode")
-    group.add_argument("-f", "--file", help="a UTF-8 file, one text per line (- for stdin)")
-    encode.set_defaults(run=_encode)
+    _add_encode_parser(sub)
     return parser
 
 

@@ -181,7 +181,8 @@ def _encode_all(
                 chunk = chunk.reread()
             try:
                 batch = _encode_rest(plan, chunk.texts, to_skip)
-            except InvalidUtf8Error:
+            except (InvalidUtf8Error, InvalidArgumentError):
+                # the core says "not UTF-8" of an Arrow row as a bad argument
                 if chunk.reread is None:
                     raise
                 chunk = chunk.reread()
@@ -205,9 +206,6 @@ def _encode_all(
 def _ahead(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
     """``chunks``, each read on a thread of its own while the one before is
     encoded (the encoders release the GIL)."""
-    if os.environ.get("TOKKIT_NOAHEAD"):
-        yield from chunks
-        return
     ready: queue.Queue[Any] = queue.Queue(maxsize=1)
     stop = threading.Event()
 

@@ -161,7 +161,7 @@ def _line_chunks(path: str, stream: BinaryIO, kind: str, reading: Reading) -> It
             chunk, lines = _jsonl_docs(path, body, first_line, reading)
         elif (pa := _pyarrow_or_none()) is not None:
             chunk, lines = _text_lines_in_place(pa, body)
-            chunk.reread = partial(_text_docs, path, body, first_line, reading.skip_invalid)
+            chunk.reread = partial(_reread, path, body, first_line, reading.skip_invalid)
         else:
             chunk, lines = _text_docs(path, body, first_line, reading.skip_invalid)
         first_line += lines
@@ -208,6 +208,10 @@ def _text_docs(path: str, body: bytes, first_line: int, skip_invalid: bool) -> t
         nbytes -= text.count("\r\n") + text.endswith("\r")
         docs = [d[:-1] if d.endswith("\r") else d for d in docs]
     return Chunk(docs, nbytes), len(docs)
+
+
+def _reread(path: str, body: bytes, first_line: int, skip_invalid: bool) -> Chunk:
+    return _text_docs(path, body, first_line, skip_invalid)[0]
 
 
 def _text_docs_line_by_line(

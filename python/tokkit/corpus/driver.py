@@ -94,8 +94,10 @@ def encode_corpus(
     files, resumed_shards, and what of the tokenizer was ignored.
     """
     start = time.perf_counter()
-    single = isinstance(files, str | os.PathLike)
-    paths = [os.fspath(files)] if single else [os.fspath(f) for f in files]  # type: ignore[union-attr]
+    if isinstance(files, str | os.PathLike):
+        paths = [os.fspath(files)]
+    else:
+        paths = [os.fspath(f) for f in files]
     _check_options(format, input_format, dtype, max_tokens_per_shard, chunk_bytes, paths)
     check_inputs(paths)
     reading = Reading(

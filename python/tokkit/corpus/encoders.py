@@ -37,6 +37,7 @@ class CorpusEncoder:
         self.ignored: dict[str, Any] = {"truncation": None, "padding": None}
         self.fingerprint = hashlib.sha256(pickle.dumps(tokenizer)).hexdigest()
         self._encode: Callable[[Any, int], BatchArrays]
+        self._lookup: Callable[[str], int | None]
         # gives the tokenizer back the settings the run turned off
         self.restore: Callable[[], None] = lambda: None
         if isinstance(tokenizer, Tokenizer):

@@ -93,7 +93,7 @@ class Shard:
         if self.fmt == "ids":
             self._file.write(_id_lines(ids, offsets))
             return
-        self._file.write(memoryview(numpy.ascontiguousarray(ids, dtype=self.dtype)))
+        self._file.write(numpy.ascontiguousarray(ids, dtype=self.dtype).data)
         if self.fmt in ("npy", "megatron"):
             self._lengths.append(numpy.diff(offsets))
 

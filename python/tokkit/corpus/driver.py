@@ -69,7 +69,7 @@ def encode_corpus(
     chunk_bytes: int = 1 << 22,
     progress: bool | None = None,
 ) -> dict[str, Any]:
-    """Tokenizes a corpus into id shards for training; returns a summary.
+    r"""Tokenizes a corpus into id shards for training; returns a summary.
 
     ``files`` are text files (a document per line, or per file with
     ``doc_per_file``), JSON Lines (the string ``field`` of each object,
@@ -92,6 +92,21 @@ def encode_corpus(
     The summary: documents, tokens, bytes (of text), tokens_per_byte, shards,
     seconds, skipped (invalid records left out with ``skip_invalid``), dtype,
     files, resumed_shards, and what of the tokenizer was ignored.
+
+    >>> import pathlib, tempfile, numpy
+    >>> from tokkit import TiktokenEncoding
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "corpus.txt").write_text("hi\nyo\n")
+    >>> ranks = {bytes([b]): b for b in range(256)}
+    >>> eot = {"<|endoftext|>": 256}
+    >>> tok = TiktokenEncoding("b", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens=eot)
+    >>> summary = encode_corpus(tok, [folder / "corpus.txt"], folder / "out", append_eos=True)
+    >>> summary["documents"], summary["tokens"], summary["dtype"]
+    (2, 6, 'uint16')
+    >>> numpy.load(folder / "out" / "shard_00000.npy").tolist()
+    [104, 105, 256, 121, 111, 256]
+    >>> numpy.load(folder / "out" / "shard_00000.offsets.npy").tolist()
+    [0, 3, 6]
     """
     start = time.perf_counter()
     if isinstance(files, str | os.PathLike):

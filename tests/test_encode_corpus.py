@@ -438,3 +438,30 @@ def test_generated_documents_match_hf(tmp_path_factory, gpt2, hf_gpt2, docs):
     summary = tokkit.encode_corpus(gpt2, [path], out / "shards", format="parquet")
     assert summary["documents"] == len(docs)
     assert read_documents(out / "shards", "parquet") == [e.ids for e in hf_gpt2.encode_batch(docs)]
+
+
+def byte_encoding() -> tokkit.TiktokenEncoding:
+    """Ids that are the text's UTF-8 bytes, so a document's ids spell it."""
+    ranks = {bytes([b]): b for b in range(256)}
+    return tokkit.TiktokenEncoding(
+        "bytes", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={}
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(st.sampled_from(["a", "é", "\r", "\n", " ", "\r\n", "語"]), max_size=60))
+def test_lines_are_split_at_newlines_without_their_carriage_returns(tmp_path_factory, pieces):
+    text = "".join(pieces)
+    out = tmp_path_factory.mktemp("lines")
+    (out / "t.txt").write_bytes(text.encode("utf-8"))
+    want = [line.removesuffix("\r") for line in text.split("\n")]
+    if text.endswith("\n") or not text:
+        want.pop()
+    for chunk_bytes in (7, 1 << 20):
+        target = out / str(chunk_bytes)
+        summary = tokkit.encode_corpus(
+            byte_encoding(), [out / "t.txt"], target, format="ids", chunk_bytes=chunk_bytes
+        )
+        got = read_documents(target, "ids")
+        assert [bytes(d).decode("utf-8") for d in got] == want
+        assert summary["bytes"] == sum(len(d.encode("utf-8")) for d in want)

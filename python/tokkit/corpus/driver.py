@@ -222,24 +222,29 @@ def _encode_all(
 
 def _ahead(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
     """``chunks``, each read on a thread of its own while the one before is
-    encoded (the encoders release the GIL)."""
+    encoded (the encoders release the GIL). An error while reading is raised
+    here; a consumer that stops early stops the reader."""
     ready: queue.Queue[Any] = queue.Queue(maxsize=1)
     stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        """Hands ``item`` over unless the consumer has stopped."""
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def read() -> None:
         try:
             for chunk in chunks:
-                while not stop.is_set():
-                    try:
-                        ready.put(chunk, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not offer(chunk):
                     return
-            ready.put(_END)
+            offer(_END)
         except BaseException as error:
-            ready.put(error)
+            offer(error)
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()

@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import SHARED, Case, corpus_paths
+from harness import SHARED, Case, corpus_paths, run_child
 
 # the datasets pipeline forks workers; HF's own threads would only fight them
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -170,11 +170,41 @@ def _case(
     )
 
 
+def _memory_case(work: Path, small: Path, large: Path) -> Case:
+    """Peak RSS of ``encode_corpus`` (cl100k, npy, 2 threads), each run in a
+    fresh process, on the mix and on ten times the mix: flat when memory is
+    bounded by the chunks, not by the corpus."""
+    ranks = SHARED / "vocab" / "tiktoken" / "cl100k_base.tiktoken"
+    setup = f"import tokkit\ntok = tokkit.load_tiktoken({str(ranks)!r}, 'cl100k_base')"
+
+    def run(source: Path) -> dict:
+        target = work / "rss"
+        shutil.rmtree(target, ignore_errors=True)
+        timed = f"tokkit.encode_corpus(tok, [{str(source)!r}], {str(target)!r}, threads=2)"
+        return run_child(setup, timed)
+
+    return Case(
+        name="encode_corpus peak RSS (cl100k, fresh process), mix and 10x the mix",
+        nbytes=0,
+        impls={
+            f"{small.stat().st_size / 1e6:.0f} MB": lambda: run(small),
+            f"{large.stat().st_size / 1e6:.0f} MB": lambda: run(large),
+        },
+        repeat=1,
+        warmup=False,
+    )
+
+
 def cases(quick: bool) -> list[Case]:
     work = Path(tempfile.mkdtemp(prefix="tokkit-bench-corpus-"))
     out = []
+    texts = []
     for repeats in [1] if quick else [1, 10]:
         inputs = _inputs(work, repeats)
+        texts.append(inputs[0])
         for name, tools in _tokenizers().items():
             out.append(_case(name, tools, inputs, work, 2 if quick else 3))
+    if len(texts) == 1:
+        texts.append(_inputs(work, 10)[0])
+    out.append(_memory_case(work, texts[0], texts[1]))
     return out

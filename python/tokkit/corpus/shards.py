@@ -20,6 +20,7 @@ Names are ``shard_00000`` onwards, the same for every run of the same input:
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 from itertools import pairwise
 from pathlib import Path
@@ -34,6 +35,8 @@ MEGATRON_MAGIC = b"MMIDIDX\x00\x00"
 MEGATRON_CODES = {numpy.dtype(numpy.uint16): 8, numpy.dtype(numpy.int32): 4}
 # the .npy header is written before the length is known: room for any length
 NPY_HEADER_BYTES = 128
+# entries of a Megatron index written at a time
+INDEX_BLOCK = 1 << 20
 
 
 def shard_names(fmt: str, index: int) -> list[str]:
@@ -54,19 +57,21 @@ def _temporary(path: Path) -> Path:
 
 class Shard:
     """One shard being written: whole documents are added, then it is
-    closed (renamed into place) or dropped."""
+    closed (renamed into place) or dropped. The ids and the document index
+    are streamed to disk as they come, so memory holds neither."""
 
     def __init__(self, out_dir: Path, fmt: str, index: int, dtype: numpy.dtype) -> None:
         self.paths = [out_dir / name for name in shard_names(fmt, index)]
         self.fmt = fmt
-        self.dtype = (
-            numpy.dtype(numpy.int32) if fmt == "megatron" and dtype.itemsize == 4 else dtype
-        )
+        wide = fmt == "megatron" and dtype.itemsize == 4
+        self.dtype = numpy.dtype(numpy.int32) if wide else dtype
         self.tokens = 0
         self.documents = 0
-        # document lengths, for the index files written when the shard closes
-        self._lengths: list[numpy.ndarray] = []
         self._file: IO[bytes] | None = None
+        # npy: the offsets file; megatron: the document lengths (int32), from
+        # which the .idx is written when the shard closes
+        self._index: IO[bytes] | None = None
+        self._sizes = out_dir / f".{self.paths[0].stem}.sizes.tmp"
         self._parquet: Any = None
         if fmt == "parquet":
             from tokkit.arrays import _pyarrow
@@ -76,26 +81,35 @@ class Shard:
 
             schema = pa.schema([("ids", pa.list_(pa.uint32()))])
             self._parquet = pq.ParquetWriter(_temporary(self.paths[0]), schema)
-        else:
-            self._file = open(_temporary(self.paths[0]), "wb")
-            if fmt == "npy":
-                self._file.write(b"\0" * NPY_HEADER_BYTES)
+            return
+        self._file = open(_temporary(self.paths[0]), "wb")
+        if fmt == "npy":
+            self._file.write(b"\0" * NPY_HEADER_BYTES)
+            self._index = open(_temporary(self.paths[1]), "wb")
+            self._index.write(b"\0" * NPY_HEADER_BYTES)
+            self._index.write(numpy.zeros(1, "<i8").tobytes())
+        elif fmt == "megatron":
+            self._index = open(self._sizes, "wb")
 
     def add(self, ids: numpy.ndarray, offsets: numpy.ndarray) -> None:
         """Appends documents: ``ids[offsets[i]:offsets[i + 1]]`` is document
         ``i`` (``offsets`` starts at 0)."""
-        self.tokens += len(ids)
-        self.documents += len(offsets) - 1
         if self._parquet is not None:
             self._add_parquet(ids, offsets)
-            return
-        assert self._file is not None
-        if self.fmt == "ids":
-            self._file.write(_id_lines(ids, offsets))
-            return
-        self._file.write(numpy.ascontiguousarray(ids, dtype=self.dtype).data)
-        if self.fmt in ("npy", "megatron"):
-            self._lengths.append(numpy.diff(offsets))
+        elif self.fmt == "ids":
+            self._write(_id_lines(ids, offsets))
+        else:
+            self._write(numpy.ascontiguousarray(ids, dtype=self.dtype).data)
+        if self.fmt == "npy" and self._index is not None:
+            self._index.write((offsets[1:] + self.tokens).astype("<i8").tobytes())
+        elif self.fmt == "megatron" and self._index is not None:
+            self._index.write(numpy.diff(offsets).astype("<i4").tobytes())
+        self.tokens += len(ids)
+        self.documents += len(offsets) - 1
+
+    def _write(self, data: Any) -> None:
+        if self._file is not None:
+            self._file.write(data)
 
     def _add_parquet(self, ids: numpy.ndarray, offsets: numpy.ndarray) -> None:
         from tokkit.arrays import _pyarrow
@@ -110,22 +124,21 @@ class Shard:
         """Finishes the shard and renames its files into place; returns them."""
         if self._parquet is not None:
             self._parquet.close()
-        else:
-            assert self._file is not None
+        if self._file is not None:
             if self.fmt == "npy":
                 self._file.seek(0)
                 self._file.write(_npy_header(self.dtype, self.tokens))
             _sync_close(self._file)
-        lengths = numpy.concatenate([numpy.zeros(0, numpy.int64), *self._lengths])
-        if self.fmt == "npy":
-            offsets = numpy.concatenate([[0], numpy.cumsum(lengths)]).astype(numpy.int64)
+        if self._index is not None and self.fmt == "npy":
+            self._index.seek(0)
+            self._index.write(_npy_header(numpy.dtype("<i8"), self.documents + 1))
+            _sync_close(self._index)
+        elif self._index is not None:
+            self._index.close()
             with open(_temporary(self.paths[1]), "wb") as out:
-                numpy.save(out, offsets)
+                _write_megatron_index(out, self._sizes, self.dtype, self.documents)
                 _sync(out)
-        elif self.fmt == "megatron":
-            with open(_temporary(self.paths[1]), "wb") as out:
-                out.write(_megatron_index(self.dtype, lengths))
-                _sync(out)
+            self._sizes.unlink()
         for path in self.paths:
             os.replace(_temporary(path), path)
         return self.paths
@@ -134,10 +147,12 @@ class Shard:
         """Abandons the shard, removing its temporaries."""
         if self._parquet is not None:
             self._parquet.close()
-        elif self._file is not None:
-            self._file.close()
-        for path in self.paths:
+        for stream in (self._file, self._index):
+            if stream is not None:
+                stream.close()
+        for path in [*self.paths, self._sizes]:
             _temporary(path).unlink(missing_ok=True)
+        self._sizes.unlink(missing_ok=True)
 
 
 def write_id_lines(out: IO[str], ids: numpy.ndarray, offsets: numpy.ndarray) -> None:
@@ -161,25 +176,24 @@ def _npy_header(dtype: numpy.dtype, length: int) -> bytes:
     return b"\x93NUMPY\x01\x00" + struct.pack("<H", room) + fields.ljust(room - 1).encode() + b"\n"
 
 
-def _megatron_index(dtype: numpy.dtype, lengths: numpy.ndarray) -> bytes:
-    """Megatron-LM's ``.idx`` for documents of ``lengths`` tokens, one
-    sequence each: header, counts, sequence lengths (int32), byte pointers
-    (int64) and document indices (int64, 0 to the count)."""
-    count = len(lengths)
-    pointers = numpy.zeros(count, numpy.int64)
-    numpy.cumsum(lengths[:-1] * dtype.itemsize, out=pointers[1:])
-    return b"".join(
-        [
-            MEGATRON_MAGIC,
-            struct.pack("<Q", 1),
-            struct.pack("<B", MEGATRON_CODES[dtype]),
-            struct.pack("<Q", count),
-            struct.pack("<Q", count + 1),
-            lengths.astype("<i4").tobytes(),
-            pointers.astype("<i8").tobytes(),
-            numpy.arange(count + 1, dtype="<i8").tobytes(),
-        ]
-    )
+def _write_megatron_index(out: IO[bytes], sizes: Path, dtype: numpy.dtype, count: int) -> None:
+    """Megatron-LM's ``.idx`` for ``count`` documents, one sequence each,
+    whose lengths are the int32s in ``sizes``: header, counts, sequence
+    lengths (int32), byte pointers into the .bin (int64) and document
+    indices (int64, 0 to the count), written a block at a time."""
+    out.write(MEGATRON_MAGIC)
+    out.write(struct.pack("<QBQQ", 1, MEGATRON_CODES[dtype], count, count + 1))
+    with open(sizes, "rb") as lengths:
+        shutil.copyfileobj(lengths, out)
+    start = 0
+    with open(sizes, "rb") as lengths:
+        while block := lengths.read(4 * INDEX_BLOCK):
+            steps = numpy.frombuffer(block, "<i4").astype(numpy.int64) * dtype.itemsize
+            ends = numpy.cumsum(steps) + start
+            out.write((ends - steps).astype("<i8").tobytes())
+            start = int(ends[-1])
+    for first in range(0, count + 1, INDEX_BLOCK):
+        out.write(numpy.arange(first, min(count + 1, first + INDEX_BLOCK), dtype="<i8").tobytes())
 
 
 def _sync(out: IO[bytes]) -> None:

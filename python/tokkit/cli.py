@@ -360,7 +360,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (TokkitError, OSError, UnicodeDecodeError) as error:
+    # ImportError: an optional package a corpus needs (pyarrow, zstandard)
+    except (TokkitError, OSError, UnicodeDecodeError, ImportError) as error:
         print(f"tokkit: error: {error}", file=sys.stderr)
         return 1
 

@@ -20,16 +20,19 @@ class Progress:
         self.start = time.perf_counter()
         self._drawn = 0.0
 
-    def update(self, nbytes: int, documents: int, tokens: int, shards: int) -> None:
-        """Redraws the line when it is due."""
+    def update(
+        self, nbytes: int, documents: int, tokens: int, shards: int, done: bool = False
+    ) -> None:
+        """Redraws the line when it is due (always when ``done``)."""
         now = time.perf_counter()
-        if not self.enabled or now - self._drawn < REDRAW_SECONDS:
+        if not self.enabled or (now - self._drawn < REDRAW_SECONDS and not done):
             return
         self._drawn = now
         seconds = max(now - self.start, 1e-9)
         done = ""
         if self.total_bytes:
-            share = min(nbytes / self.total_bytes, 1.0)
+            # the text leaves out line ends: a whole file reads as 100%
+            share = 1.0 if done else min(nbytes / self.total_bytes, 1.0)
             filled = int(share * 20)
             done = f"[{'#' * filled}{'.' * (20 - filled)}] {share:4.0%} "
         sys.stderr.write(
@@ -42,7 +45,6 @@ class Progress:
     def finish(self, nbytes: int, documents: int, tokens: int, shards: int) -> None:
         """Draws the last line and ends it."""
         if self.enabled:
-            self._drawn = 0.0
-            self.update(nbytes, documents, tokens, shards)
+            self.update(nbytes, documents, tokens, shards, done=True)
             sys.stderr.write("\n")
             sys.stderr.flush()

@@ -465,3 +465,20 @@ def test_lines_are_split_at_newlines_without_their_carriage_returns(tmp_path_fac
         got = read_documents(target, "ids")
         assert [bytes(d).decode("utf-8") for d in got] == want
         assert summary["bytes"] == sum(len(d.encode("utf-8")) for d in want)
+
+
+def test_padding_is_ignored_and_the_post_processor_kept(tmp_path, corpus):
+    path, docs = corpus
+    file = str(shared_path("vocab", "bert-base-uncased", "tokenizer.json"))
+    bert = tokkit.Tokenizer.from_file(file)
+    summary = tokkit.encode_corpus(bert, [path], tmp_path / "a")
+    assert summary["padding_ignored"]["length"] == 128
+    assert summary["truncation_ignored"]["max_length"] == 128
+    assert bert.padding is not None and bert.padding["length"] == 128
+    hf = tokenizers.Tokenizer.from_file(file)
+    hf.no_truncation()
+    hf.no_padding()
+    assert read_documents(tmp_path / "a", "npy") == [e.ids for e in hf.encode_batch(docs)]
+    tokkit.encode_corpus(bert, [path], tmp_path / "b", add_special_tokens=False)
+    plain = hf.encode_batch(docs, add_special_tokens=False)
+    assert read_documents(tmp_path / "b", "npy") == [e.ids for e in plain]

@@ -14,6 +14,7 @@ encoding them, and goes on from the next shard.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -128,9 +129,8 @@ def encode_corpus(
         bos = encoder.special_id("bos", bos_token) if prepend_bos else None
         eos = encoder.special_id("eos", eos_token) if append_eos else None
         stored = _resolve_dtype(dtype, encoder.id_bound)
-        settings = {
+        settings: dict[str, Any] = {
             "files": paths,
-            "tokenizer_sha256": encoder.fingerprint,
             "format": format,
             "dtype": str(stored),
             "reading": [input_format, reading.field, column, doc_per_file, skip_invalid],
@@ -143,6 +143,7 @@ def encode_corpus(
             sink: _Sink = _StreamSink(out_dir)  # type: ignore[arg-type]
         else:
             out = Path(out_dir)  # type: ignore[arg-type]
+            settings["tokenizer_sha256"] = lambda: encoder.fingerprint
             sink = _ShardSink(out, format, stored, max_tokens_per_shard, settings, resume)
         if sink.complete is not None:
             return {**sink.complete, "seconds": time.perf_counter() - start}
@@ -391,7 +392,7 @@ class _ShardSink(_Sink):
     ) -> None:
         self.out_dir, self.fmt, self.dtype, self.max_tokens = out_dir, fmt, dtype, max_tokens
         self.dtype_name = "int32" if fmt == "megatron" and dtype.itemsize == 4 else str(dtype)
-        self.settings = settings
+        self._settings = settings
         self.done: list[dict[str, Any]] = []
         self.shard: Shard | None = None
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -408,6 +409,12 @@ class _ShardSink(_Sink):
                 f"{out_dir} holds shards but no {MANIFEST}: write to another folder"
             )
         clear_temporaries(out_dir)
+
+    @functools.cached_property
+    def settings(self) -> dict[str, Any]:
+        """The run's settings, the tokenizer's digest in place of the callable
+        that waits for it (taken when first needed)."""
+        return {k: v() if callable(v) else v for k, v in self._settings.items()}
 
     def _resume(self, manifest: dict[str, Any]) -> None:
         if manifest.get("settings") != self.settings:

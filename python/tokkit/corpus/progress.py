@@ -29,14 +29,14 @@ class Progress:
             return
         self._drawn = now
         seconds = max(now - self.start, 1e-9)
-        done = ""
+        bar = ""
         if self.total_bytes:
             # the text leaves out line ends: a whole file reads as 100%
             share = 1.0 if done else min(nbytes / self.total_bytes, 1.0)
             filled = int(share * 20)
-            done = f"[{'#' * filled}{'.' * (20 - filled)}] {share:4.0%} "
+            bar = f"[{'#' * filled}{'.' * (20 - filled)}] {share:4.0%} "
         sys.stderr.write(
-            f"\r{done}{nbytes / 1e6:,.1f} MB, {nbytes / 1e6 / seconds:,.1f} MB/s, "
+            f"\r{bar}{nbytes / 1e6:,.1f} MB, {nbytes / 1e6 / seconds:,.1f} MB/s, "
             f"{documents / seconds:,.0f} docs/s, {tokens / seconds:,.0f} tokens/s, "
             f"{shards} shards "
         )

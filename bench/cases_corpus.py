@@ -80,6 +80,9 @@ def _nanogpt(parquet: Path, out: Path, encode_batch: Callable, dtype: object) ->
     array.flush()
     del array
     shutil.rmtree(cache, ignore_errors=True)
+    # Written to disk as tokkit's shards are (fsync): else the next row's
+    # fsync would wait on this pipeline's writes (ext4 commits them together).
+    os.sync()
 
 
 def _tokenizers() -> dict[str, tuple[object, Callable, Callable]]:

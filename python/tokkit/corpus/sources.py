@@ -1,5 +1,5 @@
-"""Reading a corpus as chunks of documents, streamed so that memory holds one
-chunk, not the corpus.
+"""Reading a corpus as chunks of documents, streamed so that memory holds a
+few chunks, not the corpus.
 
 Inputs: text files (a document per line, or with ``doc_per_file`` a document
 per file), JSON Lines (one string field of each object), Parquet (one string
@@ -39,7 +39,8 @@ FIRST_BLOCK = 1 << 16
 class Chunk:
     """Documents read in one go, and what reading them found."""
 
-    # a list of str, or a pyarrow string array read from Parquet
+    # a list of str, or a pyarrow string array (a Parquet column, or a text
+    # file's lines over the bytes read)
     texts: Any
     # UTF-8 bytes of the texts together
     text_bytes: int
@@ -94,7 +95,7 @@ def read_chunks(paths: list[str], reading: Reading, field_given: bool) -> Iterat
         kind = input_format_of(path, reading, field_given)
         if kind == "parquet":
             yield from _parquet_chunks(path, reading)
-        elif reading.doc_per_file:
+        elif reading.doc_per_file and kind == "text":
             yield _whole_file(path, reading)
         else:
             with _open(path) as stream:

@@ -8,10 +8,10 @@ corpus is encoded, back on after, and the summary says so.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -36,16 +36,10 @@ class CorpusEncoder:
     def __init__(self, tokenizer: Tokenizers, add_special_tokens: bool = True) -> None:
         self.notes: list[str] = []
         self.ignored: dict[str, Any] = {"truncation": None, "padding": None}
-        # A digest of the pickle, to refuse resuming with another tokenizer:
-        # taken on a thread beside the first chunks (cl100k's pickle takes
-        # 10 ms), from a Tokenizer's pickle made now, before the run turns
-        # its truncation off.
-        state = pickle.dumps(tokenizer) if isinstance(tokenizer, Tokenizer) else None
-        self._digest: dict[str, Any] = {}
-        self._digesting = threading.Thread(
-            target=self._take_digest, args=(tokenizer, state), daemon=True
-        )
-        self._digesting.start()
+        # A Tokenizer's pickle is taken now, before the run turns its
+        # truncation off; the digest is taken when first needed.
+        self._tokenizer = tokenizer
+        self._state = pickle.dumps(tokenizer) if isinstance(tokenizer, Tokenizer) else None
         self._encode: Callable[[Any, int], BatchArrays]
         self._lookup: Callable[[str], int | None]
         # gives the tokenizer back the settings the run turned off
@@ -110,20 +104,13 @@ class CorpusEncoder:
         self._sp_ids = {k: v for k, v in named.items() if v >= 0}
         self._encode = lambda texts, threads: sp.encode_batch_arrays(texts, num_threads=threads)
 
-    def _take_digest(self, tokenizer: Tokenizers, state: bytes | None) -> None:
-        try:
-            data = pickle.dumps(tokenizer) if state is None else state
-            self._digest["sha256"] = hashlib.sha256(data).hexdigest()
-        except Exception as error:
-            self._digest["error"] = error
-
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """The SHA-256 of the tokenizer's pickle."""
-        self._digesting.join()
-        if "error" in self._digest:
-            raise self._digest["error"]
-        return self._digest["sha256"]
+        """The SHA-256 of the tokenizer's pickle, to refuse resuming a run
+        with another tokenizer (10 ms for cl100k's, whose ranks are pickled
+        as text: taken once the first shard is done, and only for shards)."""
+        state = self._state if self._state is not None else pickle.dumps(self._tokenizer)
+        return hashlib.sha256(state).hexdigest()
 
     def encode(self, texts: Any, threads: int) -> BatchArrays:
         """The ids of ``texts``, end to end."""

@@ -139,13 +139,15 @@ class _Unclosed:
 def _blocks(stream: BinaryIO, size: int) -> Iterator[bytes]:
     """The stream in blocks of whole lines, about ``size`` bytes each (a
     longer line is one block of its own); the last may lack its newline.
-    Each block is copied at most once. The first is small, so encoding
-    starts at once instead of after a whole block is read (15 ms of a
-    170 ms cl100k run on the 6.7 MB mix)."""
+    Each block is copied at most once. The first blocks are small and double
+    up to ``size``, so that encoding starts at once and each block is read
+    while the one before, twice its size, is encoded (a first 4 MB block held
+    the encoder idle for 15-25 ms of a 170-350 ms cl100k run on the 6.7 MB
+    mix)."""
     pending: list[Any] = []
-    first = min(size, FIRST_BLOCK)
-    while data := stream.read(first or size):
-        first = 0
+    step = min(size, FIRST_BLOCK)
+    while data := stream.read(step):
+        step = min(2 * step, size)
         cut = data.rfind(b"\n") + 1
         if cut == 0:
             pending.append(data)

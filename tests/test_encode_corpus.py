@@ -482,3 +482,31 @@ def test_padding_is_ignored_and_the_post_processor_kept(tmp_path, corpus):
     tokkit.encode_corpus(bert, [path], tmp_path / "b", add_special_tokens=False)
     plain = hf.encode_batch(docs, add_special_tokens=False)
     assert read_documents(tmp_path / "b", "npy") == [e.ids for e in plain]
+
+
+def test_resuming_past_skipped_lines_gives_the_same_shards(tmp_path, corpus, gpt2):
+    _, docs = corpus
+    lines = [d.encode("utf-8") if i % 7 else b"bad \xff" for i, d in enumerate(docs)]
+    source = tmp_path / "with-bad-lines.txt"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    options = {"max_tokens_per_shard": 1500, "skip_invalid": True, "chunk_bytes": 3000}
+    whole = tokkit.encode_corpus(gpt2, [source], tmp_path / "whole", **options)
+    assert whole["skipped"] == len(range(0, len(docs), 7)) and whole["shards"] > 6
+    # a run stopped after its third shard: the manifest lists three, the rest are gone
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    manifest = json.loads((tmp_path / "whole" / "manifest.json").read_text())
+    manifest["shards"], manifest["summary"] = manifest["shards"][:3], None
+    (cut / "manifest.json").write_text(json.dumps(manifest))
+    for shard in manifest["shards"]:
+        for name in shard["files"]:
+            (cut / name).write_bytes((tmp_path / "whole" / name).read_bytes())
+    resumed = tokkit.encode_corpus(gpt2, [source], cut, resume=True, **options)
+    assert resumed["resumed_shards"] == 3
+    for key in ("documents", "tokens", "bytes", "skipped", "shards"):
+        assert resumed[key] == whole[key], key
+    names = sorted(p.name for p in (tmp_path / "whole").iterdir())
+    assert sorted(p.name for p in cut.iterdir()) == names
+    for name in names:
+        if name != "manifest.json":
+            assert (cut / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name

@@ -302,7 +302,9 @@ def _ahead(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
             yield item
     finally:
         stop.set()
-        reader.join()
+        # a reader blocked on standard input cannot be woken: it is a daemon,
+        # left to end with the process
+        reader.join(timeout=1.0)
 
 
 _END = object()

@@ -1,24 +1,13 @@
-"""The corpus run: read documents in chunks, encode each chunk with the
-tokenizer's flat batch call (no Python object per token), add BOS/EOS, cut
-into shards, and keep a manifest so that a killed run resumes.
-
-Shards hold whole documents: a document goes to the current shard when it
-fits under ``max_tokens_per_shard`` (or the shard is empty), else it opens
-the next one. That rule looks at documents only, so the shards are the same
-for any thread count and chunk size. ``manifest.json`` in the output folder
-lists the finished shards (documents and tokens of each) and is rewritten,
-temporary then rename, after each one; ``resume`` reads it, checks the run's
-settings are the same, skips the documents those shards hold without
-encoding them, and goes on from the next shard.
+"""The corpus run: read documents in chunks (:mod:`.sources`), encode each
+chunk with the tokenizer's flat batch call, no Python object per token
+(:mod:`.encoders`), add BOS/EOS, and hand the ids to a sink (:mod:`.sinks`),
+reading and writing beside the encoding (:mod:`.overlap`). A resumed run
+skips the documents of the finished shards without encoding them.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import os
-import queue
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -29,8 +18,10 @@ import numpy
 
 from tokkit.arrays import BatchArrays
 from tokkit.corpus.encoders import CorpusEncoder, Tokenizers
+from tokkit.corpus.overlap import WriteBehind, read_ahead
 from tokkit.corpus.progress import Progress
-from tokkit.corpus.shards import FORMATS, Shard, clear_temporaries, shard_names, write_id_lines
+from tokkit.corpus.shards import FORMATS
+from tokkit.corpus.sinks import ShardSink, Sink, StreamSink
 from tokkit.corpus.sources import (
     COMPRESSED,
     INPUT_FORMATS,
@@ -42,7 +33,6 @@ from tokkit.corpus.sources import (
 )
 from tokkit.errors import InvalidArgumentError, InvalidUtf8Error
 
-MANIFEST = "manifest.json"
 DEFAULT_MAX_TOKENS_PER_SHARD = 100_000_000
 DTYPES = ("auto", "uint16", "uint32")
 
@@ -140,15 +130,15 @@ def encode_corpus(
             "max_tokens_per_shard": max_tokens_per_shard,
         }
         if out_dir is None or hasattr(out_dir, "write"):
-            sink: _Sink = _StreamSink(out_dir)  # type: ignore[arg-type]
+            sink: Sink = StreamSink(out_dir)  # type: ignore[arg-type]
         else:
             out = Path(out_dir)  # type: ignore[arg-type]
             settings["tokenizer_sha256"] = lambda: encoder.fingerprint
-            sink = _ShardSink(out, format, stored, max_tokens_per_shard, settings, resume)
+            sink = ShardSink(out, format, stored, max_tokens_per_shard, settings, resume)
         if sink.complete is not None:
             return {**sink.complete, "seconds": time.perf_counter() - start}
         meter = Progress(progress, _known_size(paths, reading))
-        chunks = _ahead(read_chunks(paths, reading, field is not None))
+        chunks = read_ahead(read_chunks(paths, reading, field is not None))
         plan = _Plan(encoder, threads or os.cpu_count() or 1, bos, eos, stored)
         documents, nbytes, skipped = _encode_all(chunks, plan, sink, meter)
     finally:
@@ -185,13 +175,13 @@ class _Plan:
 
 
 def _encode_all(
-    chunks: Iterator[Chunk], plan: _Plan, sink: _Sink, meter: Progress
+    chunks: Iterator[Chunk], plan: _Plan, sink: Sink, meter: Progress
 ) -> tuple[int, int, int]:
     """Encodes every chunk into ``sink``, past the documents it already
     holds; returns the documents, text bytes and invalid records read."""
     to_skip = sink.done_documents
     documents = nbytes = skipped = 0
-    writer = _WriteBehind(sink)
+    writer = WriteBehind(sink)
     try:
         for chunk in chunks:
             if to_skip and chunk.reread is not None:
@@ -221,93 +211,6 @@ def _encode_all(
     sink.finish()
     meter.finish(nbytes, documents, sink.tokens, sink.shards)
     return documents, nbytes, skipped
-
-
-class _WriteBehind:
-    """Hands encoded chunks to a sink on a thread of its own, so that
-    writing one (the ids converted to the stored type, the file writes)
-    overlaps encoding the next; at most two wait, which bounds memory. On
-    the 67 MB mix with cl100k the writes took 0.2-0.8 s of a 3.6 s run."""
-
-    def __init__(self, sink: _Sink) -> None:
-        self.sink = sink
-        self._jobs: queue.Queue[Any] = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._write, daemon=True)
-        self._thread.start()
-
-    def _write(self) -> None:
-        # takes every job, so that a put never waits forever; after an
-        # error the rest are dropped
-        while (job := self._jobs.get()) is not _END:
-            if self._error is None:
-                try:
-                    self.sink.add(*job)
-                except BaseException as error:
-                    self._error = error
-
-    def add(self, ids: numpy.ndarray, offsets: numpy.ndarray) -> None:
-        """Queues documents for the sink (raises what an earlier write raised)."""
-        self._raise()
-        self._jobs.put((ids, offsets))
-
-    def close(self) -> None:
-        """Waits until every queued chunk is written; raises what writing raised."""
-        self.stop()
-        self._raise()
-
-    def stop(self) -> None:
-        """Ends the thread once it has taken what is queued."""
-        if self._thread.is_alive():
-            self._jobs.put(_END)
-            self._thread.join()
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-
-def _ahead(chunks: Iterator[Chunk]) -> Iterator[Chunk]:
-    """``chunks``, each read on a thread of its own while the one before is
-    encoded (the encoders release the GIL). An error while reading is raised
-    here; a consumer that stops early stops the reader."""
-    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def offer(item: Any) -> bool:
-        """Hands ``item`` over unless the consumer has stopped."""
-        while not stop.is_set():
-            try:
-                ready.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def read() -> None:
-        try:
-            for chunk in chunks:
-                if not offer(chunk):
-                    return
-            offer(_END)
-        except BaseException as error:
-            offer(error)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    try:
-        while (item := ready.get()) is not _END:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        # a reader blocked on standard input cannot be woken: it is a daemon,
-        # left to end with the process
-        reader.join(timeout=1.0)
-
-
-_END = object()
 
 
 def _encode_rest(plan: _Plan, texts: Any, skip: int) -> BatchArrays | None:
@@ -379,164 +282,3 @@ def _with_specials(
         keep[moved[1:] - 1] = False
     out[keep] = ids
     return out, moved
-
-
-class _Sink:
-    """Where encoded documents go."""
-
-    complete: dict[str, Any] | None = None
-    done_documents = 0
-    tokens = 0
-    shards = 0
-    resumed_shards = 0
-    dtype_name = ""
-
-    @property
-    def files(self) -> list[str]:
-        """The files written, shard by shard."""
-        return []
-
-    def add(self, ids: numpy.ndarray, offsets: numpy.ndarray) -> None:
-        raise NotImplementedError
-
-    def finish(self) -> None:
-        """Called once all documents are added."""
-
-    def drop(self) -> None:
-        """Called when the run stops on an error."""
-
-    def record(self, summary: dict[str, Any]) -> None:
-        """Keeps the summary of a finished run."""
-
-
-class _StreamSink(_Sink):
-    """Lines of ids on a text stream (standard output by default)."""
-
-    def __init__(self, out: IO[str] | None) -> None:
-        import sys
-
-        self.out = out if out is not None else sys.stdout
-        self.dtype_name = "uint32"
-
-    def add(self, ids: numpy.ndarray, offsets: numpy.ndarray) -> None:
-        write_id_lines(self.out, ids, offsets)
-        self.tokens += len(ids)
-
-    def finish(self) -> None:
-        self.out.flush()
-
-
-class _ShardSink(_Sink):
-    """Shards in a folder, with the manifest that lets a run resume."""
-
-    def __init__(
-        self,
-        out_dir: Path,
-        fmt: str,
-        dtype: numpy.dtype,
-        max_tokens: int,
-        settings: dict[str, Any],
-        resume: bool,
-    ) -> None:
-        self.out_dir, self.fmt, self.dtype, self.max_tokens = out_dir, fmt, dtype, max_tokens
-        self.dtype_name = "int32" if fmt == "megatron" and dtype.itemsize == 4 else str(dtype)
-        self._settings = settings
-        self.done: list[dict[str, Any]] = []
-        self.shard: Shard | None = None
-        out_dir.mkdir(parents=True, exist_ok=True)
-        manifest = out_dir / MANIFEST
-        if manifest.exists():
-            if not resume:
-                raise InvalidArgumentError(
-                    f"{out_dir} already holds a run ({MANIFEST}): pass --resume to finish it, "
-                    "or write to another folder"
-                )
-            self._resume(json.loads(manifest.read_text(encoding="utf-8")))
-        elif (out_dir / shard_names(fmt, 0)[0]).exists():
-            raise InvalidArgumentError(
-                f"{out_dir} holds shards but no {MANIFEST}: write to another folder"
-            )
-        clear_temporaries(out_dir)
-
-    @functools.cached_property
-    def settings(self) -> dict[str, Any]:
-        """The run's settings, the tokenizer's digest in place of the callable
-        that waits for it (taken when first needed)."""
-        return {k: v() if callable(v) else v for k, v in self._settings.items()}
-
-    def _resume(self, manifest: dict[str, Any]) -> None:
-        if manifest.get("settings") != self.settings:
-            changed = [
-                k for k in self.settings if manifest.get("settings", {}).get(k) != self.settings[k]
-            ]
-            raise InvalidArgumentError(
-                f"{self.out_dir}: cannot resume: the run there used other settings "
-                f"({', '.join(changed) or 'unknown'} differ)"
-            )
-        for shard in manifest["shards"]:
-            if not all((self.out_dir / name).exists() for name in shard["files"]):
-                break
-            self.done.append(shard)
-        self.shards = self.resumed_shards = len(self.done)
-        self.tokens = sum(s["tokens"] for s in self.done)
-        self.done_documents = sum(s["documents"] for s in self.done)
-        self.complete = (
-            manifest.get("summary") if len(self.done) == len(manifest["shards"]) else None
-        )
-        if self.complete is not None:
-            self.complete = {**self.complete, "resumed_shards": self.shards}
-
-    def add(self, ids: numpy.ndarray, offsets: numpy.ndarray) -> None:
-        first, count = 0, len(offsets) - 1
-        while first < count:
-            if self.shard is None:
-                self.shard = Shard(self.out_dir, self.fmt, self.shards, self.dtype)
-            room = self.max_tokens - self.shard.tokens
-            ends = offsets[first + 1 :] - offsets[first]
-            fit = int(numpy.searchsorted(ends, room, side="right"))
-            if fit == 0 and self.shard.documents == 0:
-                fit = 1  # a document longer than a shard is a shard of its own
-            if fit:
-                a, b = int(offsets[first]), int(offsets[first + fit])
-                self.shard.add(ids[a:b], offsets[first : first + fit + 1] - a)
-                self.tokens += b - a
-                first += fit
-            if first < count:
-                self._close()
-
-    def _close(self) -> None:
-        assert self.shard is not None
-        paths = self.shard.close()
-        self.done.append(
-            {
-                "files": [p.name for p in paths],
-                "documents": self.shard.documents,
-                "tokens": self.shard.tokens,
-            }
-        )
-        self.shard = None
-        self.shards += 1
-        self._write_manifest(None)
-
-    def finish(self) -> None:
-        if self.shard is not None and self.shard.documents:
-            self._close()
-        elif self.shard is not None:
-            self.shard.drop()
-
-    def drop(self) -> None:
-        if self.shard is not None:
-            self.shard.drop()
-
-    def record(self, summary: dict[str, Any]) -> None:
-        self._write_manifest(summary)
-
-    @property
-    def files(self) -> list[str]:
-        return [str(self.out_dir / name) for shard in self.done for name in shard["files"]]
-
-    def _write_manifest(self, summary: dict[str, Any] | None) -> None:
-        manifest = {"settings": self.settings, "shards": self.done, "summary": summary}
-        temporary = self.out_dir / f".{MANIFEST}.tmp"
-        temporary.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-        os.replace(temporary, self.out_dir / MANIFEST)

@@ -12,6 +12,7 @@ pub mod error;
 pub mod flat_ids;
 pub mod formats;
 pub mod hf_regex;
+pub mod lines;
 pub mod models;
 pub mod normalize;
 pub mod pipeline;

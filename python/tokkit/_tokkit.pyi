@@ -39,6 +39,7 @@ __all__ = [
     "read_vocab_txt_bytes",
     "read_vocab_txt_file",
     "set_random_seed",
+    "split_lines",
     "train_bpe",
     "train_spm",
     "train_wordpiece",
@@ -333,6 +334,7 @@ class _SentencePiece:
 def read_vocab_txt_file(path: _Path, compat: str = "google") -> list[tuple[str, int]]: ...
 def read_vocab_txt_bytes(data: bytes, compat: str = "google") -> list[tuple[str, int]]: ...
 def set_random_seed(seed: int) -> None: ...
+def split_lines(block: bytes) -> tuple[bytes, bytes] | None: ...
 
 @final
 class WordCounts:

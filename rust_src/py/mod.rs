@@ -7,6 +7,7 @@ mod batch;
 mod bert;
 mod exceptions;
 mod id_ints;
+mod lines;
 mod spm;
 mod text;
 mod tiktoken;
@@ -27,6 +28,7 @@ fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<bert::BertPipeline>()?;
     m.add_function(wrap_pyfunction!(bert::read_vocab_txt_file, m)?)?;
     m.add_function(wrap_pyfunction!(bert::read_vocab_txt_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(lines::split_lines, m)?)?;
     m.add_class::<tokenizer::PyTokenizer>()?;
     m.add_class::<tokenizer::PyEncoding>()?;
     m.add_function(wrap_pyfunction!(train::train_wordpiece, m)?)?;

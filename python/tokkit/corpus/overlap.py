@@ -74,10 +74,15 @@ class WriteBehind:
     def _write(self) -> None:
         # takes every job, so that a put never waits forever; after an
         # error the rest are dropped
+        first = True
         while (job := self._jobs.get()) is not _END:
             if self._error is None:
                 try:
                     self.sink.add(*job)
+                    if first:
+                        # while the next chunk is encoded, without the GIL
+                        self.sink.prepare()
+                        first = False
                 except BaseException as error:
                     self._error = error
 

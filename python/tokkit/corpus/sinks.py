@@ -55,6 +55,10 @@ class Sink(ABC):
     def record(self, summary: dict[str, Any]) -> None:  # noqa: B027 (nothing to do, unless a sink says otherwise)
         """Keeps the summary of a finished run."""
 
+    def prepare(self) -> None:  # noqa: B027
+        """Does ahead of need what the sink will need (called on the writing
+        thread once the first chunk is written)."""
+
 
 class StreamSink(Sink):
     """Lines of ids on a text stream (standard output by default)."""
@@ -174,6 +178,10 @@ class ShardSink(Sink):
     def drop(self) -> None:
         if self.shard is not None:
             self.shard.drop()
+
+    def prepare(self) -> None:
+        # the tokenizer's digest, 10 ms for cl100k, which the first manifest needs
+        _ = self.settings
 
     def record(self, summary: dict[str, Any]) -> None:
         self._write_manifest(summary)

@@ -1,0 +1,69 @@
+//! A block of a text file cut into its lines, end to end in one buffer
+//! without their line ends, with where each starts (Arrow's string layout),
+//! so a corpus reader hands the lines to an encoder without a string per
+//! line. Python's `bytes.translate` and NumPy did this at about 3 ms a MB of
+//! CPU, holding the GIL, a tenth of cl100k's 2-thread encoding.
+
+use crate::error::{Error, Result};
+
+/// Lines end to end, and where each starts.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Lines {
+    /// Every line's bytes, without its `\n` (nor a `\r` before it).
+    pub data: Vec<u8>,
+    /// Where each line starts in `data`, and the end of the last.
+    pub offsets: Vec<i64>,
+}
+
+/// The lines of `block`: each ends at `\n` (the last may not), and a `\r`
+/// just before that end is dropped, as is a `\r` ending the block. `None`
+/// when a `\r` stands anywhere else, which the caller reads line by line.
+pub fn split_lines(block: &[u8]) -> Result<Option<Lines>> {
+    let body = block.strip_suffix(b"\n").unwrap_or(block);
+    let mut data = Vec::with_capacity(body.len());
+    let mut offsets = Vec::with_capacity(body.len() / 64 + 2);
+    offsets.push(0);
+    for line in body.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.contains(&b'\r') {
+            return Ok(None);
+        }
+        data.extend_from_slice(line);
+        let end = i64::try_from(data.len())
+            .map_err(|_| Error::InvalidArgument("a block of lines too large".into()))?;
+        offsets.push(end);
+    }
+    Ok(Some(Lines { data, offsets }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(block: &[u8]) -> Option<Vec<String>> {
+        let cut = split_lines(block).unwrap()?;
+        let text = String::from_utf8(cut.data).unwrap();
+        let spans = cut.offsets.windows(2);
+        Some(
+            spans
+                .map(|w| text[w[0] as usize..w[1] as usize].to_owned())
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn lines_lose_their_ends() {
+        let expect = |xs: &[&str]| Some(xs.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        assert_eq!(lines(b"\n"), expect(&[""]));
+        assert_eq!(lines(b"a\r\nb\nc"), expect(&["a", "b", "c"]));
+        assert_eq!(lines(b"a\r\n\r\nb\r\n"), expect(&["a", "", "b"]));
+        assert_eq!(lines(b"abc\r"), expect(&["abc"]));
+        assert_eq!(lines("é\nz\n".as_bytes()), expect(&["é", "z"]));
+    }
+
+    #[test]
+    fn a_return_inside_a_line_is_left_to_the_caller() {
+        assert_eq!(lines(b"x\ry\n"), None);
+        assert_eq!(lines(b"ok\n\r\r\n"), None);
+    }
+}

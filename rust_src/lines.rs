@@ -1,8 +1,8 @@
 //! A block of a text file cut into its lines, end to end in one buffer
 //! without their line ends, with where each starts (Arrow's string layout),
 //! so a corpus reader hands the lines to an encoder without a string per
-//! line. Python's `bytes.translate` and NumPy did this at about 3 ms a MB of
-//! CPU, holding the GIL, a tenth of cl100k's 2-thread encoding.
+//! line. Done in Python (`bytes.translate` and NumPy, holding the GIL),
+//! reading the 67 MB mix took 0.19-0.25 s of CPU; with this, 0.12 s.
 
 use crate::error::{Error, Result};
 

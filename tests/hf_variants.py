@@ -264,6 +264,17 @@ def byte_level_then_json(shape: str) -> str:
 NORMALIZED_ADDED = ["<mask>", "world", "ing", "Hello"]
 
 
+def normalized_added_tokens() -> list[tokenizers.AddedToken]:
+    """``NORMALIZED_ADDED`` as added tokens: one stripping the spaces before
+    it, one only a whole word, one stripping the spaces after it."""
+    return [
+        tokenizers.AddedToken("<mask>", normalized=True, lstrip=True),
+        tokenizers.AddedToken("world", normalized=True),
+        tokenizers.AddedToken("ing", normalized=True, single_word=True),
+        tokenizers.AddedToken("Hello", normalized=True, rstrip=True),
+    ]
+
+
 def normalized_added_json(shape: str) -> str:
     """GPT-2 with ByteLevel's ``add_prefix_space`` and the normalized added
     tokens above (one stripping the spaces before it, one only a whole word);
@@ -277,14 +288,7 @@ def normalized_added_json(shape: str) -> str:
     else:
         tok.pre_tokenizer = byte_level
     tok.normalizer = normalizers.Lowercase() if shape == "lowercase" else None
-    tok.add_tokens(
-        [
-            tokenizers.AddedToken("<mask>", normalized=True, lstrip=True),
-            tokenizers.AddedToken("world", normalized=True),
-            tokenizers.AddedToken("ing", normalized=True, single_word=True),
-            tokenizers.AddedToken("Hello", normalized=True, rstrip=True),
-        ]
-    )
+    tok.add_tokens(normalized_added_tokens())
     return tok.to_str()
 
 
@@ -300,14 +304,7 @@ def metaspace_normalized_added_json(prepend_scheme: str, after_split: bool = Fal
         metaspace = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), metaspace])
     tok.pre_tokenizer = metaspace
     tok.decoder = decoders.Metaspace(prepend_scheme=prepend_scheme)
-    tok.add_tokens(
-        [
-            tokenizers.AddedToken("<mask>", normalized=True, lstrip=True),
-            tokenizers.AddedToken("world", normalized=True),
-            tokenizers.AddedToken("ing", normalized=True, single_word=True),
-            tokenizers.AddedToken("Hello", normalized=True, rstrip=True),
-        ]
-    )
+    tok.add_tokens(normalized_added_tokens())
     return tok.to_str()
 
 

@@ -1,6 +1,6 @@
 """tokkit: fast tokenizers with exact parity to the tools you already use."""
 
-from tokkit._tokkit import Encoding, Tokenizer, __version__
+from tokkit._tokkit import AddedToken, Encoding, Tokenizer, __version__
 from tokkit.arrays import BatchArrays
 from tokkit.bert import BasicTokenizer, FullTokenizer, WordpieceTokenizer, load_vocab
 from tokkit.errors import (
@@ -26,6 +26,7 @@ from tokkit.train import (
 )
 
 __all__ = [
+    "AddedToken",
     "BasicTokenizer",
     "BatchArrays",
     "BpeTrainer",

@@ -2,9 +2,11 @@
 //! One file per exposed class; every method that loops over input releases
 //! the GIL (`py.detach`).
 
+mod added_token;
 mod arrays;
 mod batch;
 mod bert;
+mod encoding;
 mod exceptions;
 mod id_ints;
 mod spm;
@@ -28,7 +30,8 @@ fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bert::read_vocab_txt_file, m)?)?;
     m.add_function(wrap_pyfunction!(bert::read_vocab_txt_bytes, m)?)?;
     m.add_class::<tokenizer::PyTokenizer>()?;
-    m.add_class::<tokenizer::PyEncoding>()?;
+    m.add_class::<added_token::PyAddedToken>()?;
+    m.add_class::<encoding::PyEncoding>()?;
     m.add_function(wrap_pyfunction!(train::train_wordpiece, m)?)?;
     m.add_function(wrap_pyfunction!(train::train_bpe, m)?)?;
     m.add_function(wrap_pyfunction!(train::train_spm, m)?)?;

@@ -58,8 +58,10 @@ impl AddedMatcher {
         Ok(AddedMatcher { tokens, automaton })
     }
 
-    /// Splits `text` into text segments and added-token segments.
-    pub fn split(&self, text: &str) -> Vec<Segment> {
+    /// Splits `text` into text segments and added-token segments; with
+    /// `skip_special`, special tokens are left in the text (HF's
+    /// `encode_special_tokens`).
+    pub fn split(&self, text: &str, skip_special: bool) -> Vec<Segment> {
         let mut segments = Vec::new();
         let mut last = 0;
         for m in self.automaton.find_iter(text) {
@@ -67,7 +69,7 @@ impl AddedMatcher {
                 continue;
             };
             let (mut start, mut end) = (m.start(), m.end());
-            if start < last {
+            if start < last || skip_special && token.special {
                 continue;
             }
             if token.single_word && !is_single_word(text, start, end) {
@@ -124,7 +126,7 @@ mod tests {
     fn splits_around_tokens_longest_first() {
         let m = AddedMatcher::new(vec![token("[SEP]", 1), token("[SEP]x", 2)]).unwrap();
         assert_eq!(
-            m.split("a[SEP]xb[SEP]"),
+            m.split("a[SEP]xb[SEP]", false),
             [
                 Segment::Text(0..1),
                 Segment::Added(2, 1..7),
@@ -141,7 +143,7 @@ mod tests {
         t.rstrip = true;
         let m = AddedMatcher::new(vec![t]).unwrap();
         assert_eq!(
-            m.split("a  <m>  b"),
+            m.split("a  <m>  b", false),
             [
                 Segment::Text(0..1),
                 Segment::Added(5, 1..8),
@@ -152,7 +154,7 @@ mod tests {
         t.single_word = true;
         let m = AddedMatcher::new(vec![t]).unwrap();
         assert_eq!(
-            m.split("xab ab"),
+            m.split("xab ab", false),
             [Segment::Text(0..4), Segment::Added(7, 4..6)]
         );
     }

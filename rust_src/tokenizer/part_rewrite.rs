@@ -1,21 +1,26 @@
-//! What HF's ByteLevel pre-tokenizer does to each piece of text between added
-//! tokens besides cutting it, where a normalizer (which sees the whole text,
-//! before the normalized added tokens are cut out) cannot do it: the prefix
-//! space of `add_prefix_space` beside normalized added tokens, and the
-//! byte-alphabet spelling that steps after ByteLevel split.
+//! What HF's ByteLevel and Metaspace pre-tokenizers do to each piece of text
+//! between added tokens besides cutting it, where a normalizer (which sees
+//! the whole text, before the normalized added tokens are cut out) cannot do
+//! it: the prefix space of `add_prefix_space` and Metaspace's `▁` for spaces
+//! beside normalized added tokens, and the byte-alphabet spelling that steps
+//! after ByteLevel split.
 
 use std::ops::Range;
 
 use crate::models::bpe::byte_alphabet::byte_to_char;
 use crate::pipeline::Token;
+use crate::pretokenize::metaspace::PrependScheme;
 
 /// The rewrite of each part of the text between added tokens.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PartRewrite {
     /// Put a space before a part that does not start with one.
     pub prefix_space: bool,
     /// Spell the part in the byte alphabet.
     pub spell: bool,
+    /// Metaspace's rewrite: spaces become this character, which is put in
+    /// front of a part as the scheme says.
+    pub metaspace: Option<(char, PrependScheme)>,
 }
 
 /// A part rewritten, with where each of its bytes came from.
@@ -28,8 +33,12 @@ pub struct Rewritten {
 }
 
 impl PartRewrite {
-    /// `part` rewritten, or `None` when it stays as it is.
-    pub fn apply(&self, part: &str) -> Option<Rewritten> {
+    /// `part` rewritten, or `None` when it stays as it is. `starts_input`
+    /// says whether the part starts the text (Metaspace's "first" scheme).
+    pub fn apply(&self, part: &str, starts_input: bool) -> Option<Rewritten> {
+        if let Some((replacement, scheme)) = self.metaspace {
+            return metaspace(part, replacement, scheme, starts_input);
+        }
         let prefix = self.prefix_space && !part.is_empty() && !part.starts_with(' ');
         if !prefix && !self.spell {
             return None;
@@ -53,6 +62,40 @@ impl PartRewrite {
         }
         Some(out)
     }
+}
+
+/// `part` as HF's Metaspace rewrites each part between added tokens:
+/// spaces become `replacement`, which is put in front (standing for the
+/// first character) unless the part starts with one.
+fn metaspace(
+    part: &str,
+    replacement: char,
+    scheme: PrependScheme,
+    starts_input: bool,
+) -> Option<Rewritten> {
+    let first = part.chars().next()?;
+    let starts_with = first == ' ' || first == replacement;
+    let prefix = !starts_with
+        && match scheme {
+            PrependScheme::Always => true,
+            PrependScheme::First => starts_input,
+            PrependScheme::Never => false,
+        };
+    if !prefix && !part.contains(' ') {
+        return None;
+    }
+    let mut out = Rewritten {
+        text: String::with_capacity(part.len() + 8),
+        sources: Vec::with_capacity(part.len() + 8),
+    };
+    if prefix {
+        out.push(replacement, (0, first.len_utf8() as u32));
+    }
+    for (at, c) in part.char_indices() {
+        let (at, end) = (at as u32, (at + c.len_utf8()) as u32);
+        out.push(if c == ' ' { replacement } else { c }, (at, end));
+    }
+    Some(out)
 }
 
 impl Rewritten {
@@ -93,9 +136,10 @@ mod tests {
         let plain = PartRewrite {
             prefix_space: true,
             spell: false,
+            metaspace: None,
         };
-        assert!(plain.apply(" x").is_none());
-        let r = plain.apply("éa").unwrap();
+        assert!(plain.apply(" x", true).is_none());
+        let r = plain.apply("éa", true).unwrap();
         assert_eq!(r.text, " éa");
         assert_eq!(r.source(0..1), 0..2); // the space: the first character
         assert_eq!(r.source(0..3), 0..2);
@@ -103,11 +147,22 @@ mod tests {
         let spelled = PartRewrite {
             prefix_space: true,
             spell: true,
+            metaspace: None,
         };
-        let r = spelled.apply("é").unwrap();
+        let r = spelled.apply("é", true).unwrap();
         assert_eq!(r.text, "ĠÃ©");
         assert_eq!(r.source(0..2), 0..2);
         assert_eq!(r.source(2..4), 0..1); // "Ã" is the first byte of "é"
         assert_eq!(r.source(4..6), 1..2);
+        let meta = PartRewrite {
+            prefix_space: false,
+            spell: false,
+            metaspace: Some(('▁', PrependScheme::First)),
+        };
+        assert!(meta.apply("ab", false).is_none());
+        let r = meta.apply("a b", true).unwrap();
+        assert_eq!(r.text, "▁a▁b");
+        assert_eq!(r.source(0..3), 0..1);
+        assert_eq!(r.source(4..7), 1..2);
     }
 }

@@ -17,7 +17,6 @@ mod pre_tokenizers;
 
 use std::path::Path;
 
-use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use self::decoders::build_decoder;
@@ -31,7 +30,7 @@ use self::pre_tokenizers::{
 use crate::error::{Error, Result};
 use crate::normalize::byte_level::ByteLevelNormalizer;
 use crate::normalize::sequence::Sequence;
-use crate::pipeline::{Model, Normalizer, PreTokenizer, TextSteps};
+use crate::pipeline::{Normalizer, PreTokenizer, TextSteps};
 use crate::pretokenize::byte_level::PrefixSpace;
 use crate::pretokenize::metaspace::{MetaspaceRewrite, MetaspaceSplit};
 use crate::tokenizer::added_vocab::AddedToken;
@@ -203,7 +202,7 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     let model = build_model(model_value, byte_level)?;
     let added = match root.get("added_tokens") {
         None => Vec::new(),
-        Some(v) => hf_added_ids(parse_added_tokens(v)?, model.as_ref())?,
+        Some(v) => parse_added_tokens(v)?,
     };
     let mut tokenizer = Tokenizer::new(model);
     let normalizer = root.get("normalizer").filter(|v| !v.is_null());
@@ -211,6 +210,10 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     let rewrite = match pre_tokenizer {
         Some(v) => part_rewrite(v, normalized_added)?,
         None => None,
+    };
+    tokenizer.relayout_on_normalized_added = match pre_tokenizer {
+        Some(v) => part_rewrite(v, true)? != part_rewrite(v, false)?,
+        None => false,
     };
     let steps = text_steps(normalizer, pre_tokenizer, rewrite.is_some())?;
     tokenizer = tokenizer.with_part_rewrite(rewrite);
@@ -226,10 +229,12 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     if let Some(v) = root.get("decoder").filter(|v| !v.is_null()) {
         tokenizer = tokenizer.with_decoder(build_decoder(v)?);
     }
-    tokenizer = tokenizer.with_added_tokens(added)?;
-    if let Some(v) = root.get("normalizer").filter(|v| !v.is_null()) {
-        tokenizer = tokenizer.normalize_added_tokens(build_normalizer(v)?.as_ref())?;
+    if let Some(v) = normalizer {
+        tokenizer = tokenizer.with_added_normalizer(build_normalizer(v)?);
     }
+    // HF gives the tokens its own ids, not the file's: it adds them in
+    // order as `add_tokens` does.
+    tokenizer.add_tokens(added)?;
     tokenizer.defaults.truncation = match root.get("truncation") {
         None | Some(Value::Null) => None,
         Some(v) => Some(parse_truncation(v)?),
@@ -244,9 +249,9 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
 /// The normalizer and pre-tokenizer of a tokenizer.json as tokkit runs
 /// them: what HF's pre-tokenizer does to the text besides cutting it
 /// (Metaspace's rewrite, ByteLevel's prefix space) runs as the last
-/// normalizer, unless `by_part`: then ByteLevel's prefix space and
-/// spelling are left to the tokenizer, which applies them to each part of
-/// the text between added tokens ([`part_rewrite`]).
+/// normalizer, unless `by_part`: then Metaspace's rewrite, ByteLevel's
+/// prefix space and spelling are left to the tokenizer, which applies them
+/// to each part of the text between added tokens ([`part_rewrite`]).
 pub fn text_steps(
     normalizer: Option<&Value>,
     pre_tokenizer: Option<&Value>,
@@ -262,10 +267,12 @@ pub fn text_steps(
         // as the last normalizer, the cut as the pre-tokenizer.
         Some(v) if kind(v, "pre_tokenizer")? == "Metaspace" => {
             let (replacement, prepend, cut) = metaspace_options(v, "pre_tokenizer Metaspace")?;
-            normalizers.push(Box::new(MetaspaceRewrite {
-                replacement,
-                prepend,
-            }));
+            if !by_part {
+                normalizers.push(Box::new(MetaspaceRewrite {
+                    replacement,
+                    prepend,
+                }));
+            }
             if cut {
                 split = Some(Box::new(MetaspaceSplit { replacement }) as Box<dyn PreTokenizer>);
             }
@@ -306,12 +313,21 @@ pub fn text_steps(
 /// ByteLevel) is always done so; the prefix space only beside normalized
 /// added tokens, where it differs.
 fn part_rewrite(v: &Value, normalized_added: bool) -> Result<Option<PartRewrite>> {
+    if kind(v, "pre_tokenizer")? == "Metaspace" {
+        let (replacement, prepend, _) = metaspace_options(v, "pre_tokenizer Metaspace")?;
+        return Ok(normalized_added.then_some(PartRewrite {
+            prefix_space: false,
+            spell: false,
+            metaspace: Some((replacement, prepend)),
+        }));
+    }
     let spell = spelling_splitters(v)?.is_some();
     let prefix_space = byte_level_prefix_space(v)?;
     Ok(
         (spell || prefix_space && normalized_added).then_some(PartRewrite {
             prefix_space,
             spell,
+            metaspace: None,
         }),
     )
 }
@@ -346,37 +362,6 @@ fn parse_added_tokens(v: &Value) -> Result<Vec<AddedToken>> {
             })
         })
         .collect()
-}
-
-/// The added tokens with the ids HF gives them, which are not the file's:
-/// HF reads the list in order, skips empty tokens, and numbers each token by
-/// the vocabulary's id of its content, or else by the next id from the
-/// vocabulary's number of entries on. A repeated content keeps its first id
-/// and takes the later flags, but stays special once it was.
-fn hf_added_ids(tokens: Vec<AddedToken>, model: &dyn Model) -> Result<Vec<AddedToken>> {
-    let mut out: Vec<AddedToken> = Vec::with_capacity(tokens.len());
-    let mut position: FxHashMap<String, usize> = FxHashMap::default();
-    let mut next = model.vocab_size();
-    for mut token in tokens.into_iter().filter(|t| !t.content.is_empty()) {
-        if let Some(&at) = position.get(&token.content) {
-            token.id = out[at].id;
-            token.special |= out[at].special;
-            out[at] = token;
-            continue;
-        }
-        position.insert(token.content.clone(), out.len());
-        token.id = match model.token_to_id(&token.content) {
-            Some(id) => id,
-            None => {
-                let id =
-                    u32::try_from(next).map_err(|_| bad("too many added tokens for 32-bit ids"))?;
-                next += 1;
-                id
-            }
-        };
-        out.push(token);
-    }
-    Ok(out)
 }
 
 fn parse_side(direction: &str) -> Result<Side> {

@@ -1,5 +1,6 @@
 """tokkit: fast tokenizers with exact parity to the tools you already use."""
 
+from tokkit import decoders
 from tokkit._tokkit import AddedToken, Encoding, Tokenizer, __version__
 from tokkit.arrays import BatchArrays
 from tokkit.bert import BasicTokenizer, FullTokenizer, WordpieceTokenizer, load_vocab
@@ -51,6 +52,7 @@ __all__ = [
     "WordpieceTokenizer",
     "__version__",
     "count_words",
+    "decoders",
     "load_tekken",
     "load_tiktoken",
     "load_tiktoken_bpe",

@@ -6,6 +6,7 @@ mod added_token;
 mod arrays;
 mod batch;
 mod bert;
+mod decode_stream;
 mod encoding;
 mod exceptions;
 mod id_ints;
@@ -31,6 +32,7 @@ fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bert::read_vocab_txt_bytes, m)?)?;
     m.add_class::<tokenizer::PyTokenizer>()?;
     m.add_class::<added_token::PyAddedToken>()?;
+    m.add_class::<decode_stream::PyDecodeStream>()?;
     m.add_class::<encoding::PyEncoding>()?;
     m.add_function(wrap_pyfunction!(train::train_wordpiece, m)?)?;
     m.add_function(wrap_pyfunction!(train::train_bpe, m)?)?;

@@ -50,7 +50,7 @@ impl PyTokenizer {
     }
 
     /// The tokenizer as it is now.
-    fn tokenizer(&self) -> Arc<Tokenizer> {
+    pub(crate) fn tokenizer(&self) -> Arc<Tokenizer> {
         let guard = self.inner.read().unwrap_or_else(PoisonError::into_inner);
         Arc::clone(&guard)
     }
@@ -389,6 +389,49 @@ impl PyTokenizer {
             FlatIds::from_encodings(&encodings)
         })?;
         batch_arrays(py, flat)
+    }
+
+    /// Truncates, post-processes (adding special tokens) and pads
+    /// encodings, as `encode` does after the pipeline.
+    #[pyo3(signature = (encoding, pair = None, add_special_tokens = true))]
+    fn post_process(
+        &self,
+        py: Python<'_>,
+        encoding: &PyEncoding,
+        pair: Option<&PyEncoding>,
+        add_special_tokens: bool,
+    ) -> PyResult<PyEncoding> {
+        let (a, b) = (encoding.inner.clone(), pair.map(|p| p.inner.clone()));
+        let options = self.options();
+        let tokenizer = self.tokenizer();
+        let inner = py.detach(|| tokenizer.post_process(a, b, add_special_tokens, &options))?;
+        Ok(PyEncoding { inner })
+    }
+
+    /// The number of ids `encode(text, add_special_tokens=...)` gives,
+    /// counted without building them.
+    #[pyo3(signature = (text, add_special_tokens = true))]
+    fn count_tokens(&self, py: Python<'_>, text: Text, add_special_tokens: bool) -> PyResult<usize> {
+        let options = self.options();
+        let tokenizer = self.tokenizer();
+        Ok(py.detach(|| tokenizer.count_tokens(&text, add_special_tokens, &options))?)
+    }
+
+    /// [`Self::count_tokens`] of many texts, in parallel.
+    #[pyo3(signature = (texts, add_special_tokens = true, num_threads = None))]
+    fn count_tokens_batch(
+        &self,
+        py: Python<'_>,
+        texts: TextBatch,
+        add_special_tokens: bool,
+        num_threads: Option<usize>,
+    ) -> PyResult<Vec<usize>> {
+        let strs = texts.strs()?;
+        let options = self.options();
+        let tokenizer = self.tokenizer();
+        Ok(py.detach(|| {
+            tokenizer.count_tokens_batch(&strs, add_special_tokens, &options, num_threads)
+        })?)
     }
 
     /// Text of `ids`.

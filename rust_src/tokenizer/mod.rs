@@ -5,6 +5,7 @@ pub mod added_tokens;
 pub mod added_vocab;
 pub mod alignment;
 pub mod byte_level_post;
+pub mod decode_stream;
 pub mod encoding;
 pub mod encoding_state;
 pub mod part_rewrite;
@@ -314,9 +315,11 @@ impl Tokenizer {
         // by doubling instead cost a tenth of encode time in copies.
         let mut encoding = Encoding::with_capacity(text.len() / 4 + 8);
         self.run(text, true, &mut |id, range, word, matched| {
+            // A model token is named by the model, as HF names it, even
+            // when an added token has its id under another name.
             let token = match matched {
                 Some(m) => m,
-                None => self.id_to_token(id).unwrap_or_default(),
+                None => self.model.id_to_token(id).unwrap_or_default(),
             };
             encoding.push(
                 id,
@@ -345,8 +348,20 @@ impl Tokenizer {
         add_special_tokens: bool,
         options: &EncodeOptions,
     ) -> Result<Encoding> {
-        let mut a = self.encode_input(first, 0)?;
-        let mut b = second.map(|s| self.encode_input(s, 1)).transpose()?;
+        let a = self.encode_input(first, 0)?;
+        let b = second.map(|s| self.encode_input(s, 1)).transpose()?;
+        self.post_process(a, b, add_special_tokens, options)
+    }
+
+    /// Truncation, post-processing and padding of encoded sequences, as
+    /// HF's `Tokenizer.post_process`: the second half of [`Self::encode`].
+    pub fn post_process(
+        &self,
+        mut a: Encoding,
+        mut b: Option<Encoding>,
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+    ) -> Result<Encoding> {
         if let Some(t) = &options.truncation {
             let reserved = if add_special_tokens {
                 self.added_tokens_count(b.is_some())
@@ -359,7 +374,7 @@ impl Tokenizer {
                 t.apply(&mut a, b.as_mut(), reserved)?;
             }
         }
-        let mut encoding = self.post_process(a, b, add_special_tokens);
+        let mut encoding = self.process_pair(a, b, add_special_tokens);
         if let Some(p) = &options.padding {
             p.apply(std::slice::from_mut(&mut encoding));
         }
@@ -372,7 +387,7 @@ impl Tokenizer {
     /// sequence; without one, a pair's two sequences get theirs before the
     /// windows are combined, so a window keeps only what its parts carried,
     /// and one text gets none.
-    fn post_process(
+    fn process_pair(
         &self,
         mut a: Encoding,
         mut b: Option<Encoding>,
@@ -403,6 +418,42 @@ impl Tokenizer {
                 combine(&process, a, b, [false; 2])
             }
         }
+    }
+
+    /// How many ids [`Self::encode`] gives for `text`, counted without
+    /// building them where truncation and padding leave the count alone.
+    pub fn count_tokens(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+    ) -> Result<usize> {
+        if options.truncation.is_some() || options.padding.is_some() {
+            let encoding = self.encode::<&str>(Input::Text(text), None, add_special_tokens, options)?;
+            return Ok(encoding.len());
+        }
+        let mut count = 0;
+        self.run(text, false, &mut |_, _, _, _| count += 1)?;
+        let special = if add_special_tokens {
+            self.added_tokens_count(false)
+        } else {
+            0
+        };
+        Ok(count + special)
+    }
+
+    /// [`Self::count_tokens`] of many texts, in parallel on `num_threads`
+    /// threads (all cores when `None`).
+    pub fn count_tokens_batch<T: AsRef<str> + Sync>(
+        &self,
+        texts: &[T],
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+        num_threads: Option<usize>,
+    ) -> Result<Vec<usize>> {
+        parallel_map(num_threads.unwrap_or(0), texts, |_, text| {
+            self.count_tokens(text.as_ref(), add_special_tokens, options)
+        })
     }
 
     /// Encodes many inputs in parallel on `num_threads` threads (all cores when

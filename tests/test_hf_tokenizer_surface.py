@@ -23,7 +23,7 @@ from hf_variants import (
     specials_in_vocab_json,
     word_level_json,
 )
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import interesting_chars, texts
 
@@ -280,10 +280,23 @@ def test_random_additions_like_hf(name, plan, text):
                 items_ref.append(b)
         want = getattr(ref, method)(items_ref)
         assert getattr(ours, method)(items_ours) == want
-    if _patterns_collide(ref):
-        return
     contents = [t.content for t in ref.get_added_tokens_decoder().values()]
-    assert_same_state(ours, ref, [text, " ".join(contents) + text, text.join(contents)])
+    inputs = [text, " ".join(contents) + text, text.join(contents)]
+    assume(not _patterns_collide(ref) and not _hf_panics(ref, inputs))
+    assert_same_state(ours, ref, inputs)
+
+
+def _hf_panics(ref: tokenizers.Tokenizer, inputs: list[str]) -> bool:
+    """Whether HF panics on one of ``inputs`` ("AddedVocabulary bad split":
+    a token that starts inside the spaces an rstrip token took)."""
+    try:
+        for text in inputs:
+            ref.encode(text)
+    except BaseException as e:  # HF's PanicException derives from BaseException
+        if type(e).__name__ != "PanicException":
+            raise
+        return True
+    return False
 
 
 _documents: dict[str, str] = {}

@@ -2,8 +2,10 @@
 //! the model runs and never split, as HF's `AddedVocabulary` does.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
 
 use crate::error::{Error, Result};
 
@@ -69,19 +71,25 @@ impl AddedMatcher {
                 continue;
             };
             let (mut start, mut end) = (m.start(), m.end());
-            if start < last || skip_special && token.special {
+            if skip_special && token.special {
                 continue;
             }
             if token.single_word && !is_single_word(text, start, end) {
                 continue;
             }
             if token.lstrip {
-                let before = &text[last..start];
-                start = last + before.trim_end().len();
+                start = text[..start].trim_end().len().max(last);
             }
             if token.rstrip {
                 let after = &text[end..];
                 end += after.len() - after.trim_start().len();
+            }
+            // A match inside the spaces the token before took keeps its
+            // place, as in HF: both tokens cover those bytes. Where lstrip
+            // then moves the start past the end, HF panics; tokkit leaves
+            // the text as it is.
+            if start > end {
+                continue;
             }
             if start > last {
                 segments.push(Segment::Text(last..start));
@@ -96,8 +104,15 @@ impl AddedMatcher {
     }
 }
 
+/// Whether `c` is a word character as HF's `single_word` check sees it:
+/// the `regex` crate's Unicode `\w` (letters, marks, decimal digits,
+/// connector punctuation, joiners), which HF matches with that crate.
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    static WORD: OnceLock<Option<Regex>> = OnceLock::new();
+    let Some(word) = WORD.get_or_init(|| Regex::new(r"^\w$").ok()) else {
+        return c.is_alphanumeric() || c == '_';
+    };
+    word.is_match(c.encode_utf8(&mut [0; 4]))
 }
 
 fn is_single_word(text: &str, start: usize, end: usize) -> bool {

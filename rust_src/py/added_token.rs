@@ -229,5 +229,5 @@ pub fn added_token_item(item: &Bound<'_, PyAny>, special: bool) -> PyResult<Adde
 /// hands to any tokenizer it drives.
 fn is_hf_added_token(item: &Bound<'_, PyAny>) -> PyResult<bool> {
     let kind = item.get_type();
-    Ok(kind.name()?.to_string() == "AddedToken" && kind.module()?.to_string() == "tokenizers")
+    Ok(kind.name()? == "AddedToken" && kind.module()? == "tokenizers")
 }

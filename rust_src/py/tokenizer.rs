@@ -8,17 +8,16 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
+use super::added_token::{added_token_item, PyAddedToken};
 use super::arrays::{batch_arrays, TextBatch};
+use super::encoding::PyEncoding;
 use super::text::Text;
 use crate::flat_ids::FlatIds;
-use super::added_token::{added_token_item, PyAddedToken};
-use super::encoding::PyEncoding;
 use crate::formats::atomic::write_atomic;
 use crate::formats::hf_json_save::to_text;
 use crate::tokenizer::source::{parse_settings_json, settings_json, Edits, Source};
 use crate::tokenizer::{
-    EncodeOptions, Input, Padding, PaddingLength, Side, Tokenizer, Truncation,
-    TruncationStrategy,
+    EncodeOptions, Input, Padding, PaddingLength, Side, Tokenizer, Truncation, TruncationStrategy,
 };
 
 /// A tokenizer loaded from a tokenizer.json (HF's `tokenizers.Tokenizer` API).
@@ -282,7 +281,9 @@ impl PyTokenizer {
     fn get_added_tokens_decoder(&self) -> std::collections::BTreeMap<u32, PyAddedToken> {
         let tokenizer = self.tokenizer();
         let tokens = tokenizer.added_tokens().tokens();
-        tokens.map(|t| (t.id, PyAddedToken::from_token(t))).collect()
+        tokens
+            .map(|t| (t.id, PyAddedToken::from_token(t)))
+            .collect()
     }
 
     /// Whether special added tokens are tokenized as text instead of being
@@ -383,9 +384,12 @@ impl PyTokenizer {
         let flat = py.detach(|| {
             let inputs: Vec<(Input<'_, &str>, _)> =
                 strs.iter().map(|t| (Input::Text(t), None)).collect();
-            let encodings =
-                self.tokenizer()
-                    .encode_batch(&inputs, add_special_tokens, &options, num_threads)?;
+            let encodings = self.tokenizer().encode_batch(
+                &inputs,
+                add_special_tokens,
+                &options,
+                num_threads,
+            )?;
             FlatIds::from_encodings(&encodings)
         })?;
         batch_arrays(py, flat)
@@ -411,7 +415,12 @@ impl PyTokenizer {
     /// The number of ids `encode(text, add_special_tokens=...)` gives,
     /// counted without building them.
     #[pyo3(signature = (text, add_special_tokens = true))]
-    fn count_tokens(&self, py: Python<'_>, text: Text, add_special_tokens: bool) -> PyResult<usize> {
+    fn count_tokens(
+        &self,
+        py: Python<'_>,
+        text: Text,
+        add_special_tokens: bool,
+    ) -> PyResult<usize> {
         let options = self.options();
         let tokenizer = self.tokenizer();
         Ok(py.detach(|| tokenizer.count_tokens(&text, add_special_tokens, &options))?)
@@ -609,6 +618,9 @@ impl PyTokenizer {
     }
 
     fn __repr__(&self) -> String {
-        format!("Tokenizer(vocab_size={})", self.tokenizer().vocab_size(true))
+        format!(
+            "Tokenizer(vocab_size={})",
+            self.tokenizer().vocab_size(true)
+        )
     }
 }

@@ -66,7 +66,10 @@ impl AddedTokens {
                 }
             }
             counted += 1;
-            token.id = match self.id(&token.content).or_else(|| model.token_to_id(&token.content)) {
+            token.id = match self
+                .id(&token.content)
+                .or_else(|| model.token_to_id(&token.content))
+            {
                 Some(id) => id,
                 None => {
                     let id = next.ok_or_else(|| {
@@ -113,7 +116,9 @@ impl AddedTokens {
                 normalized.push(token);
             }
         }
-        self.raw = (!raw.is_empty()).then(|| AddedMatcher::new(raw)).transpose()?;
+        self.raw = (!raw.is_empty())
+            .then(|| AddedMatcher::new(raw))
+            .transpose()?;
         self.normalized = (!normalized.is_empty())
             .then(|| AddedMatcher::with_patterns(normalized, &patterns))
             .transpose()?;
@@ -202,7 +207,12 @@ mod tests {
         let mut added = AddedTokens::default();
         let model = model();
         let n = added.add(
-            vec![token("x", false), token("", false), token("x", false), token("b", true)],
+            vec![
+                token("x", false),
+                token("", false),
+                token("x", false),
+                token("b", true),
+            ],
             &model,
             None,
         );

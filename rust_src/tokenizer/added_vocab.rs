@@ -94,7 +94,10 @@ impl AddedMatcher {
             if start > last {
                 segments.push(Segment::Text(last..start));
             }
-            segments.push(Segment::Added(token.id, start..end));
+            // Moved to where it ends, it is empty: HF drops empty pieces.
+            if start < end {
+                segments.push(Segment::Added(token.id, start..end));
+            }
             last = end;
         }
         if last < text.len() || segments.is_empty() {

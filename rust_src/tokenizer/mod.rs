@@ -188,9 +188,7 @@ impl Tokenizer {
 
     /// The string of `id`: an added token's name, else the model's.
     pub fn id_to_token(&self, id: u32) -> Option<&str> {
-        self.added
-            .name(id)
-            .or_else(|| self.model.id_to_token(id))
+        self.added.name(id).or_else(|| self.model.id_to_token(id))
     }
 
     /// Vocabulary size, with or without the added tokens that are not the
@@ -252,8 +250,7 @@ impl Tokenizer {
                 };
                 let part_text = &normalized.as_str()[part.clone()];
                 let starts_input = range.start == 0 && part.start == 0;
-                let rewritten = (self.part_rewrite)
-                    .and_then(|r| r.apply(part_text, starts_input));
+                let rewritten = (self.part_rewrite).and_then(|r| r.apply(part_text, starts_input));
                 let part_text = rewritten.as_ref().map_or(part_text, |r| r.text.as_str());
                 pieces.clear();
                 match &self.pre_tokenizer {
@@ -395,10 +392,19 @@ impl Tokenizer {
     ) -> Encoding {
         match &self.post_processor {
             Some(p) => {
-                let process = |mut x: Encoding, mut y: Option<Encoding>, windows| {
+                // HF gives each sequence its index as type ids, but not
+                // the overflowing windows, which keep what they had (the
+                // same, from `encode`; not so for `post_process`'s input).
+                let process = |mut x: Encoding, mut y: Option<Encoding>, windows: [bool; 2]| {
                     x.set_sequence(0);
+                    if !windows[0] {
+                        x.type_ids.fill(0);
+                    }
                     if let Some(y) = &mut y {
                         y.set_sequence(1);
+                        if !windows[1] {
+                            y.type_ids.fill(1);
+                        }
                     }
                     p.process(x, y, add_special, windows)
                 };
@@ -429,7 +435,8 @@ impl Tokenizer {
         options: &EncodeOptions,
     ) -> Result<usize> {
         if options.truncation.is_some() || options.padding.is_some() {
-            let encoding = self.encode::<&str>(Input::Text(text), None, add_special_tokens, options)?;
+            let encoding =
+                self.encode::<&str>(Input::Text(text), None, add_special_tokens, options)?;
             return Ok(encoding.len());
         }
         let mut count = 0;

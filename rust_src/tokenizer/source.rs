@@ -212,7 +212,10 @@ impl Edits {
     pub fn from_json(text: &str) -> Result<Self> {
         let bad = || Error::InvalidArgument("pickled tokenizer edits are malformed".into());
         let value: Value = serde_json::from_str(text).map_err(|_| bad())?;
-        let calls = value.get("added").and_then(Value::as_array).ok_or_else(bad)?;
+        let calls = value
+            .get("added")
+            .and_then(Value::as_array)
+            .ok_or_else(bad)?;
         let added = calls
             .iter()
             .map(|call| {

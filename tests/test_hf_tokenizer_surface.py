@@ -293,8 +293,26 @@ def test_random_additions_like_hf(name, plan, text):
         assert getattr(ours, method)(items_ours) == want
     contents = [t.content for t in ref.get_added_tokens_decoder().values()]
     inputs = [text, " ".join(contents) + text, text.join(contents)]
-    assume(not _patterns_collide(ref) and not _hf_panics(ref, inputs))
+    assume(not _patterns_collide(ref) and not _tokens_overlap(ref))
+    assume(not _hf_panics(ref, inputs))
     assert_same_state(ours, ref, inputs)
+
+
+def _tokens_overlap(ref: tokenizers.Tokenizer) -> bool:
+    """Whether HF could cut overlapping pieces: a token found inside the
+    spaces an ``rstrip`` token took, or a normalized token whose normalized
+    form starts or ends with spaces the normalizer inserts (BERT's around
+    CJK). HF may then panic or allocate without bound (tens of GB), so no
+    comparison is possible."""
+    tokens = list(ref.get_added_tokens_decoder().values())
+    forms = [t.content for t in tokens]
+    normalized = [t.content for t in tokens if t.normalized]
+    if ref.normalizer is not None:
+        normalized = [ref.normalizer.normalize_str(c) for c in normalized]
+    if any(form != form.strip() for form in normalized):
+        return True
+    rstrip = any(t.rstrip for t in tokens)
+    return rstrip and any(form[:1].isspace() for form in forms + normalized)
 
 
 def _hf_panics(ref: tokenizers.Tokenizer, inputs: list[str]) -> bool:

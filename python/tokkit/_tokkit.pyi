@@ -188,6 +188,7 @@ class Tokenizer:
     @property
     def padding(self) -> dict[str, Any] | None: ...
 
+@final
 class AddedToken:
     """A token to add to a `Tokenizer` (HF's `tokenizers.AddedToken`)."""
 
@@ -221,6 +222,7 @@ class AddedToken:
     def __setstate__(self, state: dict[str, Any]) -> None: ...
     def __hash__(self) -> int: ...
 
+@final
 class DecodeStream:
     """Decodes ids as they come (HF's `tokenizers.decoders.DecodeStream`)."""
 

@@ -1,4 +1,5 @@
-"""BERT WordPiece: encoding (~1 KB documents, one thread and two) and training.
+"""BERT WordPiece: encoding (~1 KB documents, one thread and two, and with
+5,000 added tokens) and training.
 
 References: google-research/bert ``tokenization.py`` (FullTokenizer) and HF
 ``tokenizers`` (the bert-base-uncased tokenizer.json, truncation and padding off).
@@ -30,6 +31,17 @@ def _sample(docs: list[str], max_bytes: int) -> list[str]:
     return docs[::step]
 
 
+def _with_added(tokens: list[str]) -> tuple[tokkit.Tokenizer, tokenizers.Tokenizer]:
+    """BERT's tokenizer.json (truncation and padding off) with ``tokens`` added."""
+    ours = tokkit.Tokenizer.from_file(TOKENIZER_JSON)
+    hf = tokenizers.Tokenizer.from_file(str(TOKENIZER_JSON))
+    for tokenizer in (ours, hf):
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        tokenizer.add_tokens(tokens)
+    return ours, hf
+
+
 def cases(quick: bool) -> list[Case]:
     docs = cut_documents(corpus_paths(), 1000)
     docs = _sample(docs, 500_000 if quick else 3_000_000)
@@ -54,6 +66,23 @@ def cases(quick: bool) -> list[Case]:
             expected = hf.encode(d, add_special_tokens=False).ids
             assert ours_hf.encode(d) == expected
             assert ours_json.encode(d, add_special_tokens=False).ids == expected
+
+    # 5,000 added tokens, some of them found in the documents (HF's
+    # tokenizers #853: encoding and decoding slow down with many).
+    added = [f"<extra_{i}>" for i in range(4900)] + sorted(
+        {w for d in google_docs[:50] for w in d.split() if w.isalpha()}
+    )[:100]
+    ours_many, hf_many = _with_added(added)
+    many_docs = [d + " " + added[i % len(added)] for i, d in enumerate(google_docs)]
+
+    def check_many() -> None:
+        assert ours_many.get_vocab_size() == hf_many.get_vocab_size()
+        for d in many_docs:
+            ids = hf_many.encode(d).ids
+            assert ours_many.encode(d).ids == ids
+            assert ours_many.decode(ids, skip_special_tokens=False) == hf_many.decode(
+                ids, skip_special_tokens=False
+            )
 
     training_files = [str(p) for p in corpus_paths()]
     training_bytes = sum(Path(p).stat().st_size for p in training_files)
@@ -95,6 +124,16 @@ tok.train({training_files!r}, trainer)
                 ],
             },
             check=check,
+            repeat=repeat,
+        ),
+        Case(
+            "bert encode 1KB docs with 5,000 added tokens, 1 thread",
+            google_bytes,
+            {
+                "tokkit Tokenizer.encode": lambda: [ours_many.encode(d) for d in many_docs],
+                "HF tokenizers encode": lambda: [hf_many.encode(d) for d in many_docs],
+            },
+            check=check_many,
             repeat=repeat,
         ),
         Case(

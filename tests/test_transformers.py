@@ -292,8 +292,14 @@ def test_pickles_and_copies_stay_accelerated(trio: tuple[Any, Any, Any]) -> None
 def test_accelerate_refuses_a_tokenizer_without_backend() -> None:
     with pytest.raises(TypeError, match="fast tokenizer"):
         tt.accelerate(object())
-    with pytest.raises(FileNotFoundError, match="not a tokenizer folder"):
+    with pytest.raises(tokkit.TokkitFileNotFoundError, match="not a tokenizer folder"):
         tt.from_pretrained("/nonexistent/folder")
+
+
+def test_a_folder_without_its_files_names_them(tmp_path: Path) -> None:
+    (tmp_path / "tokenizer_config.json").write_text("{}")
+    with pytest.raises(tokkit.TokkitFileNotFoundError, match=r"no tokenizer\.json"):
+        tt.from_pretrained(tmp_path)
 
 
 def test_accelerate_touches_one_instance_only() -> None:

@@ -1,6 +1,7 @@
 """tokkit: fast tokenizers with exact parity to the tools you already use."""
 
-from tokkit._tokkit import Encoding, Tokenizer, __version__
+from tokkit import decoders
+from tokkit._tokkit import AddedToken, Encoding, Tokenizer, __version__
 from tokkit.arrays import BatchArrays
 from tokkit.bert import BasicTokenizer, FullTokenizer, WordpieceTokenizer, load_vocab
 from tokkit.corpus import encode_corpus
@@ -28,6 +29,7 @@ from tokkit.train import (
 )
 
 __all__ = [
+    "AddedToken",
     "BasicTokenizer",
     "BatchArrays",
     "BpeTrainer",
@@ -53,6 +55,7 @@ __all__ = [
     "WordpieceTokenizer",
     "__version__",
     "count_words",
+    "decoders",
     "encode_corpus",
     "load_tekken",
     "load_tiktoken",

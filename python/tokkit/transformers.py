@@ -36,7 +36,7 @@ except ImportError as error:  # pragma: no cover - exercised without the extra
 from transformers.tokenization_utils_base import PaddingStrategy, TruncationStrategy
 
 from . import _tokkit
-from .errors import TokkitError
+from .errors import TokkitError, TokkitFileNotFoundError
 
 # transformers 5 encodes every call in one `_encode_plus`, which the fast path
 # follows; older versions keep their own code over the tokkit backend.
@@ -46,7 +46,7 @@ __all__ = ["Backend", "accelerate", "from_pretrained"]
 
 # Settings transformers changes on the HF object; any change rebuilds tokkit's.
 _REBUILDING_ATTRIBUTES = frozenset(
-    {"post_processor", "normalizer", "pre_tokenizer", "decoder", "model", "encode_special_tokens"}
+    {"post_processor", "normalizer", "pre_tokenizer", "decoder", "model"}
 )
 # Mutating calls forwarded to HF, after which tokkit's copy is rebuilt.
 _REBUILDING_CALLS = frozenset({"add_tokens", "add_special_tokens", "train", "train_from_iterator"})
@@ -82,11 +82,8 @@ class Backend:
                 except TokkitError:
                     built = False
                 # not part of the JSON: HF keeps it beside
-                if built and self.hf.encode_special_tokens:
-                    if hasattr(built, "encode_special_tokens"):
-                        built.encode_special_tokens = True
-                    else:
-                        built = False
+                if built:
+                    built.encode_special_tokens = self.hf.encode_special_tokens
                 object.__setattr__(self, "_tokkit", built)
             tk = self._tokkit
         return tk if tk is not False else None
@@ -132,6 +129,9 @@ class Backend:
         setattr(self.hf, name, value)
         if name in _REBUILDING_ATTRIBUTES:
             self._stale()
+        elif name == "encode_special_tokens" and self._tokkit:
+            # a setting of both objects, kept beside the JSON (see _fast)
+            self._tokkit.encode_special_tokens = value
 
     def _rebuilding(self, call):
         def rebuilding(*args, **kwargs):
@@ -300,7 +300,19 @@ def from_pretrained(
 ) -> transformers.PreTrainedTokenizerBase:
     """``transformers.AutoTokenizer.from_pretrained(folder, **kwargs)``,
     accelerated by tokkit. ``folder`` is a local tokenizer folder."""
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"{os.fspath(folder)!r} is not a tokenizer folder")
-    tokenizer = transformers.AutoTokenizer.from_pretrained(os.fspath(folder), **kwargs)
+    path = os.fspath(folder)
+    if not os.path.isdir(path):
+        raise TokkitFileNotFoundError(f"{path!r} is not a tokenizer folder")
+    names = os.listdir(path)
+    if not any(name in _VOCABULARY_FILES or name.endswith(".model") for name in names):
+        raise TokkitFileNotFoundError(
+            f"{path!r} has no tokenizer.json (nor vocab.txt, vocab.json and merges.txt, "
+            "or a sentencepiece .model) to build a tokenizer from"
+        )
+    tokenizer = transformers.AutoTokenizer.from_pretrained(path, **kwargs)
     return accelerate(tokenizer)
+
+
+# The files a transformers tokenizer is built from; without any of them
+# AutoTokenizer fails with a message that names none.
+_VOCABULARY_FILES = frozenset({"tokenizer.json", "vocab.txt", "vocab.json", "tekken.json"})

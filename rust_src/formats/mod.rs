@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod gpt2;
 pub mod hf_json;
+pub mod hf_json_save;
 pub mod hf_json_write;
 pub mod py_base64;
 pub mod spm_json_write;

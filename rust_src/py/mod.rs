@@ -2,9 +2,12 @@
 //! One file per exposed class; every method that loops over input releases
 //! the GIL (`py.detach`).
 
+mod added_token;
 mod arrays;
 mod batch;
 mod bert;
+mod decode_stream;
+mod encoding;
 mod exceptions;
 mod id_ints;
 mod lines;
@@ -30,7 +33,9 @@ fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bert::read_vocab_txt_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(lines::split_lines, m)?)?;
     m.add_class::<tokenizer::PyTokenizer>()?;
-    m.add_class::<tokenizer::PyEncoding>()?;
+    m.add_class::<added_token::PyAddedToken>()?;
+    m.add_class::<decode_stream::PyDecodeStream>()?;
+    m.add_class::<encoding::PyEncoding>()?;
     m.add_function(wrap_pyfunction!(train::train_wordpiece, m)?)?;
     m.add_function(wrap_pyfunction!(train::train_bpe, m)?)?;
     m.add_function(wrap_pyfunction!(train::train_spm, m)?)?;

@@ -1,154 +1,38 @@
-//! `tokkit.Tokenizer` and `tokkit.Encoding`: the general pipeline, with the
-//! API of HF `tokenizers.Tokenizer`.
+//! `tokkit.Tokenizer`: the general pipeline, with the API of HF
+//! `tokenizers.Tokenizer`.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
+use super::added_token::{added_token_item, PyAddedToken};
 use super::arrays::{batch_arrays, TextBatch};
+use super::encoding::PyEncoding;
 use super::text::Text;
 use crate::flat_ids::FlatIds;
-use crate::tokenizer::encoding_state::{encoding_from_bytes, encoding_to_bytes};
-use crate::tokenizer::source::{parse_settings_json, settings_json, Source};
+use crate::formats::atomic::write_atomic;
+use crate::formats::hf_json_save::to_text;
+use crate::tokenizer::source::{parse_settings_json, settings_json, Edits, Source};
 use crate::tokenizer::{
-    EncodeOptions, Encoding, Input, Padding, PaddingLength, Side, Tokenizer, Truncation,
-    TruncationStrategy,
+    EncodeOptions, Input, Padding, PaddingLength, Side, Tokenizer, Truncation, TruncationStrategy,
 };
-
-/// The result of encoding: ids and what goes with them (HF's `Encoding`).
-#[pyclass(frozen, name = "Encoding", module = "tokkit")]
-pub struct PyEncoding {
-    inner: Encoding,
-}
-
-#[pymethods]
-impl PyEncoding {
-    /// Token ids.
-    #[getter]
-    fn ids(&self) -> Vec<u32> {
-        self.inner.ids.clone()
-    }
-    /// Token strings.
-    #[getter]
-    fn tokens(&self) -> Vec<&str> {
-        self.inner.tokens.iter().collect()
-    }
-    /// (start, end) character offsets into the input text.
-    #[getter]
-    fn offsets(&self) -> Vec<(usize, usize)> {
-        self.inner.offsets.clone()
-    }
-    /// Segment ids.
-    #[getter]
-    fn type_ids(&self) -> Vec<u32> {
-        self.inner.type_ids.clone()
-    }
-    /// 1 for real tokens, 0 for padding.
-    #[getter]
-    fn attention_mask(&self) -> Vec<u32> {
-        self.inner.attention_mask.clone()
-    }
-    /// 1 for special tokens added by post-processing and padding.
-    #[getter]
-    fn special_tokens_mask(&self) -> Vec<u32> {
-        self.inner.special_tokens_mask.clone()
-    }
-    /// The word each token came from (None for special tokens).
-    #[getter]
-    fn word_ids(&self) -> Vec<Option<u32>> {
-        self.inner.word_ids.clone()
-    }
-    /// The input sequence each token came from (None for special tokens).
-    #[getter]
-    fn sequence_ids(&self) -> Vec<Option<u32>> {
-        self.inner.sequence_ids()
-    }
-    /// What truncation cut off.
-    #[getter]
-    fn overflowing(&self) -> Vec<PyEncoding> {
-        self.inner
-            .overflowing
-            .iter()
-            .map(|e| PyEncoding { inner: e.clone() })
-            .collect()
-    }
-    /// The number of input sequences HF counts here: 1, or 2 for a pair
-    /// (an overflowing window of a pair without a post-processor may count 1).
-    #[getter]
-    fn n_sequences(&self) -> usize {
-        self.inner.n_sequences()
-    }
-    /// The input sequence token `token_index` came from.
-    fn token_to_sequence(&self, token_index: usize) -> Option<usize> {
-        self.inner.token_to_sequence(token_index)
-    }
-    /// The word (within its sequence) token `token_index` came from.
-    fn token_to_word(&self, token_index: usize) -> Option<u32> {
-        self.inner.token_to_word(token_index)
-    }
-    /// The (start, end) characters of token `token_index` in its sequence.
-    fn token_to_chars(&self, token_index: usize) -> Option<(usize, usize)> {
-        self.inner.token_to_chars(token_index)
-    }
-    /// The (start, end) tokens of a word of one input sequence.
-    #[pyo3(signature = (word_index, sequence_index = 0))]
-    fn word_to_tokens(&self, word_index: u32, sequence_index: usize) -> Option<(usize, usize)> {
-        self.inner.word_to_tokens(word_index, sequence_index)
-    }
-    /// The (start, end) characters of a word of one input sequence.
-    #[pyo3(signature = (word_index, sequence_index = 0))]
-    fn word_to_chars(&self, word_index: u32, sequence_index: usize) -> Option<(usize, usize)> {
-        self.inner.word_to_chars(word_index, sequence_index)
-    }
-    /// The token holding character `char_pos` of one input sequence.
-    #[pyo3(signature = (char_pos, sequence_index = 0))]
-    fn char_to_token(&self, char_pos: usize, sequence_index: usize) -> Option<usize> {
-        self.inner.char_to_token(char_pos, sequence_index)
-    }
-    /// The word holding character `char_pos` of one input sequence.
-    #[pyo3(signature = (char_pos, sequence_index = 0))]
-    fn char_to_word(&self, char_pos: usize, sequence_index: usize) -> Option<u32> {
-        self.inner.char_to_word(char_pos, sequence_index)
-    }
-    fn __len__(&self) -> usize {
-        self.inner.len()
-    }
-    /// Rebuilds a pickled encoding (the bytes of [`Self::__reduce__`]).
-    #[staticmethod]
-    fn _from_state(state: &[u8]) -> PyResult<Self> {
-        Ok(PyEncoding {
-            inner: encoding_from_bytes(state)?,
-        })
-    }
-    /// Pickles as `Encoding._from_state(bytes)`: every column, compactly.
-    fn __reduce__<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        let rebuild = py.get_type::<PyEncoding>().getattr("_from_state")?;
-        let state = encoding_to_bytes(&self.inner)?;
-        Ok((rebuild, (PyBytes::new(py, &state),)))
-    }
-    fn __repr__(&self) -> String {
-        format!(
-            "Encoding(num_tokens={}, ids={:?})",
-            self.inner.len(),
-            self.inner.ids
-        )
-    }
-}
 
 /// A tokenizer loaded from a tokenizer.json (HF's `tokenizers.Tokenizer` API).
 #[pyclass(frozen, name = "Tokenizer", module = "tokkit")]
 pub struct PyTokenizer {
-    inner: Arc<Tokenizer>,
+    /// The tokenizer: replaced, never changed, when tokens are added, so a
+    /// call holds the one it started with.
+    inner: RwLock<Arc<Tokenizer>>,
     /// The files it was built from, for pickling.
     source: Source,
     /// Truncation and padding: settings, so they may change; the encoder does not.
     options: Mutex<EncodeOptions>,
+    /// What was done since loading, for pickling; its lock also orders
+    /// the calls that replace the tokenizer.
+    edits: Mutex<Edits>,
 }
 
 impl PyTokenizer {
@@ -157,10 +41,54 @@ impl PyTokenizer {
     fn wrap((source, tokenizer): (Source, Tokenizer)) -> Self {
         let options = Mutex::new(tokenizer.defaults.clone());
         PyTokenizer {
-            inner: Arc::new(tokenizer),
+            inner: RwLock::new(Arc::new(tokenizer)),
             source,
             options,
+            edits: Mutex::new(Edits::default()),
         }
+    }
+
+    /// The tokenizer as it is now.
+    pub(crate) fn tokenizer(&self) -> Arc<Tokenizer> {
+        let guard = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&guard)
+    }
+
+    /// Replaces the tokenizer by `edit` of it, recording the edit.
+    fn edit<T>(
+        &self,
+        py: Python<'_>,
+        edit: impl FnOnce(&Tokenizer, &mut Edits) -> crate::error::Result<(Tokenizer, T)> + Send,
+    ) -> PyResult<T>
+    where
+        T: Send,
+    {
+        let mut edits = self.edits.lock().unwrap_or_else(PoisonError::into_inner);
+        let current = self.tokenizer();
+        let edits: &mut Edits = &mut edits;
+        let (tokenizer, out) = py.detach(|| edit(&current, edits))?;
+        *self.inner.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(tokenizer);
+        Ok(out)
+    }
+
+    /// Adds the items of a Python list, special or not, as HF's
+    /// `add_tokens` / `add_special_tokens` do.
+    fn add(&self, list: &Bound<'_, PyList>, special: bool) -> PyResult<usize> {
+        let tokens: Vec<_> = list
+            .iter()
+            .map(|item| added_token_item(&item, special))
+            .collect::<PyResult<_>>()?;
+        self.edit(list.py(), |current, edits| {
+            let (tokenizer, count) = self.source.add_tokens(current, tokens.clone())?;
+            edits.added.push(tokens);
+            Ok((tokenizer, count))
+        })
+    }
+
+    /// The tokenizer.json HF would write now.
+    fn json(&self) -> crate::error::Result<serde_json::Value> {
+        self.source
+            .tokenizer_json(&self.tokenizer(), &self.options())
     }
 
     fn options(&self) -> EncodeOptions {
@@ -187,12 +115,13 @@ impl PyTokenizer {
             .map(|item| batch_input(item, batch.is_pretokenized))
             .collect::<PyResult<_>>()?;
         let options = self.options();
+        let tokenizer = self.tokenizer();
         let (encodings, flat) = py.detach(|| -> crate::error::Result<_> {
             let inputs: Vec<_> = owned
                 .iter()
                 .map(|(a, b)| (a.input(), b.as_ref().map(TextOrWords::input)))
                 .collect();
-            let encodings = self.inner.encode_batch(
+            let encodings = tokenizer.encode_batch(
                 &inputs,
                 batch.add_special_tokens,
                 &options,
@@ -345,32 +274,91 @@ impl PyTokenizer {
         kind: &str,
         files: Vec<Vec<u8>>,
         settings: &str,
+        edits: &str,
     ) -> PyResult<Self> {
         let options = parse_settings_json(settings)?;
+        let edits = Edits::from_json(edits)?;
         let source = Source::from_parts(kind, files)?;
-        let tokenizer = py.detach(|| source.build())?;
+        let tokenizer = py.detach(|| edits.replay(&source, source.build()?))?;
         let rebuilt = PyTokenizer::wrap((source, tokenizer));
         rebuilt.set_options(|o| *o = options);
+        *rebuilt.edits.lock().unwrap_or_else(PoisonError::into_inner) = edits;
         Ok(rebuilt)
     }
 
-    /// Pickles as `Tokenizer._from_state(kind, files, settings)`: the bytes
-    /// of the files it was loaded from and its current truncation and
-    /// padding as JSON. Nothing an encode call does changes them, so the
-    /// pickle (and a `datasets` fingerprint of it) stays the same.
+    /// Pickles as `Tokenizer._from_state(kind, files, settings, edits)`:
+    /// the bytes of the files it was loaded from, its current truncation
+    /// and padding, and the tokens added since, as JSON. Nothing an encode
+    /// call does changes them, so the pickle (and a `datasets` fingerprint
+    /// of it) stays the same.
     #[allow(clippy::type_complexity)]
     fn __reduce__<'py>(
         &self,
         py: Python<'py>,
     ) -> PyResult<(
         Bound<'py, PyAny>,
-        (&'static str, Bound<'py, PyTuple>, String),
+        (&'static str, Bound<'py, PyTuple>, String, String),
     )> {
         let rebuild = py.get_type::<PyTokenizer>().getattr("_from_state")?;
         let files = self.source.files().into_iter().map(|f| PyBytes::new(py, f));
         let files = PyTuple::new(py, files)?;
         let settings = settings_json(&self.options());
-        Ok((rebuild, (self.source.kind(), files, settings)))
+        let edits = self
+            .edits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .to_json();
+        Ok((rebuild, (self.source.kind(), files, settings, edits)))
+    }
+
+    /// Adds tokens (str or AddedToken); returns how many HF counts as
+    /// added: not the empty ones, nor those already added as they are.
+    fn add_tokens(&self, tokens: &Bound<'_, PyList>) -> PyResult<usize> {
+        self.add(tokens, false)
+    }
+
+    /// Adds special tokens (str or AddedToken, made special); returns how
+    /// many HF counts as added.
+    fn add_special_tokens(&self, tokens: &Bound<'_, PyList>) -> PyResult<usize> {
+        self.add(tokens, true)
+    }
+
+    /// The added tokens by id, in id order.
+    fn get_added_tokens_decoder(&self) -> std::collections::BTreeMap<u32, PyAddedToken> {
+        let tokenizer = self.tokenizer();
+        let tokens = tokenizer.added_tokens().tokens();
+        tokens
+            .map(|t| (t.id, PyAddedToken::from_token(t)))
+            .collect()
+    }
+
+    /// Whether special added tokens are tokenized as text instead of being
+    /// found whole.
+    #[getter]
+    fn get_encode_special_tokens(&self) -> bool {
+        self.tokenizer().encode_special_tokens()
+    }
+
+    #[setter]
+    fn set_encode_special_tokens(&self, py: Python<'_>, value: bool) -> PyResult<()> {
+        self.edit(py, |current, edits| {
+            let mut tokenizer = current.clone();
+            tokenizer.set_encode_special_tokens(value);
+            edits.encode_special_tokens = value;
+            Ok((tokenizer, ()))
+        })
+    }
+
+    /// The tokenizer.json HF would write, as text.
+    #[pyo3(signature = (pretty = false))]
+    fn to_str(&self, py: Python<'_>, pretty: bool) -> PyResult<String> {
+        Ok(py.detach(|| to_text(&self.json()?, pretty))?)
+    }
+
+    /// Writes the tokenizer.json HF would write to `path` (atomically).
+    #[pyo3(signature = (path, pretty = true))]
+    fn save(&self, py: Python<'_>, path: PathBuf, pretty: bool) -> PyResult<()> {
+        Ok(py.detach(|| write_atomic(&path, to_text(&self.json()?, pretty)?.as_bytes()))?)
     }
 
     /// Encodes a text, or a pair of texts; with `is_pretokenized`, lists of
@@ -391,7 +379,7 @@ impl PyTokenizer {
         let options = self.options();
         let inner = py.detach(|| {
             let second = second.as_ref().map(TextOrWords::input);
-            self.inner
+            self.tokenizer()
                 .encode(first.input(), second, add_special_tokens, &options)
         })?;
         Ok(PyEncoding { inner })
@@ -455,18 +443,69 @@ impl PyTokenizer {
         let flat = py.detach(|| {
             let inputs: Vec<(Input<'_, &str>, _)> =
                 strs.iter().map(|t| (Input::Text(t), None)).collect();
-            let encodings =
-                self.inner
-                    .encode_batch(&inputs, add_special_tokens, &options, num_threads)?;
+            let encodings = self.tokenizer().encode_batch(
+                &inputs,
+                add_special_tokens,
+                &options,
+                num_threads,
+            )?;
             FlatIds::from_encodings(&encodings)
         })?;
         batch_arrays(py, flat)
     }
 
+    /// Truncates, post-processes (adding special tokens) and pads
+    /// encodings, as `encode` does after the pipeline.
+    #[pyo3(signature = (encoding, pair = None, add_special_tokens = true))]
+    fn post_process(
+        &self,
+        py: Python<'_>,
+        encoding: &PyEncoding,
+        pair: Option<&PyEncoding>,
+        add_special_tokens: bool,
+    ) -> PyResult<PyEncoding> {
+        let (a, b) = (encoding.inner.clone(), pair.map(|p| p.inner.clone()));
+        let options = self.options();
+        let tokenizer = self.tokenizer();
+        let inner = py.detach(|| tokenizer.post_process(a, b, add_special_tokens, &options))?;
+        Ok(PyEncoding { inner })
+    }
+
+    /// The number of ids `encode(text, add_special_tokens=...)` gives,
+    /// counted without building them.
+    #[pyo3(signature = (text, add_special_tokens = true))]
+    fn count_tokens(
+        &self,
+        py: Python<'_>,
+        text: Text,
+        add_special_tokens: bool,
+    ) -> PyResult<usize> {
+        let options = self.options();
+        let tokenizer = self.tokenizer();
+        Ok(py.detach(|| tokenizer.count_tokens(&text, add_special_tokens, &options))?)
+    }
+
+    /// [`Self::count_tokens`] of many texts, in parallel.
+    #[pyo3(signature = (texts, add_special_tokens = true, num_threads = None))]
+    fn count_tokens_batch(
+        &self,
+        py: Python<'_>,
+        texts: TextBatch,
+        add_special_tokens: bool,
+        num_threads: Option<usize>,
+    ) -> PyResult<Vec<usize>> {
+        let strs = texts.strs()?;
+        let options = self.options();
+        let tokenizer = self.tokenizer();
+        Ok(py.detach(|| {
+            tokenizer.count_tokens_batch(&strs, add_special_tokens, &options, num_threads)
+        })?)
+    }
+
     /// Text of `ids`.
     #[pyo3(signature = (ids, skip_special_tokens = true))]
     fn decode(&self, py: Python<'_>, ids: Vec<u32>, skip_special_tokens: bool) -> PyResult<String> {
-        Ok(py.detach(|| self.inner.decode(&ids, skip_special_tokens))?)
+        Ok(py.detach(|| self.tokenizer().decode(&ids, skip_special_tokens))?)
     }
 
     /// Texts of many id lists.
@@ -480,7 +519,7 @@ impl PyTokenizer {
         let texts = py.detach(|| {
             sequences
                 .iter()
-                .map(|ids| self.inner.decode(ids, skip_special_tokens))
+                .map(|ids| self.tokenizer().decode(ids, skip_special_tokens))
                 .collect::<crate::error::Result<Vec<String>>>()
         });
         Ok(texts?)
@@ -490,32 +529,32 @@ impl PyTokenizer {
     /// pair.
     #[pyo3(signature = (is_pair))]
     fn num_special_tokens_to_add(&self, is_pair: bool) -> usize {
-        self.inner.added_tokens_count(is_pair)
+        self.tokenizer().added_tokens_count(is_pair)
     }
 
     /// The id of a token, or None.
     fn token_to_id(&self, token: &str) -> Option<u32> {
-        self.inner.token_to_id(token)
+        self.tokenizer().token_to_id(token)
     }
 
     /// The token of an id, or None.
     fn id_to_token(&self, id: u32) -> Option<String> {
-        self.inner.id_to_token(id).map(str::to_owned)
+        self.tokenizer().id_to_token(id).map(str::to_owned)
     }
 
     /// The vocabulary as {token: id}.
     #[pyo3(signature = (with_added_tokens = true))]
     fn get_vocab(&self, with_added_tokens: bool) -> std::collections::HashMap<String, u32> {
-        let mut vocab: std::collections::HashMap<String, u32> = self
-            .inner
+        let tokenizer = self.tokenizer();
+        let mut vocab: std::collections::HashMap<String, u32> = tokenizer
             .model()
             .vocab()
             .into_iter()
             .map(|(t, id)| (t.to_owned(), id))
             .collect();
         if with_added_tokens {
-            for t in self.inner.added_tokens() {
-                vocab.insert(t.content.clone(), t.id);
+            for (content, id) in tokenizer.added_tokens().contents() {
+                vocab.insert(content.to_owned(), id);
             }
         }
         vocab
@@ -524,7 +563,7 @@ impl PyTokenizer {
     /// The vocabulary size.
     #[pyo3(signature = (with_added_tokens = true))]
     fn get_vocab_size(&self, with_added_tokens: bool) -> usize {
-        self.inner.vocab_size(with_added_tokens)
+        self.tokenizer().vocab_size(with_added_tokens)
     }
 
     /// Turns truncation off.
@@ -556,7 +595,7 @@ impl PyTokenizer {
                 )))
             }
         };
-        let reserved = self.inner.added_tokens_count(false);
+        let reserved = self.tokenizer().added_tokens_count(false);
         if max_length >= reserved && max_length - reserved < stride {
             return Err(crate::Error::InvalidArgument(format!(
                 "truncation stride ({stride}) must be smaller than max_length ({max_length}) \
@@ -638,6 +677,9 @@ impl PyTokenizer {
     }
 
     fn __repr__(&self) -> String {
-        format!("Tokenizer(vocab_size={})", self.inner.vocab_size(true))
+        format!(
+            "Tokenizer(vocab_size={})",
+            self.tokenizer().vocab_size(true)
+        )
     }
 }

@@ -2,8 +2,10 @@
 //! the model runs and never split, as HF's `AddedVocabulary` does.
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, MatchKind};
+use regex::Regex;
 
 use crate::error::{Error, Result};
 
@@ -58,8 +60,10 @@ impl AddedMatcher {
         Ok(AddedMatcher { tokens, automaton })
     }
 
-    /// Splits `text` into text segments and added-token segments.
-    pub fn split(&self, text: &str) -> Vec<Segment> {
+    /// Splits `text` into text segments and added-token segments; with
+    /// `skip_special`, special tokens are left in the text (HF's
+    /// `encode_special_tokens`).
+    pub fn split(&self, text: &str, skip_special: bool) -> Vec<Segment> {
         let mut segments = Vec::new();
         let mut last = 0;
         for m in self.automaton.find_iter(text) {
@@ -67,24 +71,33 @@ impl AddedMatcher {
                 continue;
             };
             let (mut start, mut end) = (m.start(), m.end());
-            if start < last {
+            if skip_special && token.special {
                 continue;
             }
             if token.single_word && !is_single_word(text, start, end) {
                 continue;
             }
             if token.lstrip {
-                let before = &text[last..start];
-                start = last + before.trim_end().len();
+                start = text[..start].trim_end().len().max(last);
             }
             if token.rstrip {
                 let after = &text[end..];
                 end += after.len() - after.trim_start().len();
             }
+            // A match inside the spaces the token before took keeps its
+            // place, as in HF: both tokens cover those bytes. Where lstrip
+            // then moves the start past the end, HF panics; tokkit leaves
+            // the text as it is.
+            if start > end {
+                continue;
+            }
             if start > last {
                 segments.push(Segment::Text(last..start));
             }
-            segments.push(Segment::Added(token.id, start..end));
+            // Moved to where it ends, it is empty: HF drops empty pieces.
+            if start < end {
+                segments.push(Segment::Added(token.id, start..end));
+            }
             last = end;
         }
         if last < text.len() || segments.is_empty() {
@@ -94,8 +107,15 @@ impl AddedMatcher {
     }
 }
 
+/// Whether `c` is a word character as HF's `single_word` check sees it:
+/// the `regex` crate's Unicode `\w` (letters, marks, decimal digits,
+/// connector punctuation, joiners), which HF matches with that crate.
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    static WORD: OnceLock<Option<Regex>> = OnceLock::new();
+    let Some(word) = WORD.get_or_init(|| Regex::new(r"^\w$").ok()) else {
+        return c.is_alphanumeric() || c == '_';
+    };
+    word.is_match(c.encode_utf8(&mut [0; 4]))
 }
 
 fn is_single_word(text: &str, start: usize, end: usize) -> bool {
@@ -124,7 +144,7 @@ mod tests {
     fn splits_around_tokens_longest_first() {
         let m = AddedMatcher::new(vec![token("[SEP]", 1), token("[SEP]x", 2)]).unwrap();
         assert_eq!(
-            m.split("a[SEP]xb[SEP]"),
+            m.split("a[SEP]xb[SEP]", false),
             [
                 Segment::Text(0..1),
                 Segment::Added(2, 1..7),
@@ -141,7 +161,7 @@ mod tests {
         t.rstrip = true;
         let m = AddedMatcher::new(vec![t]).unwrap();
         assert_eq!(
-            m.split("a  <m>  b"),
+            m.split("a  <m>  b", false),
             [
                 Segment::Text(0..1),
                 Segment::Added(5, 1..8),
@@ -152,7 +172,7 @@ mod tests {
         t.single_word = true;
         let m = AddedMatcher::new(vec![t]).unwrap();
         assert_eq!(
-            m.split("xab ab"),
+            m.split("xab ab", false),
             [Segment::Text(0..4), Segment::Added(7, 4..6)]
         );
     }

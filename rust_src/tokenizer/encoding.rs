@@ -95,6 +95,13 @@ impl Encoding {
         self.set_range(sequence, 0..self.len());
     }
 
+    /// Forgets the ranges of other sequences than `sequence`: HF's
+    /// BertProcessing and RobertaProcessing build each part anew, where
+    /// the other post-processors keep what the input carried.
+    pub fn keep_only_sequence(&mut self, sequence: usize) {
+        self.sequence_ranges.retain(|(s, _)| *s == sequence);
+    }
+
     /// Sets the range of `sequence`, replacing any it had.
     fn set_range(&mut self, sequence: usize, range: Range<usize>) {
         match self

@@ -1,9 +1,11 @@
 //! The general tokenizer: one [`crate::pipeline`] run end to end, with added
 //! tokens, post-processing, truncation, padding and decoding (HF semantics).
 
+pub mod added_tokens;
 pub mod added_vocab;
 pub mod alignment;
 pub mod byte_level_post;
+pub mod decode_stream;
 pub mod encoding;
 pub mod encoding_state;
 pub mod part_rewrite;
@@ -15,38 +17,44 @@ pub mod tokens;
 pub mod truncation;
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::error::Result;
 use crate::pipeline::{Decoder, Model, Normalized, Normalizer, PreTokenizer, Token};
 use crate::threads::parallel_map;
-use added_vocab::{AddedMatcher, AddedToken, Segment};
+use added_tokens::AddedTokens;
+use added_vocab::{AddedToken, Segment};
 pub use encoding::{Encoding, Side};
 use part_rewrite::{MetaspaceLast, PartRewrite};
 use post_process::PostProcessor;
 pub use truncation::{Padding, PaddingLength, Truncation, TruncationStrategy};
 
 /// A complete tokenizer. Immutable once built, so it is shared across threads
-/// freely; truncation and padding are settings a caller can replace.
+/// freely; truncation and padding are settings a caller can replace. Adding
+/// tokens makes a new tokenizer: a clone shares every component but the
+/// added tokens.
+#[derive(Clone)]
 pub struct Tokenizer {
-    normalizer: Option<Box<dyn Normalizer>>,
-    pre_tokenizer: Option<Box<dyn PreTokenizer>>,
-    model: Box<dyn Model>,
-    post_processor: Option<Box<dyn PostProcessor>>,
-    decoder: Option<Box<dyn Decoder>>,
-    added_tokens: Vec<AddedToken>,
-    /// Added tokens matched in the original text.
-    raw_matcher: Option<AddedMatcher>,
-    /// Added tokens matched in the normalized text.
-    normalized_matcher: Option<AddedMatcher>,
-    /// `(id, normalized content)` of the normalized added tokens: HF names
-    /// and decodes them so (`id_to_token`, `decode`).
-    normalized_names: Vec<(u32, String)>,
+    normalizer: Option<Arc<dyn Normalizer>>,
+    pre_tokenizer: Option<Arc<dyn PreTokenizer>>,
+    model: Arc<dyn Model>,
+    post_processor: Option<Arc<dyn PostProcessor>>,
+    decoder: Option<Arc<dyn Decoder>>,
+    /// The added tokens and the matchers that find them.
+    added: AddedTokens,
+    /// The tokenizer.json normalizer alone, which HF runs on the content of
+    /// normalized added tokens.
+    added_normalizer: Option<Arc<dyn Normalizer>>,
     /// What HF's ByteLevel does to each part of the text between added
     /// tokens, when the normalizers cannot do it once for the whole text.
     part_rewrite: Option<PartRewrite>,
     /// HF's Metaspace after the pre-tokenizer's other steps, run on each
     /// piece they cut.
     metaspace_last: Option<MetaspaceLast>,
+    /// Whether the steps above are laid out differently once a normalized
+    /// added token exists (ByteLevel's prefix space moves to each part):
+    /// adding the first one must then build the tokenizer again.
+    pub relayout_on_normalized_added: bool,
     /// Truncation and padding found in tokenizer.json.
     pub defaults: EncodeOptions,
 }
@@ -92,28 +100,27 @@ impl Tokenizer {
         Tokenizer {
             normalizer: None,
             pre_tokenizer: None,
-            model,
+            model: Arc::from(model),
             post_processor: None,
             decoder: None,
-            added_tokens: Vec::new(),
-            raw_matcher: None,
-            normalized_matcher: None,
-            normalized_names: Vec::new(),
+            added: AddedTokens::default(),
+            added_normalizer: None,
             part_rewrite: None,
             metaspace_last: None,
+            relayout_on_normalized_added: false,
             defaults: EncodeOptions::default(),
         }
     }
 
     /// Sets the normalizer.
     pub fn with_normalizer(mut self, normalizer: Box<dyn Normalizer>) -> Self {
-        self.normalizer = Some(normalizer);
+        self.normalizer = Some(Arc::from(normalizer));
         self
     }
 
     /// Sets the pre-tokenizer.
     pub fn with_pre_tokenizer(mut self, pre_tokenizer: Box<dyn PreTokenizer>) -> Self {
-        self.pre_tokenizer = Some(pre_tokenizer);
+        self.pre_tokenizer = Some(Arc::from(pre_tokenizer));
         self
     }
 
@@ -131,56 +138,45 @@ impl Tokenizer {
 
     /// Sets the post-processor.
     pub fn with_post_processor(mut self, post_processor: Box<dyn PostProcessor>) -> Self {
-        self.post_processor = Some(post_processor);
+        self.post_processor = Some(Arc::from(post_processor));
         self
     }
 
     /// Sets the decoder.
     pub fn with_decoder(mut self, decoder: Box<dyn Decoder>) -> Self {
-        self.decoder = Some(decoder);
+        self.decoder = Some(Arc::from(decoder));
         self
     }
 
-    /// Sets the added tokens (matched before normalization unless `normalized`).
-    pub fn with_added_tokens(mut self, tokens: Vec<AddedToken>) -> Result<Self> {
-        let (normalized, raw): (Vec<_>, Vec<_>) = tokens
-            .iter()
-            .filter(|t| !t.content.is_empty())
-            .cloned()
-            .partition(|t| t.normalized);
-        self.raw_matcher = (!raw.is_empty())
-            .then(|| AddedMatcher::new(raw))
-            .transpose()?;
-        self.normalized_matcher = (!normalized.is_empty())
-            .then(|| AddedMatcher::new(normalized))
-            .transpose()?;
-        self.added_tokens = tokens;
-        Ok(self)
+    /// Sets the normalizer HF runs on the content of normalized added
+    /// tokens (the tokenizer.json normalizer alone); set it before adding.
+    pub fn with_added_normalizer(mut self, normalizer: Box<dyn Normalizer>) -> Self {
+        self.added_normalizer = Some(Arc::from(normalizer));
+        self
     }
 
-    /// Looks for the normalized added tokens as `normalizer` rewrites their
-    /// content: HF normalizes them with the tokenizer.json normalizer (and
-    /// nothing else) before finding them in normalized text.
-    pub fn normalize_added_tokens(mut self, normalizer: &dyn Normalizer) -> Result<Self> {
-        let mut tokens = Vec::new();
-        let mut patterns = Vec::new();
-        self.normalized_names.clear();
-        for token in self.added_tokens.iter().filter(|t| t.normalized) {
-            let mut content = Normalized::new(&token.content, false);
-            normalizer.normalize(&mut content)?;
-            if !content.as_str().is_empty() {
-                tokens.push(token.clone());
-                patterns.push(content.as_str().to_owned());
-            }
-            if content.as_str() != token.content {
-                self.normalized_names
-                    .push((token.id, content.as_str().to_owned()));
-            }
-        }
-        self.normalized_matcher = (!tokens.is_empty())
-            .then(|| AddedMatcher::with_patterns(tokens, &patterns))
-            .transpose()?;
-        Ok(self)
+    /// Adds tokens as HF's `add_tokens` does (see [`AddedTokens::add`]) and
+    /// returns how many HF counts as added.
+    pub fn add_tokens(&mut self, tokens: Vec<AddedToken>) -> Result<usize> {
+        let normalizer = self.added_normalizer.as_deref();
+        self.added.add(tokens, self.model.as_ref(), normalizer)
+    }
+
+    /// Replaces the added tokens with those of `other` (a tokenizer built
+    /// from the same file, with another layout of the text steps).
+    pub fn take_added_tokens(&mut self, other: &Tokenizer) {
+        self.added = other.added.clone();
+    }
+
+    /// Whether special tokens are tokenized as text (HF's
+    /// `encode_special_tokens`).
+    pub fn encode_special_tokens(&self) -> bool {
+        self.added.encode_special
+    }
+
+    /// Sets whether special tokens are tokenized as text.
+    pub fn set_encode_special_tokens(&mut self, value: bool) {
+        self.added.encode_special = value;
     }
 
     /// The model.
@@ -189,35 +185,20 @@ impl Tokenizer {
     }
 
     /// The added tokens.
-    pub fn added_tokens(&self) -> &[AddedToken] {
-        &self.added_tokens
+    pub fn added_tokens(&self) -> &AddedTokens {
+        &self.added
     }
 
     /// The id of `token` (added tokens first, as HF).
     pub fn token_to_id(&self, token: &str) -> Option<u32> {
-        self.added_tokens
-            .iter()
-            .find(|t| t.content == token)
-            .map(|t| t.id)
+        self.added
+            .id(token)
             .or_else(|| self.model.token_to_id(token))
     }
 
-    /// The string of `id`.
+    /// The string of `id`: an added token's name, else the model's.
     pub fn id_to_token(&self, id: u32) -> Option<&str> {
-        self.added_tokens
-            .iter()
-            .find(|t| t.id == id)
-            .map(|t| self.added_name(t))
-            .or_else(|| self.model.id_to_token(id))
-    }
-
-    /// The name of an added token: its content, normalized when it is
-    /// matched in normalized text.
-    fn added_name<'a>(&'a self, token: &'a AddedToken) -> &'a str {
-        self.normalized_names
-            .iter()
-            .find(|(id, _)| *id == token.id)
-            .map_or(token.content.as_str(), |(_, name)| name.as_str())
+        self.added.name(id).or_else(|| self.model.id_to_token(id))
     }
 
     /// Vocabulary size, with or without the added tokens that are not the
@@ -228,9 +209,9 @@ impl Tokenizer {
             return model;
         }
         let extra = self
-            .added_tokens
-            .iter()
-            .filter(|t| self.model.token_to_id(&t.content).is_none());
+            .added
+            .contents()
+            .filter(|(content, _)| self.model.token_to_id(content).is_none());
         model + extra.count()
     }
 
@@ -243,10 +224,7 @@ impl Tokenizer {
 
     /// Runs the pipeline on `text`, giving every token to `sink`.
     fn run(&self, text: &str, track_offsets: bool, sink: &mut Sink<'_>) -> Result<()> {
-        let segments = match &self.raw_matcher {
-            Some(m) => m.split(text),
-            None => vec![Segment::Text(0..text.len())],
-        };
+        let segments = self.added.split_raw(text);
         let mut word = 0u32;
         let mut pieces: Vec<Range<usize>> = Vec::new();
         let mut tokens: Vec<Token> = Vec::new();
@@ -270,10 +248,7 @@ impl Tokenizer {
                     .original_range(r)
                     .map_or(0..0, |o| o.start + range.start..o.end + range.start)
             };
-            let inner = match &self.normalized_matcher {
-                Some(m) => m.split(normalized.as_str()),
-                None => vec![Segment::Text(0..normalized.as_str().len())],
-            };
+            let inner = self.added.split_normalized(normalized.as_str());
             for part in inner {
                 let part = match part {
                     Segment::Added(id, r) => {
@@ -379,9 +354,11 @@ impl Tokenizer {
         // by doubling instead cost a tenth of encode time in copies.
         let mut encoding = Encoding::with_capacity(text.len() / 4 + 8);
         self.run(text, true, &mut |id, range, word, matched| {
+            // A model token is named by the model, as HF names it, even
+            // when an added token has its id under another name.
             let token = match matched {
                 Some(m) => m,
-                None => self.id_to_token(id).unwrap_or_default(),
+                None => self.model.id_to_token(id).unwrap_or_default(),
             };
             encoding.push(
                 id,
@@ -410,8 +387,20 @@ impl Tokenizer {
         add_special_tokens: bool,
         options: &EncodeOptions,
     ) -> Result<Encoding> {
-        let mut a = self.encode_input(first, 0)?;
-        let mut b = second.map(|s| self.encode_input(s, 1)).transpose()?;
+        let a = self.encode_input(first, 0)?;
+        let b = second.map(|s| self.encode_input(s, 1)).transpose()?;
+        self.post_process(a, b, add_special_tokens, options)
+    }
+
+    /// Truncation, post-processing and padding of encoded sequences, as
+    /// HF's `Tokenizer.post_process`: the second half of [`Self::encode`].
+    pub fn post_process(
+        &self,
+        mut a: Encoding,
+        mut b: Option<Encoding>,
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+    ) -> Result<Encoding> {
         if let Some(t) = &options.truncation {
             let reserved = if add_special_tokens {
                 self.added_tokens_count(b.is_some())
@@ -424,7 +413,7 @@ impl Tokenizer {
                 t.apply(&mut a, b.as_mut(), reserved)?;
             }
         }
-        let mut encoding = self.post_process(a, b, add_special_tokens);
+        let mut encoding = self.process_pair(a, b, add_special_tokens);
         if let Some(p) = &options.padding {
             p.apply(std::slice::from_mut(&mut encoding));
         }
@@ -437,7 +426,7 @@ impl Tokenizer {
     /// sequence; without one, a pair's two sequences get theirs before the
     /// windows are combined, so a window keeps only what its parts carried,
     /// and one text gets none.
-    fn post_process(
+    fn process_pair(
         &self,
         mut a: Encoding,
         mut b: Option<Encoding>,
@@ -445,10 +434,19 @@ impl Tokenizer {
     ) -> Encoding {
         match &self.post_processor {
             Some(p) => {
-                let process = |mut x: Encoding, mut y: Option<Encoding>, windows| {
+                // HF gives each sequence its index as type ids, but not
+                // the overflowing windows, which keep what they had (the
+                // same, from `encode`; not so for `post_process`'s input).
+                let process = |mut x: Encoding, mut y: Option<Encoding>, windows: [bool; 2]| {
                     x.set_sequence(0);
+                    if !windows[0] {
+                        x.type_ids.fill(0);
+                    }
                     if let Some(y) = &mut y {
                         y.set_sequence(1);
+                        if !windows[1] {
+                            y.type_ids.fill(1);
+                        }
                     }
                     p.process(x, y, add_special, windows)
                 };
@@ -468,6 +466,43 @@ impl Tokenizer {
                 combine(&process, a, b, [false; 2])
             }
         }
+    }
+
+    /// How many ids [`Self::encode`] gives for `text`, counted without
+    /// building them where truncation and padding leave the count alone.
+    pub fn count_tokens(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+    ) -> Result<usize> {
+        if options.truncation.is_some() || options.padding.is_some() {
+            let encoding =
+                self.encode::<&str>(Input::Text(text), None, add_special_tokens, options)?;
+            return Ok(encoding.len());
+        }
+        let mut count = 0;
+        self.run(text, false, &mut |_, _, _, _| count += 1)?;
+        let special = if add_special_tokens {
+            self.added_tokens_count(false)
+        } else {
+            0
+        };
+        Ok(count + special)
+    }
+
+    /// [`Self::count_tokens`] of many texts, in parallel on `num_threads`
+    /// threads (all cores when `None`).
+    pub fn count_tokens_batch<T: AsRef<str> + Sync>(
+        &self,
+        texts: &[T],
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+        num_threads: Option<usize>,
+    ) -> Result<Vec<usize>> {
+        parallel_map(num_threads.unwrap_or(0), texts, |_, text| {
+            self.count_tokens(text.as_ref(), add_special_tokens, options)
+        })
     }
 
     /// Encodes many inputs in parallel on `num_threads` threads (all cores when
@@ -496,15 +531,10 @@ impl Tokenizer {
     /// Fails only where a decoder's regex gives up (catastrophic
     /// backtracking), where HF panics.
     pub fn decode(&self, ids: &[u32], skip_special_tokens: bool) -> Result<String> {
-        let is_special =
-            |token: &str| (self.added_tokens.iter()).any(|t| t.special && t.content == token);
         let tokens: Vec<&str> = ids
             .iter()
-            .filter_map(|&id| match self.added_tokens.iter().find(|t| t.id == id) {
-                Some(t) => Some(self.added_name(t)),
-                None => self.model.id_to_token(id),
-            })
-            .filter(|token| !(skip_special_tokens && is_special(token)))
+            .filter_map(|&id| self.id_to_token(id))
+            .filter(|token| !(skip_special_tokens && self.added.is_special(token)))
             .collect();
         match &self.decoder {
             Some(d) => d.decode(&tokens),

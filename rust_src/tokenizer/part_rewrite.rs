@@ -14,7 +14,7 @@ use crate::pipeline::{Model, PreTokenizer, Token};
 use crate::pretokenize::metaspace::{MetaspaceSplit, PrependScheme};
 
 /// The rewrite of each part of the text between added tokens.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartRewrite {
     /// HF's ByteLevel pre-tokenizer.
     ByteLevel {

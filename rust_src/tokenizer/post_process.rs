@@ -102,6 +102,11 @@ impl PostProcessor for Template {
                         if !windows[*which as usize] {
                             seq.type_ids.iter_mut().for_each(|t| *t = *type_id);
                         }
+                        // BertProcessing (the template that leaves type ids
+                        // alone without special tokens) builds each part anew.
+                        if add_special_tokens && !self.type_ids_without_special_tokens {
+                            seq.keep_only_sequence(*which as usize);
+                        }
                         out.extend(seq);
                     }
                 }

@@ -48,6 +48,7 @@ impl PostProcessor for RobertaPost {
                 continue;
             }
             let (open, open_id) = if i == 0 { &self.cls } else { &self.sep };
+            seq.keep_only_sequence(i);
             let mut part = Encoding::with_capacity(seq.len() + 2);
             part.push(*open_id, open, (0, 0), 0, None, true);
             part.extend(seq);

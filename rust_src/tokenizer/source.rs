@@ -9,10 +9,14 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
+use super::added_vocab::AddedToken;
 use super::{EncodeOptions, Tokenizer};
 use crate::error::{Error, Result};
 use crate::formats::gpt2::gpt2_tokenizer_from_bytes;
-use crate::formats::hf_json::{parse_padding, parse_truncation, tokenizer_json_from_bytes};
+use crate::formats::hf_json::{
+    parse_padding, parse_tokenizer_json, parse_truncation, tokenizer_json_from_bytes,
+};
+use crate::formats::hf_json_save;
 use crate::formats::hf_json_write::{padding_json, truncation_json};
 use crate::sentencepiece::pipeline::tokenizer_from_sentencepiece_bytes;
 
@@ -139,6 +143,127 @@ impl Source {
             }
         }
     }
+}
+
+impl Source {
+    /// The tokenizer.json HF would write for `tokenizer`, built from this
+    /// source, with `options` as its truncation and padding. Only a
+    /// tokenizer.json source has one: HF's own form of it.
+    pub fn tokenizer_json(&self, tokenizer: &Tokenizer, options: &EncodeOptions) -> Result<Value> {
+        let Source::Json(bytes) = self else {
+            return Err(Error::Unsupported(format!(
+                "a tokenizer loaded from {} has no tokenizer.json to write: load a \
+                 tokenizer.json to save one",
+                self.kind()
+            )));
+        };
+        let file: Value = serde_json::from_slice(bytes)
+            .map_err(|e| Error::InvalidArgument(format!("tokenizer.json: {e}")))?;
+        Ok(hf_json_save::tokenizer_json(&file, tokenizer, options))
+    }
+
+    /// `tokenizer` (built from this source) with `tokens` added, and how
+    /// many HF counts as added. Where the first normalized added token
+    /// changes how the text steps are laid out, the tokenizer is built
+    /// again from its tokenizer.json with the tokens in it.
+    pub fn add_tokens(
+        &self,
+        tokenizer: &Tokenizer,
+        tokens: Vec<AddedToken>,
+    ) -> Result<(Tokenizer, usize)> {
+        let mut added = tokenizer.clone();
+        let count = added.add_tokens(tokens)?;
+        let relayout = tokenizer.relayout_on_normalized_added
+            && !tokenizer.added_tokens().has_normalized()
+            && added.added_tokens().has_normalized();
+        if !relayout {
+            return Ok((added, count));
+        }
+        let json = self.tokenizer_json(&added, &added.defaults)?;
+        let mut rebuilt = parse_tokenizer_json(&json)?;
+        rebuilt.take_added_tokens(&added);
+        Ok((rebuilt, count))
+    }
+}
+
+/// What was done to a tokenizer since it was built from its [`Source`]:
+/// the tokens added, call by call (HF's result depends on the order), and
+/// `encode_special_tokens`. A pickle carries them and replays them.
+#[derive(Debug, Clone, Default)]
+pub struct Edits {
+    /// The tokens of each `add_tokens` call, in order.
+    pub added: Vec<Vec<AddedToken>>,
+    /// HF's `encode_special_tokens`.
+    pub encode_special_tokens: bool,
+}
+
+impl Edits {
+    /// The edits as JSON text (added tokens in tokenizer.json's form).
+    pub fn to_json(&self) -> String {
+        let calls: Vec<Vec<Value>> = self
+            .added
+            .iter()
+            .map(|call| call.iter().map(added_token_json).collect())
+            .collect();
+        json!({"added": calls, "encode_special_tokens": self.encode_special_tokens}).to_string()
+    }
+
+    /// The edits [`Edits::to_json`] wrote.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let bad = || Error::InvalidArgument("pickled tokenizer edits are malformed".into());
+        let value: Value = serde_json::from_str(text).map_err(|_| bad())?;
+        let calls = value
+            .get("added")
+            .and_then(Value::as_array)
+            .ok_or_else(bad)?;
+        let added = calls
+            .iter()
+            .map(|call| {
+                let tokens = call.as_array().ok_or_else(bad)?;
+                tokens
+                    .iter()
+                    .map(|t| added_token_from_json(t).ok_or_else(bad))
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect::<Result<_>>()?;
+        let encode_special_tokens = value
+            .get("encode_special_tokens")
+            .and_then(Value::as_bool)
+            .ok_or_else(bad)?;
+        Ok(Edits {
+            added,
+            encode_special_tokens,
+        })
+    }
+
+    /// `tokenizer`, built from `source`, with these edits made again.
+    pub fn replay(&self, source: &Source, mut tokenizer: Tokenizer) -> Result<Tokenizer> {
+        for call in &self.added {
+            tokenizer = source.add_tokens(&tokenizer, call.clone())?.0;
+        }
+        tokenizer.set_encode_special_tokens(self.encode_special_tokens);
+        Ok(tokenizer)
+    }
+}
+
+fn added_token_json(t: &AddedToken) -> Value {
+    json!({
+        "content": t.content, "single_word": t.single_word, "lstrip": t.lstrip,
+        "rstrip": t.rstrip, "normalized": t.normalized, "special": t.special
+    })
+}
+
+fn added_token_from_json(v: &Value) -> Option<AddedToken> {
+    let flag = |key: &str| v.get(key).and_then(Value::as_bool);
+    Some(AddedToken {
+        content: v.get("content")?.as_str()?.to_owned(),
+        id: 0,
+        single_word: flag("single_word")?,
+        lstrip: flag("lstrip")?,
+        rstrip: flag("rstrip")?,
+        normalized: flag("normalized")?,
+        special: flag("special")?,
+    })
 }
 
 /// Truncation and padding as JSON text, in tokenizer.json's form

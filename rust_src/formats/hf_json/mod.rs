@@ -17,7 +17,6 @@ mod pre_tokenizers;
 
 use std::path::Path;
 
-use rustc_hash::FxHashMap;
 use serde_json::{Map, Value};
 
 use self::decoders::build_decoder;
@@ -31,7 +30,7 @@ use self::pre_tokenizers::{
 use crate::error::{Error, Result};
 use crate::normalize::byte_level::ByteLevelNormalizer;
 use crate::normalize::sequence::Sequence;
-use crate::pipeline::{Model, Normalizer, PreTokenizer, TextSteps};
+use crate::pipeline::{Normalizer, PreTokenizer, TextSteps};
 use crate::pretokenize::byte_level::PrefixSpace;
 use crate::pretokenize::metaspace::{MetaspaceRewrite, MetaspaceSplit};
 use crate::tokenizer::added_vocab::AddedToken;
@@ -211,7 +210,7 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     let model = build_model(model_value, byte_level)?;
     let added = match root.get("added_tokens") {
         None => Vec::new(),
-        Some(v) => hf_added_ids(parse_added_tokens(v)?, model.as_ref())?,
+        Some(v) => parse_added_tokens(v)?,
     };
     let mut tokenizer = Tokenizer::new(model);
     let normalizer = root.get("normalizer").filter(|v| !v.is_null());
@@ -219,6 +218,10 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     let rewrite = match pre_tokenizer {
         Some(v) => part_rewrite(v, normalized_added)?,
         None => None,
+    };
+    tokenizer.relayout_on_normalized_added = match pre_tokenizer {
+        Some(v) => part_rewrite(v, true)? != part_rewrite(v, false)?,
+        None => false,
     };
     let steps = text_steps(normalizer, pre_tokenizer, rewrite.is_some())?;
     tokenizer = tokenizer.with_part_rewrite(rewrite);
@@ -235,10 +238,12 @@ pub fn parse_tokenizer_json(root: &Value) -> Result<Tokenizer> {
     if let Some(v) = root.get("decoder").filter(|v| !v.is_null()) {
         tokenizer = tokenizer.with_decoder(build_decoder(v)?);
     }
-    tokenizer = tokenizer.with_added_tokens(added)?;
-    if let Some(v) = root.get("normalizer").filter(|v| !v.is_null()) {
-        tokenizer = tokenizer.normalize_added_tokens(build_normalizer(v)?.as_ref())?;
+    if let Some(v) = normalizer {
+        tokenizer = tokenizer.with_added_normalizer(build_normalizer(v)?);
     }
+    // HF gives the tokens its own ids, not the file's: it adds them in
+    // order as `add_tokens` does.
+    tokenizer.add_tokens(added)?;
     tokenizer.defaults.truncation = match root.get("truncation") {
         None | Some(Value::Null) => None,
         Some(v) => Some(parse_truncation(v)?),
@@ -364,37 +369,6 @@ fn parse_added_tokens(v: &Value) -> Result<Vec<AddedToken>> {
             })
         })
         .collect()
-}
-
-/// The added tokens with the ids HF gives them, which are not the file's:
-/// HF reads the list in order, skips empty tokens, and numbers each token by
-/// the vocabulary's id of its content, or else by the next id from the
-/// vocabulary's number of entries on. A repeated content keeps its first id
-/// and takes the later flags, but stays special once it was.
-fn hf_added_ids(tokens: Vec<AddedToken>, model: &dyn Model) -> Result<Vec<AddedToken>> {
-    let mut out: Vec<AddedToken> = Vec::with_capacity(tokens.len());
-    let mut position: FxHashMap<String, usize> = FxHashMap::default();
-    let mut next = model.vocab_size();
-    for mut token in tokens.into_iter().filter(|t| !t.content.is_empty()) {
-        if let Some(&at) = position.get(&token.content) {
-            token.id = out[at].id;
-            token.special |= out[at].special;
-            out[at] = token;
-            continue;
-        }
-        position.insert(token.content.clone(), out.len());
-        token.id = match model.token_to_id(&token.content) {
-            Some(id) => id,
-            None => {
-                let id =
-                    u32::try_from(next).map_err(|_| bad("too many added tokens for 32-bit ids"))?;
-                next += 1;
-                id
-            }
-        };
-        out.push(token);
-    }
-    Ok(out)
 }
 
 fn parse_side(direction: &str) -> Result<Side> {

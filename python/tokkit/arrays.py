@@ -86,10 +86,14 @@ class BatchArrays:
         """The number of ids of each text."""
         return numpy.diff(self.offsets)
 
-    def to_list(self) -> list[list[int]]:
-        """The ids as a list of lists, as ``encode_batch`` returns them."""
-        ids, offsets = self.ids.tolist(), self.offsets.tolist()
-        return [ids[start:end] for start, end in pairwise(offsets)]
+    def to_list(self, column: str = "ids") -> list[list[int]]:
+        """The ids (or the ``type_ids`` or ``attention_mask`` column) as a
+        list of lists, as ``encode_batch`` returns them."""
+        values = getattr(self, column) if column in self.__slots__ else None
+        if values is None or column == "offsets":
+            raise InvalidArgumentError(f"this batch has no column {column!r}")
+        flat, offsets = values.tolist(), self.offsets.tolist()
+        return [flat[start:end] for start, end in pairwise(offsets)]
 
     def to_padded(
         self,

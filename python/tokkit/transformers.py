@@ -19,7 +19,6 @@ ImportError that says so.
 from __future__ import annotations
 
 import functools
-import itertools
 import json
 import os
 import threading
@@ -241,11 +240,11 @@ def _fast_encode_plus(tokenizer: Any, text: Any, text_pair: Any = None, **kwargs
         return_type_ids = "token_type_ids" in names
     if return_attention is None:
         return_attention = "attention_mask" in names
-    data: dict[str, Any] = {"input_ids": _split(columns.ids, columns.offsets)}
+    data: dict[str, Any] = {"input_ids": columns.to_list()}
     if return_type_ids:
-        data["token_type_ids"] = _split(columns.type_ids, columns.offsets)
+        data["token_type_ids"] = columns.to_list("type_ids")
     if return_attention:
-        data["attention_mask"] = _split(columns.attention_mask, columns.offsets)
+        data["attention_mask"] = columns.to_list("attention_mask")
     lengths = columns.lengths.tolist()
     if kwargs.get("return_length"):
         data["length"] = lengths
@@ -263,13 +262,6 @@ def _fast_encode_plus(tokenizer: Any, text: Any, text_pair: Any = None, **kwargs
         single = {key: value[0] for key, value in output.items()}
         output = transformers.BatchEncoding(single, output.encodings)
     return output
-
-
-def _split(flat: Any, offsets: Any) -> list[list[int]]:
-    """Lists of a flat column at its offsets."""
-    values = flat.tolist()
-    bounds = offsets.tolist()
-    return [values[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def accelerate(

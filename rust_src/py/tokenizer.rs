@@ -17,7 +17,8 @@ use crate::formats::atomic::write_atomic;
 use crate::formats::hf_json_save::to_text;
 use crate::tokenizer::source::{parse_settings_json, settings_json, Edits, Source};
 use crate::tokenizer::{
-    EncodeOptions, Input, Padding, PaddingLength, Side, Tokenizer, Truncation, TruncationStrategy,
+    EncodeOptions, Encoding, Input, Padding, PaddingLength, Side, Tokenizer, Truncation,
+    TruncationStrategy,
 };
 
 /// A tokenizer loaded from a tokenizer.json (HF's `tokenizers.Tokenizer` API).
@@ -101,42 +102,32 @@ impl PyTokenizer {
         }
     }
 
-    /// Encodes a batch of Python inputs without the GIL, and with `columns`
-    /// also the flat ids, type ids and attention masks of the encodings.
-    fn batch(
+    /// Encodes a batch of Python inputs (sequences or pairs) without the GIL.
+    fn encodings(
         &self,
         py: Python<'_>,
         inputs: &[Bound<'_, PyAny>],
         batch: Batch,
-        columns: bool,
-    ) -> PyResult<(Vec<PyEncoding>, Option<FlatIds>)> {
+    ) -> PyResult<Vec<Encoding>> {
         let owned: Vec<(TextOrWords, Option<TextOrWords>)> = inputs
             .iter()
             .map(|item| batch_input(item, batch.is_pretokenized))
             .collect::<PyResult<_>>()?;
         let options = self.options();
         let tokenizer = self.tokenizer();
-        let (encodings, flat) = py.detach(|| -> crate::error::Result<_> {
+        let encodings = py.detach(|| {
             let inputs: Vec<_> = owned
                 .iter()
                 .map(|(a, b)| (a.input(), b.as_ref().map(TextOrWords::input)))
                 .collect();
-            let encodings = tokenizer.encode_batch(
+            tokenizer.encode_batch(
                 &inputs,
                 batch.add_special_tokens,
                 &options,
                 batch.num_threads,
-            )?;
-            let flat = columns
-                .then(|| FlatIds::from_encodings(&encodings))
-                .transpose()?;
-            Ok((encodings, flat))
+            )
         })?;
-        let encodings = encodings
-            .into_iter()
-            .map(|inner| PyEncoding { inner })
-            .collect();
-        Ok((encodings, flat))
+        Ok(encodings)
     }
 }
 
@@ -400,8 +391,11 @@ impl PyTokenizer {
             add_special_tokens,
             num_threads,
         };
-        let (encodings, _) = self.batch(py, &inputs, batch, false)?;
-        Ok(encodings)
+        let encodings = self.encodings(py, &inputs, batch)?;
+        Ok(encodings
+            .into_iter()
+            .map(|inner| PyEncoding { inner })
+            .collect())
     }
 
     /// [`Self::encode_batch`], with the ids, type ids and attention masks of
@@ -422,8 +416,12 @@ impl PyTokenizer {
             add_special_tokens,
             num_threads,
         };
-        let (encodings, flat) = self.batch(py, &inputs, batch, true)?;
-        let flat = flat.unwrap_or_default();
+        let encodings = self.encodings(py, &inputs, batch)?;
+        let flat = py.detach(|| FlatIds::from_encodings(&encodings))?;
+        let encodings = encodings
+            .into_iter()
+            .map(|inner| PyEncoding { inner })
+            .collect();
         Ok((encodings, batch_arrays(py, flat)?))
     }
 

@@ -18,10 +18,13 @@ from pathlib import Path
 
 import numpy
 import pytest
+import sentencepiece
 import tokenizers
 from conftest import shared_path
+from google_bert import tokenization
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from references import tiktoken_encoding
 
 import tokkit
 from tokkit.cli import main
@@ -157,10 +160,12 @@ def test_ids_equal_each_encoders_batch(tmp_path, corpus, cl100k):
     spm = shared_path("vocab", "llama2-spm-bpe", "tokenizer.model")
     bert = tokkit.FullTokenizer(vocab)
     llama = tokkit.SentencePieceProcessor(model_file=str(spm))
+    ranks = shared_path("vocab", "tiktoken", "cl100k_base.tiktoken")
+    google = tokenization.FullTokenizer(str(vocab), do_lower_case=True)
     for name, tokenizer, want in (
-        ("cl100k", cl100k, cl100k.encode_ordinary_batch(docs)),
-        ("bert", bert, bert.encode_batch(docs)),
-        ("llama", llama, llama.encode(docs)),
+        ("cl100k", cl100k, tiktoken_encoding("cl100k_base", ranks).encode_ordinary_batch(docs)),
+        ("bert", bert, [google.convert_tokens_to_ids(google.tokenize(d)) for d in docs]),
+        ("llama", llama, sentencepiece.SentencePieceProcessor(model_file=str(spm)).encode(docs)),
     ):
         tokkit.encode_corpus(tokenizer, [path], tmp_path / name, threads=2)
         assert read_documents(tmp_path / name, "npy") == want, name
@@ -351,7 +356,8 @@ def test_invalid_utf8_stops_at_its_line_or_is_skipped(tmp_path, gpt2):
         tokkit.encode_corpus(gpt2, [path], tmp_path / "a")
     summary = tokkit.encode_corpus(gpt2, [path], tmp_path / "b", skip_invalid=True, format="ids")
     assert (summary["documents"], summary["skipped"]) == (2, 2)
-    want = [gpt2.encode(t).ids for t in ("good line", "another good one")]
+    reference = tokenizers.Tokenizer.from_file(str(shared_path("vocab", "gpt2", "tokenizer.json")))
+    want = [reference.encode(t).ids for t in ("good line", "another good one")]
     assert read_documents(tmp_path / "b", "ids") == want
     jsonl = tmp_path / "bad.jsonl"
     jsonl.write_bytes(b'{"text": "ok"}\n{"text": "\xff"}\n')

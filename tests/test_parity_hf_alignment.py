@@ -154,7 +154,7 @@ def corpus_lines(count):
 
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_corpus_lines_and_pairs(pair_of, setting):
-    lines = [line[:120] for line in corpus_lines(2)]
+    lines = [line[:120] for line in corpus_lines(1)]
     for line in lines:
         check(pair_of, SETTINGS[setting], line)
     for first, second in zip(lines, lines[1:] + lines[:1], strict=True):
@@ -182,7 +182,7 @@ def test_generated_text(pair_of, first, second, setting):
 
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_words_of_corpus_lines(pair_of, setting):
-    lines = [line[:120].split() for line in corpus_lines(2)]
+    lines = [line[:120].split() for line in corpus_lines(1)]
     for words in lines:
         check(pair_of, SETTINGS[setting], words)
     for first, second in zip(lines, lines[1:] + lines[:1], strict=True):

@@ -92,7 +92,7 @@ SAMPLES = [
 ]
 
 
-def corpus_texts(limit: int = 10_000) -> list[tuple[str, str]]:
+def corpus_texts(limit: int = 4_000) -> list[tuple[str, str]]:
     return [(p.name, p.read_text(encoding="utf-8")[:limit]) for p in corpus_files()]
 
 

@@ -7,6 +7,7 @@ unchanged."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from conftest import corpus_lines, shared_path
 from references import tiktoken_encoding
 
 import tokkit
+import tokkit.cli
 import tokkit.ray
 
 LINES = [line for line in corpus_lines(90) if line]
@@ -140,3 +142,65 @@ def test_bad_input() -> None:
     tok = tokkit.Tokenizer.from_file(shared_path("vocab", "gpt2", "tokenizer.json"))
     with pytest.raises(Exception, match="row 1"):
         tokkit.ray.encode(nulls, tok, batch_size=2).take_all()
+
+
+def parquet_corpus(folder: Path) -> list[Path]:
+    """LINES in two Parquet files of several row groups each (several blocks)."""
+    import pyarrow
+    import pyarrow.parquet
+
+    half = len(LINES) // 2
+    paths = []
+    for index, lines in enumerate((LINES[:half], LINES[half:])):
+        path = folder / f"part{index}.parquet"
+        pyarrow.parquet.write_table(pyarrow.table({"text": lines}), path, row_group_size=16)
+        paths.append(path)
+    return paths
+
+
+def read_shards(folder: Path) -> list[list[int]]:
+    import pyarrow.parquet
+
+    shards = sorted(folder.glob("shard_*.parquet"))
+    return [ids for shard in shards for ids in pyarrow.parquet.read_table(shard)["ids"].to_pylist()]
+
+
+def test_encode_cli_on_ray_writes_the_shards_of_one_machine(tmp_path: Path, capsys: Any) -> None:
+    """`tokkit encode --ray` (here on the test's cluster) writes the ids that
+    `tokkit encode --format parquet` writes, in order: the GPT-2 file's
+    truncation to 50 tokens is not applied, and EOS ends each document."""
+    path = shared_path("vocab", "gpt2", "tokenizer.json")
+    inputs = [str(p) for p in parquet_corpus(tmp_path)]
+    common = ["encode", "--tokenizer", str(path), "-f", *inputs, "--append-eos", "-q"]
+    assert tokkit.cli.main([*common, "--ray", "-o", str(tmp_path / "ray")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert tokkit.cli.main([*common, "--format", "parquet", "-o", str(tmp_path / "one")]) == 0
+    ref = tokenizers.Tokenizer.from_file(str(path))
+    ref.no_truncation()
+    want = [[*e.ids, 50256] for e in ref.encode_batch(LINES)]
+    assert max(len(ids) for ids in want) > 50
+    assert read_shards(tmp_path / "ray") == want
+    assert read_shards(tmp_path / "one") == want
+    assert (summary["documents"], summary["tokens"]) == (len(LINES), sum(map(len, want)))
+    assert summary["truncation_ignored"]["max_length"] == 50
+    # nothing but the shards is left behind
+    written = sorted(str(p) for p in (tmp_path / "ray").iterdir())
+    assert summary["files"] == written
+    assert all(Path(p).name.startswith("shard_") for p in written)
+
+
+def test_encode_on_ray_refusals(tmp_path: Path, capsys: Any) -> None:
+    """Refused before any work: a folder that holds shards already, and the
+    options of `tokkit encode` that the Ray job does not take."""
+    vocab = shared_path("vocab", "bert-base-uncased", "vocab.txt")
+    tok = tokkit.FullTokenizer(str(vocab))
+    inputs = parquet_corpus(tmp_path)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "shard_00000.parquet").write_bytes(b"")
+    with pytest.raises(tokkit.InvalidArgumentError, match="already holds shards"):
+        tokkit.ray.encode_corpus(tok, inputs, tmp_path / "out")
+    args = ["encode", "--vocab", str(vocab), "-f", str(inputs[0]), "-o", str(tmp_path / "x")]
+    for extra in (["--resume"], ["--format", "npy"], ["--doc-per-file"]):
+        assert tokkit.cli.main([*args, "--ray", *extra]) == 1
+        assert extra[0] in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

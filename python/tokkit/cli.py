@@ -180,6 +180,8 @@ def _encode(args: argparse.Namespace) -> int:
     if args.text is not None:
         print(" ".join(map(str, _text_ids(tokenizer, args.text))))
         return 0
+    if args.ray is not None:
+        return _encode_on_ray(tokenizer, args)
     fmt = args.format or ("npy" if args.output else "ids")
     if args.output is None and fmt != "ids":
         raise InvalidArgumentError(f"--format {fmt} writes shards: give the folder with -o")
@@ -210,6 +212,51 @@ def _encode(args: argparse.Namespace) -> int:
         print(report)
     elif not args.quiet:
         print(report, file=sys.stderr)
+    return 0
+
+
+# `tokkit encode` options the Ray job does not take, with their defaults
+RAY_UNSUPPORTED = {
+    "doc_per_file": False,
+    "field": None,
+    "skip_invalid": False,
+    "resume": False,
+    "dtype": "auto",
+    "max_tokens_per_shard": DEFAULT_MAX_TOKENS_PER_SHARD,
+}
+
+
+def _encode_on_ray(tokenizer: Tokenizers, args: argparse.Namespace) -> int:
+    """``tokkit encode --ray``: Parquet in, Parquet shards out, on Ray."""
+    refused = [_flag(k) for k, default in RAY_UNSUPPORTED.items() if getattr(args, k) != default]
+    if args.format not in (None, "parquet"):
+        refused.append(f"--format {args.format}")
+    if refused:
+        raise InvalidArgumentError(f"--ray writes Parquet shards only; it does not take {refused}")
+    if args.output is None:
+        raise InvalidArgumentError("--ray writes shards: give the folder with -o")
+    not_parquet = [f for f in args.file if not f.endswith(".parquet")]
+    if not_parquet and args.input_format != "parquet":
+        raise InvalidArgumentError(f"--ray reads Parquet files only, not {not_parquet}")
+    import ray
+
+    from tokkit import ray as tokkit_ray
+
+    if not ray.is_initialized():
+        ray.init(address=args.ray or None, num_cpus=args.threads if not args.ray else None)
+    ray.data.DataContext.get_current().enable_progress_bars = not args.quiet
+    summary = tokkit_ray.encode_corpus(
+        tokenizer,
+        args.file,
+        args.output,
+        column=args.column,
+        add_special_tokens=args.add_special_tokens,
+        append_eos=args.append_eos,
+        prepend_bos=args.prepend_bos,
+        eos_token=args.eos_token,
+        bos_token=args.bos_token,
+    )
+    print(json.dumps(summary, indent=1))
     return 0
 
 
@@ -274,6 +321,15 @@ def _add_encode_parser(sub: Any) -> None:
     )
     output.add_argument("--max-tokens-per-shard", type=int, default=DEFAULT_MAX_TOKENS_PER_SHARD)
     output.add_argument("--resume", action="store_true", help="finish a run that was stopped")
+    encode.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Ray cluster at ADDRESS (a local one without it): Parquet in, "
+        "Parquet shards out (pip install tokkit[ray])",
+    )
     encode.add_argument("--threads", type=int, default=None)
     encode.add_argument("--chunk-bytes", type=int, default=1 << 22, help=argparse.SUPPRESS)
     encode.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

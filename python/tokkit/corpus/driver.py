@@ -201,7 +201,7 @@ def _encode_all(
             skipped += chunk.skipped
             to_skip = max(0, to_skip - len(chunk.texts))
             if batch is not None:
-                writer.add(*_with_specials(batch.ids, batch.offsets, plan.bos, plan.eos))
+                writer.add(*with_specials(batch.ids, batch.offsets, plan.bos, plan.eos))
             meter.update(nbytes, documents, sink.tokens, sink.shards)
         writer.close()
     except BaseException:
@@ -263,7 +263,7 @@ def _known_size(paths: list[str], reading: Reading) -> int | None:
     return sum(os.path.getsize(p) for p in paths)
 
 
-def _with_specials(
+def with_specials(
     ids: numpy.ndarray, offsets: numpy.ndarray, bos: int | None, eos: int | None
 ) -> tuple[numpy.ndarray, numpy.ndarray]:
     """``ids`` with ``bos`` before and ``eos`` after each document."""

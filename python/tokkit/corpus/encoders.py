@@ -40,7 +40,8 @@ class CorpusEncoder:
         # truncation off; the digest is taken when first needed.
         self._tokenizer = tokenizer
         self._state = pickle.dumps(tokenizer) if isinstance(tokenizer, Tokenizer) else None
-        self._encode: Callable[[Any, int], BatchArrays]
+        # the keywords of the tokenizer's `encode_batch_arrays` for a corpus
+        self.batch_args: dict[str, Any] = {}
         self._lookup: Callable[[str], int | None]
         # gives the tokenizer back the settings the run turned off
         self.restore: Callable[[], None] = lambda: None
@@ -50,15 +51,12 @@ class CorpusEncoder:
             vocab = tokenizer.vocab
             self.id_bound = max(vocab.values(), default=-1) + 1
             self._lookup = vocab.get
-            self._encode = lambda texts, threads: tokenizer.encode_batch_arrays(texts, threads)
         elif isinstance(tokenizer, SentencePieceProcessor):
             self._sentencepiece(tokenizer)
         elif isinstance(tokenizer, TiktokenEncoding):
             self.id_bound = tokenizer.max_token_value + 1
             self._lookup = _tiktoken_special(tokenizer)
-            self._encode = lambda texts, threads: tokenizer.encode_batch_arrays(
-                texts, num_threads=threads, ordinary=True
-            )
+            self.batch_args = {"ordinary": True}
         else:
             raise TypeError(
                 "tokenizer must be a tokkit Tokenizer, FullTokenizer, SentencePieceProcessor "
@@ -88,9 +86,7 @@ class CorpusEncoder:
         self.restore = restore
         self.id_bound = max(tokenizer.get_vocab(True).values(), default=-1) + 1
         self._lookup = tokenizer.token_to_id
-        self._encode = lambda texts, threads: tokenizer.encode_batch_arrays(
-            texts, add_special_tokens=add_special_tokens, num_threads=threads
-        )
+        self.batch_args = {"add_special_tokens": add_special_tokens}
 
     def _sentencepiece(self, sp: SentencePieceProcessor) -> None:
         self.id_bound = sp.get_piece_size()
@@ -102,7 +98,6 @@ class CorpusEncoder:
 
         self._lookup = lookup
         self._sp_ids = {k: v for k, v in named.items() if v >= 0}
-        self._encode = lambda texts, threads: sp.encode_batch_arrays(texts, num_threads=threads)
 
     @functools.cached_property
     def fingerprint(self) -> str:
@@ -114,7 +109,7 @@ class CorpusEncoder:
 
     def encode(self, texts: Any, threads: int) -> BatchArrays:
         """The ids of ``texts``, end to end."""
-        return self._encode(texts, threads)
+        return self._tokenizer.encode_batch_arrays(texts, num_threads=threads, **self.batch_args)
 
     def special_id(self, which: str, token: str | None) -> int:
         """The id of the end-of-text (``which="eos"``) or beginning-of-text

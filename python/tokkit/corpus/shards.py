@@ -28,6 +28,8 @@ from typing import IO, Any
 
 import numpy
 
+from tokkit.errors import InvalidArgumentError
+
 FORMATS = ("npy", "bin", "megatron", "parquet", "ids")
 
 # Megatron-LM's .idx: magic, version 1, then the dtype code of the .bin
@@ -114,11 +116,7 @@ class Shard:
     def _add_parquet(self, ids: numpy.ndarray, offsets: numpy.ndarray) -> None:
         from tokkit.arrays import _pyarrow
 
-        pa = _pyarrow()
-        column = pa.ListArray.from_arrays(
-            pa.array(offsets.astype(numpy.int32)), pa.array(ids.astype(numpy.uint32, copy=False))
-        )
-        self._parquet.write_table(pa.table({"ids": column}))
+        self._parquet.write_table(_pyarrow().table({"ids": id_lists(ids, offsets)}))
 
     def close(self) -> list[Path]:
         """Finishes the shard and renames its files into place; returns them."""
@@ -153,6 +151,23 @@ class Shard:
         for path in [*self.paths, self._sizes]:
             _temporary(path).unlink(missing_ok=True)
         self._sizes.unlink(missing_ok=True)
+
+
+def id_lists(ids: numpy.ndarray, offsets: numpy.ndarray) -> Any:
+    """The documents of ``ids`` (cut at ``offsets``) as a ``list<uint32>``
+    Arrow array, the column of a ``parquet`` shard."""
+    from tokkit.arrays import _pyarrow
+
+    pa = _pyarrow()
+    if len(offsets) and offsets[-1] > numpy.iinfo(numpy.int32).max:
+        # list<> has int32 offsets: refused rather than wrapped around
+        raise InvalidArgumentError(
+            f"{int(offsets[-1])} tokens in one list<uint32> column, past its int32 offsets: "
+            "make shards (or batches) smaller"
+        )
+    return pa.ListArray.from_arrays(
+        pa.array(offsets.astype(numpy.int32)), pa.array(ids.astype(numpy.uint32, copy=False))
+    )
 
 
 def write_id_lines(out: IO[str], ids: numpy.ndarray, offsets: numpy.ndarray) -> None:

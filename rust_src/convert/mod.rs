@@ -21,7 +21,7 @@ use crate::formats::gpt2::{read_merges, read_vocab_json};
 use crate::formats::hf_json_save::to_text;
 use crate::formats::hf_json_write::wordpiece_tokenizer_json;
 use crate::formats::spm_json_write::spm_tokenizer_json;
-use crate::formats::spm_model::SpmModelProto;
+use crate::formats::spm_model::{ModelType, PieceType, SpmModelProto};
 use crate::formats::tiktoken::{read_ranks, write_ranks};
 use crate::formats::vocab_txt::read_vocab_txt;
 use crate::normalize::bert::BertCompat;
@@ -192,6 +192,9 @@ pub struct Converted {
     /// For a `.tiktoken`: the special tokens (text, id) to build
     /// `tiktoken.Encoding` with, which the file cannot hold.
     pub special_tokens: Vec<(String, u32)>,
+    /// Where the written file is known to part from the source, in rare
+    /// texts the target cannot express otherwise.
+    pub notes: Vec<String>,
 }
 
 /// Converts `source` into `target` at `output`. Nothing is written when the
@@ -199,7 +202,7 @@ pub struct Converted {
 pub fn convert(source: &ConvertSource, target: Target, output: &Path) -> Result<Converted> {
     match target {
         Target::TokenizerJson => {
-            let json = tokenizer_json(source)?;
+            let (json, notes) = tokenizer_json(source)?;
             let tokens = json_token_count(&json);
             write_atomic(output, to_text(&json, true)?.as_bytes())?;
             Ok(Converted {
@@ -208,6 +211,7 @@ pub fn convert(source: &ConvertSource, target: Target, output: &Path) -> Result<
                 tokens,
                 pattern: None,
                 special_tokens: Vec::new(),
+                notes,
             })
         }
         Target::Tiktoken => {
@@ -231,6 +235,7 @@ pub fn convert(source: &ConvertSource, target: Target, output: &Path) -> Result<
                 tokens: ranks.ranks.len(),
                 pattern: Some(ranks.pattern),
                 special_tokens: ranks.special_tokens,
+                notes: Vec::new(),
             })
         }
     }
@@ -247,26 +252,59 @@ fn source_name(source: &ConvertSource) -> &'static str {
     }
 }
 
-/// The tokenizer.json of `source`.
-fn tokenizer_json(source: &ConvertSource) -> Result<Value> {
-    match source {
-        ConvertSource::TokenizerJson(_) => Err(Error::InvalidArgument(format!(
-            "the source is already a tokenizer.json: {} to {} is no conversion",
-            source_name(source),
-            Target::TokenizerJson.name()
-        ))),
-        ConvertSource::Gpt2 { vocab, merges } => gpt2_json(vocab, merges),
-        ConvertSource::VocabTxt { path, lowercase } => bert_json(path, *lowercase),
+/// The tokenizer.json of `source`, and where it may part from the source.
+fn tokenizer_json(source: &ConvertSource) -> Result<(Value, Vec<String>)> {
+    Ok(match source {
+        ConvertSource::TokenizerJson(_) => {
+            return Err(Error::InvalidArgument(format!(
+                "the source is already a tokenizer.json: {} to {} is no conversion",
+                source_name(source),
+                Target::TokenizerJson.name()
+            )))
+        }
+        ConvertSource::Gpt2 { vocab, merges } => (gpt2_json(vocab, merges)?, Vec::new()),
+        ConvertSource::VocabTxt { path, lowercase } => (bert_json(path, *lowercase)?, Vec::new()),
         ConvertSource::SentencePiece(path) => {
             let model = SpmModelProto::from_file(path)?;
-            spm_tokenizer_json(&model.pieces, &model.trainer, &model.normalizer)
+            let json = spm_tokenizer_json(&model.pieces, &model.trainer, &model.normalizer)?;
+            (json, spm_notes(&model))
         }
         ConvertSource::Tiktoken {
             path,
             pattern,
             special_tokens,
-        } => from_tiktoken::tiktoken_json(&read_ranks(path)?, pattern, special_tokens),
+        } => {
+            let ranks = read_ranks(path)?;
+            let json = from_tiktoken::tiktoken_json(&ranks, pattern, special_tokens)?;
+            (json, Vec::new())
+        }
+    })
+}
+
+/// What HF's tokenizer.json cannot express of a sentencepiece model
+/// (measured on the shared corpora: see tests/test_convert.py).
+fn spm_notes(model: &SpmModelProto) -> Vec<String> {
+    let mut notes = Vec::new();
+    if model.trainer.model_type == ModelType::Unigram {
+        notes.push(
+            "HF's Unigram breaks exact ties between segmentations (a run of one character, \
+             \"000\" as 0 + 00 or 00 + 0) as its 64-bit path scores fall, sentencepiece as its \
+             32-bit ones do: such runs may get the same pieces in another order"
+                .to_owned(),
+        );
     }
+    let controls: Vec<&str> = (model.pieces.iter())
+        .filter(|p| p.kind == PieceType::Control)
+        .map(|p| p.piece.as_str())
+        .collect();
+    if !controls.is_empty() {
+        notes.push(format!(
+            "the control pieces ({}) are special added tokens: HF finds their text in the \
+             input, sentencepiece never does",
+            controls.join(", ")
+        ));
+    }
+    notes
 }
 
 /// How many tokens a tokenizer.json holds: its vocabulary and the added
@@ -414,7 +452,7 @@ mod tests {
             path: vocab,
             lowercase: false,
         };
-        let json = tokenizer_json(&source).unwrap();
+        let (json, _) = tokenizer_json(&source).unwrap();
         assert_eq!(json["model"]["vocab"]["##s"], 5);
         assert_eq!(json["normalizer"]["lowercase"], false);
         assert_eq!(json["added_tokens"].as_array().unwrap().len(), 4);

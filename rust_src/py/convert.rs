@@ -39,5 +39,6 @@ pub fn convert_files<'py>(
         specials.set_item(text, id)?;
     }
     summary.set_item("special_tokens", specials)?;
+    summary.set_item("notes", converted.notes)?;
     Ok(summary)
 }

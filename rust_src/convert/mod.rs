@@ -13,11 +13,11 @@ pub mod to_tiktoken;
 
 use std::path::{Path, PathBuf};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::formats::atomic::write_atomic;
-use crate::formats::gpt2::{read_merges, read_vocab_json};
+use crate::formats::gpt2::gpt2_tokenizer_json;
 use crate::formats::hf_json_save::to_text;
 use crate::formats::hf_json_write::wordpiece_tokenizer_json;
 use crate::formats::spm_json_write::spm_tokenizer_json;
@@ -222,8 +222,7 @@ pub fn convert(source: &ConvertSource, target: Target, output: &Path) -> Result<
                     source_name(source)
                 )));
             };
-            let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-            let file: Value = serde_json::from_slice(&text)
+            let file: Value = serde_json::from_slice(&read(path)?)
                 .map_err(|e| Error::vocab(path, e.line(), e.to_string()))?;
             let ranks = to_tiktoken::tiktoken_of_json(&file)?;
             let mut staged = crate::formats::atomic::Staged::default();
@@ -239,6 +238,11 @@ pub fn convert(source: &ConvertSource, target: Target, output: &Path) -> Result<
             })
         }
     }
+}
+
+/// A whole file, naming it when that fails.
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
 }
 
 /// The source format's name, for messages.
@@ -262,7 +266,11 @@ fn tokenizer_json(source: &ConvertSource) -> Result<(Value, Vec<String>)> {
                 Target::TokenizerJson.name()
             )))
         }
-        ConvertSource::Gpt2 { vocab, merges } => (gpt2_json(vocab, merges)?, Vec::new()),
+        ConvertSource::Gpt2 { vocab, merges } => {
+            let (vocab_bytes, merges_bytes) = (read(vocab)?, read(merges)?);
+            let json = gpt2_tokenizer_json(&vocab_bytes, &merges_bytes, vocab, merges)?;
+            (json, Vec::new())
+        }
         ConvertSource::VocabTxt { path, lowercase } => (bert_json(path, *lowercase)?, Vec::new()),
         ConvertSource::SentencePiece(path) => {
             let model = SpmModelProto::from_file(path)?;
@@ -326,46 +334,6 @@ fn json_token_count(json: &Value) -> usize {
             .count()
     });
     vocab + added
-}
-
-/// GPT-2's files as the tokenizer.json of HF's
-/// `ByteLevelBPETokenizer(vocab, merges)`, which is how tokkit and HF load
-/// them: ByteLevel split without a prefix space, byte-level BPE, ByteLevel
-/// decoder and post-processor, no special tokens.
-fn gpt2_json(vocab_path: &Path, merges_path: &Path) -> Result<Value> {
-    let vocab = read_vocab_json(vocab_path)?;
-    let merges = read_merges(merges_path)?;
-    // Loaded once as tokkit loads the pair, so a file it refuses (a merge
-    // of unknown tokens, a token outside the byte alphabet) is refused here.
-    crate::formats::gpt2::read_gpt2_tokenizer(vocab_path, merges_path)?;
-    let vocab: serde_json::Map<String, Value> = (vocab.into_iter())
-        .map(|(token, id)| (token, Value::from(id)))
-        .collect();
-    let merges: Vec<Value> = (merges.into_iter())
-        .map(|(a, b, _)| json!([a, b]))
-        .collect();
-    let byte_level = |add_prefix_space: bool, trim_offsets: bool| {
-        json!({
-            "type": "ByteLevel", "add_prefix_space": add_prefix_space,
-            "trim_offsets": trim_offsets, "use_regex": true
-        })
-    };
-    Ok(json!({
-        "version": "1.0",
-        "truncation": null,
-        "padding": null,
-        "added_tokens": [],
-        "normalizer": null,
-        "pre_tokenizer": byte_level(false, true),
-        "post_processor": byte_level(true, false),
-        "decoder": byte_level(true, true),
-        "model": {
-            "type": "BPE", "dropout": null, "unk_token": null,
-            "continuing_subword_prefix": null, "end_of_word_suffix": null,
-            "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
-            "vocab": vocab, "merges": merges
-        },
-    }))
 }
 
 /// BERT's special tokens, added (special) when the vocabulary has them, as

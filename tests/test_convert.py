@@ -7,6 +7,7 @@ target cannot express is refused, and nothing is written."""
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -144,6 +145,18 @@ def test_json_to_tiktoken_on_generated_text(
 ) -> None:
     converted, source = gpt2_tiktoken
     assert converted(text) == source(text)
+
+
+def test_gpt2_files_give_r50k_base(folder: Path) -> None:
+    vocab, merges = (shared_path("vocab", "gpt2", name) for name in ("encoder.json", "vocab.bpe"))
+    summary = tokkit.convert(folder / "pair.tiktoken", vocab=vocab, merges=merges)
+    r50k = shared_path("vocab", "tiktoken", "r50k_base.tiktoken")
+    # HF's ByteLevelBPETokenizer has no special tokens: <|endoftext|> stays
+    # a rank (which the pattern never leaves whole) after r50k_base's.
+    endoftext = base64.b64encode(b"<|endoftext|>").decode()
+    expected = r50k.read_bytes() + f"{endoftext} 50256\n".encode()
+    assert Path(summary["path"]).read_bytes() == expected
+    assert summary["special_tokens"] == {}
 
 
 def test_a_converted_cl100k_goes_back_to_its_ranks(folder: Path) -> None:
@@ -292,8 +305,12 @@ def test_other_sources_and_bad_arguments_are_refused(tmp_path: Path) -> None:
     with pytest.raises(tokkit.UnsupportedError, match=r"normalizer \(BertNormalizer\)"):
         tokkit.convert(tmp_path / "bert.tiktoken", tokenizer=bert)
     model = shared_path("vocab", *SPM_MODELS["llama2"])
-    with pytest.raises(tokkit.UnsupportedError, match=r"convert it to tokenizer\.json first"):
+    with pytest.raises(tokkit.UnsupportedError, match=r"normalizer \(Sequence\)"):
         tokkit.convert(tmp_path / "llama.tiktoken", spm=model)
+    with pytest.raises(tokkit.UnsupportedError, match=r"normalizer \(BertNormalizer\)"):
+        tokkit.convert(tmp_path / "bert.tiktoken", vocab=bert.with_name("vocab.txt"))
+    with pytest.raises(tokkit.InvalidArgumentError, match=r"already a tokenizer\.json"):
+        tokkit.convert(tmp_path / "bert.json", tokenizer=bert)
     ranks = shared_path("vocab", "tiktoken", "r50k_base.tiktoken")
     with pytest.raises(tokkit.InvalidArgumentError, match="give its encoding"):
         tokkit.convert(tmp_path / "r50k.json", tiktoken=ranks)

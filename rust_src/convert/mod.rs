@@ -5,7 +5,8 @@
 //! to a temporary and renamed.
 //!
 //! - vocab.json + merges.txt, vocab.txt, `.model`, `.tiktoken` → tokenizer.json;
-//! - tokenizer.json (byte-level BPE) → `.tiktoken` ([`to_tiktoken`]).
+//! - a byte-level BPE tokenizer.json (or GPT-2's pair, or a `.tiktoken`
+//!   with another pattern) → `.tiktoken` ([`to_tiktoken`]).
 
 pub mod from_tiktoken;
 pub mod regex_dialect;
@@ -215,25 +216,23 @@ pub fn convert(source: &ConvertSource, target: Target, output: &Path) -> Result<
             })
         }
         Target::Tiktoken => {
-            let ConvertSource::TokenizerJson(path) = source else {
-                return Err(Error::Unsupported(format!(
-                    "a .tiktoken is written from a byte-level BPE tokenizer.json only, not \
-                     from {}: convert it to tokenizer.json first",
-                    source_name(source)
-                )));
+            // Any source goes through its tokenizer.json, whose checks say
+            // what tiktoken cannot express (a WordPiece model, say).
+            let file = match source {
+                ConvertSource::TokenizerJson(path) => serde_json::from_slice(&read(path)?)
+                    .map_err(|e| Error::vocab(path, e.line(), e.to_string()))?,
+                other => tokenizer_json(other)?.0,
             };
-            let file: Value = serde_json::from_slice(&read(path)?)
-                .map_err(|e| Error::vocab(path, e.line(), e.to_string()))?;
-            let ranks = to_tiktoken::tiktoken_of_json(&file)?;
+            let parts = to_tiktoken::tiktoken_of_json(&file)?;
             let mut staged = crate::formats::atomic::Staged::default();
-            write_ranks(&mut staged, output, &ranks.ranks)?;
+            write_ranks(&mut staged, output, &parts.ranks)?;
             staged.commit()?;
             Ok(Converted {
                 path: output.to_owned(),
                 target,
-                tokens: ranks.ranks.len(),
-                pattern: Some(ranks.pattern),
-                special_tokens: ranks.special_tokens,
+                tokens: parts.ranks.len(),
+                pattern: Some(parts.pattern),
+                special_tokens: parts.special_tokens,
                 notes: Vec::new(),
             })
         }
@@ -245,26 +244,13 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
 }
 
-/// The source format's name, for messages.
-fn source_name(source: &ConvertSource) -> &'static str {
-    match source {
-        ConvertSource::TokenizerJson(_) => "a tokenizer.json",
-        ConvertSource::Gpt2 { .. } => "vocab.json + merges.txt",
-        ConvertSource::VocabTxt { .. } => "a vocab.txt",
-        ConvertSource::SentencePiece(_) => "a sentencepiece .model",
-        ConvertSource::Tiktoken { .. } => "a .tiktoken",
-    }
-}
-
 /// The tokenizer.json of `source`, and where it may part from the source.
 fn tokenizer_json(source: &ConvertSource) -> Result<(Value, Vec<String>)> {
     Ok(match source {
         ConvertSource::TokenizerJson(_) => {
-            return Err(Error::InvalidArgument(format!(
-                "the source is already a tokenizer.json: {} to {} is no conversion",
-                source_name(source),
-                Target::TokenizerJson.name()
-            )))
+            return Err(Error::InvalidArgument(
+                "the source is already a tokenizer.json: there is nothing to convert".into(),
+            ))
         }
         ConvertSource::Gpt2 { vocab, merges } => {
             let (vocab_bytes, merges_bytes) = (read(vocab)?, read(merges)?);

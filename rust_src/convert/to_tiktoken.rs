@@ -30,6 +30,7 @@ use crate::formats::hf_json::{model_kind, parse_merges, parse_tokenizer_json};
 use crate::models::bpe::byte_alphabet::{char_to_byte, spell};
 use crate::models::bpe::merge::with_scratch;
 use crate::models::bpe::BpeModel;
+use crate::pretokenize::pattern::PatternSplitter;
 
 /// HF's ByteLevel split regex (GPT-2's), `use_regex: true`.
 pub const BYTE_LEVEL_PATTERN: &str =
@@ -98,7 +99,7 @@ pub fn tiktoken_of_json(file: &Value) -> Result<TiktokenParts> {
         .collect();
     let merges = parse_merges(model.get("merges").unwrap_or(&Value::Null))?;
     let ignore_merges = model["ignore_merges"].as_bool().unwrap_or(false);
-    check_merges(&ranks, &merges, ignore_merges)?;
+    check_merges(&ranks, &merges, ignore_merges, &pattern)?;
     Ok(TiktokenParts {
         ranks,
         pattern,
@@ -253,12 +254,14 @@ fn special_tokens(added: &Value, vocab: &[(Vec<u8>, u32)]) -> Result<Vec<(String
 }
 
 /// Checks that HF's merges are tiktoken's ranks: ordered by the id they
-/// make, making every token two tokens make, and splitting each token's
-/// bytes as the ranks do.
+/// make, making every token two tokens make, and, for every token that
+/// `pattern` leaves whole, merging its bytes back into it (tiktoken takes
+/// such a piece whole; HF merges it unless `ignore_merges`).
 fn check_merges(
     ranks: &[(Vec<u8>, u32)],
     merges: &[(String, String, usize)],
     ignore_merges: bool,
+    pattern: &str,
 ) -> Result<()> {
     let id_of: FxHashMap<Vec<u8>, u32> = ranks.iter().map(|(b, id)| (b.clone(), *id)).collect();
     let bytes_of = |name: &str, line: usize| -> Result<(Vec<u8>, u32)> {
@@ -303,25 +306,46 @@ fn check_merges(
             )));
         }
     }
-    let hf = BpeModel::from_merges(ranks.to_vec(), &triples, ignore_merges)?;
-    let tiktoken = BpeModel::from_ranks(ranks.to_vec())?;
+    if ignore_merges {
+        return Ok(());
+    }
+    let hf = BpeModel::from_merges(ranks.to_vec(), &triples, false)?;
+    let splitter = PatternSplitter::new(pattern)?;
     with_scratch(|scratch| {
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        for (bytes, _) in ranks {
-            a.clear();
-            b.clear();
-            hf.encode_piece(bytes, scratch, &mut a)?;
-            tiktoken.encode_piece(bytes, scratch, &mut b)?;
-            if a != b {
+        let mut ids = Vec::new();
+        for (bytes, id) in ranks {
+            // A token the pattern splits when alone is taken to be no whole
+            // piece anywhere (GPT-2's `<|endoftext|>` is `<|`, `endoftext`,
+            // `|>`): the lookaheads and `$` of GPT-2's, cl100k's and o200k's
+            // patterns lengthen a match at the end of a text, never shorten it.
+            if !whole_piece(&splitter, bytes)? {
+                continue;
+            }
+            ids.clear();
+            hf.encode_piece(bytes, scratch, &mut ids)?;
+            if ids != [*id] {
                 return Err(refuse(format!(
-                    "the merges split the token {:?} into ids {a:?}, tiktoken's ranks into \
-                     {b:?}",
+                    "the merges split the token {:?} (id {id}) into ids {ids:?}, where \
+                     tiktoken takes it whole",
                     spell(bytes)
                 )));
             }
         }
         Ok(())
     })
+}
+
+/// Whether `pattern` leaves the text of `bytes` as one piece.
+fn whole_piece(splitter: &PatternSplitter, bytes: &[u8]) -> Result<bool> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok(false);
+    };
+    let (mut pieces, mut whole) = (0, false);
+    splitter.for_each(text, |start, end| {
+        pieces += 1;
+        whole = start == 0 && end == text.len();
+    })?;
+    Ok(pieces == 1 && whole)
 }
 
 #[cfg(test)]
@@ -377,6 +401,16 @@ mod tests {
         let file = byte_level_json(json!([["a", "b"]]), &[("ab", 256), ("bc", 257)]);
         let error = tiktoken_of_json(&file).unwrap_err().to_string();
         assert!(error.contains("no merge makes the token \"bc\""), "{error}");
+    }
+
+    #[test]
+    fn a_token_the_merges_do_not_rebuild_is_refused_unless_merges_are_ignored() {
+        let merges = json!([["a", "b"], ["b", "c"], ["a", "bc"]]);
+        let mut file = byte_level_json(merges, &[("ab", 256), ("bc", 257), ("abc", 258)]);
+        let error = tiktoken_of_json(&file).unwrap_err().to_string();
+        assert!(error.contains("where tiktoken takes it whole"), "{error}");
+        file["model"]["ignore_merges"] = json!(true);
+        assert_eq!(tiktoken_of_json(&file).unwrap().ranks.len(), 259);
     }
 
     #[test]

@@ -31,13 +31,14 @@ def convert(
     suffix names (``.json``: tokenizer.json, ``.tiktoken``: rank file) or
     ``to`` (``"tokenizer.json"`` or ``"tiktoken"``).
 
-    The source is one of: ``tokenizer`` (a byte-level BPE tokenizer.json,
-    to ``.tiktoken``), ``vocab`` with ``merges`` (GPT-2's vocab.json and
-    merges.txt), ``vocab`` alone (a BERT vocab.txt, ``lowercase`` for an
-    uncased model), ``spm`` (a sentencepiece .model) or ``tiktoken`` (a
-    .tiktoken with its ``encoding``'s name, or a split ``pattern``). The
-    written file, loaded by its own library (HF tokenizers, tiktoken), gives
-    the source's ids. What it cannot express is refused with the reason
+    The source is one of: ``tokenizer`` (a tokenizer.json, to ``.tiktoken``),
+    ``vocab`` with ``merges`` (GPT-2's vocab.json and merges.txt), ``vocab``
+    alone (a BERT vocab.txt, ``lowercase`` for an uncased model), ``spm`` (a
+    sentencepiece .model) or ``tiktoken`` (a .tiktoken with its
+    ``encoding``'s name, or a split ``pattern``). Any of them goes to
+    ``.tiktoken`` when it is byte-level BPE as tiktoken runs it. The written
+    file, loaded by its own library (HF tokenizers, tiktoken), gives the
+    source's ids. What it cannot express is refused with the reason
     (:class:`tokkit.UnsupportedError`) and nothing is written; the file is
     written to a temporary and renamed.
 

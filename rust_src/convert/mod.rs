@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::formats::atomic::write_atomic;
+use crate::formats::atomic::{write_atomic, Staged};
 use crate::formats::gpt2::gpt2_tokenizer_json;
 use crate::formats::hf_json_save::to_text;
 use crate::formats::hf_json_write::wordpiece_tokenizer_json;
@@ -217,14 +217,14 @@ pub fn convert(source: &ConvertSource, target: Target, output: &Path) -> Result<
         }
         Target::Tiktoken => {
             // Any source goes through its tokenizer.json, whose checks say
-            // what tiktoken cannot express (a WordPiece model, say).
+            // what tiktoken cannot express (BERT's normalizer, say).
             let file = match source {
                 ConvertSource::TokenizerJson(path) => serde_json::from_slice(&read(path)?)
                     .map_err(|e| Error::vocab(path, e.line(), e.to_string()))?,
                 other => tokenizer_json(other)?.0,
             };
             let parts = to_tiktoken::tiktoken_of_json(&file)?;
-            let mut staged = crate::formats::atomic::Staged::default();
+            let mut staged = Staged::default();
             write_ranks(&mut staged, output, &parts.ranks)?;
             staged.commit()?;
             Ok(Converted {

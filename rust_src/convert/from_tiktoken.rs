@@ -18,6 +18,7 @@ use serde_json::{json, Map, Value};
 
 use super::regex_dialect::tiktoken_to_hf;
 use crate::error::{Error, Result};
+use crate::hf_regex::HfRegex;
 use crate::models::bpe::byte_alphabet::spell;
 
 /// The tokenizer.json of the encoding with `ranks` (token bytes and rank,
@@ -48,6 +49,10 @@ pub fn tiktoken_json(
             )));
         }
     }
+    // HF compiles the Split regex with Oniguruma: one it cannot read is
+    // refused here rather than in the user's HF.
+    let hf_pattern = tiktoken_to_hf(pattern);
+    HfRegex::new(&hf_pattern, "the split pattern, as HF's")?;
     let vocab: Map<String, Value> = (ranks.iter())
         .map(|(bytes, rank)| (spell(bytes), Value::from(*rank)))
         .collect();
@@ -72,7 +77,7 @@ pub fn tiktoken_json(
             "type": "Sequence",
             "pretokenizers": [
                 {
-                    "type": "Split", "pattern": {"Regex": tiktoken_to_hf(pattern)},
+                    "type": "Split", "pattern": {"Regex": hf_pattern},
                     "behavior": "Isolated", "invert": false
                 },
                 {
@@ -149,5 +154,7 @@ mod tests {
         assert!(error.to_string().contains("0x00"), "{error}");
         let error = tiktoken_json(&byte_ranks(), r"\S+", &[("<|x|>".into(), 97)]).unwrap_err();
         assert!(error.to_string().contains("\"a\""), "{error}");
+        let error = tiktoken_json(&byte_ranks(), r"(\S+", &[]).unwrap_err();
+        assert!(error.to_string().contains("Oniguruma"), "{error}");
     }
 }

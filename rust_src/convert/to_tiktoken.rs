@@ -73,6 +73,11 @@ pub fn tiktoken_of_json(file: &Value) -> Result<TiktokenParts> {
         )));
     }
     let pattern = split_pattern(&file["pre_tokenizer"])?;
+    if let Err(e) = fancy_regex::Regex::new(&pattern) {
+        return Err(refuse(format!(
+            "its split regex {pattern:?} is not one tiktoken's engine (fancy-regex) reads: {e}"
+        )));
+    }
     match type_of(&file["post_processor"]) {
         None | Some("ByteLevel") => {}
         Some(kind) => {

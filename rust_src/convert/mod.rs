@@ -224,6 +224,14 @@ pub fn convert(source: &ConvertSource, target: Target, output: &Path) -> Result<
                 other => tokenizer_json(other)?.0,
             };
             let parts = to_tiktoken::tiktoken_of_json(&file)?;
+            let mut notes = Vec::new();
+            if !parts.special_tokens.is_empty() {
+                notes.push(
+                    "HF finds the added tokens in any text; tiktoken finds its special tokens \
+                     in encode(text, allowed_special=\"all\") only"
+                        .to_owned(),
+                );
+            }
             let mut staged = Staged::default();
             write_ranks(&mut staged, output, &parts.ranks)?;
             staged.commit()?;
@@ -233,7 +241,7 @@ pub fn convert(source: &ConvertSource, target: Target, output: &Path) -> Result<
                 tokens: parts.ranks.len(),
                 pattern: Some(parts.pattern),
                 special_tokens: parts.special_tokens,
-                notes: Vec::new(),
+                notes,
             })
         }
     }

@@ -1,8 +1,8 @@
 """``tokkit.convert`` against the references: each converted file, loaded by
 its own library (HF ``tokenizers`` for tokenizer.json, ``tiktoken`` for
 ``.tiktoken``), gives the ids the source gives in its reference (tiktoken,
-HF's ``ByteLevelBPETokenizer`` and ``BertWordPieceTokenizer``,
-``sentencepiece``) on the shared corpora and on generated text. What the
+HF's ``ByteLevelBPETokenizer`` and ``BertWordPieceTokenizer``, Google's
+BERT ``tokenization.py``, ``sentencepiece``) on the shared corpora and on generated text. What the
 target cannot express is refused, and nothing is written."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import tiktoken
 import tiktoken.load
 import tokenizers
 from conftest import corpus_files, shared_path
+from google_bert import tokenization
 from hypothesis import given, settings
 from references import tiktoken_encoding
 from strategies import corpus_splices, interesting_chars
@@ -206,6 +207,14 @@ def test_bert_vocab_to_json(folder: Path, case: str) -> None:
     assert_same_ids(hf_file(out), lambda text: reference.encode(text).ids, TEXTS)
     text = "[CLS] Héllo [MASK] wörld"
     assert hf_file(out)(text) == reference.encode(text).ids
+    # google-research/bert's tokenization.py, without [CLS] and [SEP].
+    google = tokenization.FullTokenizer(str(vocab), do_lower_case=lowercase)
+    converted = tokenizers.Tokenizer.from_file(str(out))
+    assert_same_ids(
+        lambda text: converted.encode(text, add_special_tokens=False).ids,
+        lambda text: google.convert_tokens_to_ids(google.tokenize(text)),
+        TEXTS,
+    )
 
 
 # sentencepiece .model -> tokenizer.json

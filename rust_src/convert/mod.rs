@@ -403,6 +403,7 @@ mod tests {
         let error = convert(&source, Target::TokenizerJson, &out).unwrap_err();
         assert!(error.to_string().contains("repeated"), "{error}");
         assert!(!out.exists());
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
@@ -420,5 +421,6 @@ mod tests {
         assert_eq!(json["added_tokens"].as_array().unwrap().len(), 4);
         assert_eq!(json_token_count(&json), 6);
         crate::formats::hf_json::parse_tokenizer_json(&json).unwrap();
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -100,6 +100,15 @@ def test_tiktoken_to_json_on_corpora(tiktoken_pair: tuple[Encode, Encode]) -> No
     assert_same_ids(*tiktoken_pair, TEXTS)
 
 
+def test_tiktoken_to_json_on_runs(tiktoken_pair: tuple[Encode, Encode]) -> None:
+    """Runs of one character and of two alternating, where two splits of a
+    token can overlap (``aa a aa``): tiktoken joins the leftmost, HF the
+    split its merges list first."""
+    runs = [c * n for c in "ab-=_ .0*#/\n\t─é" for n in range(1, 48)]
+    runs += [(a + b) * n for a in "a-0 " for b in "b=. " for n in range(1, 24)]
+    assert_same_ids(*tiktoken_pair, runs)
+
+
 @settings(max_examples=60, deadline=None)
 @given(text=corpus_splices(corpus_files(), interesting_chars))
 def test_tiktoken_to_json_on_generated_text(
@@ -158,6 +167,15 @@ def test_gpt2_files_give_r50k_base(folder: Path) -> None:
     expected = r50k.read_bytes() + f"{endoftext} 50256\n".encode()
     assert Path(summary["path"]).read_bytes() == expected
     assert summary["special_tokens"] == {}
+
+
+def test_a_pattern_without_special_tokens(folder: Path) -> None:
+    ranks = shared_path("vocab", "tiktoken", "r50k_base.tiktoken")
+    reference = tiktoken_encoding("r50k_base", ranks)
+    out = folder / "r50k-pattern.json"
+    tokkit.convert(out, tiktoken=ranks, pattern=reference._pat_str)
+    assert json.loads(out.read_text(encoding="utf-8"))["added_tokens"] == []
+    assert_same_ids(hf_file(out), reference.encode_ordinary, TEXTS[:200])
 
 
 def test_a_converted_cl100k_goes_back_to_its_ranks(folder: Path) -> None:
@@ -323,6 +341,10 @@ def test_other_sources_and_bad_arguments_are_refused(tmp_path: Path) -> None:
     ranks = shared_path("vocab", "tiktoken", "r50k_base.tiktoken")
     with pytest.raises(tokkit.InvalidArgumentError, match="give its encoding"):
         tokkit.convert(tmp_path / "r50k.json", tiktoken=ranks)
+    with pytest.raises(tokkit.InvalidArgumentError, match="unknown tiktoken encoding"):
+        tokkit.convert(tmp_path / "r50k.json", tiktoken=ranks, encoding="r51k_base")
+    with pytest.raises(tokkit.UnsupportedError, match="not a valid Oniguruma regex"):
+        tokkit.convert(tmp_path / "r50k.json", tiktoken=ranks, pattern="(unclosed")
     with pytest.raises(tokkit.InvalidArgumentError, match="cannot tell the target format"):
         tokkit.convert(tmp_path / "r50k.txt", tiktoken=ranks, encoding="r50k_base")
     with pytest.raises(tokkit.InvalidArgumentError, match="give one of"):

@@ -172,6 +172,7 @@ def _encode(args: argparse.Namespace) -> int:
     tokenizer = load_tokenizer(
         tokenizer=args.tokenizer,
         vocab=args.vocab,
+        merges=args.merges,
         spm=args.spm,
         tiktoken=args.tiktoken or "",
         encoding=args.encoding,
@@ -224,14 +225,15 @@ def _text_ids(tokenizer: Tokenizers, text: str) -> list[int]:
     return tokenizer.encode(text)
 
 
-def _add_tokenizer_options(
-    parser: argparse.ArgumentParser, title: str, vocab_help: str = "a Google BERT vocab.txt"
-) -> Any:
+def _add_tokenizer_options(parser: argparse.ArgumentParser, title: str) -> Any:
     """The options that name a tokenizer's files, shared by ``encode`` and
     ``convert``; returns their group."""
     source = parser.add_argument_group(title)
     source.add_argument("--tokenizer", help="a Hugging Face tokenizer.json")
-    source.add_argument("--vocab", help=vocab_help)
+    source.add_argument(
+        "--vocab", help="a Google BERT vocab.txt, or GPT-2's vocab.json with --merges"
+    )
+    source.add_argument("--merges", help="GPT-2's merges.txt, with --vocab vocab.json")
     source.add_argument("--spm", help="a sentencepiece .model")
     source.add_argument("--tiktoken", help="a .tiktoken rank file (with --encoding or --pattern)")
     source.add_argument("--encoding", help="tiktoken: r50k_base, cl100k_base, o200k_base, ...")
@@ -274,10 +276,7 @@ def _add_convert_parser(sub: Any) -> None:
         "or as a .tiktoken (from a byte-level BPE tokenizer.json or GPT-2's pair). What the "
         "target cannot express is refused with the reason, and nothing is written.",
     )
-    source = _add_tokenizer_options(
-        parser, "source (one of)", "a Google BERT vocab.txt, or GPT-2's vocab.json with --merges"
-    )
-    source.add_argument("--merges", help="GPT-2's merges.txt, with --vocab vocab.json")
+    _add_tokenizer_options(parser, "source (one of)")
     parser.add_argument("-o", "--output", required=True, help="the file to write")
     parser.add_argument(
         "--to",

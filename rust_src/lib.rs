@@ -7,6 +7,7 @@
 
 pub mod arrow_text;
 pub mod char_index;
+pub mod convert;
 pub mod decoders;
 pub mod error;
 pub mod flat_ids;

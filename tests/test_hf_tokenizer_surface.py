@@ -379,11 +379,25 @@ def test_save_into_a_missing_folder_is_an_error(tmp_path):
         ours.save(str(tmp_path / "missing" / "tokenizer.json"))
 
 
-def test_sources_without_a_tokenizer_json_cannot_be_written():
+def test_gpt2_files_write_the_tokenizer_json_of_hf():
+    """A tokenizer from GPT-2's vocab.json and merges.txt writes what HF's
+    ``ByteLevelBPETokenizer`` over the same files writes, edits included."""
+    vocab, merges = (shared_path("vocab", "gpt2", name) for name in ("encoder.json", "vocab.bpe"))
+    ours = tokkit.Tokenizer.from_gpt2(str(vocab), str(merges))
+    ref = tokenizers.ByteLevelBPETokenizer(str(vocab), str(merges))._tokenizer
+    assert json.loads(ours.to_str()) == json.loads(ref.to_str())
+    for tokenizer in (ours, ref):
+        tokenizer.enable_truncation(20)
+        tokenizer.add_special_tokens(["<|endoftext|>"])
+        tokenizer.add_tokens(["howdy"])
+    assert json.loads(ours.to_str()) == json.loads(ref.to_str())
+
+
+def test_a_sentencepiece_model_has_no_exact_tokenizer_json():
     spm = tokkit.Tokenizer.from_sentencepiece(
         str(shared_path("vocab", "llama2-spm-bpe", "tokenizer.model"))
     )
-    with pytest.raises(tokkit.UnsupportedError, match=r"tokenizer\.json"):
+    with pytest.raises(tokkit.UnsupportedError, match=r"tokkit\.convert"):
         spm.to_str()
 
 

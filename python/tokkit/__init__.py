@@ -4,6 +4,7 @@ from tokkit import decoders
 from tokkit._tokkit import AddedToken, Encoding, Tokenizer, __version__
 from tokkit.arrays import BatchArrays
 from tokkit.bert import BasicTokenizer, FullTokenizer, WordpieceTokenizer, load_vocab
+from tokkit.conversion import convert
 from tokkit.corpus import encode_corpus
 from tokkit.errors import (
     CorpusFormatError,
@@ -54,6 +55,7 @@ __all__ = [
     "WordPieceTrainer",
     "WordpieceTokenizer",
     "__version__",
+    "convert",
     "count_words",
     "decoders",
     "encode_corpus",

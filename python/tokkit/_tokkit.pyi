@@ -35,6 +35,7 @@ __all__ = [
     "_SentencePiece",
     "__version__",
     "check_spm_options",
+    "convert_files",
     "count_file_words",
     "count_text_words",
     "load_tiktoken_bpe",
@@ -394,6 +395,16 @@ class _SentencePiece:
     def piece_type(self, id: int) -> str: ...
     def special_ids(self) -> tuple[int, int, int, int]: ...
 
+def convert_files(
+    kind: str,
+    files: Sequence[_Path],
+    output: _Path,
+    *,
+    to: str | None = None,
+    lowercase: bool = True,
+    encoding: str | None = None,
+    pattern: str | None = None,
+) -> dict[str, Any]: ...
 def read_vocab_txt_file(path: _Path, compat: str = "google") -> list[tuple[str, int]]: ...
 def read_vocab_txt_bytes(data: bytes, compat: str = "google") -> list[tuple[str, int]]: ...
 def set_random_seed(seed: int) -> None: ...

@@ -1,5 +1,6 @@
-"""The ``tokkit`` command: ``tokkit train`` and ``tokkit encode`` (one
-text, or a corpus into id shards: :func:`tokkit.encode_corpus`)."""
+"""The ``tokkit`` command: ``tokkit train``, ``tokkit encode`` (one
+text, or a corpus into id shards: :func:`tokkit.encode_corpus`) and
+``tokkit convert`` (:func:`tokkit.convert`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from tokkit._tokkit import Tokenizer
 from tokkit.bert import FullTokenizer
+from tokkit.conversion import convert
 from tokkit.corpus.driver import DEFAULT_MAX_TOKENS_PER_SHARD, DTYPES, encode_corpus
 from tokkit.corpus.encoders import Tokenizers, load_tokenizer
 from tokkit.corpus.shards import FORMATS
@@ -170,6 +172,7 @@ def _encode(args: argparse.Namespace) -> int:
     tokenizer = load_tokenizer(
         tokenizer=args.tokenizer,
         vocab=args.vocab,
+        merges=args.merges,
         spm=args.spm,
         tiktoken=args.tiktoken or "",
         encoding=args.encoding,
@@ -269,6 +272,68 @@ def _text_ids(tokenizer: Tokenizers, text: str) -> list[int]:
     return tokenizer.encode(text)
 
 
+def _add_tokenizer_options(parser: argparse.ArgumentParser, title: str) -> Any:
+    """The options that name a tokenizer's files, shared by ``encode`` and
+    ``convert``; returns their group."""
+    source = parser.add_argument_group(title)
+    source.add_argument("--tokenizer", help="a Hugging Face tokenizer.json")
+    source.add_argument(
+        "--vocab", help="a Google BERT vocab.txt, or GPT-2's vocab.json with --merges"
+    )
+    source.add_argument("--merges", help="GPT-2's merges.txt, with --vocab vocab.json")
+    source.add_argument("--spm", help="a sentencepiece .model")
+    source.add_argument("--tiktoken", help="a .tiktoken rank file (with --encoding or --pattern)")
+    source.add_argument("--encoding", help="tiktoken: r50k_base, cl100k_base, o200k_base, ...")
+    source.add_argument("--pattern", help="tiktoken: the split regex (no special tokens)")
+    source.add_argument(
+        "--lowercase", action=argparse.BooleanOptionalAction, default=True, help="--vocab"
+    )
+    return source
+
+
+def _convert(args: argparse.Namespace) -> int:
+    summary = convert(
+        args.output,
+        tokenizer=args.tokenizer,
+        vocab=args.vocab,
+        merges=args.merges,
+        spm=args.spm,
+        tiktoken=args.tiktoken,
+        encoding=args.encoding,
+        pattern=args.pattern,
+        lowercase=args.lowercase,
+        to=args.to,
+    )
+    print(f"wrote {summary['path']} ({summary['format']}, {summary['tokens']:,} tokens)")
+    if summary["pattern"] is not None:
+        # The rank file holds neither: tiktoken.Encoding needs both beside it.
+        print(f"  pat_str: {json.dumps(summary['pattern'])}")
+        print(f"  special_tokens: {json.dumps(summary['special_tokens'])}")
+    for note in summary["notes"]:
+        print(f"  note: {note}")
+    return 0
+
+
+def _add_convert_parser(sub: Any) -> None:
+    parser = sub.add_parser(
+        "convert",
+        help="write a vocabulary in another file format",
+        description="Write the tokenizer the options name as a tokenizer.json (from GPT-2's "
+        "vocab.json + merges.txt, a BERT vocab.txt, a sentencepiece .model or a .tiktoken) "
+        "or as a .tiktoken (from a byte-level BPE tokenizer.json or GPT-2's pair). What the "
+        "target cannot express is refused with the reason, and nothing is written.",
+    )
+    _add_tokenizer_options(parser, "source (one of)")
+    parser.add_argument("-o", "--output", required=True, help="the file to write")
+    parser.add_argument(
+        "--to",
+        choices=["tokenizer.json", "tiktoken"],
+        default=None,
+        help="the format (default: from the output's suffix, .json or .tiktoken)",
+    )
+    parser.set_defaults(run=_convert)
+
+
 def _add_encode_parser(sub: Any) -> None:
     encode = sub.add_parser(
         "encode",
@@ -277,17 +342,8 @@ def _add_encode_parser(sub: Any) -> None:
         "shards in a folder and print a JSON summary. With -f alone: print one line of ids "
         "per document.",
     )
-    source = encode.add_argument_group("tokenizer (one of)")
-    source.add_argument("--tokenizer", help="a Hugging Face tokenizer.json")
-    source.add_argument("--vocab", help="a Google BERT vocab.txt")
-    source.add_argument("--spm", help="a sentencepiece .model")
-    source.add_argument("--tiktoken", help="a .tiktoken rank file (with --encoding or --pattern)")
-    source.add_argument("--encoding", help="tiktoken: r50k_base, cl100k_base, o200k_base, ...")
-    source.add_argument("--pattern", help="tiktoken: the split regex (no special tokens)")
+    source = _add_tokenizer_options(encode, "tokenizer (one of)")
     source.add_argument("--compat", choices=["google", "hf"], default="google", help="--vocab")
-    source.add_argument(
-        "--lowercase", action=argparse.BooleanOptionalAction, default=True, help="--vocab"
-    )
     group = encode.add_mutually_exclusive_group(required=True)
     group.add_argument("--text", help="the text to encode")
     group.add_argument(
@@ -342,7 +398,9 @@ def _flag(option: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tokkit", description="Train and run tokenizers.")
+    parser = argparse.ArgumentParser(
+        prog="tokkit", description="Train, run and convert tokenizers."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     train = sub.add_parser("train", help="train a vocabulary")
@@ -409,6 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(run=_train)
 
     _add_encode_parser(sub)
+    _add_convert_parser(sub)
     return parser
 
 

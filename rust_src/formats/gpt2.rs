@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::decoders::byte_level::ByteLevelDecoder;
 use crate::error::{Error, Result};
@@ -245,6 +245,49 @@ pub fn gpt2_tokenizer_from_bytes(
     Ok(Tokenizer::new(model)
         .with_pre_tokenizer(Box::new(ByteLevel::new(true)?))
         .with_decoder(Box::new(ByteLevelDecoder)))
+}
+
+/// The tokenizer.json of GPT-2's files, as HF's
+/// `ByteLevelBPETokenizer(vocab, merges)` writes it (which is how tokkit and
+/// HF load the pair): ByteLevel split without a prefix space, byte-level
+/// BPE, ByteLevel decoder and post-processor, no special tokens. A pair
+/// [`gpt2_tokenizer_from_bytes`] refuses is refused; the paths name the
+/// files in errors.
+pub fn gpt2_tokenizer_json(
+    vocab: &[u8],
+    merges: &[u8],
+    vocab_path: &Path,
+    merges_path: &Path,
+) -> Result<Value> {
+    gpt2_tokenizer_from_bytes(vocab, merges, vocab_path, merges_path)?;
+    let vocab: serde_json::Map<String, Value> = (parse_vocab_json(vocab, vocab_path)?.into_iter())
+        .map(|(token, id)| (token, Value::from(id)))
+        .collect();
+    let merges: Vec<Value> = (parse_merges_txt(merges, merges_path)?.into_iter())
+        .map(|(a, b, _)| json!([a, b]))
+        .collect();
+    let byte_level = |add_prefix_space: bool, trim_offsets: bool| {
+        json!({
+            "type": "ByteLevel", "add_prefix_space": add_prefix_space,
+            "trim_offsets": trim_offsets, "use_regex": true
+        })
+    };
+    Ok(json!({
+        "version": "1.0",
+        "truncation": null,
+        "padding": null,
+        "added_tokens": [],
+        "normalizer": null,
+        "pre_tokenizer": byte_level(false, true),
+        "post_processor": byte_level(true, false),
+        "decoder": byte_level(true, true),
+        "model": {
+            "type": "BPE", "dropout": null, "unk_token": null,
+            "continuing_subword_prefix": "", "end_of_word_suffix": "",
+            "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
+            "vocab": vocab, "merges": merges
+        },
+    }))
 }
 
 #[cfg(test)]

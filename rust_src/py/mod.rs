@@ -6,6 +6,7 @@ mod added_token;
 mod arrays;
 mod batch;
 mod bert;
+mod convert;
 mod decode_stream;
 mod encoding;
 mod exceptions;
@@ -32,6 +33,7 @@ fn _tokkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bert::read_vocab_txt_file, m)?)?;
     m.add_function(wrap_pyfunction!(bert::read_vocab_txt_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(lines::split_lines, m)?)?;
+    m.add_function(wrap_pyfunction!(convert::convert_files, m)?)?;
     m.add_class::<tokenizer::PyTokenizer>()?;
     m.add_class::<added_token::PyAddedToken>()?;
     m.add_class::<decode_stream::PyDecodeStream>()?;

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use super::added_vocab::AddedToken;
 use super::{EncodeOptions, Tokenizer};
 use crate::error::{Error, Result};
-use crate::formats::gpt2::gpt2_tokenizer_from_bytes;
+use crate::formats::gpt2::{gpt2_tokenizer_from_bytes, gpt2_tokenizer_json};
 use crate::formats::hf_json::{
     parse_padding, parse_tokenizer_json, parse_truncation, tokenizer_json_from_bytes,
 };
@@ -147,18 +147,29 @@ impl Source {
 
 impl Source {
     /// The tokenizer.json HF would write for `tokenizer`, built from this
-    /// source, with `options` as its truncation and padding. Only a
-    /// tokenizer.json source has one: HF's own form of it.
+    /// source, with `options` as its truncation and padding: HF's own form
+    /// of a tokenizer.json, and for GPT-2's files the one HF's
+    /// `ByteLevelBPETokenizer` writes. A sentencepiece model has none that
+    /// encodes exactly as it does (see [`crate::convert`]).
     pub fn tokenizer_json(&self, tokenizer: &Tokenizer, options: &EncodeOptions) -> Result<Value> {
-        let Source::Json(bytes) = self else {
-            return Err(Error::Unsupported(format!(
-                "a tokenizer loaded from {} has no tokenizer.json to write: load a \
-                 tokenizer.json to save one",
-                self.kind()
-            )));
+        let file = match self {
+            Source::Json(bytes) => serde_json::from_slice(bytes)
+                .map_err(|e| Error::InvalidArgument(format!("tokenizer.json: {e}")))?,
+            Source::Gpt2 { vocab, merges } => gpt2_tokenizer_json(
+                vocab,
+                merges,
+                Path::new("<vocab.json>"),
+                Path::new("<merges.txt>"),
+            )?,
+            Source::SentencePiece(_) => {
+                return Err(Error::Unsupported(
+                    "a tokenizer loaded from a sentencepiece .model encodes as sentencepiece \
+                     does, which no tokenizer.json does exactly: tokkit.convert(path, \
+                     spm=model) writes the closest one and says where it parts"
+                        .into(),
+                ))
+            }
         };
-        let file: Value = serde_json::from_slice(bytes)
-            .map_err(|e| Error::InvalidArgument(format!("tokenizer.json: {e}")))?;
         Ok(hf_json_save::tokenizer_json(&file, tokenizer, options))
     }
 

@@ -18,6 +18,7 @@ from typing import Any
 from tokkit._tokkit import Tokenizer
 from tokkit.arrays import BatchArrays
 from tokkit.bert import FullTokenizer
+from tokkit.conversion import source_files
 from tokkit.errors import InvalidArgumentError
 from tokkit.sentencepiece import SentencePieceProcessor
 from tokkit.tiktoken import TiktokenEncoding
@@ -152,6 +153,7 @@ def load_tokenizer(
     *,
     tokenizer: str | None = None,
     vocab: str | None = None,
+    merges: str | None = None,
     spm: str | None = None,
     tiktoken: str = "",
     encoding: str | None = None,
@@ -160,23 +162,20 @@ def load_tokenizer(
     compat: str = "google",
 ) -> Tokenizers:
     """The tokenizer the command line names: a tokenizer.json, a BERT
-    vocab.txt, a sentencepiece .model, or a .tiktoken rank file with its
-    encoding's name or a split pattern."""
-    given = [n for n, v in (("tokenizer", tokenizer), ("vocab", vocab), ("spm", spm)) if v]
-    if tiktoken:
-        given.append("tiktoken")
-    if len(given) != 1:
-        raise InvalidArgumentError(
-            "give one of --tokenizer tokenizer.json, --vocab vocab.txt, --spm x.model or "
-            "--tiktoken x.tiktoken"
-            + (f" (got {', '.join('--' + g for g in given)})" if given else "")
-        )
-    if tokenizer:
-        return Tokenizer.from_file(tokenizer)
-    if vocab:
-        return FullTokenizer(vocab, do_lower_case=lowercase, compat=compat)
-    if spm:
-        return SentencePieceProcessor(model_file=spm)
+    vocab.txt, GPT-2's vocab.json and merges.txt, a sentencepiece .model, or
+    a .tiktoken rank file with its encoding's name or a split pattern."""
+    kind, files = source_files(
+        tokenizer=tokenizer, vocab=vocab, merges=merges, spm=spm, tiktoken=tiktoken
+    )
+    path = str(files[0])
+    if kind == "tokenizer.json":
+        return Tokenizer.from_file(path)
+    if kind == "gpt2":
+        return Tokenizer.from_gpt2(path, str(files[1]))
+    if kind == "vocab.txt":
+        return FullTokenizer(path, do_lower_case=lowercase, compat=compat)
+    if kind == "sentencepiece":
+        return SentencePieceProcessor(model_file=path)
     if pattern is not None:
         from tokkit.tiktoken import load_tiktoken_bpe
 

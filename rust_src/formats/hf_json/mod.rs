@@ -21,6 +21,7 @@ use serde_json::{Map, Value};
 
 use self::decoders::build_decoder;
 use self::models::build_model;
+pub use self::models::{model_kind, parse_merges};
 use self::normalizers::build_normalizer;
 use self::post_processors::build_post_processor;
 use self::pre_tokenizers::{

@@ -17,7 +17,7 @@ use crate::pipeline::Model;
 /// The model's type; a model without one (HF's legacy form) is the first of
 /// BPE (merges), WordPiece (a vocabulary map), Unigram (a vocabulary list)
 /// that its fields fit, the order in which HF tries them.
-fn model_kind(v: &Value) -> Result<&str> {
+pub fn model_kind(v: &Value) -> Result<&str> {
     if v.get("type").is_some() {
         return kind(v, "model");
     }
@@ -125,7 +125,7 @@ fn build_bpe(v: &Value, byte_level: bool) -> Result<Box<dyn Model>> {
 
 /// `model.merges`: `"a b"` strings (older files) or `["a", "b"]` pairs, with
 /// their 1-based position for messages.
-fn parse_merges(v: &Value) -> Result<Vec<(String, String, usize)>> {
+pub fn parse_merges(v: &Value) -> Result<Vec<(String, String, usize)>> {
     let list = v
         .as_array()
         .ok_or_else(|| bad("model.merges is not a list"))?;

@@ -243,14 +243,7 @@ fn merge_heap<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32, 
     next.extend(1..=n);
     prev.clear();
     prev.extend((0..n).map(|i| i.wrapping_sub(1)));
-    // Node 0 never dies (a merge keeps its left node), so a dead node is any
-    // other node whose `prev` link was cut.
-    let mut links = Links {
-        ids,
-        next,
-        prev,
-        dead: vec![false; n as usize],
-    };
+    let mut links = Links { ids, next, prev };
     let mut heap = std::mem::take(&mut s.heap);
     if n as usize <= WAVES || !merge_waves(m, memo, &mut links) {
         merge_from_heap(m, memo, &mut links, &mut heap);
@@ -272,12 +265,13 @@ fn merge_heap<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32, 
 /// ([`merge_waves`]).
 const WAVES: usize = 1024;
 
-/// The symbols of a piece as a linked list.
+/// The symbols of a piece as a linked list. A merge keeps its left node and
+/// kills the right one, whose `next` becomes `NONE`: a dead node, like the
+/// last one, has no pair to its right.
 struct Links<'a> {
     ids: &'a mut [u32],
     next: &'a mut [u32],
     prev: &'a mut [u32],
-    dead: Vec<bool>,
 }
 
 impl Links<'_> {
@@ -290,12 +284,9 @@ impl Links<'_> {
         left: u32,
         rank: u32,
     ) -> Option<(u32, u32)> {
-        let l = left as usize;
-        let right = self.next[l];
-        if self.dead[l] || right as usize >= self.ids.len() {
-            return None;
-        }
-        let (now, merged) = lookup(m, memo, self.ids[l], self.ids[right as usize])?;
+        let right = self.next[left as usize];
+        let right_id = *self.ids.get(right as usize)?;
+        let (now, merged) = lookup(m, memo, self.ids[left as usize], right_id)?;
         (now == rank).then_some((right, merged))
     }
 
@@ -311,8 +302,7 @@ impl Links<'_> {
         let n = self.ids.len() as u32;
         let l = left as usize;
         self.ids[l] = merged;
-        self.dead[right as usize] = true;
-        let after = self.next[right as usize];
+        let after = std::mem::replace(&mut self.next[right as usize], NONE);
         self.next[l] = after;
         if after < n {
             self.prev[after as usize] = left;

@@ -5,6 +5,8 @@ variants of them with user-defined symbols and other normalizer options."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 import sentencepiece as spm
 from conftest import corpus_files, shared_path
@@ -253,7 +255,18 @@ def test_sentencepiece_0_2_3_names() -> None:
 @pytest.mark.parametrize("name", list(MODELS))
 def test_pathological_inputs(name: str) -> None:
     ours, ref = pair(name)
-    for text in ("a" * 1_000_000, "ab" * 300_000, "☃" * 200_000, "-" * 100_000 + "x"):
+    rnd = random.Random(5)
+    letters = "".join(rnd.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(200_000))
+    runs = "".join(rnd.choice(["  ", " " * 40, "a", "ab", "x" * 30]) for _ in range(20_000))
+    for text in (
+        "a" * 1_000_000,
+        "ab" * 300_000,
+        "☃" * 200_000,
+        "-" * 100_000 + "x",
+        " " * 300_000 + "x",
+        letters,
+        runs,
+    ):
         assert ours.encode(text) == ref.encode(text)
 
 

@@ -5,6 +5,7 @@
 //! plain encoding is sampling with `alpha = 0`.
 
 use std::cell::RefCell;
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,6 +14,7 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::formats::spm_model::{PieceType, SpmModelProto};
+use crate::models::bpe::waves::{Waiting, WAVES};
 use crate::models::rng::Rng;
 use crate::models::spm_vocab::SpmVocab;
 use crate::models::unigram::model::one_char_len;
@@ -90,6 +92,104 @@ impl Ord for Pair {
 impl PartialOrd for Pair {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
+    }
+}
+
+impl Pair {
+    /// Whether the pair still joins two live symbols of its size (or was
+    /// overtaken by another merge).
+    fn is_live(&self, symbols: &[Symbol]) -> bool {
+        let (a, b) = (symbols[self.left as usize], symbols[self.right as usize]);
+        a.start != a.end && b.start != b.end && (a.end - a.start) + (b.end - b.start) == self.size
+    }
+
+    /// Merges the pair's right symbol into its left one; returns the
+    /// neighbours of the merged symbol (`-1` for none) and its index.
+    fn apply(&self, symbols: &mut [Symbol]) -> (i64, i64, i64) {
+        let (l, r) = (self.left as usize, self.right as usize);
+        let b = symbols[r];
+        symbols[l].end = b.end;
+        symbols[l].id = self.id;
+        symbols[l].next = b.next;
+        if let Ok(n) = usize::try_from(b.next) {
+            symbols[n].prev = l as i64;
+        }
+        symbols[r].end = symbols[r].start;
+        (symbols[l].prev, l as i64, symbols[l].next)
+    }
+
+    /// The pair's place among waves: higher scores first.
+    fn wave_rank(&self) -> u64 {
+        // f32 bits in total order, then reversed
+        let bits = self.score.to_bits();
+        let ordered = if bits >> 31 == 1 {
+            !bits
+        } else {
+            bits | 1 << 31
+        };
+        u64::from(u32::MAX - ordered)
+    }
+}
+
+/// Merges the `waiting` pairs one score at a time (see
+/// [`crate::models::bpe::waves`]), each wave left to right with the pairs
+/// its merges make at the same score (Llama's runs of `▁`, all scored
+/// alike) taken in turn by position: the agenda's order while no merge
+/// makes a pair scored above its own. Where one does, what waits goes to
+/// the `agenda`, whose loop goes on from there.
+fn merge_waves(
+    symbols: &mut [Symbol],
+    mut waiting: Waiting<Pair>,
+    agenda: &mut BinaryHeap<Pair>,
+    pair_of: &mut impl FnMut(&[Symbol], i64, i64) -> Option<Pair>,
+) {
+    while let Some((rank, mut wave)) = waiting.lowest() {
+        wave.sort_by_key(|pair| pair.left);
+        let score = wave.first().map_or(0.0, |pair| pair.score);
+        let at_score = |Reverse((left, right, size, id))| Pair {
+            score,
+            left,
+            right,
+            size,
+            id,
+        };
+        let mut wave = wave.into_iter().peekable();
+        // pairs made by this wave at its own score: (left, right, size, id)
+        let mut same: BinaryHeap<Reverse<(u32, u32, u32, u32)>> = BinaryHeap::new();
+        loop {
+            let from_same = match (wave.peek(), same.peek()) {
+                (_, None) => false,
+                (None, Some(_)) => true,
+                (Some(pair), Some(Reverse(key))) => key.0 < pair.left,
+            };
+            let top = if from_same {
+                same.pop().map(at_score)
+            } else {
+                wave.next()
+            };
+            let Some(top) = top else {
+                break;
+            };
+            if !top.is_live(symbols) {
+                continue;
+            }
+            let (prev, l, next) = top.apply(symbols);
+            let made = [pair_of(symbols, prev, l), pair_of(symbols, l, next)];
+            if made.iter().flatten().any(|pair| pair.wave_rank() < rank) {
+                agenda.extend(made.into_iter().flatten());
+                agenda.extend(wave);
+                agenda.extend(same.into_iter().map(at_score));
+                agenda.extend(waiting.into_items());
+                return;
+            }
+            for pair in made.into_iter().flatten() {
+                if pair.wave_rank() == rank {
+                    same.push(Reverse((pair.left, pair.right, pair.size, pair.id)));
+                } else {
+                    waiting.add(pair.wave_rank(), pair);
+                }
+            }
+        }
     }
 }
 
@@ -274,52 +374,47 @@ impl SpmBpeModel {
         }
         // Pieces merged from an unused piece, split again at the end.
         let mut rev_merge: FxHashMap<&str, usize> = FxHashMap::default();
-        let mut add_pair =
-            |symbols: &[Symbol], agenda: &mut BinaryHeap<Pair>, left: i64, right: i64| {
-                let (Ok(l), Ok(r)) = (usize::try_from(left), usize::try_from(right)) else {
-                    return;
-                };
-                let (a, b) = (symbols[l], symbols[r]);
-                if a.freeze || b.freeze {
-                    return;
+        let mut pair_of = |symbols: &[Symbol], left: i64, right: i64| -> Option<Pair> {
+            let (l, r) = (usize::try_from(left).ok()?, usize::try_from(right).ok()?);
+            let (a, b) = (symbols[l], symbols[r]);
+            if a.freeze || b.freeze {
+                return None;
+            }
+            let id = if a.id != u32::MAX && b.id != u32::MAX {
+                self.merges.get(&(a.id, b.id)).copied()
+            } else {
+                // A symbol outside the vocabulary can still be part of a
+                // piece; look the joined bytes up.
+                vocab
+                    .normal
+                    .get(&bytes[a.start as usize..b.end as usize])
+                    .map(|id| id as u32)
+            }?;
+            if vocab.kinds.get(id as usize) == Some(&PieceType::Unused) {
+                if let Some(s) = text.get(a.start as usize..b.end as usize) {
+                    rev_merge.insert(s, (a.end - a.start) as usize);
                 }
-                let merged = if a.id != u32::MAX && b.id != u32::MAX {
-                    self.merges.get(&(a.id, b.id)).copied()
-                } else {
-                    // A symbol outside the vocabulary can still be part of a
-                    // piece; look the joined bytes up.
-                    vocab
-                        .normal
-                        .get(&bytes[a.start as usize..b.end as usize])
-                        .map(|id| id as u32)
-                };
-                let Some(id) = merged else {
-                    return;
-                };
-                let id = id as usize;
-                agenda.push(Pair {
-                    score: vocab.scores.get(id).copied().unwrap_or(0.0),
-                    left: l as u32,
-                    right: r as u32,
-                    size: b.end - a.start,
-                    id: id as u32,
-                });
-                if vocab.kinds.get(id) == Some(&PieceType::Unused) {
-                    if let Some(s) = text.get(a.start as usize..b.end as usize) {
-                        rev_merge.insert(s, (a.end - a.start) as usize);
-                    }
-                }
-            };
-        for i in 1..symbols.len() {
-            add_pair(&symbols, &mut agenda, i as i64 - 1, i as i64);
+            }
+            Some(Pair {
+                score: vocab.scores.get(id as usize).copied().unwrap_or(0.0),
+                left: l as u32,
+                right: r as u32,
+                size: b.end - a.start,
+                id,
+            })
+        };
+        let initial = (1..symbols.len()).filter_map(|i| pair_of(&symbols, i as i64 - 1, i as i64));
+        if dropout.is_none() && symbols.len() > WAVES {
+            let mut waiting = Waiting::default();
+            for pair in initial {
+                waiting.add(pair.wave_rank(), pair);
+            }
+            merge_waves(&mut symbols, waiting, &mut agenda, &mut pair_of);
+        } else {
+            agenda.extend(initial);
         }
         while let Some(top) = agenda.pop() {
-            let (l, r) = (top.left as usize, top.right as usize);
-            let (a, b) = (symbols[l], symbols[r]);
-            if a.start == a.end
-                || b.start == b.end
-                || (a.end - a.start) + (b.end - b.start) != top.size
-            {
+            if !top.is_live(&symbols) {
                 continue;
             }
             if let Some((alpha, rng)) = dropout.as_mut() {
@@ -327,17 +422,9 @@ impl SpmBpeModel {
                     continue;
                 }
             }
-            symbols[l].end = b.end;
-            symbols[l].id = top.id;
-            symbols[l].next = b.next;
-            if let Ok(n) = usize::try_from(b.next) {
-                symbols[n].prev = l as i64;
-            }
-            symbols[r].end = symbols[r].start;
-            let prev = symbols[l].prev;
-            let next = symbols[l].next;
-            add_pair(&symbols, &mut agenda, prev, l as i64);
-            add_pair(&symbols, &mut agenda, l as i64, next);
+            let (prev, l, next) = top.apply(&mut symbols);
+            agenda.extend(pair_of(&symbols, prev, l));
+            agenda.extend(pair_of(&symbols, l, next));
         }
         let mut index = 0i64;
         while let Ok(i) = usize::try_from(index) {
@@ -440,6 +527,88 @@ mod tests {
         for _ in 0..50 {
             let out = ids(&m, "abcab", Some((0.5, &mut rng)));
             assert!(!out.is_empty());
+        }
+    }
+
+    /// Segments past [`WAVES`] symbols, merged in waves (and on the agenda
+    /// after them where a merge makes a higher-scored pair), equal the
+    /// agenda alone (dropout 0).
+    #[test]
+    fn waves_equal_the_agenda_on_long_segments() {
+        let learnt = SpmBpeModel::new(
+            &toy_proto(&[
+                ("<unk>", 0.0, Unknown),
+                ("a", 0.0, Normal),
+                ("b", 0.0, Normal),
+                ("aa", -1.0, Normal),
+                ("ab", -2.0, Normal),
+                ("aaaa", -3.0, Normal),
+                ("ba", -3.0, Normal),
+                ("abab", -4.0, Normal),
+                ("aaa", -5.0, Normal),
+            ]),
+            Path::new("learnt"),
+        )
+        .unwrap();
+        // "abc" scores above "ab": after "ab", the agenda takes "abc" before
+        // a "cd" further right in the same wave.
+        let out_of_order = SpmBpeModel::new(
+            &toy_proto(&[
+                ("<unk>", 0.0, Unknown),
+                ("a", 0.0, Normal),
+                ("b", 0.0, Normal),
+                ("c", 0.0, Normal),
+                ("d", 0.0, Normal),
+                ("ab", -1.0, Normal),
+                ("cd", -1.0, Normal),
+                ("abc", 0.0, Normal),
+            ]),
+            Path::new("out of order"),
+        )
+        .unwrap();
+        // runs of "x" scored alike, as Llama 2's runs of `▁`
+        let flat = SpmBpeModel::new(
+            &toy_proto(&[
+                ("<unk>", 0.0, Unknown),
+                ("x", 0.0, Normal),
+                ("a", 0.0, Normal),
+                ("xx", -9.0, Normal),
+                ("xxx", -9.0, Normal),
+                ("xxxx", -9.0, Normal),
+                ("xxxxx", -9.0, Normal),
+                ("ax", -1.0, Normal),
+                ("xa", -9.0, Normal),
+            ]),
+            Path::new("flat"),
+        )
+        .unwrap();
+        let mut state = 7u64;
+        let mut random = |len: usize, letters: &[char]| -> String {
+            (0..len)
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    letters[(state >> 33) as usize % letters.len()]
+                })
+                .collect()
+        };
+        let texts = [
+            "a".repeat(WAVES + 1),
+            "ab".repeat(900),
+            random(3000, &['a', 'b']),
+            random(3000, &['a', 'b', 'c', 'x']),
+            format!("{}{}", "c".repeat(1100), random(500, &['a', 'b', 'c'])),
+            "abcd".repeat(400),
+            "x".repeat(3001),
+            random(3000, &['x', 'x', 'x', 'a']),
+        ];
+        for m in [&model(), &learnt, &out_of_order, &flat] {
+            for text in &texts {
+                let mut rng = Rng::new(1);
+                let agenda = ids(m, text, Some((0.0, &mut rng)));
+                assert_eq!(ids(m, text, None), agenda, "{}", &text[..30]);
+            }
         }
     }
 }

@@ -4,14 +4,15 @@
 //!
 //! Short pieces (almost all of them) use a scan over a small array, which is
 //! quadratic but tiny; longer ones use a binary heap of candidate merges over
-//! a linked list of symbols, O(n log n), so a megabyte without a single split
+//! a linked list of symbols, O(n log n), and the longest merge in waves of
+//! one rank first ([`super::waves`]), so a megabyte without a single split
 //! point (one letter repeated, say) stays fast.
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use rustc_hash::FxHashMap;
+use super::waves::{Waiting, WAVES};
 
 /// The merges a model knows.
 pub trait Merges {
@@ -261,10 +262,6 @@ fn merge_heap<M: Merges>(m: &M, s: &mut Scratch, mut emit: impl FnMut(u32, u32, 
     }
 }
 
-/// Pieces with more symbols than this merge in waves first
-/// ([`merge_waves`]).
-const WAVES: usize = 1024;
-
 /// The symbols of a piece as a linked list. A merge keeps its left node and
 /// kills the right one, whose `next` becomes `NONE`: a dead node, like the
 /// last one, has no pair to its right.
@@ -354,23 +351,19 @@ fn merge_from_heap<M: Merges>(
     }
 }
 
-/// Merges one rank at a time: every pair of the lowest rank waiting, left to
-/// right, then the next rank. A long run of one pattern (a megabyte of one
-/// letter, or of spaces) has few ranks and many pairs, and sorting each
-/// rank's positions costs a fraction of a heap of all pairs (whose pops were
-/// 80% of the time there). This is the heap's order as long as every pair a
-/// merge makes ranks after the merge's own, as in a vocabulary learnt by
-/// BPE. When one does not, the merges so far are right, and `false` leaves
-/// the rest to the heap.
+/// Merges one rank at a time (see [`super::waves`]); `false`, with the
+/// merges so far made in order, where a merge makes a pair that does not
+/// rank after its own: the heap goes on from there.
 fn merge_waves<M: Merges>(m: &M, memo: &mut [(u64, u64)], links: &mut Links<'_>) -> bool {
     let n = links.ids.len() as u32;
     let mut waiting = Waiting::default();
     for i in 0..n - 1 {
         if let Some((rank, _)) = lookup(m, memo, links.ids[i as usize], links.ids[i as usize + 1]) {
-            waiting.add(rank, i);
+            waiting.add(u64::from(rank), i);
         }
     }
     while let Some((rank, mut wave)) = waiting.lowest() {
+        let rank = rank as u32;
         wave.sort_unstable();
         for &left in &wave {
             let Some((right, merged)) = links.right_of(m, memo, left, rank) else {
@@ -379,7 +372,7 @@ fn merge_waves<M: Merges>(m: &M, memo: &mut [(u64, u64)], links: &mut Links<'_>)
             let mut in_order = true;
             links.merge(m, memo, (left, right, merged), |r, at| {
                 in_order &= r > rank;
-                waiting.add(r, at);
+                waiting.add(u64::from(r), at);
             });
             if !in_order {
                 return false;
@@ -387,29 +380,6 @@ fn merge_waves<M: Merges>(m: &M, memo: &mut [(u64, u64)], links: &mut Links<'_>)
         }
     }
     true
-}
-
-/// The pairs waiting in [`merge_waves`]: their left nodes by rank.
-#[derive(Default)]
-struct Waiting {
-    lists: FxHashMap<u32, Vec<u32>>,
-    ranks: BinaryHeap<Reverse<u32>>,
-}
-
-impl Waiting {
-    fn add(&mut self, rank: u32, left: u32) {
-        let list = self.lists.entry(rank).or_default();
-        if list.is_empty() {
-            self.ranks.push(Reverse(rank));
-        }
-        list.push(left);
-    }
-
-    /// The lowest rank waiting and its pairs, taken out.
-    fn lowest(&mut self) -> Option<(u32, Vec<u32>)> {
-        let Reverse(rank) = self.ranks.pop()?;
-        Some((rank, self.lists.remove(&rank).unwrap_or_default()))
-    }
 }
 
 #[cfg(test)]

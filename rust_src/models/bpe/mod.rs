@@ -16,6 +16,7 @@ pub mod spelled;
 pub mod table;
 pub mod trainer;
 pub mod vocab;
+pub mod waves;
 
 pub use model::BpeModel;
 pub use vocab::Vocab;

@@ -216,6 +216,13 @@ pub trait Normalizer: Send + Sync {
     /// Normalizes in place. Fails only where the reference fails too (a
     /// tokenizer.json regex that exceeds Oniguruma's backtracking limit).
     fn normalize(&self, text: &mut Normalized) -> Result<()>;
+
+    /// Whether the text it makes depends on where characters came from in
+    /// the original (their alignments), which a run without offsets does
+    /// not track: such a run could then give other ids.
+    fn reads_origins(&self) -> bool {
+        false
+    }
 }
 
 /// Splits normalized text into the pieces the model sees one at a time.

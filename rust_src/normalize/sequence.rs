@@ -16,4 +16,8 @@ impl Normalizer for Sequence {
         }
         Ok(())
     }
+
+    fn reads_origins(&self) -> bool {
+        self.0.iter().any(|n| n.reads_origins())
+    }
 }

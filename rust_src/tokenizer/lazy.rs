@@ -1,0 +1,221 @@
+//! Encodings whose token strings and offsets are made on first read. Most
+//! callers read only the ids, and building every token's string and
+//! character offsets (with the normalizer's alignments behind them) took
+//! two thirds of GPT-2's encode. So [`Tokenizer::encode_lazy`] runs the
+//! pipeline without offsets and keeps the input: the first read of the
+//! strings or offsets encodes it again in full, with the same tokenizer and
+//! settings. It does so only where the run without offsets gives the same
+//! ids ([`Tokenizer::ids_exact_without_offsets`]); then truncation,
+//! post-processing and padding, which decide from the ids and lengths
+//! alone, give the same columns too.
+
+use std::sync::{Arc, OnceLock};
+
+use super::{Detail, EncodeOptions, Encoding, Input, PaddingLength, Tokenizer};
+use crate::error::Result;
+use crate::threads::parallel_map;
+
+/// An encoding whose columns are read at once and whose token strings and
+/// offsets may be made on first read.
+#[derive(Debug)]
+pub struct LazyEncoding {
+    /// The ids, type ids, masks and sequence ranges; the token strings and
+    /// offsets too when `recipe` is `None`.
+    columns: Encoding,
+    /// How to make the full encoding, when `columns` lacks strings and
+    /// offsets.
+    recipe: Option<Recipe>,
+    /// The full encoding, once made.
+    full: OnceLock<Encoding>,
+}
+
+/// The input of one encoding and how it was encoded.
+#[derive(Debug)]
+struct Recipe {
+    settings: Arc<Settings>,
+    first: OwnedInput,
+    second: Option<OwnedInput>,
+}
+
+/// What every encoding of one call shares.
+struct Settings {
+    tokenizer: Arc<Tokenizer>,
+    add_special_tokens: bool,
+    /// The call's options, with padding to the length the call padded to
+    /// (a batch pads every encoding to its longest).
+    options: EncodeOptions,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("add_special_tokens", &self.add_special_tokens)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An input sequence, copied.
+#[derive(Debug)]
+enum OwnedInput {
+    Text(String),
+    Words(Vec<String>),
+}
+
+impl OwnedInput {
+    fn of<W: AsRef<str>>(input: Input<'_, W>) -> Self {
+        match input {
+            Input::Text(text) => OwnedInput::Text(text.to_owned()),
+            Input::Words(words) => {
+                OwnedInput::Words(words.iter().map(|w| w.as_ref().to_owned()).collect())
+            }
+        }
+    }
+
+    fn input(&self) -> Input<'_, String> {
+        match self {
+            OwnedInput::Text(text) => Input::Text(text),
+            OwnedInput::Words(words) => Input::Words(words),
+        }
+    }
+}
+
+impl Recipe {
+    fn encode(&self) -> Result<Encoding> {
+        let s = &self.settings;
+        let second = self.second.as_ref().map(OwnedInput::input);
+        s.tokenizer
+            .encode(self.first.input(), second, s.add_special_tokens, &s.options)
+    }
+}
+
+impl From<Encoding> for LazyEncoding {
+    /// An encoding already full.
+    fn from(full: Encoding) -> Self {
+        LazyEncoding {
+            columns: full,
+            recipe: None,
+            full: OnceLock::new(),
+        }
+    }
+}
+
+impl LazyEncoding {
+    /// `columns`, whose strings and offsets are made from the inputs.
+    fn deferred(
+        columns: Encoding,
+        settings: Arc<Settings>,
+        first: OwnedInput,
+        second: Option<OwnedInput>,
+    ) -> Self {
+        LazyEncoding {
+            columns,
+            recipe: Some(Recipe {
+                settings,
+                first,
+                second,
+            }),
+            full: OnceLock::new(),
+        }
+    }
+
+    /// The ids, type ids, attention and special tokens masks, sequence
+    /// ranges and length; not the token strings, offsets or word ids, nor
+    /// the overflowing encodings (read those from [`Self::full`]).
+    pub fn columns(&self) -> &Encoding {
+        &self.columns
+    }
+
+    /// The full encoding, made now if it was not yet.
+    pub fn full(&self) -> Result<&Encoding> {
+        let Some(recipe) = &self.recipe else {
+            return Ok(&self.columns);
+        };
+        if let Some(full) = self.full.get() {
+            return Ok(full);
+        }
+        // Two threads may both make it; they make the same, one is kept.
+        let full = recipe.encode()?;
+        Ok(self.full.get_or_init(|| full))
+    }
+}
+
+impl Tokenizer {
+    /// [`Tokenizer::encode`], with the token strings and offsets made on
+    /// first read where that gives the same encoding.
+    pub fn encode_lazy<W: AsRef<str>>(
+        self: &Arc<Self>,
+        first: Input<'_, W>,
+        second: Option<Input<'_, W>>,
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+    ) -> Result<LazyEncoding> {
+        if !self.ids_exact_without_offsets() {
+            return self
+                .encode(first, second, add_special_tokens, options)
+                .map(LazyEncoding::from);
+        }
+        let columns =
+            self.encode_with(first, second, add_special_tokens, options, Detail::Columns)?;
+        let settings = self.settings(add_special_tokens, options, columns.len());
+        let (first, second) = (OwnedInput::of(first), second.map(OwnedInput::of));
+        Ok(LazyEncoding::deferred(columns, settings, first, second))
+    }
+
+    /// [`Tokenizer::encode_batch`], with the token strings and offsets
+    /// made on first read where that gives the same encodings.
+    pub fn encode_batch_lazy<W: AsRef<str> + Sync>(
+        self: &Arc<Self>,
+        inputs: &[(Input<'_, W>, Option<Input<'_, W>>)],
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+        num_threads: Option<usize>,
+    ) -> Result<Vec<LazyEncoding>> {
+        if !self.ids_exact_without_offsets() {
+            let encodings = self.encode_batch(inputs, add_special_tokens, options, num_threads)?;
+            return Ok(encodings.into_iter().map(LazyEncoding::from).collect());
+        }
+        // The inputs are copied on the threads that encode, not before.
+        let threads = num_threads.unwrap_or(0);
+        let encoded = parallel_map(threads, inputs, |_, &(a, b)| {
+            let columns = self.encode_with(a, b, add_special_tokens, options, Detail::Columns)?;
+            Ok((columns, OwnedInput::of(a), b.map(OwnedInput::of)))
+        })?;
+        let (mut columns, copies): (Vec<_>, Vec<_>) = encoded
+            .into_iter()
+            .map(|(columns, a, b)| (columns, (a, b)))
+            .unzip();
+        let longest = columns.iter().map(Encoding::len).max().unwrap_or(0);
+        if let Some(p) = &options.padding {
+            p.apply(&mut columns);
+        }
+        let settings = self.settings(add_special_tokens, options, longest);
+        let lazies = columns
+            .into_iter()
+            .zip(copies)
+            .map(|(columns, (first, second))| {
+                LazyEncoding::deferred(columns, Arc::clone(&settings), first, second)
+            });
+        Ok(lazies.collect())
+    }
+
+    /// The settings a full encoding is made with: `options`, with padding
+    /// fixed at the length the call padded to, given the length of the
+    /// longest encoding, each padded on its own as `encode` pads it.
+    fn settings(
+        self: &Arc<Self>,
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+        longest: usize,
+    ) -> Arc<Settings> {
+        let mut options = options.clone();
+        if let Some(p) = &mut options.padding {
+            p.length = PaddingLength::Fixed(p.target(std::iter::once(longest)));
+        }
+        Arc::new(Settings {
+            tokenizer: Arc::clone(self),
+            add_special_tokens,
+            options,
+        })
+    }
+}

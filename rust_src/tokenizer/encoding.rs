@@ -59,11 +59,11 @@ impl Encoding {
         }
     }
 
-    /// The tokens of sequence `sequence` with `ids` and `word_ids`, every
-    /// token string empty and every offset (0, 0): the columns of
+    /// The tokens of sequence `sequence` with `ids`, every token string
+    /// empty, every offset (0, 0) and every word id `None`: the columns of
     /// [`Tokenizer::encode_lazy`](super::Tokenizer::encode_lazy), filled at
     /// once rather than token by token.
-    pub fn placeholders(ids: Vec<u32>, word_ids: Vec<Option<u32>>, sequence: u32) -> Self {
+    pub fn placeholders(ids: Vec<u32>, sequence: u32) -> Self {
         let n = ids.len();
         Encoding {
             ids,
@@ -72,7 +72,7 @@ impl Encoding {
             offsets: vec![(0, 0); n],
             special_tokens_mask: vec![0; n],
             attention_mask: vec![1; n],
-            word_ids,
+            word_ids: vec![None; n],
             overflowing: Vec::new(),
             sequence_ranges: Vec::new(),
         }

@@ -56,7 +56,8 @@ impl Normalizer for MetaspaceRewrite {
         Ok(())
     }
 
-    /// Scheme "first" asks whether the first character starts the original.
+    /// Scheme "first" asks whether the first character starts the original
+    /// (before it changes anything itself).
     fn reads_origins(&self) -> bool {
         self.prepend == PrependScheme::First
     }

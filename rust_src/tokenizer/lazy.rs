@@ -219,3 +219,81 @@ impl Tokenizer {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::hf_json::parse_tokenizer_json;
+    use crate::tokenizer::{Padding, Side};
+
+    /// A WordLevel tokenizer behind Metaspace's scheme "first", after
+    /// `normalizer` if any.
+    fn metaspace_first(normalizer: serde_json::Value) -> Arc<Tokenizer> {
+        let json = serde_json::json!({
+            "normalizer": normalizer,
+            "pre_tokenizer": {
+                "type": "Metaspace", "replacement": "▁", "prepend_scheme": "first", "split": true
+            },
+            "model": {
+                "type": "WordLevel",
+                "vocab": {"▁a": 0, "a": 1, "▁b": 2, "[UNK]": 3},
+                "unk_token": "[UNK]"
+            }
+        });
+        Arc::new(parse_tokenizer_json(&json).unwrap())
+    }
+
+    fn ids(tokenizer: &Arc<Tokenizer>, text: &str) -> (Vec<u32>, Vec<u32>) {
+        let options = EncodeOptions::default();
+        let lazy =
+            (tokenizer.encode_lazy::<&str>(Input::Text(text), None, true, &options)).unwrap();
+        let full = (tokenizer.encode::<&str>(Input::Text(text), None, true, &options)).unwrap();
+        assert_eq!(lazy.full().unwrap(), &full);
+        (lazy.columns().ids.clone(), full.ids)
+    }
+
+    #[test]
+    fn lazy_only_where_a_run_without_offsets_gives_the_same_ids() {
+        let plain = metaspace_first(serde_json::Value::Null);
+        assert!(plain.ids_exact_without_offsets());
+        let (lazy, full) = ids(&plain, "a b");
+        assert_eq!((lazy, full), (vec![0, 2], vec![0, 2]));
+        // Stripped, "  a" no longer starts the original: no "▁", which a
+        // run without alignments cannot tell.
+        let strip = serde_json::json!({"type": "Strip", "strip_left": true, "strip_right": false});
+        let stripped = metaspace_first(strip);
+        assert!(!stripped.ids_exact_without_offsets());
+        assert_eq!(stripped.encode_ids("  a").unwrap(), [0]);
+        assert_eq!(ids(&stripped, "  a"), (vec![1], vec![1]));
+    }
+
+    #[test]
+    fn a_batch_pads_its_full_encodings_as_its_columns() {
+        let tokenizer = metaspace_first(serde_json::Value::Null);
+        let options = EncodeOptions {
+            truncation: None,
+            padding: Some(Padding {
+                length: PaddingLength::BatchLongest,
+                pad_to_multiple_of: Some(3),
+                pad_id: 3,
+                pad_type_id: 0,
+                pad_token: "[UNK]".into(),
+                side: Side::Left,
+            }),
+        };
+        let inputs: Vec<(Input<'_, &str>, Option<Input<'_, &str>>)> =
+            vec![(Input::Text("a"), None), (Input::Text("a b a b"), None)];
+        let lazy = tokenizer
+            .encode_batch_lazy(&inputs, true, &options, Some(1))
+            .unwrap();
+        let full = tokenizer
+            .encode_batch(&inputs, true, &options, Some(1))
+            .unwrap();
+        for (l, f) in lazy.iter().zip(&full) {
+            assert_eq!(l.full().unwrap(), f);
+            assert_eq!(l.columns().ids, f.ids);
+            assert_eq!(l.columns().attention_mask, f.attention_mask);
+        }
+        assert_eq!(full[0].len(), 6);
+    }
+}

@@ -334,8 +334,9 @@ impl Tokenizer {
 
     /// Whether a run without offsets gives exactly the ids of a run with
     /// them. It does unless a step asks whether a character starts the
-    /// original input (Metaspace's scheme "first"), which only alignments
-    /// tell once a normalizer has removed or added characters before it.
+    /// original input (Metaspace's scheme "first") after a normalizer may
+    /// have removed or added characters before it: only alignments tell
+    /// then. Without a normalizer, positions in the text are the original's.
     pub fn ids_exact_without_offsets(&self) -> bool {
         let first = |p: PrependScheme| p == PrependScheme::First;
         let rewrite_reads = match self.part_rewrite {
@@ -343,8 +344,10 @@ impl Tokenizer {
             Some(PartRewrite::ByteLevel { .. }) | None => false,
         };
         let last_reads = self.metaspace_last.is_some_and(|m| first(m.prepend));
-        let normalizer_reads = self.normalizer.as_ref().is_some_and(|n| n.reads_origins());
-        !(rewrite_reads || last_reads || normalizer_reads)
+        match &self.normalizer {
+            None => true,
+            Some(n) => !(rewrite_reads || last_reads || n.reads_moved_origins()),
+        }
     }
 
     /// The tokens of one input sequence, before post-processing. Each word

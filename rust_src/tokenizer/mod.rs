@@ -523,8 +523,8 @@ impl Tokenizer {
         add_special_tokens: bool,
         options: &EncodeOptions,
     ) -> Result<usize> {
-        let counted_apart = options.truncation.is_some() || options.padding.is_some();
-        if counted_apart || !self.ids_exact_without_offsets() {
+        let cut_or_padded = options.truncation.is_some() || options.padding.is_some();
+        if cut_or_padded || !self.ids_exact_without_offsets() {
             let encoding =
                 self.encode::<&str>(Input::Text(text), None, add_special_tokens, options)?;
             return Ok(encoding.len());
@@ -596,10 +596,10 @@ impl Tokenizer {
 enum Detail {
     /// Every column.
     Full,
-    /// Every column but the token strings, offsets and word ids, which
-    /// hold placeholders: what ids, type ids, masks and
-    /// sequence ranges need, since truncation, post-processing and padding
-    /// decide those from the ids and lengths alone.
+    /// Every column but the token strings, offsets and word ids, which hold
+    /// placeholders: what ids, type ids, masks and sequence ranges need,
+    /// since truncation, post-processing and padding decide those from the
+    /// ids and lengths alone.
     Columns,
 }
 

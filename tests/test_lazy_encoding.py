@@ -1,7 +1,8 @@
 """``Tokenizer.encode`` and ``encode_batch`` compute the ids without token
-strings or offsets and make those on first read. Whatever is read first, and
-whether the encoding was read before or not, every field equals HF's, and a
-pickle is the same bytes."""
+strings or offsets and make those on first read, unless the tokenizer's
+recent encodings had theirs read (then it makes them at once). Whatever is
+read first, and whether the encoding was read before or not, every field
+equals HF's, and a pickle is the same bytes."""
 
 from __future__ import annotations
 
@@ -65,6 +66,12 @@ def pair_of(document) -> tuple[tokkit.Tokenizer, tokenizers.Tokenizer]:
 FIRST_READS = ["ids", "tokens", "offsets", "word_ids", "overflowing", "pickle"]
 
 
+def _lazy_from_now(tokenizer: tokkit.Tokenizer) -> None:
+    """Encodings dropped unread, so that the next encodings are made lazily
+    (a tokenizer whose encodings were read makes them in full at once)."""
+    tokenizer.encode_batch([""] * 40)
+
+
 def _read_first(encoding, field: str) -> None:
     if field == "pickle":
         pickle.dumps(encoding)
@@ -76,6 +83,7 @@ def _read_first(encoding, field: str) -> None:
 @given(text=texts, pair=st.none() | texts, first=st.sampled_from(FIRST_READS))
 def test_any_read_order_gives_hf_encoding(pair_of, text, pair, first):
     ours, ref = pair_of
+    _lazy_from_now(ours)
     encoding = ours.encode(text, pair)
     _read_first(encoding, first)
     assert_same_encoding(encoding, ref.encode(text, pair), (text, pair, first))
@@ -87,6 +95,7 @@ def test_cold_warm_and_interleaved_agree(pair_of, text, other):
     """The same text encoded before and after other text, read in different
     orders, gives the same fields and the same pickle."""
     ours, _ = pair_of
+    _lazy_from_now(ours)
     cold = ours.encode(text)
     _read_first(cold, "ids")
     _read_first(ours.encode(other), "offsets")
@@ -109,6 +118,7 @@ def test_batch_with_padding_and_windows_like_hf(document, first):
         tokenizer.enable_padding(pad_to_multiple_of=8)
     docs = corpus_lines(12)
     batch = [*docs[:6], *zip(docs[6:9], docs[9:12], strict=True)]
+    _lazy_from_now(ours)
     got = ours.encode_batch(batch, num_threads=2)
     for encoding in got:
         _read_first(encoding, first)
@@ -116,8 +126,23 @@ def test_batch_with_padding_and_windows_like_hf(document, first):
         assert_same_encoding(a, b, first)
 
 
+def test_reading_or_not_changes_nothing_but_time(pair_of):
+    """Encodings read in full, then read for their ids only, then in full
+    again (the tokenizer changes course twice) are HF's throughout."""
+    ours, ref = pair_of
+    docs = corpus_lines(60)
+    for round_ in range(3):
+        for doc in docs:
+            got, want = ours.encode(doc), ref.encode(doc)
+            if round_ == 1:
+                assert got.ids == want.ids, doc
+            else:
+                assert_same_encoding(got, want, doc)
+
+
 def test_pretokenized_and_post_process_like_hf(pair_of):
     ours, ref = pair_of
+    _lazy_from_now(ours)
     words = ["Hello", " wörld", "", "日本語のテキスト"]
     a = ours.encode(words, is_pretokenized=True)
     b = ref.encode(words, is_pretokenized=True)

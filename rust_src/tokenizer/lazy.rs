@@ -7,10 +7,13 @@
 //! settings. It does so only where the run without offsets gives the same
 //! ids ([`Tokenizer::ids_exact_without_offsets`]); then truncation,
 //! post-processing and padding, which decide from the ids and lengths
-//! alone, give the same columns too.
+//! alone, give the same columns too. A tokenizer whose encodings are read
+//! anyway makes them in full at once ([`super::detail_reads`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use super::detail_reads::DetailReads;
 use super::{Detail, EncodeOptions, Encoding, Input, PaddingLength, Tokenizer};
 use crate::error::Result;
 use crate::threads::parallel_map;
@@ -27,6 +30,18 @@ pub struct LazyEncoding {
     recipe: Option<Recipe>,
     /// The full encoding, once made.
     full: OnceLock<Encoding>,
+    /// Where to record, when dropped, whether the full encoding was read.
+    reads: Option<Arc<DetailReads>>,
+    /// Whether the full encoding was read.
+    read: AtomicBool,
+}
+
+impl Drop for LazyEncoding {
+    fn drop(&mut self) {
+        if let Some(reads) = &self.reads {
+            reads.record(*self.read.get_mut());
+        }
+    }
 }
 
 /// The input of one encoding and how it was encoded.
@@ -96,6 +111,8 @@ impl From<Encoding> for LazyEncoding {
             columns: full,
             recipe: None,
             full: OnceLock::new(),
+            reads: None,
+            read: AtomicBool::new(false),
         }
     }
 }
@@ -108,6 +125,7 @@ impl LazyEncoding {
         first: OwnedInput,
         second: Option<OwnedInput>,
     ) -> Self {
+        let reads = Some(Arc::clone(&settings.tokenizer.detail_reads));
         LazyEncoding {
             columns,
             recipe: Some(Recipe {
@@ -116,7 +134,16 @@ impl LazyEncoding {
                 second,
             }),
             full: OnceLock::new(),
+            reads,
+            read: AtomicBool::new(false),
         }
+    }
+
+    /// `full`, recording whether it is read in `reads`.
+    fn watched(full: Encoding, reads: &Arc<DetailReads>) -> Self {
+        let mut encoding = LazyEncoding::from(full);
+        encoding.reads = Some(Arc::clone(reads));
+        encoding
     }
 
     /// The ids, type ids, attention and special tokens masks, sequence
@@ -128,6 +155,7 @@ impl LazyEncoding {
 
     /// The full encoding, made now if it was not yet.
     pub fn full(&self) -> Result<&Encoding> {
+        self.read.store(true, Ordering::Relaxed);
         let Some(recipe) = &self.recipe else {
             return Ok(&self.columns);
         };
@@ -155,6 +183,10 @@ impl Tokenizer {
                 .encode(first, second, add_special_tokens, options)
                 .map(LazyEncoding::from);
         }
+        if self.detail_reads.read_mostly() {
+            let full = self.encode(first, second, add_special_tokens, options)?;
+            return Ok(LazyEncoding::watched(full, &self.detail_reads));
+        }
         let columns =
             self.encode_with(first, second, add_special_tokens, options, Detail::Columns)?;
         let settings = self.settings(add_special_tokens, options, columns.len());
@@ -174,6 +206,11 @@ impl Tokenizer {
         if !self.ids_exact_without_offsets() {
             let encodings = self.encode_batch(inputs, add_special_tokens, options, num_threads)?;
             return Ok(encodings.into_iter().map(LazyEncoding::from).collect());
+        }
+        if self.detail_reads.read_mostly() {
+            let encodings = self.encode_batch(inputs, add_special_tokens, options, num_threads)?;
+            let watched = |e| LazyEncoding::watched(e, &self.detail_reads);
+            return Ok(encodings.into_iter().map(watched).collect());
         }
         // The inputs are copied on the threads that encode, not before.
         let threads = num_threads.unwrap_or(0);

@@ -6,6 +6,7 @@ pub mod added_vocab;
 pub mod alignment;
 pub mod byte_level_post;
 pub mod decode_stream;
+pub mod detail_reads;
 pub mod encoding;
 pub mod encoding_state;
 pub mod lazy;
@@ -26,6 +27,7 @@ use crate::pretokenize::metaspace::PrependScheme;
 use crate::threads::parallel_map;
 use added_tokens::AddedTokens;
 use added_vocab::{AddedToken, Segment};
+use detail_reads::DetailReads;
 pub use encoding::{Encoding, Side};
 use part_rewrite::{MetaspaceLast, PartRewrite};
 use post_process::PostProcessor;
@@ -59,6 +61,10 @@ pub struct Tokenizer {
     pub relayout_on_normalized_added: bool,
     /// Truncation and padding found in tokenizer.json.
     pub defaults: EncodeOptions,
+    /// Whether its encodings' strings and offsets were read of late, which
+    /// decides whether [`Self::encode_lazy`] makes them at once; shared by
+    /// its clones.
+    detail_reads: Arc<DetailReads>,
 }
 
 /// Per-call settings: what HF keeps as mutable tokenizer state lives here,
@@ -111,6 +117,7 @@ impl Tokenizer {
             metaspace_last: None,
             relayout_on_normalized_added: false,
             defaults: EncodeOptions::default(),
+            detail_reads: Arc::default(),
         }
     }
 

@@ -41,11 +41,16 @@ impl FlatIds {
 
     /// The ids, type ids and attention mask of encodings (HF's `Encoding`),
     /// end to end.
-    pub fn from_encodings(encodings: &[Encoding]) -> Result<Self> {
-        let tokens = encodings.iter().map(Encoding::len).sum();
+    pub fn from_encodings<'a, I>(encodings: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = &'a Encoding>,
+        I::IntoIter: Clone,
+    {
+        let encodings = encodings.into_iter();
+        let tokens = encodings.clone().map(Encoding::len).sum();
         let mut flat = FlatIds {
             ids: Vec::with_capacity(tokens),
-            offsets: Vec::with_capacity(encodings.len() + 1),
+            offsets: Vec::with_capacity(encodings.clone().count() + 1),
             type_ids: Some(Vec::with_capacity(tokens)),
             attention_mask: Some(Vec::with_capacity(tokens)),
         };

@@ -216,6 +216,20 @@ pub trait Normalizer: Send + Sync {
     /// Normalizes in place. Fails only where the reference fails too (a
     /// tokenizer.json regex that exceeds Oniguruma's backtracking limit).
     fn normalize(&self, text: &mut Normalized) -> Result<()>;
+
+    /// Whether it reads where characters came from in the original (their
+    /// alignments), which a run without offsets does not track. On a text
+    /// no step has changed, the first character starts at 0 either way.
+    fn reads_origins(&self) -> bool {
+        false
+    }
+
+    /// Whether it reads where characters came from after a step of its own
+    /// may have moved them: a run without offsets could then make other
+    /// text, and so other ids.
+    fn reads_moved_origins(&self) -> bool {
+        false
+    }
 }
 
 /// Splits normalized text into the pieces the model sees one at a time.

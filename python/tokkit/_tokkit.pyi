@@ -74,7 +74,13 @@ class TrainingError(TokkitError): ...
 
 @final
 class Encoding:
-    """The result of encoding: ids and what goes with them (HF's `Encoding`)."""
+    """The result of encoding: ids and what goes with them (HF's `Encoding`).
+
+    From `Tokenizer.encode` and `encode_batch`, the token strings, offsets
+    and word ids (and what is read from them) are made on first read, by
+    encoding the kept input again: reading only the ids skips that work. A
+    tokenizer whose recent encodings had them read makes them at once.
+    """
 
     @property
     def ids(self) -> list[int]: ...

@@ -16,4 +16,14 @@ impl Normalizer for Sequence {
         }
         Ok(())
     }
+
+    fn reads_origins(&self) -> bool {
+        self.0.iter().any(|n| n.reads_origins())
+    }
+
+    /// Every step after the first reads text an earlier one may have changed.
+    fn reads_moved_origins(&self) -> bool {
+        let after_first = self.0.iter().skip(1).any(|n| n.reads_origins());
+        after_first || self.0.iter().any(|n| n.reads_moved_origins())
+    }
 }

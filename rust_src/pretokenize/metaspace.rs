@@ -55,6 +55,12 @@ impl Normalizer for MetaspaceRewrite {
         });
         Ok(())
     }
+
+    /// Scheme "first" asks whether the first character starts the original
+    /// (before it changes anything itself).
+    fn reads_origins(&self) -> bool {
+        self.prepend == PrependScheme::First
+    }
 }
 
 /// The cutting half of `Metaspace` (`split: true`): a piece starts at every

@@ -1,131 +1,191 @@
 //! `tokkit.Encoding`: the result of encoding, with the API of HF
 //! `tokenizers.Encoding`.
 
-use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use std::sync::Arc;
 
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList};
+
+use super::id_ints::IdInts;
 use crate::tokenizer::encoding_state::{encoding_from_bytes, encoding_to_bytes};
+use crate::tokenizer::lazy::LazyEncoding;
 use crate::tokenizer::Encoding;
 
 /// The result of encoding: ids and what goes with them (HF's `Encoding`).
+/// Its token strings and offsets may be made on first read.
 #[pyclass(frozen, name = "Encoding", module = "tokkit")]
 pub struct PyEncoding {
-    pub(crate) inner: Encoding,
+    pub(crate) inner: LazyEncoding,
+    /// The tokenizer's shared ints for ids, when it came from one.
+    ints: Option<Arc<IdInts>>,
+}
+
+impl PyEncoding {
+    /// `inner`, its ids listed with `ints`.
+    pub(crate) fn new(inner: LazyEncoding, ints: &Arc<IdInts>) -> Self {
+        PyEncoding {
+            inner,
+            ints: Some(Arc::clone(ints)),
+        }
+    }
+
+    /// The full encoding, made without the GIL if it was not yet.
+    pub(crate) fn full(&self, py: Python<'_>) -> PyResult<&Encoding> {
+        Ok(py.detach(|| self.inner.full())?)
+    }
+}
+
+impl From<Encoding> for PyEncoding {
+    fn from(full: Encoding) -> Self {
+        PyEncoding {
+            inner: full.into(),
+            ints: None,
+        }
+    }
 }
 
 #[pymethods]
 impl PyEncoding {
     /// Token ids.
     #[getter]
-    fn ids(&self) -> Vec<u32> {
-        self.inner.ids.clone()
+    fn ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let ids = &self.inner.columns().ids;
+        match &self.ints {
+            Some(ints) => ints.list(py, ids),
+            None => PyList::new(py, ids),
+        }
     }
     /// Token strings.
     #[getter]
-    fn tokens(&self) -> Vec<&str> {
-        self.inner.tokens.iter().collect()
+    fn tokens(&self, py: Python<'_>) -> PyResult<Vec<&str>> {
+        Ok(self.full(py)?.tokens.iter().collect())
     }
     /// (start, end) character offsets into the input text.
     #[getter]
-    fn offsets(&self) -> Vec<(usize, usize)> {
-        self.inner.offsets.clone()
+    fn offsets(&self, py: Python<'_>) -> PyResult<Vec<(usize, usize)>> {
+        Ok(self.full(py)?.offsets.clone())
     }
     /// Segment ids.
     #[getter]
     fn type_ids(&self) -> Vec<u32> {
-        self.inner.type_ids.clone()
+        self.inner.columns().type_ids.clone()
     }
     /// 1 for real tokens, 0 for padding.
     #[getter]
     fn attention_mask(&self) -> Vec<u32> {
-        self.inner.attention_mask.clone()
+        self.inner.columns().attention_mask.clone()
     }
     /// 1 for special tokens added by post-processing and padding.
     #[getter]
     fn special_tokens_mask(&self) -> Vec<u32> {
-        self.inner.special_tokens_mask.clone()
+        self.inner.columns().special_tokens_mask.clone()
     }
     /// The word each token came from (None for special tokens).
     #[getter]
-    fn word_ids(&self) -> Vec<Option<u32>> {
-        self.inner.word_ids.clone()
+    fn word_ids(&self, py: Python<'_>) -> PyResult<Vec<Option<u32>>> {
+        Ok(self.full(py)?.word_ids.clone())
     }
     /// The input sequence each token came from (None for special tokens).
     #[getter]
     fn sequence_ids(&self) -> Vec<Option<u32>> {
-        self.inner.sequence_ids()
+        self.inner.columns().sequence_ids()
     }
     /// What truncation cut off.
     #[getter]
-    fn overflowing(&self) -> Vec<PyEncoding> {
-        self.inner
-            .overflowing
-            .iter()
-            .map(|e| PyEncoding { inner: e.clone() })
-            .collect()
+    fn overflowing(&self, py: Python<'_>) -> PyResult<Vec<PyEncoding>> {
+        let full = self.full(py)?;
+        let window = |e: &Encoding| PyEncoding {
+            inner: e.clone().into(),
+            ints: self.ints.clone(),
+        };
+        Ok(full.overflowing.iter().map(window).collect())
     }
     /// The number of input sequences HF counts here: 1, or 2 for a pair
     /// (an overflowing window of a pair without a post-processor may count 1).
     #[getter]
     fn n_sequences(&self) -> usize {
-        self.inner.n_sequences()
+        self.inner.columns().n_sequences()
     }
     /// The input sequence token `token_index` came from.
     fn token_to_sequence(&self, token_index: usize) -> Option<usize> {
-        self.inner.token_to_sequence(token_index)
+        self.inner.columns().token_to_sequence(token_index)
     }
     /// The word (within its sequence) token `token_index` came from.
-    fn token_to_word(&self, token_index: usize) -> Option<u32> {
-        self.inner.token_to_word(token_index)
+    fn token_to_word(&self, py: Python<'_>, token_index: usize) -> PyResult<Option<u32>> {
+        Ok(self.full(py)?.token_to_word(token_index))
     }
     /// The (start, end) characters of token `token_index` in its sequence.
-    fn token_to_chars(&self, token_index: usize) -> Option<(usize, usize)> {
-        self.inner.token_to_chars(token_index)
+    fn token_to_chars(
+        &self,
+        py: Python<'_>,
+        token_index: usize,
+    ) -> PyResult<Option<(usize, usize)>> {
+        Ok(self.full(py)?.token_to_chars(token_index))
     }
     /// The (start, end) tokens of a word of one input sequence.
     #[pyo3(signature = (word_index, sequence_index = 0))]
-    fn word_to_tokens(&self, word_index: u32, sequence_index: usize) -> Option<(usize, usize)> {
-        self.inner.word_to_tokens(word_index, sequence_index)
+    fn word_to_tokens(
+        &self,
+        py: Python<'_>,
+        word_index: u32,
+        sequence_index: usize,
+    ) -> PyResult<Option<(usize, usize)>> {
+        Ok(self.full(py)?.word_to_tokens(word_index, sequence_index))
     }
     /// The (start, end) characters of a word of one input sequence.
     #[pyo3(signature = (word_index, sequence_index = 0))]
-    fn word_to_chars(&self, word_index: u32, sequence_index: usize) -> Option<(usize, usize)> {
-        self.inner.word_to_chars(word_index, sequence_index)
+    fn word_to_chars(
+        &self,
+        py: Python<'_>,
+        word_index: u32,
+        sequence_index: usize,
+    ) -> PyResult<Option<(usize, usize)>> {
+        Ok(self.full(py)?.word_to_chars(word_index, sequence_index))
     }
     /// The token holding character `char_pos` of one input sequence.
     #[pyo3(signature = (char_pos, sequence_index = 0))]
-    fn char_to_token(&self, char_pos: usize, sequence_index: usize) -> Option<usize> {
-        self.inner.char_to_token(char_pos, sequence_index)
+    fn char_to_token(
+        &self,
+        py: Python<'_>,
+        char_pos: usize,
+        sequence_index: usize,
+    ) -> PyResult<Option<usize>> {
+        Ok(self.full(py)?.char_to_token(char_pos, sequence_index))
     }
     /// The word holding character `char_pos` of one input sequence.
     #[pyo3(signature = (char_pos, sequence_index = 0))]
-    fn char_to_word(&self, char_pos: usize, sequence_index: usize) -> Option<u32> {
-        self.inner.char_to_word(char_pos, sequence_index)
+    fn char_to_word(
+        &self,
+        py: Python<'_>,
+        char_pos: usize,
+        sequence_index: usize,
+    ) -> PyResult<Option<u32>> {
+        Ok(self.full(py)?.char_to_word(char_pos, sequence_index))
     }
     fn __len__(&self) -> usize {
-        self.inner.len()
+        self.inner.columns().len()
     }
     /// Rebuilds a pickled encoding (the bytes of [`Self::__reduce__`]).
     #[staticmethod]
     fn _from_state(state: &[u8]) -> PyResult<Self> {
-        Ok(PyEncoding {
-            inner: encoding_from_bytes(state)?,
-        })
+        Ok(encoding_from_bytes(state)?.into())
     }
-    /// Pickles as `Encoding._from_state(bytes)`: every column, compactly.
+    /// Pickles as `Encoding._from_state(bytes)`: every column, compactly
+    /// (the full encoding, so a pickle is the same whatever was read).
     fn __reduce__<'py>(
         &self,
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
         let rebuild = py.get_type::<PyEncoding>().getattr("_from_state")?;
-        let state = encoding_to_bytes(&self.inner)?;
+        let state = encoding_to_bytes(self.full(py)?)?;
         Ok((rebuild, (PyBytes::new(py, &state),)))
     }
     fn __repr__(&self) -> String {
+        let columns = self.inner.columns();
         format!(
             "Encoding(num_tokens={}, ids={:?})",
-            self.inner.len(),
-            self.inner.ids
+            columns.len(),
+            columns.ids
         )
     }
 }

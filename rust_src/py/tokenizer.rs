@@ -11,14 +11,15 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 use super::added_token::{added_token_item, PyAddedToken};
 use super::arrays::{batch_arrays, TextBatch};
 use super::encoding::PyEncoding;
+use super::id_ints::IdInts;
 use super::text::Text;
 use crate::flat_ids::FlatIds;
 use crate::formats::atomic::write_atomic;
 use crate::formats::hf_json_save::to_text;
+use crate::tokenizer::lazy::LazyEncoding;
 use crate::tokenizer::source::{parse_settings_json, settings_json, Edits, Source};
 use crate::tokenizer::{
-    EncodeOptions, Encoding, Input, Padding, PaddingLength, Side, Tokenizer, Truncation,
-    TruncationStrategy,
+    EncodeOptions, Input, Padding, PaddingLength, Side, Tokenizer, Truncation, TruncationStrategy,
 };
 
 /// A tokenizer loaded from a tokenizer.json (HF's `tokenizers.Tokenizer` API).
@@ -34,6 +35,8 @@ pub struct PyTokenizer {
     /// What was done since loading, for pickling; its lock also orders
     /// the calls that replace the tokenizer.
     edits: Mutex<Edits>,
+    /// One Python int per id, shared by the id lists of its encodings.
+    ints: Arc<IdInts>,
 }
 
 impl PyTokenizer {
@@ -41,7 +44,9 @@ impl PyTokenizer {
     /// padding become the initial settings.
     fn wrap((source, tokenizer): (Source, Tokenizer)) -> Self {
         let options = Mutex::new(tokenizer.defaults.clone());
+        let ints = Arc::new(IdInts::new(tokenizer.vocab_size(true)));
         PyTokenizer {
+            ints,
             inner: RwLock::new(Arc::new(tokenizer)),
             source,
             options,
@@ -108,7 +113,7 @@ impl PyTokenizer {
         py: Python<'_>,
         inputs: &[Bound<'_, PyAny>],
         batch: Batch,
-    ) -> PyResult<Vec<Encoding>> {
+    ) -> PyResult<Vec<LazyEncoding>> {
         let owned: Vec<(TextOrWords, Option<TextOrWords>)> = inputs
             .iter()
             .map(|item| batch_input(item, batch.is_pretokenized))
@@ -120,7 +125,7 @@ impl PyTokenizer {
                 .iter()
                 .map(|(a, b)| (a.input(), b.as_ref().map(TextOrWords::input)))
                 .collect();
-            tokenizer.encode_batch(
+            tokenizer.encode_batch_lazy(
                 &inputs,
                 batch.add_special_tokens,
                 &options,
@@ -371,9 +376,9 @@ impl PyTokenizer {
         let inner = py.detach(|| {
             let second = second.as_ref().map(TextOrWords::input);
             self.tokenizer()
-                .encode(first.input(), second, add_special_tokens, &options)
+                .encode_lazy(first.input(), second, add_special_tokens, &options)
         })?;
-        Ok(PyEncoding { inner })
+        Ok(PyEncoding::new(inner, &self.ints))
     }
 
     /// Encodes many inputs (sequences or pairs of them) in parallel.
@@ -392,10 +397,8 @@ impl PyTokenizer {
             num_threads,
         };
         let encodings = self.encodings(py, &inputs, batch)?;
-        Ok(encodings
-            .into_iter()
-            .map(|inner| PyEncoding { inner })
-            .collect())
+        let wrap = |e| PyEncoding::new(e, &self.ints);
+        Ok(encodings.into_iter().map(wrap).collect())
     }
 
     /// [`Self::encode_batch`], with the ids, type ids and attention masks of
@@ -417,11 +420,9 @@ impl PyTokenizer {
             num_threads,
         };
         let encodings = self.encodings(py, &inputs, batch)?;
-        let flat = py.detach(|| FlatIds::from_encodings(&encodings))?;
-        let encodings = encodings
-            .into_iter()
-            .map(|inner| PyEncoding { inner })
-            .collect();
+        let flat = py.detach(|| FlatIds::from_encodings(encodings.iter().map(|e| e.columns())))?;
+        let wrap = |e| PyEncoding::new(e, &self.ints);
+        let encodings = encodings.into_iter().map(wrap).collect();
         Ok((encodings, batch_arrays(py, flat)?))
     }
 
@@ -441,13 +442,13 @@ impl PyTokenizer {
         let flat = py.detach(|| {
             let inputs: Vec<(Input<'_, &str>, _)> =
                 strs.iter().map(|t| (Input::Text(t), None)).collect();
-            let encodings = self.tokenizer().encode_batch(
+            let encodings = self.tokenizer().encode_batch_lazy(
                 &inputs,
                 add_special_tokens,
                 &options,
                 num_threads,
             )?;
-            FlatIds::from_encodings(&encodings)
+            FlatIds::from_encodings(encodings.iter().map(|e| e.columns()))
         })?;
         batch_arrays(py, flat)
     }
@@ -462,11 +463,12 @@ impl PyTokenizer {
         pair: Option<&PyEncoding>,
         add_special_tokens: bool,
     ) -> PyResult<PyEncoding> {
-        let (a, b) = (encoding.inner.clone(), pair.map(|p| p.inner.clone()));
+        let a = encoding.full(py)?.clone();
+        let b = pair.map(|p| p.full(py).cloned()).transpose()?;
         let options = self.options();
         let tokenizer = self.tokenizer();
         let inner = py.detach(|| tokenizer.post_process(a, b, add_special_tokens, &options))?;
-        Ok(PyEncoding { inner })
+        Ok(PyEncoding::new(inner.into(), &self.ints))
     }
 
     /// The number of ids `encode(text, add_special_tokens=...)` gives,

@@ -59,6 +59,25 @@ impl Encoding {
         }
     }
 
+    /// The tokens of sequence `sequence` with `ids`, every token string
+    /// empty, every offset (0, 0) and every word id `None`: the columns of
+    /// [`Tokenizer::encode_lazy`](super::Tokenizer::encode_lazy), filled at
+    /// once rather than token by token.
+    pub fn placeholders(ids: Vec<u32>, sequence: u32) -> Self {
+        let n = ids.len();
+        Encoding {
+            ids,
+            type_ids: vec![sequence; n],
+            tokens: Tokens::blank(n),
+            offsets: vec![(0, 0); n],
+            special_tokens_mask: vec![0; n],
+            attention_mask: vec![1; n],
+            word_ids: vec![None; n],
+            overflowing: Vec::new(),
+            sequence_ranges: Vec::new(),
+        }
+    }
+
     /// Number of tokens.
     pub fn len(&self) -> usize {
         self.ids.len()

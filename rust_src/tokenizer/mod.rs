@@ -6,8 +6,10 @@ pub mod added_vocab;
 pub mod alignment;
 pub mod byte_level_post;
 pub mod decode_stream;
+pub mod detail_reads;
 pub mod encoding;
 pub mod encoding_state;
+pub mod lazy;
 pub mod part_rewrite;
 pub mod post_process;
 pub mod roberta_post;
@@ -21,9 +23,11 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::pipeline::{Decoder, Model, Normalized, Normalizer, PreTokenizer, Token};
+use crate::pretokenize::metaspace::PrependScheme;
 use crate::threads::parallel_map;
 use added_tokens::AddedTokens;
 use added_vocab::{AddedToken, Segment};
+use detail_reads::DetailReads;
 pub use encoding::{Encoding, Side};
 use part_rewrite::{MetaspaceLast, PartRewrite};
 use post_process::PostProcessor;
@@ -57,6 +61,10 @@ pub struct Tokenizer {
     pub relayout_on_normalized_added: bool,
     /// Truncation and padding found in tokenizer.json.
     pub defaults: EncodeOptions,
+    /// Whether its encodings' strings and offsets were read of late, which
+    /// decides whether [`Self::encode_lazy`] makes them at once; shared by
+    /// its clones.
+    detail_reads: Arc<DetailReads>,
 }
 
 /// Per-call settings: what HF keeps as mutable tokenizer state lives here,
@@ -109,6 +117,7 @@ impl Tokenizer {
             metaspace_last: None,
             relayout_on_normalized_added: false,
             defaults: EncodeOptions::default(),
+            detail_reads: Arc::default(),
         }
     }
 
@@ -330,18 +339,41 @@ impl Tokenizer {
         Ok(ids)
     }
 
+    /// Whether a run without offsets gives exactly the ids of a run with
+    /// them. It does unless a step asks whether a character starts the
+    /// original input (Metaspace's scheme "first") after a normalizer may
+    /// have removed or added characters before it: only alignments tell
+    /// then. Without a normalizer, positions in the text are the original's.
+    pub fn ids_exact_without_offsets(&self) -> bool {
+        let first = |p: PrependScheme| p == PrependScheme::First;
+        let rewrite_reads = match self.part_rewrite {
+            Some(PartRewrite::Metaspace { prepend, .. }) => first(prepend),
+            Some(PartRewrite::ByteLevel { .. }) | None => false,
+        };
+        let last_reads = self.metaspace_last.is_some_and(|m| first(m.prepend));
+        match &self.normalizer {
+            None => true,
+            Some(n) => !(rewrite_reads || last_reads || n.reads_moved_origins()),
+        }
+    }
+
     /// The tokens of one input sequence, before post-processing. Each word
     /// of split input is encoded on its own, as HF does: it is one word, its
     /// offsets count from its own start, and a pre-tokenizer or normaliser
     /// sees it as a whole text (a Metaspace prefix goes before every word).
-    fn encode_input<W: AsRef<str>>(&self, input: Input<'_, W>, sequence: u32) -> Result<Encoding> {
+    fn encode_input<W: AsRef<str>>(
+        &self,
+        input: Input<'_, W>,
+        sequence: u32,
+        detail: Detail,
+    ) -> Result<Encoding> {
         let words = match input {
-            Input::Text(text) => return self.encode_sequence(text, sequence),
+            Input::Text(text) => return self.encode_sequence(text, sequence, detail),
             Input::Words(words) => words,
         };
         let mut out = Encoding::with_capacity(words.len() * 2);
         for (word, text) in words.iter().enumerate() {
-            let mut encoding = self.encode_sequence(text.as_ref(), sequence)?;
+            let mut encoding = self.encode_sequence(text.as_ref(), sequence, detail)?;
             encoding.word_ids.fill(u32::try_from(word).ok());
             out.extend(encoding);
         }
@@ -349,7 +381,14 @@ impl Tokenizer {
     }
 
     /// The tokens of one text, before post-processing.
-    fn encode_sequence(&self, text: &str, sequence: u32) -> Result<Encoding> {
+    fn encode_sequence(&self, text: &str, sequence: u32, detail: Detail) -> Result<Encoding> {
+        if detail == Detail::Columns {
+            // a third more room than English needs: CJK text has about a
+            // token per three bytes
+            let mut ids = Vec::with_capacity(text.len() / 3 + 8);
+            self.run(text, false, &mut |id, _, _, _| ids.push(id))?;
+            return Ok(Encoding::placeholders(ids, sequence));
+        }
         // About one token per four bytes of English: growing eight columns
         // by doubling instead cost a tenth of encode time in copies.
         let mut encoding = Encoding::with_capacity(text.len() / 4 + 8);
@@ -387,8 +426,23 @@ impl Tokenizer {
         add_special_tokens: bool,
         options: &EncodeOptions,
     ) -> Result<Encoding> {
-        let a = self.encode_input(first, 0)?;
-        let b = second.map(|s| self.encode_input(s, 1)).transpose()?;
+        self.encode_with(first, second, add_special_tokens, options, Detail::Full)
+    }
+
+    /// [`Self::encode`], with the token strings and offsets left out when
+    /// `detail` says so.
+    fn encode_with<W: AsRef<str>>(
+        &self,
+        first: Input<'_, W>,
+        second: Option<Input<'_, W>>,
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+        detail: Detail,
+    ) -> Result<Encoding> {
+        let a = self.encode_input(first, 0, detail)?;
+        let b = second
+            .map(|s| self.encode_input(s, 1, detail))
+            .transpose()?;
         self.post_process(a, b, add_special_tokens, options)
     }
 
@@ -476,7 +530,8 @@ impl Tokenizer {
         add_special_tokens: bool,
         options: &EncodeOptions,
     ) -> Result<usize> {
-        if options.truncation.is_some() || options.padding.is_some() {
+        let cut_or_padded = options.truncation.is_some() || options.padding.is_some();
+        if cut_or_padded || !self.ids_exact_without_offsets() {
             let encoding =
                 self.encode::<&str>(Input::Text(text), None, add_special_tokens, options)?;
             return Ok(encoding.len());
@@ -541,6 +596,18 @@ impl Tokenizer {
             None => Ok(tokens.join(" ")),
         }
     }
+}
+
+/// How much of each token an encoding run makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Every column.
+    Full,
+    /// Every column but the token strings, offsets and word ids, which hold
+    /// placeholders: what ids, type ids, masks and sequence ranges need,
+    /// since truncation, post-processing and padding decide those from the
+    /// ids and lengths alone.
+    Columns,
 }
 
 /// `process(a, b)` for the main parts, and, recursively, for every

@@ -26,6 +26,14 @@ impl Tokens {
         }
     }
 
+    /// `n` empty tokens.
+    pub fn blank(n: usize) -> Self {
+        Tokens {
+            text: String::new(),
+            ends: vec![0; n],
+        }
+    }
+
     /// Number of tokens.
     pub fn len(&self) -> usize {
         self.ends.len()

@@ -161,17 +161,23 @@ impl Padding {
         }
     }
 
-    /// Pads every encoding of a batch.
-    pub fn apply(&self, encodings: &mut [Encoding]) {
+    /// The length [`Self::apply`] pads a batch of encodings of `lengths` to.
+    pub fn target(&self, lengths: impl Iterator<Item = usize>) -> usize {
         let mut length = match self.length {
             PaddingLength::Fixed(n) => n,
-            PaddingLength::BatchLongest => encodings.iter().map(Encoding::len).max().unwrap_or(0),
+            PaddingLength::BatchLongest => lengths.max().unwrap_or(0),
         };
         if let Some(multiple) = self.pad_to_multiple_of.filter(|&m| m > 0) {
             if length % multiple > 0 {
                 length += multiple - length % multiple;
             }
         }
+        length
+    }
+
+    /// Pads every encoding of a batch.
+    pub fn apply(&self, encodings: &mut [Encoding]) {
+        let length = self.target(encodings.iter().map(Encoding::len));
         for encoding in encodings {
             encoding.pad(
                 length,

@@ -186,7 +186,9 @@ def test_encode_cli_on_ray_writes_the_shards_of_one_machine(tmp_path: Path, caps
     # nothing but the shards is left behind
     written = sorted(str(p) for p in (tmp_path / "ray").iterdir())
     assert summary["files"] == written
-    assert all(Path(p).name.startswith("shard_") for p in written)
+    assert [Path(p).name for p in written] == [
+        f"shard_{i:05d}.parquet" for i in range(len(written))
+    ]
 
 
 def test_encode_on_ray_refusals(tmp_path: Path, capsys: Any) -> None:

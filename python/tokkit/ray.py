@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import time
 import uuid
 from collections.abc import Sequence
@@ -274,8 +275,10 @@ def encode_corpus(
             rows = tallies.take_all()
             documents = sum(row["documents"] for row in rows)
             tokens = sum(row["tokens"] for row in rows)
-            for path in written:
-                filesystem.move(path, f"{folder}/{path.rsplit('/', 1)[-1]}")
+            # Ray names a task's files shard_T-B: renumbered shard_N in order
+            written.sort(key=lambda path: [int(n) for n in re.findall(r"\d+", path[len(target) :])])
+            for index, path in enumerate(written):
+                filesystem.move(path, f"{folder}/shard_{index:05d}.parquet")
             written = _shards(filesystem, folder)
         finally:
             if filesystem.get_file_info(target).type != pyarrow.fs.FileType.NotFound:

@@ -334,7 +334,9 @@ impl Tokenizer {
 
     /// Ids of `text` without special tokens, offsets or strings: the fast path.
     pub fn encode_ids(&self, text: &str) -> Result<Vec<u32>> {
-        let mut ids = Vec::with_capacity(text.len() / 4 + 1);
+        // a third more room than English needs: CJK text has about a token
+        // per three bytes
+        let mut ids = Vec::with_capacity(text.len() / 3 + 8);
         self.run(text, false, &mut |id, _, _, _| ids.push(id))?;
         Ok(ids)
     }
@@ -383,11 +385,7 @@ impl Tokenizer {
     /// The tokens of one text, before post-processing.
     fn encode_sequence(&self, text: &str, sequence: u32, detail: Detail) -> Result<Encoding> {
         if detail == Detail::Columns {
-            // a third more room than English needs: CJK text has about a
-            // token per three bytes
-            let mut ids = Vec::with_capacity(text.len() / 3 + 8);
-            self.run(text, false, &mut |id, _, _, _| ids.push(id))?;
-            return Ok(Encoding::placeholders(ids, sequence));
+            return Ok(Encoding::placeholders(self.encode_ids(text)?, sequence));
         }
         // About one token per four bytes of English: growing eight columns
         // by doubling instead cost a tenth of encode time in copies.

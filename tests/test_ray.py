@@ -165,6 +165,14 @@ def read_shards(folder: Path) -> list[list[int]]:
     return [ids for shard in shards for ids in pyarrow.parquet.read_table(shard)["ids"].to_pylist()]
 
 
+def summary_in(out: str) -> Any:
+    """The JSON summary the CLI printed: Ray's own thread may still print a
+    message on stdout after the CLI has moved it back from stderr."""
+    start = out.index("{")
+    assert out[:start].strip() == "", out
+    return json.JSONDecoder().raw_decode(out, start)[0]
+
+
 def test_encode_cli_on_ray_writes_the_shards_of_one_machine(tmp_path: Path, capsys: Any) -> None:
     """`tokkit encode --ray` (here on the test's cluster) writes the ids that
     `tokkit encode --format parquet` writes, in order: the GPT-2 file's
@@ -173,7 +181,7 @@ def test_encode_cli_on_ray_writes_the_shards_of_one_machine(tmp_path: Path, caps
     inputs = [str(p) for p in parquet_corpus(tmp_path)]
     common = ["encode", "--tokenizer", str(path), "-f", *inputs, "--append-eos", "-q"]
     assert tokkit.cli.main([*common, "--ray", "-o", str(tmp_path / "ray")]) == 0
-    summary = json.loads(capsys.readouterr().out)
+    summary = summary_in(capsys.readouterr().out)
     assert tokkit.cli.main([*common, "--format", "parquet", "-o", str(tmp_path / "one")]) == 0
     ref = tokenizers.Tokenizer.from_file(str(path))
     ref.no_truncation()

@@ -5,6 +5,7 @@ text, or a corpus into id shards: :func:`tokkit.encode_corpus`) and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -245,20 +246,24 @@ def _encode_on_ray(tokenizer: Tokenizers, args: argparse.Namespace) -> int:
 
     from tokkit import ray as tokkit_ray
 
-    if not ray.is_initialized():
-        ray.init(address=args.ray or None, num_cpus=args.threads if not args.ray else None)
-    ray.data.DataContext.get_current().enable_progress_bars = not args.quiet
-    summary = tokkit_ray.encode_corpus(
-        tokenizer,
-        args.file,
-        args.output,
-        column=args.column,
-        add_special_tokens=args.add_special_tokens,
-        append_eos=args.append_eos,
-        prepend_bos=args.prepend_bos,
-        eos_token=args.eos_token,
-        bos_token=args.bos_token,
-    )
+    # Ray prints its workers' and raylet's messages on stdout from a thread
+    # of its own; while it runs they go to stderr, so that stdout holds the
+    # summary only and stays readable by `jq` and the like.
+    with contextlib.redirect_stdout(sys.stderr):
+        if not ray.is_initialized():
+            ray.init(address=args.ray or None, num_cpus=args.threads if not args.ray else None)
+        ray.data.DataContext.get_current().enable_progress_bars = not args.quiet
+        summary = tokkit_ray.encode_corpus(
+            tokenizer,
+            args.file,
+            args.output,
+            column=args.column,
+            add_special_tokens=args.add_special_tokens,
+            append_eos=args.append_eos,
+            prepend_bos=args.prepend_bos,
+            eos_token=args.eos_token,
+            bos_token=args.bos_token,
+        )
     print(json.dumps(summary, indent=1))
     return 0
 

@@ -100,6 +100,7 @@ def assert_same_state(ours, ref, texts: list[str]) -> None:
     for with_added in (True, False):
         assert ours.get_vocab(with_added) == ref.get_vocab(with_added)
         assert ours.get_vocab_size(with_added) == ref.get_vocab_size(with_added)
+    assert ours.max_token_value == max(ref.get_vocab(True).values())
     for i, token in ref.get_added_tokens_decoder().items():
         assert ours.id_to_token(i) == ref.id_to_token(i)
         assert ours.token_to_id(token.content) == ref.token_to_id(token.content)
@@ -173,6 +174,20 @@ def test_add_tokens_like_hf(document):
         want = getattr(ref, method)(items(tokenizers))
         assert got == want, (method, items(tokenizers))
         assert_same_state(ours, ref, TEXTS)
+
+
+def test_max_token_value_is_the_largest_id_not_the_size():
+    """Ids with holes (a WordLevel file's own) and added tokens past them."""
+    vocab = {"[UNK]": 4, "a": 0, "b": 9, "c": 2}
+    model = {"type": "WordLevel", "vocab": vocab, "unk_token": "[UNK]"}
+    document = json.dumps({"version": "1.0", "model": model, "pre_tokenizer": None})
+    ours, ref = both(document)
+    assert ours.max_token_value == max(ref.get_vocab().values()) == 9
+    assert ours.add_tokens(["zz"]) == ref.add_tokens(["zz"]) == 1
+    assert ours.max_token_value == max(ref.get_vocab().values())
+    assert ours.token_to_id("zz") == ref.token_to_id("zz")
+    empty = {"type": "WordLevel", "vocab": {}, "unk_token": "[UNK]"}
+    assert tokkit.Tokenizer.from_str(json.dumps({"model": empty})).max_token_value is None
 
 
 def test_add_special_tokens_marks_the_token():

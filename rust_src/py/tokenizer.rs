@@ -560,6 +560,14 @@ impl PyTokenizer {
         vocab
     }
 
+    /// The largest token id, added tokens included (tiktoken's name); None
+    /// for an empty vocabulary. Ids may have holes, so it can differ from
+    /// `get_vocab_size() - 1`.
+    #[getter]
+    fn max_token_value(&self) -> Option<u32> {
+        self.tokenizer().max_id()
+    }
+
     /// The vocabulary size.
     #[pyo3(signature = (with_added_tokens = true))]
     fn get_vocab_size(&self, with_added_tokens: bool) -> usize {

@@ -50,8 +50,8 @@ impl AddedTokens {
     ) -> Result<usize> {
         let vocab_size = u32::try_from(model.vocab_size())
             .map_err(|_| Error::InvalidArgument("vocabulary too large for 32-bit ids".into()))?;
-        let mut next = match self.by_id.keys().next_back() {
-            Some(&max) if max >= vocab_size || vocab_size == 0 => max.checked_add(1),
+        let mut next = match self.max_id() {
+            Some(max) if max >= vocab_size || vocab_size == 0 => max.checked_add(1),
             _ => Some(vocab_size),
         };
         let mut counted = 0;
@@ -128,6 +128,11 @@ impl AddedTokens {
     /// The tokens in id order.
     pub fn tokens(&self) -> impl Iterator<Item = &AddedToken> {
         self.by_id.values()
+    }
+
+    /// The largest added id.
+    pub fn max_id(&self) -> Option<u32> {
+        self.by_id.keys().next_back().copied()
     }
 
     /// The token of `id`, if it is an added one.

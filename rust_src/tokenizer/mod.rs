@@ -210,6 +210,13 @@ impl Tokenizer {
         self.added.name(id).or_else(|| self.model.id_to_token(id))
     }
 
+    /// The largest id of the vocabulary with its added tokens; None when
+    /// both are empty. The ids may have holes, so this is not the size.
+    pub fn max_id(&self) -> Option<u32> {
+        let model = self.model.vocab().into_iter().map(|(_, id)| id).max();
+        model.max(self.added.max_id())
+    }
+
     /// Vocabulary size, with or without the added tokens that are not the
     /// model's: HF counts the distinct token strings, whatever their ids.
     pub fn vocab_size(&self, with_added_tokens: bool) -> usize {

@@ -85,7 +85,7 @@ class CorpusEncoder:
                 tokenizer.enable_padding(**padding)
 
         self.restore = restore
-        self.id_bound = max(tokenizer.get_vocab(True).values(), default=-1) + 1
+        self.id_bound = (tokenizer.max_token_value or 0) + 1
         self._lookup = tokenizer.token_to_id
         self.batch_args = {"add_special_tokens": add_special_tokens}
 

@@ -380,7 +380,7 @@ impl PyTiktoken {
     fn ranks_file<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         let ranks: Vec<(u32, &[u8])> = self.inner.ranks().collect();
         let text = py.detach(|| ranks_text(ranks.iter().map(|&(rank, bytes)| (bytes, rank))));
-        PyBytes::new(py, text.as_bytes())
+        PyBytes::new(py, &text)
     }
 
     /// Builds an encoding from the text of a `.tiktoken` file (as

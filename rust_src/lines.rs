@@ -23,16 +23,27 @@ pub fn split_lines(block: &[u8]) -> Result<Option<Lines>> {
     let mut data = Vec::with_capacity(body.len());
     let mut offsets = Vec::with_capacity(body.len() / 64 + 2);
     offsets.push(0);
-    for line in body.split(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.contains(&b'\r') {
-            return Ok(None);
-        }
-        data.extend_from_slice(line);
+    let mut push = |line: &[u8]| -> Result<()> {
+        data.extend_from_slice(line.strip_suffix(b"\r").unwrap_or(line));
         let end = i64::try_from(data.len())
             .map_err(|_| Error::InvalidArgument("a block of lines too large".into()))?;
         offsets.push(end);
+        Ok(())
+    };
+    // One pass over the line ends and returns (a byte at a time, the 6.7 MB
+    // mix took 20 ms of the reader's thread).
+    let mut start = 0;
+    for at in memchr::memchr2_iter(b'\n', b'\r', body) {
+        if body[at] == b'\r' {
+            if body.get(at + 1).is_none_or(|&next| next == b'\n') {
+                continue;
+            }
+            return Ok(None);
+        }
+        push(&body[start..at])?;
+        start = at + 1;
     }
+    push(&body[start..])?;
     Ok(Some(Lines { data, offsets }))
 }
 

@@ -17,7 +17,10 @@ pub fn split_lines<'py>(
     let Some(lines) = py.detach(|| split(block))? else {
         return Ok(None);
     };
-    let offsets: Vec<u8> = lines.offsets.iter().flat_map(|o| o.to_le_bytes()).collect();
+    let mut offsets = Vec::with_capacity(lines.offsets.len() * 8);
+    for offset in &lines.offsets {
+        offsets.extend_from_slice(&offset.to_le_bytes());
+    }
     Ok(Some((
         PyBytes::new(py, &lines.data),
         PyBytes::new(py, &offsets),

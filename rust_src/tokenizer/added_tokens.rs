@@ -4,6 +4,7 @@
 //! two matchers that find them in text.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -26,12 +27,21 @@ pub struct AddedTokens {
     /// HF names, decodes and matches them so. Kept when a token is added
     /// again unnormalized, as HF keeps it.
     names: FxHashMap<u32, String>,
+    /// The matchers, built when text is first split after the tokens
+    /// change: a thousand one-token `add_tokens` calls would otherwise
+    /// build them a thousand times (HF does, and is slow there).
+    matchers: OnceLock<std::result::Result<Matchers, String>>,
+    /// HF's `encode_special_tokens`: special tokens are tokenized as text.
+    pub encode_special: bool,
+}
+
+/// The two matchers that find added tokens in text.
+#[derive(Debug, Clone, Default)]
+struct Matchers {
     /// Tokens matched in the original text.
     raw: Option<AddedMatcher>,
     /// Tokens matched in the normalized text.
     normalized: Option<AddedMatcher>,
-    /// HF's `encode_special_tokens`: special tokens are tokenized as text.
-    pub encode_special: bool,
 }
 
 impl AddedTokens {
@@ -92,14 +102,14 @@ impl AddedTokens {
             }
             self.by_id.insert(token.id, token);
         }
-        self.rebuild_matchers()?;
+        self.matchers = OnceLock::new();
         Ok(counted)
     }
 
     /// Builds the two matchers from the tokens by id, as HF rebuilds its
     /// tries after every addition. A token whose normalized form is empty
     /// is never found (HF's trie finds no empty match either).
-    fn rebuild_matchers(&mut self) -> Result<()> {
+    fn build_matchers(&self) -> Result<Matchers> {
         let (mut raw, mut normalized) = (Vec::new(), Vec::new());
         let mut patterns = Vec::new();
         for token in self.by_id.values() {
@@ -116,13 +126,23 @@ impl AddedTokens {
                 normalized.push(token);
             }
         }
-        self.raw = (!raw.is_empty())
-            .then(|| AddedMatcher::new(raw))
-            .transpose()?;
-        self.normalized = (!normalized.is_empty())
-            .then(|| AddedMatcher::with_patterns(normalized, &patterns))
-            .transpose()?;
-        Ok(())
+        Ok(Matchers {
+            raw: (!raw.is_empty())
+                .then(|| AddedMatcher::new(raw))
+                .transpose()?,
+            normalized: (!normalized.is_empty())
+                .then(|| AddedMatcher::with_patterns(normalized, &patterns))
+                .transpose()?,
+        })
+    }
+
+    fn matchers(&self) -> Result<&Matchers> {
+        let built = self
+            .matchers
+            .get_or_init(|| self.build_matchers().map_err(|e| e.to_string()));
+        built
+            .as_ref()
+            .map_err(|e| Error::InvalidArgument(e.clone()))
     }
 
     /// The tokens in id order.
@@ -168,13 +188,15 @@ impl AddedTokens {
     }
 
     /// Splits original text around the unnormalized tokens.
-    pub fn split_raw(&self, text: &str) -> Vec<Segment> {
-        split(self.raw.as_ref(), text, self.encode_special)
+    pub fn split_raw(&self, text: &str) -> Result<Vec<Segment>> {
+        let matcher = self.matchers()?.raw.as_ref();
+        Ok(split(matcher, text, self.encode_special))
     }
 
     /// Splits normalized text around the normalized tokens.
-    pub fn split_normalized(&self, text: &str) -> Vec<Segment> {
-        split(self.normalized.as_ref(), text, self.encode_special)
+    pub fn split_normalized(&self, text: &str) -> Result<Vec<Segment>> {
+        let matcher = self.matchers()?.normalized.as_ref();
+        Ok(split(matcher, text, self.encode_special))
     }
 }
 

@@ -240,7 +240,7 @@ impl Tokenizer {
 
     /// Runs the pipeline on `text`, giving every token to `sink`.
     fn run(&self, text: &str, track_offsets: bool, sink: &mut Sink<'_>) -> Result<()> {
-        let segments = self.added.split_raw(text);
+        let segments = self.added.split_raw(text)?;
         let mut word = 0u32;
         let mut pieces: Vec<Range<usize>> = Vec::new();
         let mut tokens: Vec<Token> = Vec::new();
@@ -264,7 +264,7 @@ impl Tokenizer {
                     .original_range(r)
                     .map_or(0..0, |o| o.start + range.start..o.end + range.start)
             };
-            let inner = self.added.split_normalized(normalized.as_str());
+            let inner = self.added.split_normalized(normalized.as_str())?;
             for part in inner {
                 let part = match part {
                     Segment::Added(id, r) => {

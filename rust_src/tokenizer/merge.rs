@@ -1,0 +1,147 @@
+//! Merging encodings into one, as HF's `Encoding.merge` does: the tokens
+//! one after another, offsets shifted past the previous encoding's when
+//! asked, and the overflowing windows combined each with each.
+
+use super::encoding::Encoding;
+use crate::error::{Error, Result};
+
+/// The most a merge makes, in tokens (some 50 bytes each in an encoding),
+/// each encoding counting as [`ENCODING_COST`] more: about 200 MB. HF
+/// combines the windows each with each, so merging encodings that have
+/// windows doubles their count with every one: forty encodings of one
+/// window each would be 2^40 encodings, where HF runs out of memory and
+/// aborts.
+pub const MAX_MERGED_TOKENS: usize = 1 << 22;
+
+/// What one encoding costs beyond its tokens, in tokens: its columns' own
+/// allocations, some 400 bytes.
+const ENCODING_COST: usize = 8;
+
+impl Encoding {
+    /// The encodings one after another (HF's `Encoding::merge`).
+    pub fn merge(encodings: Vec<Encoding>, growing_offsets: bool) -> Result<Encoding> {
+        let mut merged = Encoding::default();
+        for encoding in encodings {
+            merged.merge_with(encoding, growing_offsets)?;
+        }
+        Ok(merged)
+    }
+
+    /// Appends `other` (HF's `merge_with`): its sequence ranges move with
+    /// its tokens and replace any of `self` for the same sequence; with
+    /// `growing_offsets` its offsets start where `self`'s last token ends.
+    /// The windows become every window of `self` followed by `other` and
+    /// by each window of `other`, then `self` followed by each window of
+    /// `other`. Refused when that makes more than [`MAX_MERGED_TOKENS`]
+    /// would allow.
+    pub fn merge_with(&mut self, other: Encoding, growing_offsets: bool) -> Result<()> {
+        let mut budget = MAX_MERGED_TOKENS;
+        if !merged_fits(self, &other, &mut budget) {
+            return Err(Error::InvalidArgument(format!(
+                "merging these encodings combines their overflowing windows each with each, \
+                 into more than the {MAX_MERGED_TOKENS} tokens tokkit merges into one"
+            )));
+        }
+        self.merge_unchecked(other, growing_offsets);
+        Ok(())
+    }
+
+    /// [`Self::merge_with`] once the size is known to fit.
+    fn merge_unchecked(&mut self, mut other: Encoding, growing_offsets: bool) {
+        let mut windows = Vec::new();
+        for own in &self.overflowing {
+            let mut window = own.clone();
+            window.merge_unchecked(other.clone(), growing_offsets);
+            windows.push(window);
+            for theirs in &other.overflowing {
+                let mut window = own.clone();
+                window.merge_unchecked(theirs.clone(), growing_offsets);
+                windows.push(window);
+            }
+        }
+        for theirs in &other.overflowing {
+            let mut window = self.clone();
+            window.merge_unchecked(theirs.clone(), growing_offsets);
+            windows.push(window);
+        }
+        if growing_offsets {
+            let shift = self.offsets.last().map_or(0, |o| o.1);
+            for (start, end) in &mut other.offsets {
+                *start = start.saturating_add(shift);
+                *end = end.saturating_add(shift);
+            }
+        }
+        other.overflowing.clear();
+        self.extend(other);
+        self.overflowing = windows;
+    }
+}
+
+/// Whether merging `b` into `a` costs at most `budget` (see
+/// [`MAX_MERGED_TOKENS`]), taking the cost from `budget`; it stops as soon
+/// as it does not fit, so counting never takes longer than the budget.
+fn merged_fits(a: &Encoding, b: &Encoding, budget: &mut usize) -> bool {
+    let Some(left) = budget.checked_sub(a.len() + b.len() + ENCODING_COST) else {
+        return false;
+    };
+    *budget = left;
+    for own in &a.overflowing {
+        if !merged_fits(own, b, budget) {
+            return false;
+        }
+        for theirs in &b.overflowing {
+            if !merged_fits(own, theirs, budget) {
+                return false;
+            }
+        }
+    }
+    b.overflowing
+        .iter()
+        .all(|theirs| merged_fits(a, theirs, budget))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tokenizer::encoding::Side;
+
+    fn word(id: u32, text: &str) -> Encoding {
+        let mut e = Encoding::default();
+        e.push(id, text, (0, text.len()), id, Some(0), false);
+        e
+    }
+
+    /// HF's own test of `merge_with`, and what `merge` makes of the same.
+    #[test]
+    fn offsets_grow_from_the_last_token() {
+        let merged = Encoding::merge(vec![word(1, "Hello "), word(2, "World!")], true).unwrap();
+        assert_eq!(merged.ids, [1, 2]);
+        assert_eq!(merged.type_ids, [1, 2]);
+        assert_eq!(merged.offsets, [(0, 6), (6, 12)]);
+        let flat = Encoding::merge(vec![word(1, "Hello "), word(2, "World!")], false).unwrap();
+        assert_eq!(flat.offsets, [(0, 6), (0, 6)]);
+    }
+
+    #[test]
+    fn windows_combine_each_with_each() {
+        let mut a = word(1, "a");
+        a.push(2, "b", (1, 2), 0, Some(1), false);
+        a.truncate(1, 0, Side::Right).unwrap();
+        let mut b = word(3, "c");
+        b.push(4, "d", (1, 2), 0, Some(1), false);
+        b.truncate(1, 0, Side::Right).unwrap();
+        a.merge_with(b, false).unwrap();
+        assert_eq!(a.ids, [1, 3]);
+        let windows: Vec<&[u32]> = a.overflowing.iter().map(|w| &w.ids[..]).collect();
+        assert_eq!(windows, [&[2, 3][..], &[2, 4], &[1, 4]]);
+    }
+
+    #[test]
+    fn a_merge_past_the_budget_is_refused_before_it_is_made() {
+        let mut one = word(1, "a");
+        one.push(2, "b", (1, 2), 0, Some(1), false);
+        one.truncate(1, 0, Side::Right).unwrap();
+        let error = Encoding::merge(vec![one; 40], false).unwrap_err();
+        assert!(error.to_string().contains("each with each"), "{error}");
+    }
+}

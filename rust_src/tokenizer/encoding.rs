@@ -331,6 +331,35 @@ mod tests {
     }
 
     #[test]
+    fn truncate_refuses_a_stride_not_below_the_length_kept() {
+        let mut e = enc(7);
+        let error = e.truncate(3, 3, Side::Left).unwrap_err();
+        assert!(error.to_string().contains("stride (3)"), "{error}");
+        assert_eq!(e, enc(7));
+        // nothing to cut: HF asks nothing of the stride
+        e.truncate(7, 9, Side::Left).unwrap();
+        assert_eq!(e, enc(7));
+    }
+
+    #[test]
+    fn truncating_to_nothing_nests_the_whole_encoding_only_so_deep() {
+        let mut e = enc(3);
+        e.truncate(1, 0, Side::Right).unwrap();
+        e.truncate(0, 0, Side::Right).unwrap();
+        assert!(e.is_empty());
+        assert_eq!(e.overflowing[0].ids, [0]);
+        assert_eq!(e.overflowing[0].overflowing.len(), 2);
+        assert_eq!(e.overflow_depth(), 2);
+        for _ in 2..MAX_OVERFLOW_DEPTH {
+            e.pad(1, 0, 0, "[PAD]", Side::Right);
+            e.truncate(0, 0, Side::Right).unwrap();
+        }
+        e.pad(1, 0, 0, "[PAD]", Side::Right);
+        assert!(e.truncate(0, 0, Side::Right).is_err());
+        assert_eq!(e.overflow_depth(), MAX_OVERFLOW_DEPTH);
+    }
+
+    #[test]
     fn pad_left_and_right() {
         let mut e = enc(2);
         e.pad(4, 9, 0, "[PAD]", Side::Left);

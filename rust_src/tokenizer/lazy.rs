@@ -341,6 +341,30 @@ mod tests {
     }
 
     #[test]
+    fn a_lazy_encoding_changed_in_place_is_made_in_full_first() {
+        let tokenizer = metaspace_first(serde_json::Value::Null);
+        let options = EncodeOptions::default();
+        let text = Input::<&str>::Text("a b a b");
+        let mut lazy = tokenizer.encode_lazy(text, None, true, &options).unwrap();
+        let mut full = tokenizer.encode(text, None, true, &options).unwrap();
+        assert!(lazy.columns().tokens.iter().all(str::is_empty));
+        let padding = Padding {
+            length: PaddingLength::Fixed(6),
+            pad_to_multiple_of: None,
+            pad_id: 3,
+            pad_type_id: 0,
+            pad_token: "[UNK]".into(),
+            side: Side::Left,
+        };
+        lazy.pad(&padding).unwrap();
+        padding.apply(std::slice::from_mut(&mut full));
+        lazy.truncate(3, 1, Side::Right).unwrap();
+        full.truncate(3, 1, Side::Right).unwrap();
+        assert_eq!(lazy.columns(), &full);
+        assert_eq!(lazy.full().unwrap(), &full);
+    }
+
+    #[test]
     fn a_batch_pads_its_full_encodings_as_its_columns() {
         let tokenizer = metaspace_first(serde_json::Value::Null);
         let options = EncodeOptions {

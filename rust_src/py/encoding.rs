@@ -14,7 +14,10 @@ use crate::tokenizer::{Encoding, Padding, PaddingLength};
 
 /// The result of encoding: ids and what goes with them (HF's `Encoding`).
 /// Its token strings and offsets may be made on first read. Not frozen:
-/// HF's `pad`, `truncate` and `set_sequence_id` change it in place.
+/// HF's `pad`, `truncate` and `set_sequence_id` change it in place. They
+/// keep the GIL, as HF's do, so a read never meets one half done; one that
+/// meets a first read on another thread (which makes the strings and
+/// offsets without the GIL) raises PyO3's "Already borrowed" RuntimeError.
 #[pyclass(name = "Encoding", module = "tokkit")]
 pub struct PyEncoding {
     pub(crate) inner: LazyEncoding,
@@ -169,7 +172,6 @@ impl PyEncoding {
     #[pyo3(signature = (length, direction = "right", pad_id = 0, pad_type_id = 0, pad_token = "[PAD]"))]
     fn pad(
         &mut self,
-        py: Python<'_>,
         length: usize,
         direction: &str,
         pad_id: u32,
@@ -184,28 +186,19 @@ impl PyEncoding {
             pad_token: pad_token.to_owned(),
             side: parse_side(direction)?,
         };
-        let inner = &mut self.inner;
-        Ok(py.detach(|| inner.pad(&padding))?)
+        Ok(self.inner.pad(&padding)?)
     }
     /// Keeps at most `max_length` tokens in place; the rest become the
     /// overflowing windows, overlapping by `stride` (HF's `Encoding.truncate`).
     #[pyo3(signature = (max_length, stride = 0, direction = "right"))]
-    fn truncate(
-        &mut self,
-        py: Python<'_>,
-        max_length: usize,
-        stride: usize,
-        direction: &str,
-    ) -> PyResult<()> {
+    fn truncate(&mut self, max_length: usize, stride: usize, direction: &str) -> PyResult<()> {
         let side = parse_side(direction)?;
-        let inner = &mut self.inner;
-        Ok(py.detach(|| inner.truncate(max_length, stride, side))?)
+        Ok(self.inner.truncate(max_length, stride, side)?)
     }
     /// Marks every token as input sequence `sequence_id` (HF's
     /// `Encoding.set_sequence_id`).
-    fn set_sequence_id(&mut self, py: Python<'_>, sequence_id: usize) -> PyResult<()> {
-        let inner = &mut self.inner;
-        Ok(py.detach(|| inner.set_sequence(sequence_id))?)
+    fn set_sequence_id(&mut self, sequence_id: usize) -> PyResult<()> {
+        Ok(self.inner.set_sequence(sequence_id)?)
     }
     /// The encodings one after another, as one (HF's `Encoding.merge`):
     /// with `growing_offsets`, each one's offsets start where the one
@@ -221,6 +214,7 @@ impl PyEncoding {
         let fulls = (encodings.iter())
             .map(|e| Ok(e.full(py)?.clone()))
             .collect::<PyResult<Vec<Encoding>>>()?;
+        drop(encodings);
         let merged = py.detach(|| Encoding::merge(fulls, growing_offsets))?;
         Ok(PyEncoding {
             inner: merged.into(),

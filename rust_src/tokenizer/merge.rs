@@ -2,7 +2,7 @@
 //! one after another, offsets shifted past the previous encoding's when
 //! asked, and the overflowing windows combined each with each.
 
-use super::encoding::Encoding;
+use super::encoding::{Encoding, MAX_OVERFLOW_DEPTH};
 use crate::error::{Error, Result};
 
 /// The most a merge makes, in tokens (some 50 bytes each in an encoding),
@@ -33,17 +33,23 @@ impl Encoding {
     /// The windows become every window of `self` followed by `other` and
     /// by each window of `other`, then `self` followed by each window of
     /// `other`. Refused when that makes more than [`MAX_MERGED_TOKENS`]
-    /// would allow.
+    /// would allow, or windows nested deeper than [`MAX_OVERFLOW_DEPTH`].
     pub fn merge_with(&mut self, other: Encoding, growing_offsets: bool) -> Result<()> {
         let mut budget = MAX_MERGED_TOKENS;
-        if !merged_fits(self, &other, &mut budget) {
-            return Err(Error::InvalidArgument(format!(
+        match merged_depth(self, &other, &mut budget) {
+            None => Err(Error::InvalidArgument(format!(
                 "merging these encodings combines their overflowing windows each with each, \
                  into more than the {MAX_MERGED_TOKENS} tokens tokkit merges into one"
-            )));
+            ))),
+            Some(depth) if depth > MAX_OVERFLOW_DEPTH => Err(Error::InvalidArgument(format!(
+                "merging these encodings nests their overflowing windows {depth} deep, \
+                 more than the {MAX_OVERFLOW_DEPTH} levels tokkit makes"
+            ))),
+            Some(_) => {
+                self.merge_unchecked(other, growing_offsets);
+                Ok(())
+            }
         }
-        self.merge_unchecked(other, growing_offsets);
-        Ok(())
     }
 
     /// [`Self::merge_with`] once the size is known to fit.
@@ -77,27 +83,24 @@ impl Encoding {
     }
 }
 
-/// Whether merging `b` into `a` costs at most `budget` (see
-/// [`MAX_MERGED_TOKENS`]), taking the cost from `budget`; it stops as soon
-/// as it does not fit, so counting never takes longer than the budget.
-fn merged_fits(a: &Encoding, b: &Encoding, budget: &mut usize) -> bool {
-    let Some(left) = budget.checked_sub(a.len() + b.len() + ENCODING_COST) else {
-        return false;
-    };
-    *budget = left;
+/// How deep the windows of `b` merged into `a` nest, if the merge costs at
+/// most `budget` (see [`MAX_MERGED_TOKENS`]), taking the cost from
+/// `budget`. It stops as soon as the cost does not fit, so counting never
+/// takes longer than the budget; merging nests windows as deep as both
+/// encodings' together, so the recursion is as deep at most.
+fn merged_depth(a: &Encoding, b: &Encoding, budget: &mut usize) -> Option<usize> {
+    *budget = budget.checked_sub(a.len() + b.len() + ENCODING_COST)?;
+    let mut depth = 0;
     for own in &a.overflowing {
-        if !merged_fits(own, b, budget) {
-            return false;
-        }
+        depth = depth.max(merged_depth(own, b, budget)? + 1);
         for theirs in &b.overflowing {
-            if !merged_fits(own, theirs, budget) {
-                return false;
-            }
+            depth = depth.max(merged_depth(own, theirs, budget)? + 1);
         }
     }
-    b.overflowing
-        .iter()
-        .all(|theirs| merged_fits(a, theirs, budget))
+    for theirs in &b.overflowing {
+        depth = depth.max(merged_depth(a, theirs, budget)? + 1);
+    }
+    Some(depth)
 }
 
 #[cfg(test)]
@@ -134,6 +137,24 @@ mod tests {
         assert_eq!(a.ids, [1, 3]);
         let windows: Vec<&[u32]> = a.overflowing.iter().map(|w| &w.ids[..]).collect();
         assert_eq!(windows, [&[2, 3][..], &[2, 4], &[1, 4]]);
+    }
+
+    #[test]
+    fn merging_nests_windows_as_deep_as_both_and_only_so_deep() {
+        let mut nested = word(1, "a");
+        for _ in 0..MAX_OVERFLOW_DEPTH {
+            nested.truncate(0, 0, Side::Right).unwrap();
+            nested.pad(1, 0, 0, "[PAD]", Side::Right);
+        }
+        assert_eq!(nested.overflow_depth(), MAX_OVERFLOW_DEPTH);
+        let mut copy = nested.clone();
+        copy.merge_with(word(2, "b"), false).unwrap();
+        assert_eq!(copy.overflow_depth(), MAX_OVERFLOW_DEPTH);
+        let mut windowed = word(2, "b");
+        windowed.push(3, "c", (1, 2), 0, Some(1), false);
+        windowed.truncate(1, 0, Side::Right).unwrap();
+        let error = nested.merge_with(windowed, false).unwrap_err();
+        assert!(error.to_string().contains("33 deep"), "{error}");
     }
 
     #[test]

@@ -6,9 +6,9 @@ use super::tokens::Tokens;
 use crate::char_index::CharIndex;
 use crate::error::{Error, Result};
 
-/// How deep overflowing windows may nest. Only truncating to 0 tokens nests
+/// How deep overflowing windows may nest. Truncating to 0 tokens nests
 /// them (HF keeps the windows of the encoding it moves into its one
-/// window); each level is a recursion in padding, merging, pickling and
+/// window), and so does merging (`merge.rs`); each level is a recursion in padding, merging, pickling and
 /// freeing, and a pickle, two levels of JSON for each, is read back only to
 /// 128 levels of JSON.
 pub const MAX_OVERFLOW_DEPTH: usize = 32;
@@ -142,8 +142,10 @@ impl Encoding {
     }
 
     /// Appends `other` after `self`; its sequence ranges move with its
-    /// tokens and replace any of `self` for the same sequence (HF's
-    /// `merge_with`).
+    /// tokens and replace any of `self` for the same sequence. This is
+    /// HF's `merge_with` without growing offsets for the pipeline's parts,
+    /// which have no windows yet; [`Encoding::merge_with`] combines windows
+    /// as HF does.
     pub fn extend(&mut self, other: Encoding) {
         let shift = self.len();
         for (sequence, range) in other.sequence_ranges {

@@ -6,7 +6,7 @@ use super::encoding::{Encoding, MAX_OVERFLOW_DEPTH};
 use crate::error::{Error, Result};
 
 /// The most a merge makes, in tokens (some 50 bytes each in an encoding),
-/// each encoding counting as [`ENCODING_COST`] more: about 200 MB. HF
+/// each encoding counting as `ENCODING_COST` more: about 200 MB. HF
 /// combines the windows each with each, so merging encodings that have
 /// windows doubles their count with every one: forty encodings of one
 /// window each would be 2^40 encodings, where HF runs out of memory and

@@ -80,6 +80,8 @@ class Encoding:
     and word ids (and what is read from them) are made on first read, by
     encoding the kept input again: reading only the ids skips that work. A
     tokenizer whose recent encodings had them read makes them at once.
+    `pad`, `truncate` and `set_sequence_id` change the encoding in place, as
+    HF's do, and make it in full first.
     """
 
     @property

@@ -135,6 +135,14 @@ ENCODING_CALLS: list[Call] = [
             "char_to_word",
         )
     ],
+    # HF's in-place methods; the lengths that could take memory (pad) or
+    # make HF panic (a stride not below the length) are elsewhere.
+    *[keyword("pad", key, 30) for key in ("direction", "pad_id", "pad_type_id", "pad_token")],
+    alone("truncate"),
+    keyword("truncate", "direction", 30),
+    alone("set_sequence_id"),
+    alone("merge"),
+    keyword("merge", "growing_offsets", []),
 ]
 
 SENTENCEPIECE_CALLS: list[Call] = [

@@ -68,6 +68,41 @@ def test_padding_within_the_limit_pads_as_hf() -> None:
     assert tk == hf
 
 
+@pytest.mark.parametrize("length", ["2**40", "2**24 + 1"])
+def test_encoding_pad_beyond_what_can_be_allocated_is_refused(length: str) -> None:
+    """HF's ``Encoding.pad(2**40)`` aborts the process; tokkit refuses it
+    and leaves the encoding as it was."""
+    path = shared_path("vocab", "gpt2", "tokenizer.json")
+    child = run(f"""
+        import tokkit
+        e = tokkit.Tokenizer.from_file({str(path)!r}).encode("hi there")
+        report({{"refused": outcome(lambda: e.pad({length})), "ids": e.ids, "len": len(e)}})
+    """)
+    result = child.check()
+    refused_with(result["refused"], "InvalidArgumentError", "length")
+    assert result["len"] == len(result["ids"]) == 2
+    assert child.peak_rss_mb < RSS_BOUND_MB
+
+
+def test_merging_windows_each_with_each_past_the_limit_is_refused() -> None:
+    """Merging encodings with windows combines the windows each with each,
+    doubling the count with every encoding: forty such make 2^40, where HF
+    runs out of memory; tokkit refuses, and a merge of a few still works."""
+    path = shared_path("vocab", "gpt2", "tokenizer.json")
+    child = run(f"""
+        import tokkit
+        t = tokkit.Tokenizer.from_file({str(path)!r})
+        t.enable_truncation(1)
+        e = t.encode("hi there")
+        refused = outcome(lambda: tokkit.Encoding.merge([e] * 40))
+        report({{"refused": refused, "few": len(tokkit.Encoding.merge([e] * 3).overflowing)}})
+    """)
+    result = child.check()
+    refused_with(result["refused"], "InvalidArgumentError", "each with each")
+    assert result["few"] == 7
+    assert child.peak_rss_mb < RSS_BOUND_MB
+
+
 @pytest.mark.parametrize("wor", [False, True])
 def test_a_billion_samples_are_refused(wor: bool) -> None:
     path = shared_path("vocab", "spm-unigram-sentencepiece-test", "test_model.model")

@@ -7,13 +7,18 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
 use super::id_ints::IdInts;
+use super::tokenizer::parse_side;
 use crate::tokenizer::encoding_state::{encoding_from_bytes, encoding_to_bytes};
 use crate::tokenizer::lazy::LazyEncoding;
-use crate::tokenizer::Encoding;
+use crate::tokenizer::{Encoding, Padding, PaddingLength};
 
 /// The result of encoding: ids and what goes with them (HF's `Encoding`).
-/// Its token strings and offsets may be made on first read.
-#[pyclass(frozen, name = "Encoding", module = "tokkit")]
+/// Its token strings and offsets may be made on first read. Not frozen:
+/// HF's `pad`, `truncate` and `set_sequence_id` change it in place. They
+/// keep the GIL, as HF's do, so a read never meets one half done; one that
+/// meets a first read on another thread (which makes the strings and
+/// offsets without the GIL) raises PyO3's "Already borrowed" RuntimeError.
+#[pyclass(name = "Encoding", module = "tokkit")]
 pub struct PyEncoding {
     pub(crate) inner: LazyEncoding,
     /// The tokenizer's shared ints for ids, when it came from one.
@@ -161,6 +166,60 @@ impl PyEncoding {
         sequence_index: usize,
     ) -> PyResult<Option<u32>> {
         Ok(self.full(py)?.char_to_word(char_pos, sequence_index))
+    }
+    /// Pads to `length` tokens in place, this encoding and each of its
+    /// overflowing windows (HF's `Encoding.pad`).
+    #[pyo3(signature = (length, direction = "right", pad_id = 0, pad_type_id = 0, pad_token = "[PAD]"))]
+    fn pad(
+        &mut self,
+        length: usize,
+        direction: &str,
+        pad_id: u32,
+        pad_type_id: u32,
+        pad_token: &str,
+    ) -> PyResult<()> {
+        let padding = Padding {
+            length: PaddingLength::Fixed(length),
+            pad_to_multiple_of: None,
+            pad_id,
+            pad_type_id,
+            pad_token: pad_token.to_owned(),
+            side: parse_side(direction)?,
+        };
+        Ok(self.inner.pad(&padding)?)
+    }
+    /// Keeps at most `max_length` tokens in place; the rest become the
+    /// overflowing windows, overlapping by `stride` (HF's `Encoding.truncate`).
+    #[pyo3(signature = (max_length, stride = 0, direction = "right"))]
+    fn truncate(&mut self, max_length: usize, stride: usize, direction: &str) -> PyResult<()> {
+        let side = parse_side(direction)?;
+        Ok(self.inner.truncate(max_length, stride, side)?)
+    }
+    /// Marks every token as input sequence `sequence_id` (HF's
+    /// `Encoding.set_sequence_id`).
+    fn set_sequence_id(&mut self, sequence_id: usize) -> PyResult<()> {
+        Ok(self.inner.set_sequence(sequence_id)?)
+    }
+    /// The encodings one after another, as one (HF's `Encoding.merge`):
+    /// with `growing_offsets`, each one's offsets start where the one
+    /// before it ends.
+    #[staticmethod]
+    #[pyo3(signature = (encodings, growing_offsets = true))]
+    fn merge(
+        py: Python<'_>,
+        encodings: Vec<PyRef<'_, PyEncoding>>,
+        growing_offsets: bool,
+    ) -> PyResult<PyEncoding> {
+        let ints = encodings.iter().find_map(|e| e.ints.clone());
+        let fulls = (encodings.iter())
+            .map(|e| Ok(e.full(py)?.clone()))
+            .collect::<PyResult<Vec<Encoding>>>()?;
+        drop(encodings);
+        let merged = py.detach(|| Encoding::merge(fulls, growing_offsets))?;
+        Ok(PyEncoding {
+            inner: merged.into(),
+            ints,
+        })
     }
     fn __len__(&self) -> usize {
         self.inner.columns().len()

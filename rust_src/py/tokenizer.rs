@@ -144,7 +144,7 @@ struct Batch {
     num_threads: Option<usize>,
 }
 
-fn parse_side(side: &str) -> PyResult<Side> {
+pub(crate) fn parse_side(side: &str) -> PyResult<Side> {
     match side {
         "right" => Ok(Side::Right),
         "left" => Ok(Side::Left),

@@ -4,6 +4,14 @@ use std::ops::Range;
 
 use super::tokens::Tokens;
 use crate::char_index::CharIndex;
+use crate::error::{Error, Result};
+
+/// How deep overflowing windows may nest. Truncating to 0 tokens nests
+/// them (HF keeps the windows of the encoding it moves into its one
+/// window), and so does merging (`merge.rs`); each level is a recursion in padding, merging, pickling and
+/// freeing, and a pickle, two levels of JSON for each, is read back only to
+/// 128 levels of JSON.
+pub const MAX_OVERFLOW_DEPTH: usize = 32;
 
 /// Ids plus the per-token data HF's `Encoding` carries. All vectors have one
 /// entry per token. Offsets are byte ranges of the original text until
@@ -134,8 +142,10 @@ impl Encoding {
     }
 
     /// Appends `other` after `self`; its sequence ranges move with its
-    /// tokens and replace any of `self` for the same sequence (HF's
-    /// `merge_with`).
+    /// tokens and replace any of `self` for the same sequence. This is
+    /// HF's `merge_with` without growing offsets for the pipeline's parts,
+    /// which have no windows yet; [`Encoding::merge_with`] combines windows
+    /// as HF does.
     pub fn extend(&mut self, other: Encoding) {
         let shift = self.len();
         for (sequence, range) in other.sequence_ranges {
@@ -168,21 +178,34 @@ impl Encoding {
     }
 
     /// Keeps at most `max_len` tokens; what is cut goes to `overflowing` as
-    /// windows of `max_len` tokens overlapping by `stride`, as HF does.
-    pub fn truncate(&mut self, max_len: usize, stride: usize, side: Side) {
+    /// windows of `max_len` tokens overlapping by `stride`, as HF does
+    /// (which panics where this refuses a stride of `max_len` or more). At
+    /// `max_len` 0 the whole encoding, its windows with it, becomes the one
+    /// window, nested a level deeper each time: past
+    /// [`MAX_OVERFLOW_DEPTH`] levels that is refused.
+    pub fn truncate(&mut self, max_len: usize, stride: usize, side: Side) -> Result<()> {
         let len = self.len();
         if len <= max_len {
-            return;
+            return Ok(());
         }
         if max_len == 0 {
+            if self.overflow_depth() >= MAX_OVERFLOW_DEPTH {
+                return Err(Error::InvalidArgument(format!(
+                    "truncating to 0 tokens nests the encoding in its overflowing windows, \
+                     and it is nested {MAX_OVERFLOW_DEPTH} deep already"
+                )));
+            }
             let all = std::mem::take(self);
-            self.overflowing.push(Encoding {
-                overflowing: Vec::new(),
-                ..all
-            });
-            return;
+            self.overflowing.push(all);
+            return Ok(());
         }
-        let step = max_len.saturating_sub(stride).max(1);
+        if stride >= max_len {
+            return Err(Error::InvalidArgument(format!(
+                "truncation stride ({stride}) must be smaller than the length kept \
+                 ({max_len}); a tokenizer keeps max_length minus its special tokens"
+            )));
+        }
+        let step = max_len - stride;
         let mut windows: Vec<std::ops::Range<usize>> = Vec::new();
         match side {
             Side::Right => {
@@ -209,12 +232,23 @@ impl Encoding {
             }
         }
         let mut parts = windows.into_iter().map(|w| self.slice(w));
-        let Some(first) = parts.next() else { return };
+        let Some(first) = parts.next() else {
+            return Ok(());
+        };
         let overflowing: Vec<Encoding> = parts.collect();
         *self = Encoding {
             overflowing,
             ..first
         };
+        Ok(())
+    }
+
+    /// How deep overflowing windows nest within windows (0 without any).
+    pub fn overflow_depth(&self) -> usize {
+        (self.overflowing.iter())
+            .map(|o| o.overflow_depth() + 1)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Pads to `target` tokens with `pad_id`/`pad_token`, on `side`.
@@ -292,10 +326,39 @@ mod tests {
     #[test]
     fn truncate_right_with_stride_makes_overlapping_windows() {
         let mut e = enc(7);
-        e.truncate(3, 1, Side::Right);
+        e.truncate(3, 1, Side::Right).unwrap();
         assert_eq!(e.ids, [0, 1, 2]);
         let rest: Vec<Vec<u32>> = e.overflowing.iter().map(|o| o.ids.clone()).collect();
         assert_eq!(rest, [vec![2, 3, 4], vec![4, 5, 6]]);
+    }
+
+    #[test]
+    fn truncate_refuses_a_stride_not_below_the_length_kept() {
+        let mut e = enc(7);
+        let error = e.truncate(3, 3, Side::Left).unwrap_err();
+        assert!(error.to_string().contains("stride (3)"), "{error}");
+        assert_eq!(e, enc(7));
+        // nothing to cut: HF asks nothing of the stride
+        e.truncate(7, 9, Side::Left).unwrap();
+        assert_eq!(e, enc(7));
+    }
+
+    #[test]
+    fn truncating_to_nothing_nests_the_whole_encoding_only_so_deep() {
+        let mut e = enc(3);
+        e.truncate(1, 0, Side::Right).unwrap();
+        e.truncate(0, 0, Side::Right).unwrap();
+        assert!(e.is_empty());
+        assert_eq!(e.overflowing[0].ids, [0]);
+        assert_eq!(e.overflowing[0].overflowing.len(), 2);
+        assert_eq!(e.overflow_depth(), 2);
+        for _ in 2..MAX_OVERFLOW_DEPTH {
+            e.pad(1, 0, 0, "[PAD]", Side::Right);
+            e.truncate(0, 0, Side::Right).unwrap();
+        }
+        e.pad(1, 0, 0, "[PAD]", Side::Right);
+        assert!(e.truncate(0, 0, Side::Right).is_err());
+        assert_eq!(e.overflow_depth(), MAX_OVERFLOW_DEPTH);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::detail_reads::DetailReads;
-use super::{Detail, EncodeOptions, Encoding, Input, PaddingLength, Tokenizer};
+use super::{Detail, EncodeOptions, Encoding, Input, Padding, PaddingLength, Side, Tokenizer};
 use crate::error::Result;
 use crate::threads::parallel_map;
 
@@ -168,6 +168,43 @@ impl LazyEncoding {
     }
 }
 
+/// HF's in-place methods of `Encoding`. Each makes the full encoding
+/// first and keeps it: a changed encoding cannot be made again from its
+/// input.
+impl LazyEncoding {
+    /// The full encoding, made now if it was not yet, to change in place.
+    fn full_mut(&mut self) -> Result<&mut Encoding> {
+        *self.read.get_mut() = true;
+        if let Some(recipe) = &self.recipe {
+            self.columns = match self.full.take() {
+                Some(full) => full,
+                None => recipe.encode()?,
+            };
+            self.recipe = None;
+        }
+        Ok(&mut self.columns)
+    }
+
+    /// Pads to `padding`'s length (HF's `Encoding.pad`), refusing one past
+    /// what [`Padding::check`] allows.
+    pub fn pad(&mut self, padding: &Padding) -> Result<()> {
+        padding.check()?;
+        padding.apply(std::slice::from_mut(self.full_mut()?));
+        Ok(())
+    }
+
+    /// [`Encoding::truncate`] (HF's `Encoding.truncate`).
+    pub fn truncate(&mut self, max_len: usize, stride: usize, side: Side) -> Result<()> {
+        self.full_mut()?.truncate(max_len, stride, side)
+    }
+
+    /// Marks every token as sequence `sequence` (HF's `set_sequence_id`).
+    pub fn set_sequence(&mut self, sequence: usize) -> Result<()> {
+        self.full_mut()?.set_sequence(sequence);
+        Ok(())
+    }
+}
+
 impl Tokenizer {
     /// [`Tokenizer::encode`], with the token strings and offsets made on
     /// first read where that gives the same encoding.
@@ -261,7 +298,6 @@ impl Tokenizer {
 mod tests {
     use super::*;
     use crate::formats::hf_json::parse_tokenizer_json;
-    use crate::tokenizer::{Padding, Side};
 
     /// A WordLevel tokenizer behind Metaspace's scheme "first", after
     /// `normalizer` if any.
@@ -302,6 +338,30 @@ mod tests {
         assert!(!stripped.ids_exact_without_offsets());
         assert_eq!(stripped.encode_ids("  a").unwrap(), [0]);
         assert_eq!(ids(&stripped, "  a"), (vec![1], vec![1]));
+    }
+
+    #[test]
+    fn a_lazy_encoding_changed_in_place_is_made_in_full_first() {
+        let tokenizer = metaspace_first(serde_json::Value::Null);
+        let options = EncodeOptions::default();
+        let text = Input::<&str>::Text("a b a b");
+        let mut lazy = tokenizer.encode_lazy(text, None, true, &options).unwrap();
+        let mut full = tokenizer.encode(text, None, true, &options).unwrap();
+        assert!(lazy.columns().tokens.iter().all(str::is_empty));
+        let padding = Padding {
+            length: PaddingLength::Fixed(6),
+            pad_to_multiple_of: None,
+            pad_id: 3,
+            pad_type_id: 0,
+            pad_token: "[UNK]".into(),
+            side: Side::Left,
+        };
+        lazy.pad(&padding).unwrap();
+        padding.apply(std::slice::from_mut(&mut full));
+        lazy.truncate(3, 1, Side::Right).unwrap();
+        full.truncate(3, 1, Side::Right).unwrap();
+        assert_eq!(lazy.columns(), &full);
+        assert_eq!(lazy.full().unwrap(), &full);
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod detail_reads;
 pub mod encoding;
 pub mod encoding_state;
 pub mod lazy;
+pub mod merge;
 pub mod part_rewrite;
 pub mod post_process;
 pub mod roberta_post;

@@ -64,17 +64,7 @@ impl Truncation {
         reserved: usize,
     ) -> Result<()> {
         let max_length = self.max_length.saturating_sub(reserved);
-        let cut = |e: &mut Encoding, len: usize| -> Result<()> {
-            if len > 0 && len < e.len() && self.stride >= len {
-                return Err(Error::InvalidArgument(format!(
-                    "truncation stride ({}) must be smaller than the length kept ({len}); \
-                     that length is max_length minus the special tokens",
-                    self.stride
-                )));
-            }
-            e.truncate(len, self.stride, self.side);
-            Ok(())
-        };
+        let cut = |e: &mut Encoding, len: usize| e.truncate(len, self.stride, self.side);
         let total = first.len() + second.as_ref().map_or(0, |e| e.len());
         if max_length == 0 {
             cut(first, 0)?;

@@ -14,7 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::detail_reads::DetailReads;
-use super::{Detail, EncodeOptions, Encoding, Input, Padding, PaddingLength, Side, Tokenizer};
+use super::encode::Detail;
+use super::{EncodeOptions, Encoding, Input, Padding, PaddingLength, Side, Tokenizer};
 use crate::error::Result;
 use crate::threads::parallel_map;
 

@@ -1,224 +1,26 @@
-//! `tokkit.Tokenizer`: the general pipeline, with the API of HF
-//! `tokenizers.Tokenizer`.
+//! The Python methods of `tokkit.Tokenizer`, in one `#[pymethods]` block:
+//! pyo3 takes one per class (without its `multiple-pymethods` feature).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList};
 
-use super::added_token::{added_token_item, PyAddedToken};
-use super::arrays::{batch_arrays, TextBatch};
-use super::encoding::PyEncoding;
-use super::id_ints::IdInts;
-use super::text::Text;
+use super::added::vocab;
+use super::encode::{Batch, TextOrWords};
+use super::serialize::PickleState;
+use super::settings::{padding, padding_dict, truncation, truncation_dict};
+use super::PyTokenizer;
 use crate::flat_ids::FlatIds;
 use crate::formats::atomic::write_atomic;
 use crate::formats::hf_json_save::to_text;
-use crate::tokenizer::lazy::LazyEncoding;
-use crate::tokenizer::source::{parse_settings_json, settings_json, Edits, Source};
-use crate::tokenizer::{
-    EncodeOptions, Input, Padding, PaddingLength, Side, Tokenizer, Truncation, TruncationStrategy,
-};
-
-/// A tokenizer loaded from a tokenizer.json (HF's `tokenizers.Tokenizer` API).
-#[pyclass(frozen, name = "Tokenizer", module = "tokkit")]
-pub struct PyTokenizer {
-    /// The tokenizer: replaced, never changed, when tokens are added, so a
-    /// call holds the one it started with.
-    inner: RwLock<Arc<Tokenizer>>,
-    /// The files it was built from, for pickling.
-    source: Source,
-    /// Truncation and padding: settings, so they may change; the encoder does not.
-    options: Mutex<EncodeOptions>,
-    /// What was done since loading, for pickling; its lock also orders
-    /// the calls that replace the tokenizer.
-    edits: Mutex<Edits>,
-    /// One Python int per id, shared by the id lists of its encodings.
-    ints: Arc<IdInts>,
-}
-
-impl PyTokenizer {
-    /// Wraps a tokenizer built from `source`; its file's truncation and
-    /// padding become the initial settings.
-    fn wrap((source, tokenizer): (Source, Tokenizer)) -> Self {
-        let options = Mutex::new(tokenizer.defaults.clone());
-        let ints = Arc::new(IdInts::new(tokenizer.vocab_size(true)));
-        PyTokenizer {
-            ints,
-            inner: RwLock::new(Arc::new(tokenizer)),
-            source,
-            options,
-            edits: Mutex::new(Edits::default()),
-        }
-    }
-
-    /// The tokenizer as it is now.
-    pub(crate) fn tokenizer(&self) -> Arc<Tokenizer> {
-        let guard = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(&guard)
-    }
-
-    /// Replaces the tokenizer by `edit` of it, recording the edit.
-    fn edit<T>(
-        &self,
-        py: Python<'_>,
-        edit: impl FnOnce(&Tokenizer, &mut Edits) -> crate::error::Result<(Tokenizer, T)> + Send,
-    ) -> PyResult<T>
-    where
-        T: Send,
-    {
-        let mut edits = self.edits.lock().unwrap_or_else(PoisonError::into_inner);
-        let current = self.tokenizer();
-        let edits: &mut Edits = &mut edits;
-        let (tokenizer, out) = py.detach(|| edit(&current, edits))?;
-        *self.inner.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(tokenizer);
-        Ok(out)
-    }
-
-    /// Adds the items of a Python list, special or not, as HF's
-    /// `add_tokens` / `add_special_tokens` do.
-    fn add(&self, list: &Bound<'_, PyList>, special: bool) -> PyResult<usize> {
-        let tokens: Vec<_> = list
-            .iter()
-            .map(|item| added_token_item(&item, special))
-            .collect::<PyResult<_>>()?;
-        self.edit(list.py(), |current, edits| {
-            let (tokenizer, count) = self.source.add_tokens(current, tokens.clone())?;
-            edits.added.push(tokens);
-            Ok((tokenizer, count))
-        })
-    }
-
-    /// The tokenizer.json HF would write now.
-    fn json(&self) -> crate::error::Result<serde_json::Value> {
-        self.source
-            .tokenizer_json(&self.tokenizer(), &self.options())
-    }
-
-    fn options(&self) -> EncodeOptions {
-        self.options.lock().map(|o| o.clone()).unwrap_or_default()
-    }
-
-    fn set_options(&self, f: impl FnOnce(&mut EncodeOptions)) {
-        if let Ok(mut o) = self.options.lock() {
-            f(&mut o);
-        }
-    }
-
-    /// Encodes a batch of Python inputs (sequences or pairs) without the GIL.
-    fn encodings(
-        &self,
-        py: Python<'_>,
-        inputs: &[Bound<'_, PyAny>],
-        batch: Batch,
-    ) -> PyResult<Vec<LazyEncoding>> {
-        let owned: Vec<(TextOrWords, Option<TextOrWords>)> = inputs
-            .iter()
-            .map(|item| batch_input(item, batch.is_pretokenized))
-            .collect::<PyResult<_>>()?;
-        let options = self.options();
-        let tokenizer = self.tokenizer();
-        let encodings = py.detach(|| {
-            let inputs: Vec<_> = owned
-                .iter()
-                .map(|(a, b)| (a.input(), b.as_ref().map(TextOrWords::input)))
-                .collect();
-            tokenizer.encode_batch_lazy(
-                &inputs,
-                batch.add_special_tokens,
-                &options,
-                batch.num_threads,
-            )
-        })?;
-        Ok(encodings)
-    }
-}
-
-/// How a batch is encoded: HF's arguments of `encode_batch`.
-#[derive(Clone, Copy)]
-struct Batch {
-    is_pretokenized: bool,
-    add_special_tokens: bool,
-    num_threads: Option<usize>,
-}
-
-pub(crate) fn parse_side(side: &str) -> PyResult<Side> {
-    match side {
-        "right" => Ok(Side::Right),
-        "left" => Ok(Side::Left),
-        other => Err(PyValueError::new_err(format!(
-            "direction must be \"right\" or \"left\", not {other:?}"
-        ))),
-    }
-}
-
-fn side_name(side: Side) -> &'static str {
-    match side {
-        Side::Right => "right",
-        Side::Left => "left",
-    }
-}
-
-/// An input sequence as Python gives it: a str, or, when the input is
-/// pretokenized, a list or tuple of words. The texts are read in place, not
-/// copied: copying is serial work before a parallel batch (reading 1555 ~1 KB
-/// texts for a GPT-2 batch took 0.65 ms with copies and 0.07 ms without, of a
-/// 47 ms call on 2 threads).
-enum TextOrWords {
-    Text(Text),
-    Words(Vec<Text>),
-}
-
-impl TextOrWords {
-    fn extract(ob: &Bound<'_, PyAny>, pretokenized: bool) -> PyResult<Self> {
-        Ok(if pretokenized {
-            TextOrWords::Words(ob.extract()?)
-        } else {
-            TextOrWords::Text(ob.extract()?)
-        })
-    }
-
-    fn input(&self) -> Input<'_, Text> {
-        match self {
-            TextOrWords::Text(text) => Input::Text(text),
-            TextOrWords::Words(words) => Input::Words(words),
-        }
-    }
-}
-
-/// One batch input, as HF reads it: a sequence, or a pair of them as a tuple
-/// or a list of two.
-fn batch_input(
-    item: &Bound<'_, PyAny>,
-    pretokenized: bool,
-) -> PyResult<(TextOrWords, Option<TextOrWords>)> {
-    if let Ok(one) = TextOrWords::extract(item, pretokenized) {
-        return Ok((one, None));
-    }
-    let parts: Option<Vec<Bound<'_, PyAny>>> = match item.cast::<PyTuple>() {
-        Ok(tuple) => Some(tuple.iter().collect()),
-        Err(_) => item.cast::<PyList>().ok().map(|list| list.iter().collect()),
-    };
-    if let Some([a, b]) = parts.as_deref() {
-        let (a, b) = (
-            TextOrWords::extract(a, pretokenized),
-            TextOrWords::extract(b, pretokenized),
-        );
-        if let (Ok(a), Ok(b)) = (a, b) {
-            return Ok((a, Some(b)));
-        }
-    }
-    let what = if pretokenized {
-        "a list of str"
-    } else {
-        "a str"
-    };
-    Err(PyTypeError::new_err(format!(
-        "each input must be {what} or a pair of them"
-    )))
-}
+use crate::py::added_token::PyAddedToken;
+use crate::py::arrays::{batch_arrays, TextBatch};
+use crate::py::encoding::PyEncoding;
+use crate::py::text::Text;
+use crate::tokenizer::source::Source;
+use crate::tokenizer::Input;
 
 #[pymethods]
 impl PyTokenizer {
@@ -272,14 +74,7 @@ impl PyTokenizer {
         settings: &str,
         edits: &str,
     ) -> PyResult<Self> {
-        let options = parse_settings_json(settings)?;
-        let edits = Edits::from_json(edits)?;
-        let source = Source::from_parts(kind, files)?;
-        let tokenizer = py.detach(|| edits.replay(&source, source.build()?))?;
-        let rebuilt = PyTokenizer::wrap((source, tokenizer));
-        rebuilt.set_options(|o| *o = options);
-        *rebuilt.edits.lock().unwrap_or_else(PoisonError::into_inner) = edits;
-        Ok(rebuilt)
+        PyTokenizer::rebuild(py, kind, files, settings, edits)
     }
 
     /// Pickles as `Tokenizer._from_state(kind, files, settings, edits)`:
@@ -287,24 +82,8 @@ impl PyTokenizer {
     /// and padding, and the tokens added since, as JSON. Nothing an encode
     /// call does changes them, so the pickle (and a `datasets` fingerprint
     /// of it) stays the same.
-    #[allow(clippy::type_complexity)]
-    fn __reduce__<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(
-        Bound<'py, PyAny>,
-        (&'static str, Bound<'py, PyTuple>, String, String),
-    )> {
-        let rebuild = py.get_type::<PyTokenizer>().getattr("_from_state")?;
-        let files = self.source.files().into_iter().map(|f| PyBytes::new(py, f));
-        let files = PyTuple::new(py, files)?;
-        let settings = settings_json(&self.options());
-        let edits = self
-            .edits
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .to_json();
-        Ok((rebuild, (self.source.kind(), files, settings, edits)))
+    fn __reduce__<'py>(&self, py: Python<'py>) -> PyResult<PickleState<'py>> {
+        self.pickle_state(py)
     }
 
     /// Adds tokens (str or AddedToken); returns how many HF counts as
@@ -544,20 +323,8 @@ impl PyTokenizer {
 
     /// The vocabulary as {token: id}.
     #[pyo3(signature = (with_added_tokens = true))]
-    fn get_vocab(&self, with_added_tokens: bool) -> std::collections::HashMap<String, u32> {
-        let tokenizer = self.tokenizer();
-        let mut vocab: std::collections::HashMap<String, u32> = tokenizer
-            .model()
-            .vocab()
-            .into_iter()
-            .map(|(t, id)| (t.to_owned(), id))
-            .collect();
-        if with_added_tokens {
-            for (content, id) in tokenizer.added_tokens().contents() {
-                vocab.insert(content.to_owned(), id);
-            }
-        }
-        vocab
+    fn get_vocab(&self, with_added_tokens: bool) -> HashMap<String, u32> {
+        vocab(&self.tokenizer(), with_added_tokens)
     }
 
     /// The largest token id, added tokens included (tiktoken's name); None
@@ -593,30 +360,8 @@ impl PyTokenizer {
         strategy: &str,
         direction: &str,
     ) -> PyResult<()> {
-        let strategy = match strategy {
-            "longest_first" => TruncationStrategy::LongestFirst,
-            "only_first" => TruncationStrategy::OnlyFirst,
-            "only_second" => TruncationStrategy::OnlySecond,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "unknown truncation strategy {other:?}"
-                )))
-            }
-        };
         let reserved = self.tokenizer().added_tokens_count(false);
-        if max_length >= reserved && max_length - reserved < stride {
-            return Err(crate::Error::InvalidArgument(format!(
-                "truncation stride ({stride}) must be smaller than max_length ({max_length}) \
-                 minus the {reserved} special tokens"
-            ))
-            .into());
-        }
-        let truncation = Truncation {
-            max_length,
-            stride,
-            strategy,
-            side: parse_side(direction)?,
-        };
+        let truncation = truncation(max_length, stride, strategy, direction, reserved)?;
         self.set_options(|o| o.truncation = Some(truncation));
         Ok(())
     }
@@ -632,15 +377,14 @@ impl PyTokenizer {
         length: Option<usize>,
         pad_to_multiple_of: Option<usize>,
     ) -> PyResult<()> {
-        let padding = Padding {
-            length: length.map_or(PaddingLength::BatchLongest, PaddingLength::Fixed),
-            pad_to_multiple_of,
+        let padding = padding(
+            direction,
             pad_id,
             pad_type_id,
-            pad_token: pad_token.to_owned(),
-            side: parse_side(direction)?,
-        };
-        padding.check()?;
+            pad_token,
+            length,
+            pad_to_multiple_of,
+        )?;
         self.set_options(|o| o.padding = Some(padding));
         Ok(())
     }
@@ -651,17 +395,7 @@ impl PyTokenizer {
         let Some(t) = self.options().truncation else {
             return Ok(None);
         };
-        let d = PyDict::new(py);
-        d.set_item("max_length", t.max_length)?;
-        d.set_item("stride", t.stride)?;
-        let strategy = match t.strategy {
-            TruncationStrategy::LongestFirst => "longest_first",
-            TruncationStrategy::OnlyFirst => "only_first",
-            TruncationStrategy::OnlySecond => "only_second",
-        };
-        d.set_item("strategy", strategy)?;
-        d.set_item("direction", side_name(t.side))?;
-        Ok(Some(d))
+        truncation_dict(py, t).map(Some)
     }
 
     /// The padding settings as a dict, or None.
@@ -670,18 +404,7 @@ impl PyTokenizer {
         let Some(p) = self.options().padding else {
             return Ok(None);
         };
-        let d = PyDict::new(py);
-        let length = match p.length {
-            PaddingLength::Fixed(n) => Some(n),
-            PaddingLength::BatchLongest => None,
-        };
-        d.set_item("length", length)?;
-        d.set_item("pad_to_multiple_of", p.pad_to_multiple_of)?;
-        d.set_item("pad_id", p.pad_id)?;
-        d.set_item("pad_type_id", p.pad_type_id)?;
-        d.set_item("pad_token", p.pad_token)?;
-        d.set_item("direction", side_name(p.side))?;
-        Ok(Some(d))
+        padding_dict(py, p).map(Some)
     }
 
     fn __repr__(&self) -> String {

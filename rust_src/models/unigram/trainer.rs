@@ -31,6 +31,9 @@ use crate::train::spm::{MetaPieces, SpmOptions, SpmSentences};
 /// The pieces being trained, with the trie that finds them.
 struct TrainerModel {
     pieces: Vec<(String, f32)>,
+    /// The scores again, packed: the lattices read one per node, and a
+    /// 4-byte stride misses the cache far less than the pieces' 32 bytes.
+    scores: Vec<f32>,
     trie: DoubleArray,
     min_score: f32,
 }
@@ -45,6 +48,7 @@ impl TrainerModel {
         );
         let min_score = pieces.iter().fold(f32::MAX, |m, p| m.min(p.1));
         Ok(TrainerModel {
+            scores: pieces.iter().map(|p| p.1).collect(),
             pieces,
             trie,
             min_score,
@@ -58,7 +62,7 @@ impl LatticePieces for TrainerModel {
     }
 
     fn score(&self, id: i32, _chars: u32) -> Option<f32> {
-        self.pieces.get(id as usize).map(|p| p.1)
+        self.scores.get(id as usize).copied()
     }
 
     /// sentencepiece's training model never sets its unknown id, so unknown

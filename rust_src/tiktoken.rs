@@ -213,59 +213,77 @@ impl TiktokenEncoder {
     /// Encodes `text` ignoring special tokens (tiktoken's `encode_ordinary`).
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<u32>> {
         let mut out = Vec::with_capacity(text.len() / 3 + 1);
-        with_scratch(|scratch| self.encode_ordinary_into(text, scratch, &mut out))?;
+        with_scratch(|scratch| self.ordinary_each(text, scratch, &mut |id| out.push(id)))?;
         Ok(out)
-    }
-
-    fn encode_ordinary_into(
-        &self,
-        text: &str,
-        scratch: &mut Scratch,
-        out: &mut Vec<u32>,
-    ) -> Result<()> {
-        let bytes = text.as_bytes();
-        let first = out.len();
-        let mut failed = None;
-        self.splitter.for_each(text, |start, end| {
-            if failed.is_some() {
-                return;
-            }
-            if let Some(piece) = bytes.get(start..end) {
-                if let Err(e) = self.model.encode_piece(piece, scratch, out) {
-                    failed = Some(e);
-                }
-            }
-        })?;
-        if let Some(ranks) = &self.ranks {
-            for id in &mut out[first..] {
-                *id = ranks.to_file(*id);
-            }
-        }
-        failed.map_or(Ok(()), Err)
     }
 
     /// Encodes `text` where the special tokens whose index (in
     /// [`Self::specials`]) is marked in `allowed` become their ids; other
     /// special-token text is encoded as ordinary text.
     pub fn encode_with_specials(&self, text: &str, allowed: &[bool]) -> Result<Vec<u32>> {
-        let Some(finder) = &self.special_finder else {
-            return self.encode_ordinary(text);
-        };
-        if !allowed.iter().any(|&a| a) {
-            return self.encode_ordinary(text);
-        }
-        with_scratch(|scratch| self.encode_segments(text, finder, allowed, scratch))
+        let mut out = Vec::with_capacity(text.len() / 3 + 1);
+        with_scratch(|scratch| self.each_id(text, allowed, scratch, &mut |id| out.push(id)))?;
+        Ok(out)
     }
 
-    /// [`Self::encode_with_specials`] with the scratch buffers.
-    fn encode_segments(
+    /// The number of ids [`Self::encode_with_specials`] gives, counted
+    /// without keeping them.
+    pub fn count_with_specials(&self, text: &str, allowed: &[bool]) -> Result<usize> {
+        let mut count = 0;
+        with_scratch(|scratch| self.each_id(text, allowed, scratch, &mut |_| count += 1))?;
+        Ok(count)
+    }
+
+    /// The encode loop: passes each id of `text` (special tokens marked in
+    /// `allowed` read as their ids) to `emit`, in order.
+    fn each_id(
+        &self,
+        text: &str,
+        allowed: &[bool],
+        scratch: &mut Scratch,
+        emit: &mut impl FnMut(u32),
+    ) -> Result<()> {
+        match &self.special_finder {
+            Some(finder) if allowed.iter().any(|&a| a) => {
+                self.segments_each(text, finder, allowed, scratch, emit)
+            }
+            _ => self.ordinary_each(text, scratch, emit),
+        }
+    }
+
+    /// Passes each id of `text`, read without special tokens, to `emit`.
+    fn ordinary_each(
+        &self,
+        text: &str,
+        scratch: &mut Scratch,
+        emit: &mut impl FnMut(u32),
+    ) -> Result<()> {
+        let bytes = text.as_bytes();
+        let mut failed = None;
+        self.splitter.for_each(text, |start, end| {
+            if failed.is_some() {
+                return;
+            }
+            if let Some(piece) = bytes.get(start..end) {
+                let mut to_emit = |id, _, _| emit(self.to_rank(id));
+                if let Err(e) = self.model.encode_piece_with(piece, scratch, &mut to_emit) {
+                    failed = Some(e);
+                }
+            }
+        })?;
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// [`Self::each_id`] when some special token is allowed: the text
+    /// between allowed special tokens is encoded on its own.
+    fn segments_each(
         &self,
         text: &str,
         finder: &AhoCorasick,
         allowed: &[bool],
         scratch: &mut Scratch,
-    ) -> Result<Vec<u32>> {
-        let mut out = Vec::with_capacity(text.len() / 3 + 1);
+        emit: &mut impl FnMut(u32),
+    ) -> Result<()> {
         let mut start = 0;
         let mut search_from = 0;
         while start <= text.len() {
@@ -290,17 +308,17 @@ impl TiktokenEncoder {
             let ordinary = text
                 .get(start..end)
                 .ok_or_else(|| Error::Encoding("special token inside a character".into()))?;
-            self.encode_ordinary_into(ordinary, scratch, &mut out)?;
+            self.ordinary_each(ordinary, scratch, emit)?;
             match next {
                 Some(m) => {
-                    out.push(self.specials[m.pattern().as_usize()].1);
+                    emit(self.specials[m.pattern().as_usize()].1);
                     start = m.end();
                     search_from = m.end();
                 }
                 None => break,
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The first special token in `text` (leftmost, then longest) among the
@@ -413,6 +431,17 @@ mod tests {
         assert_eq!(e.decode_bytes(&[256, 301]).unwrap(), b"ab<|xy|>".to_vec());
         assert_eq!(e.decode_bytes(&[999]), Err(999));
         assert_eq!(e.max_token_value(), 301);
+    }
+
+    #[test]
+    fn counts_are_the_lengths_of_the_ids() {
+        let e = toy();
+        for text in ["", "ab<|x|>ab<|xy|>", "a b  ab<|x|><|x|>é"] {
+            for allowed in [[false, false], [true, false], [true, true]] {
+                let ids = e.encode_with_specials(text, &allowed).unwrap();
+                assert_eq!(e.count_with_specials(text, &allowed).unwrap(), ids.len());
+            }
+        }
     }
 
     #[test]

@@ -316,6 +316,49 @@ class SentencePieceProcessor:
         eos = self._ids["eos"] if add_eos else None
         return self._m.encode_ids_arrays(input, num_threads, args, bos, eos)
 
+    def count_tokens(
+        self,
+        input: str,
+        add_bos: bool | None = None,
+        add_eos: bool | None = None,
+        enable_sampling: bool | None = None,
+        nbest_size: int | None = None,
+        alpha: float | None = None,
+        seed: int | None = None,
+    ) -> int:
+        """``len(encode(input, ...))`` with the same arguments (the
+        constructor's where one is None), counted without building the ids;
+        with sampling, the length of one sample (the one ``encode`` gives
+        with the same ``seed``)."""
+        extra = self._bos_eos_count(add_bos, add_eos)
+        args, _ = self._sampling(enable_sampling, nbest_size, alpha, None, seed)
+        return self._m.count_ids(as_text(input), args) + extra
+
+    def count_tokens_batch(
+        self,
+        input: Sequence[str],
+        add_bos: bool | None = None,
+        add_eos: bool | None = None,
+        enable_sampling: bool | None = None,
+        nbest_size: int | None = None,
+        alpha: float | None = None,
+        num_threads: int | None = None,
+        seed: int | None = None,
+    ) -> list[int]:
+        """:meth:`count_tokens` of many texts, on ``num_threads`` threads
+        (the constructor's by default; -1: one per core)."""
+        extra = self._bos_eos_count(add_bos, add_eos)
+        args, num_threads = self._sampling(enable_sampling, nbest_size, alpha, num_threads, seed)
+        texts = [as_text(t) for t in input]
+        return [n + extra for n in self._m.count_ids_batch(texts, num_threads, args)]
+
+    def _bos_eos_count(self, add_bos: bool | None, add_eos: bool | None) -> int:
+        """How many of BOS and EOS an encode call with these arguments adds."""
+        add_bos = flag(self._add_bos if add_bos is None else add_bos, "add_bos")
+        add_eos = flag(self._add_eos if add_eos is None else add_eos, "add_eos")
+        self._check_bos_eos(add_bos, add_eos)
+        return int(add_bos) + int(add_eos)
+
     def encode_as_offset_mapping(self, input: Any, **kwargs: Any) -> Any:
         """:meth:`encode` with ``return_type="offset_mapping"``."""
         return self.encode(input, return_type="offset_mapping", **kwargs)

@@ -237,6 +237,39 @@ class TiktokenEncoding:
         buffer = self._core.encode_to_buffer(text, allowed_special, disallowed_special)
         return numpy.frombuffer(buffer, dtype=numpy.uint32)
 
+    def count_tokens(
+        self,
+        text: str,
+        *,
+        allowed_special: AllOr | AbstractSet[str] = frozenset(),
+        disallowed_special: AllOr | Collection[str] = "all",
+    ) -> int:
+        """``len(encode(text, ...))``, with the same arguments and errors,
+        counted without building the list."""
+        allowed_special, disallowed_special = _specials(allowed_special, disallowed_special)
+        try:
+            return self._core.count_tokens(text, allowed_special, disallowed_special)
+        except InvalidUtf8Error:
+            text = _replace_surrogates(text)
+            return self._core.count_tokens(text, allowed_special, disallowed_special)
+
+    def count_tokens_batch(
+        self,
+        text: Sequence[str],
+        *,
+        num_threads: int = 8,
+        allowed_special: AllOr | AbstractSet[str] = frozenset(),
+        disallowed_special: AllOr | Collection[str] = "all",
+    ) -> list[int]:
+        """:meth:`count_tokens` for many texts, on ``num_threads`` threads."""
+        texts, threads = _listed(text), _thread_count(num_threads)
+        allowed_special, disallowed_special = _specials(allowed_special, disallowed_special)
+        args = (threads, allowed_special, disallowed_special)
+        try:
+            return self._core.count_tokens_batch(texts, *args)
+        except InvalidUtf8Error:
+            return self._core.count_tokens_batch(_clean(texts), *args)
+
     def encode_single_token(self, text_or_bytes: str | bytes) -> int:
         """The id of the token that is exactly ``text_or_bytes`` (special tokens
         included); ``KeyError`` when there is none."""

@@ -200,6 +200,32 @@ impl PySentencePiece {
         })
     }
 
+    /// The number of ids [`Self::encode_ids`] gives, counted without them.
+    #[pyo3(signature = (text, args=(false, -1, 0.1, None)))]
+    fn count_ids(&self, py: Python<'_>, text: Text, args: SampleArgs) -> PyResult<usize> {
+        let s = sampling(args);
+        Ok(py.detach(|| self.inner.count_ids(&text, s))?)
+    }
+
+    /// [`Self::count_ids`] of many texts, in parallel (seeded as
+    /// [`Self::encode_ids_batch`]).
+    #[pyo3(signature = (texts, num_threads=-1, args=(false, -1, 0.1, None)))]
+    fn count_ids_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<Text>,
+        num_threads: i64,
+        args: SampleArgs,
+    ) -> PyResult<Vec<usize>> {
+        let seeds = self.seeds(texts.len(), args.0, args.3);
+        let inner = &self.inner;
+        Ok(py.detach(|| {
+            parallel(&texts, num_threads, |i, t| {
+                inner.count_ids(t, sampling((args.0, args.1, args.2, seeds[i])))
+            })
+        })?)
+    }
+
     /// Pieces of many texts, in parallel.
     #[pyo3(signature = (texts, num_threads=-1, args=(false, -1, 0.1, None)))]
     fn encode_pieces_batch(

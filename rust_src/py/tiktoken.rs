@@ -15,6 +15,7 @@ use super::id_ints::IdInts;
 use super::text::Text;
 
 use crate::formats::tiktoken::{parse_ranks, ranks_text, read_rank_map};
+use crate::threads::parallel_map;
 use crate::tiktoken::{Disallowed, TiktokenEncoder};
 
 /// A tiktoken encoding, immutable and shareable across threads.
@@ -118,12 +119,44 @@ impl PyTiktoken {
         allowed_special: &Bound<'_, PyAny>,
         disallowed_special: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<u32>> {
+        self.checked(py, text, allowed_special, disallowed_special, |e, t, a| {
+            e.encode_with_specials(t, a)
+        })
+    }
+
+    /// `run` on `text` with the allowed mask, without the GIL, once the
+    /// text passed tiktoken's disallowed-special check.
+    fn checked<R: Send>(
+        &self,
+        py: Python<'_>,
+        text: &str,
+        allowed_special: &Bound<'_, PyAny>,
+        disallowed_special: &Bound<'_, PyAny>,
+        run: impl FnOnce(&TiktokenEncoder, &str, &[bool]) -> crate::error::Result<R> + Send,
+    ) -> PyResult<R> {
         let plan = self.plan(allowed_special, disallowed_special)?;
         let result = py.detach(|| match self.check(&plan, text) {
             Some(d) => Ok(Err(d)),
-            None => self.inner.encode_with_specials(text, &plan.allowed).map(Ok),
+            None => run(&self.inner, text, &plan.allowed).map(Ok),
         })?;
         result.map_err(|d| disallowed_error(py, d))
+    }
+
+    /// The plan of a batch call, once every text passed the check; checked
+    /// in order, so the error is the one of the first offending text, as
+    /// with tiktoken's in-order map.
+    fn batch_plan<T: AsRef<str> + Sync>(
+        &self,
+        py: Python<'_>,
+        texts: &[T],
+        allowed_special: &Bound<'_, PyAny>,
+        disallowed_special: &Bound<'_, PyAny>,
+    ) -> PyResult<SpecialPlan> {
+        let plan = self.plan(allowed_special, disallowed_special)?;
+        match py.detach(|| texts.iter().find_map(|t| self.check(&plan, t.as_ref()))) {
+            Some(d) => Err(disallowed_error(py, d)),
+            None => Ok(plan),
+        }
     }
 
     fn check(&self, plan: &SpecialPlan, text: &str) -> Option<Disallowed> {
@@ -273,12 +306,7 @@ impl PyTiktoken {
         allowed_special: &Bound<'_, PyAny>,
         disallowed_special: &Bound<'_, PyAny>,
     ) -> PyResult<Py<PyList>> {
-        let plan = self.plan(allowed_special, disallowed_special)?;
-        // Checked in order first, so the error is the one of the first
-        // offending text, as with tiktoken's in-order map.
-        if let Some(d) = py.detach(|| texts.iter().find_map(|t| self.check(&plan, t))) {
-            return Err(disallowed_error(py, d));
-        }
+        let plan = self.batch_plan(py, &texts, allowed_special, disallowed_special)?;
         let inner = &self.inner;
         id_lists(py, &self.ints, num_threads, &texts, |_, t| {
             inner.encode_with_specials(t, &plan.allowed)
@@ -301,13 +329,41 @@ impl PyTiktoken {
         if ordinary {
             return encode_arrays(py, &strs, num_threads, |_, t| inner.encode_ordinary(t));
         }
-        let plan = self.plan(allowed_special, disallowed_special)?;
-        if let Some(d) = py.detach(|| strs.iter().find_map(|t| self.check(&plan, t))) {
-            return Err(disallowed_error(py, d));
-        }
+        let plan = self.batch_plan(py, &strs, allowed_special, disallowed_special)?;
         encode_arrays(py, &strs, num_threads, |_, t| {
             inner.encode_with_specials(t, &plan.allowed)
         })
+    }
+
+    /// The number of ids [`Self::encode`] gives, counted without them.
+    fn count_tokens(
+        &self,
+        py: Python<'_>,
+        text: Text,
+        allowed_special: &Bound<'_, PyAny>,
+        disallowed_special: &Bound<'_, PyAny>,
+    ) -> PyResult<usize> {
+        self.checked(py, &text, allowed_special, disallowed_special, |e, t, a| {
+            e.count_with_specials(t, a)
+        })
+    }
+
+    /// [`Self::count_tokens`] of many texts, on `num_threads` threads.
+    fn count_tokens_batch(
+        &self,
+        py: Python<'_>,
+        texts: Vec<Text>,
+        num_threads: usize,
+        allowed_special: &Bound<'_, PyAny>,
+        disallowed_special: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<usize>> {
+        let plan = self.batch_plan(py, &texts, allowed_special, disallowed_special)?;
+        let inner = &self.inner;
+        Ok(py.detach(|| {
+            parallel_map(num_threads, &texts, |_, t| {
+                inner.count_with_specials(t, &plan.allowed)
+            })
+        })?)
     }
 
     /// The concatenated bytes of `tokens`.

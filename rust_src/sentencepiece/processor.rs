@@ -262,6 +262,28 @@ impl SentencePiece {
 
     /// Ids of `text` (sentencepiece's `Encode` / `SampleEncode` to ids).
     pub fn encode_ids(&self, text: &str, sampling: Sampling) -> Result<Vec<u32>> {
+        self.segmented(text, sampling, |normalized, tokens| {
+            self.ids_of(normalized, tokens)
+        })
+    }
+
+    /// The number of ids [`Self::encode_ids`] gives (of one sample, when
+    /// sampling), counted without building them.
+    pub fn count_ids(&self, text: &str, sampling: Sampling) -> Result<usize> {
+        self.segmented(text, sampling, |normalized, tokens| {
+            let mut count = 0;
+            self.each_id(normalized, tokens, |_| count += 1);
+            count
+        })
+    }
+
+    /// `read` of the normalized text of `text` and its segmentation.
+    fn segmented<R>(
+        &self,
+        text: &str,
+        sampling: Sampling,
+        read: impl FnOnce(&str, &[Token]) -> R,
+    ) -> Result<R> {
         // Buffers reused across calls on the same thread: allocation was 6%
         // of encoding 1 KB documents.
         SCRATCH.with_borrow_mut(|(normalized, tokens)| {
@@ -269,7 +291,7 @@ impl SentencePiece {
             tokens.clear();
             let result = self
                 .segment(&normalized.text, sampling, tokens)
-                .map(|()| self.ids_of(&normalized.text, tokens));
+                .map(|()| read(&normalized.text, tokens));
             if normalized.text.capacity() > 1 << 20 {
                 *normalized = SpmNormalized::default();
                 *tokens = Vec::new();
@@ -280,25 +302,31 @@ impl SentencePiece {
 
     /// Model output to ids, merging unknown runs or falling back to bytes.
     pub fn ids_of(&self, normalized: &str, tokens: &[Token]) -> Vec<u32> {
+        let mut ids = Vec::with_capacity(tokens.len());
+        self.each_id(normalized, tokens, |id| ids.push(id));
+        ids
+    }
+
+    /// Passes each id of the model output to `emit`: a run of unknown
+    /// tokens is one unknown id, or the ids of its bytes with byte fallback.
+    fn each_id(&self, normalized: &str, tokens: &[Token], mut emit: impl FnMut(u32)) {
         let vocab = self.vocab();
         let bytes = normalized.as_bytes();
-        let mut ids = Vec::with_capacity(tokens.len());
         let mut prev_unk = false;
         for t in tokens {
             let is_unk = vocab.is_unknown(t.id);
             if is_unk {
                 if let Some(byte_ids) = &vocab.byte_ids {
                     let span = bytes.get(t.start as usize..t.end as usize).unwrap_or(&[]);
-                    ids.extend(span.iter().map(|&b| byte_ids[usize::from(b)]));
+                    span.iter().for_each(|&b| emit(byte_ids[usize::from(b)]));
                 } else if !prev_unk {
-                    ids.push(t.id);
+                    emit(t.id);
                 }
             } else {
-                ids.push(t.id);
+                emit(t.id);
             }
             prev_unk = is_unk;
         }
-        ids
     }
 
     /// Pieces of `text` with their original byte ranges.

@@ -4,12 +4,11 @@
 already padded, already truncated (windows and all) and already
 post-processed, on BERT (a template), GPT-2 and ruT5 files.
 
-One difference is known: HF gives the sequence ids of each input and of its
-own windows only, so windows nested deeper (an input already truncated, then
-truncated to nothing by ``post_process``, becomes a window, windows and all)
-keep the ranges they had, where tokkit sets them at every depth. It lives in
-``Tokenizer::process_pair`` / ``combine`` (rust_src/tokenizer/mod.rs); until it
-is fixed there, those comparisons are an expected failure."""
+HF gives sequence ids to each input and to its own windows only: windows
+nested deeper (an input already truncated, then truncated to nothing by
+``post_process``, becomes a window, windows and all) keep the ranges they had.
+tokkit does the same, which ``test_nested_windows_keep_their_sequence_ranges_like_hf``
+pins."""
 
 from __future__ import annotations
 
@@ -153,7 +152,6 @@ def post_process_both(pair, first, second, prepared, truncation, padding):
 def test_post_process_under_settings_like_hf(pair, truncation, padding):
     lines = [*[line for line in corpus_lines(12) if line][:4], "a b"]
     seconds = [None, *lines[:-2], "word " * 15]
-    nested_sequence_ids = False
     for first, second in zip(lines, seconds, strict=True):
         for prepared in PREPARED:
             results = post_process_both(pair, first, second, prepared, truncation, padding)
@@ -163,15 +161,9 @@ def test_post_process_under_settings_like_hf(pair, truncation, padding):
                 if want == "error" or got == "error":
                     assert got == want, context
                     continue
-                found = differences(got, want)
-                known = [(f, d) for f, d in found if f == "sequence_ids" and d >= 2]
-                nested_sequence_ids |= bool(known)
-                assert [x for x in found if x not in known] == [], context
-    if nested_sequence_ids:
-        pytest.xfail("known: sequence ids of windows nested two deep (see the module doc)")
+                assert differences(got, want) == [], context
 
 
-@pytest.mark.xfail(strict=True, reason="known: see the module doc")
 def test_nested_windows_keep_their_sequence_ranges_like_hf():
     path = str(shared_path("vocab", *FILES["bert"]))
     pair = tokkit.Tokenizer.from_file(path), tokenizers.Tokenizer.from_file(path)

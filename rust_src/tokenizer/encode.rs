@@ -143,20 +143,26 @@ impl Tokenizer {
                 // HF gives each sequence its index as type ids, but not
                 // the overflowing windows, which keep what they had (the
                 // same, from `encode`; not so for `post_process`'s input).
-                let process = |mut x: Encoding, mut y: Option<Encoding>, windows: [bool; 2]| {
-                    x.set_sequence(0);
-                    if !windows[0] {
+                // Its sequence range goes to the input and its own windows,
+                // not to windows nested deeper (`post_process` of windows).
+                let process = |mut x: Encoding, mut y: Option<Encoding>, depths: [usize; 2]| {
+                    if depths[0] <= 1 {
+                        x.set_sequence(0);
+                    }
+                    if depths[0] == 0 {
                         x.type_ids.fill(0);
                     }
                     if let Some(y) = &mut y {
-                        y.set_sequence(1);
-                        if !windows[1] {
+                        if depths[1] <= 1 {
+                            y.set_sequence(1);
+                        }
+                        if depths[1] == 0 {
                             y.type_ids.fill(1);
                         }
                     }
-                    p.process(x, y, add_special, windows)
+                    p.process(x, y, add_special, depths.map(|d| d > 0))
                 };
-                combine(&process, a, b, [false; 2])
+                combine(&process, a, b, [0; 2])
             }
             None => {
                 if let Some(b) = &mut b {
@@ -169,7 +175,7 @@ impl Tokenizer {
                     }
                     x
                 };
-                combine(&process, a, b, [false; 2])
+                combine(&process, a, b, [0; 2])
             }
         }
     }
@@ -208,24 +214,25 @@ pub(super) enum Detail {
 
 /// `process(a, b)` for the main parts, and, recursively, for every
 /// overflowing window of `a` with `b` (and its windows) and of `b` with `a`,
-/// nested the way HF's `Encoding::merge_with` nests them. `windows` marks
-/// `a` and `b` as windows, for `process`; their own windows are windows too.
+/// nested the way HF's `Encoding::merge_with` nests them. `depths` says how
+/// deep among their input's windows `a` and `b` sit (0: the input itself),
+/// for `process`; their own windows sit one deeper.
 fn combine(
-    process: &dyn Fn(Encoding, Option<Encoding>, [bool; 2]) -> Encoding,
+    process: &dyn Fn(Encoding, Option<Encoding>, [usize; 2]) -> Encoding,
     mut a: Encoding,
     b: Option<Encoding>,
-    windows: [bool; 2],
+    depths: [usize; 2],
 ) -> Encoding {
-    let [a_window, b_window] = windows;
+    let [a_depth, b_depth] = depths;
     let a_over = std::mem::take(&mut a.overflowing);
     let Some(mut b) = b else {
         let overflowing = a_over
             .into_iter()
-            .map(|o| combine(process, o, None, [true, b_window]))
+            .map(|o| combine(process, o, None, [a_depth + 1, b_depth]))
             .collect();
         return Encoding {
             overflowing,
-            ..process(a, None, windows)
+            ..process(a, None, depths)
         };
     };
     let b_over = std::mem::take(&mut b.overflowing);
@@ -235,9 +242,19 @@ fn combine(
             overflowing: b_over.clone(),
             ..b.clone()
         };
-        overflowing.push(combine(process, o.clone(), Some(b_whole), [true, b_window]));
+        overflowing.push(combine(
+            process,
+            o.clone(),
+            Some(b_whole),
+            [a_depth + 1, b_depth],
+        ));
         for bo in &b_over {
-            overflowing.push(combine(process, o.clone(), Some(bo.clone()), [true; 2]));
+            overflowing.push(combine(
+                process,
+                o.clone(),
+                Some(bo.clone()),
+                [a_depth + 1, b_depth + 1],
+            ));
         }
     }
     for bo in &b_over {
@@ -249,11 +266,11 @@ fn combine(
             process,
             a_whole,
             Some(bo.clone()),
-            [a_window, true],
+            [a_depth, b_depth + 1],
         ));
     }
     Encoding {
         overflowing,
-        ..process(a, Some(b), windows)
+        ..process(a, Some(b), depths)
     }
 }

@@ -2,6 +2,7 @@
 //! model output into pieces), sampling, n-best, entropy and decoding.
 
 pub mod decode;
+mod lattice_ops;
 pub mod pipeline;
 pub mod processor;
 pub mod seed;

@@ -166,7 +166,7 @@ impl BertNormalizer {
 
     #[inline]
     fn push_hf_lowered(&self, c: char, span: Span, out: &mut Builder) {
-        if self.lowercase {
+        if self.lowercase && !is_caseless(c) {
             c.to_lowercase().for_each(|l| out.push(l, span));
         } else {
             out.push(c, span);
@@ -254,6 +254,14 @@ impl BertNormalizer {
             });
         }
     }
+}
+
+/// Whether `c` is in a range of scripts without case (Hebrew to Myanmar;
+/// CJK, kana and Yi; Hangul; the ideograph planes), so lowercasing it needs
+/// no search of the case tables.
+#[inline]
+fn is_caseless(c: char) -> bool {
+    matches!(c as u32, 0x0590..=0x109F | 0x3000..=0xA63F | 0xAC00..=0xD7FF | 0x20000..=0x3FFFF)
 }
 
 /// Removes the chars `drop` selects; the others keep their spans.
@@ -419,6 +427,13 @@ mod tests {
         }
         // Both ways are taken often.
         assert!((8000..24000).contains(&one_pass), "{one_pass}");
+    }
+
+    #[test]
+    fn caseless_ranges_lowercase_to_themselves() {
+        for c in ('\0'..=char::MAX).filter(|&c| is_caseless(c)) {
+            assert!(c.to_lowercase().eq([c]), "{c:?}");
+        }
     }
 
     #[test]

@@ -150,6 +150,10 @@ impl BertNormalizer {
             self.push_hf_lowered(c, span, out);
             return true;
         }
+        if is_unified_ideograph(c) {
+            out.push(c, span);
+            return true;
+        }
         let mut kept_mark = false;
         decompose_canonical(c, |d| {
             if hf_unicode::is_nonspacing_mark(d) {
@@ -262,6 +266,14 @@ impl BertNormalizer {
 #[inline]
 fn is_caseless(c: char) -> bool {
     matches!(c as u32, 0x0590..=0x109F | 0x3000..=0xA63F | 0xAC00..=0xD7FF | 0x20000..=0x3FFFF)
+}
+
+/// Whether `c` is a CJK unified ideograph (the main block, extensions A
+/// and B): chars NFD, accent stripping and lowercasing all leave as they
+/// are, so Chinese and Japanese text skips the decomposition tables.
+#[inline]
+fn is_unified_ideograph(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF)
 }
 
 /// Removes the chars `drop` selects; the others keep their spans.
@@ -432,6 +444,18 @@ mod tests {
     #[test]
     fn caseless_ranges_lowercase_to_themselves() {
         for c in ('\0'..=char::MAX).filter(|&c| is_caseless(c)) {
+            assert!(c.to_lowercase().eq([c]), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn unified_ideographs_pass_every_step_unchanged() {
+        for c in ('\0'..=char::MAX).filter(|&c| is_unified_ideograph(c)) {
+            let mut parts = Vec::new();
+            decompose_canonical(c, |d| parts.push(d));
+            assert_eq!(parts, [c], "{c:?}");
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+            assert!(!hf_unicode::is_nonspacing_mark(c), "{c:?}");
             assert!(c.to_lowercase().eq([c]), "{c:?}");
         }
     }

@@ -98,6 +98,18 @@ impl Normalized {
     where
         F: FnOnce(SpannedChars<'_>, &mut Builder),
     {
+        self.try_rewrite(|chars, out| {
+            f(chars, out);
+            true
+        });
+    }
+
+    /// [`Normalized::rewrite`] that may give up half way: when `f` returns
+    /// false, the text and its alignments stay as they were. Returns `f`'s answer.
+    pub fn try_rewrite<F>(&mut self, f: F) -> bool
+    where
+        F: FnOnce(SpannedChars<'_>, &mut Builder) -> bool,
+    {
         let mut builder = Builder {
             text: String::with_capacity(self.text.len() + self.text.len() / 8),
             alignments: self
@@ -105,15 +117,18 @@ impl Normalized {
                 .as_ref()
                 .map(|a| Vec::with_capacity(a.len())),
         };
-        f(
+        let done = f(
             SpannedChars {
                 chars: self.text.char_indices(),
                 alignments: self.alignments.as_deref(),
             },
             &mut builder,
         );
-        self.text = builder.text;
-        self.alignments = builder.alignments;
+        if done {
+            self.text = builder.text;
+            self.alignments = builder.alignments;
+        }
+        done
     }
 
     /// Rewrites all-ASCII text byte by byte: `f` gives each byte's
@@ -121,6 +136,28 @@ impl Normalized {
     /// faster than [`Normalized::rewrite`] for the commonest text.
     pub fn rewrite_ascii(&mut self, f: impl Fn(u8) -> Option<u8>) {
         debug_assert!(self.text.is_ascii());
+        // With no byte dropped, each keeps its place: the alignments stand
+        // as they are, and a text `f` leaves alone is not copied at all.
+        let mut changed = false;
+        let kept = self.text.bytes().all(|b| match f(b) {
+            Some(n) if n.is_ascii() => {
+                changed |= n != b;
+                true
+            }
+            _ => false,
+        });
+        if kept {
+            if changed {
+                let mut bytes = std::mem::take(&mut self.text).into_bytes();
+                for b in &mut bytes {
+                    *b = f(*b).unwrap_or(*b);
+                }
+                // ASCII in, ASCII out: always valid UTF-8, so nothing is replaced.
+                self.text = String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+            }
+            return;
+        }
         let mut bytes = Vec::with_capacity(self.text.len());
         match &self.alignments {
             None => bytes.extend(self.text.bytes().filter_map(&f)),

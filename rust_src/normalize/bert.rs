@@ -13,11 +13,12 @@
 //! | lowercasing | `str.lower()`: context-aware final sigma (Σ → ς at a word end), Unicode 14 | per char `char::to_lowercase` (Σ → σ always), Rust's Unicode |
 //! | NFD tables | Unicode 14 | `unicode-normalization-alignments` (Unicode 9: later characters pass unchanged) |
 
+use unicode_normalization_alignments::char::{canonical_combining_class, decompose_canonical};
 use unicode_normalization_alignments::{is_nfd_quick, IsNormalized, UnicodeNormalization};
 
 use super::{hf_unicode, pyunicode};
 use crate::error::Result;
-use crate::pipeline::{Normalized, Normalizer, Span};
+use crate::pipeline::{Builder, Normalized, Normalizer, Span};
 
 /// Which reference to reproduce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,18 +85,130 @@ impl BertNormalizer {
             || (extension_c_start..=0x2CEAF).contains(&cp)
     }
 
+    /// What every step makes of an ASCII byte: one byte, or none.
+    #[inline]
+    fn map_ascii(&self, b: u8) -> Option<u8> {
+        let b = match b {
+            b' ' | b'\t' | b'\n' | b'\r' if self.clean_text => b' ',
+            0..=0x1f | 0x7f if self.clean_text => return None,
+            _ => b,
+        };
+        Some(if self.lowercase {
+            b.to_ascii_lowercase()
+        } else {
+            b
+        })
+    }
+
     /// All steps at once for ASCII text, where every step is a byte map.
     fn normalize_ascii(&self, text: &mut Normalized) {
-        let clean = self.clean_text;
-        let lower = self.lowercase;
-        text.rewrite_ascii(|b| {
-            let b = match b {
-                b' ' | b'\t' | b'\n' | b'\r' if clean => b' ',
-                0..=0x1f | 0x7f if clean => return None,
-                _ => b,
-            };
-            Some(if lower { b.to_ascii_lowercase() } else { b })
+        text.rewrite_ascii(|b| self.map_ascii(b));
+    }
+
+    /// All steps in one pass, char by char; false (text untouched) when
+    /// some char needs them one after another. That is a combining mark NFD
+    /// would keep (not Mn, so not stripped): NFD reorders the marks between
+    /// two starters across chars, and only dropping them all makes that
+    /// order, and the spans it moves, not matter. With Google's rules a
+    /// capital sigma is one too: its lowercase depends on its neighbours.
+    fn normalize_in_one_pass(&self, text: &mut Normalized) -> bool {
+        text.try_rewrite(|chars, out| {
+            for (c, span) in chars {
+                if c.is_ascii() {
+                    if let Some(b) = self.map_ascii(c as u8) {
+                        out.push(b as char, span);
+                    }
+                    continue;
+                }
+                if is_unified_ideograph(c) {
+                    // No step but the spacing changes these (checked by a test).
+                    if self.handle_chinese_chars {
+                        out.push(' ', span);
+                        out.push(c, span);
+                        out.push(' ', span);
+                    } else {
+                        out.push(c, span);
+                    }
+                    continue;
+                }
+                if self.clean_text && self.removes(c) {
+                    continue;
+                }
+                if self.clean_text && self.folds_to_space(c) {
+                    out.push(' ', span);
+                    continue;
+                }
+                let cjk = self.handle_chinese_chars && self.is_chinese_char(c);
+                if cjk {
+                    out.push(' ', span);
+                }
+                let pushed = match self.compat {
+                    BertCompat::Google => self.push_google_lowered_stripped(c, span, out),
+                    BertCompat::Hf => self.push_hf_stripped_lowered(c, span, out),
+                };
+                if !pushed {
+                    return false;
+                }
+                if cjk {
+                    out.push(' ', span);
+                }
+            }
+            true
+        })
+    }
+
+    /// Pushes `c` decomposed without its Mn marks (when stripping accents)
+    /// and lowercased, every char with `c`'s span as HF's NFD gives them
+    /// when no marks move; false for a kept combining mark.
+    #[inline]
+    fn push_hf_stripped_lowered(&self, c: char, span: Span, out: &mut Builder) -> bool {
+        if !self.strip_accents {
+            self.push_hf_lowered(c, span, out);
+            return true;
+        }
+        let mut kept_mark = false;
+        decompose_canonical(c, |d| {
+            if hf_unicode::is_nonspacing_mark(d) {
+                return;
+            }
+            if canonical_combining_class(d) != 0 {
+                kept_mark = true;
+                return;
+            }
+            self.push_hf_lowered(d, span, out);
         });
+        !kept_mark
+    }
+
+    /// [`Self::push_hf_stripped_lowered`] with Google's rules: lowercased,
+    /// then decomposed without Mn marks; false for a kept combining mark or
+    /// a capital sigma.
+    #[inline]
+    fn push_google_lowered_stripped(&self, c: char, span: Span, out: &mut Builder) -> bool {
+        if self.lowercase && c == '\u{3A3}' {
+            return false;
+        }
+        let mut kept_mark = false;
+        pyunicode::lower_and_decompose(c, self.lowercase, self.strip_accents, |d, ccc| {
+            if self.strip_accents && pyunicode::is_nonspacing_mark(d) {
+                return;
+            }
+            if self.strip_accents && ccc != 0 {
+                kept_mark = true;
+                return;
+            }
+            out.push(d, span);
+        });
+        !kept_mark
+    }
+
+    #[inline]
+    fn push_hf_lowered(&self, c: char, span: Span, out: &mut Builder) {
+        if self.lowercase && !is_caseless(c) {
+            c.to_lowercase().for_each(|l| out.push(l, span));
+        } else {
+            out.push(c, span);
+        }
     }
 
     fn clean_and_space_cjk(&self, text: &mut Normalized) {
@@ -131,42 +244,73 @@ impl BertNormalizer {
         if text.as_str().is_ascii() {
             return self.normalize_ascii(text);
         }
-        if self.clean_text || self.handle_chinese_chars {
-            self.clean_and_space_cjk(text);
+        if self.normalize_in_one_pass(text) {
+            return;
         }
         match self.compat {
-            BertCompat::Google => {
-                if self.lowercase {
-                    pyunicode::lowercase(text);
-                }
-                if self.strip_accents {
-                    pyunicode::nfd(text);
-                    if text.as_str().chars().any(pyunicode::is_nonspacing_mark) {
-                        drop_chars(text, pyunicode::is_nonspacing_mark);
-                    }
-                }
-            }
-            BertCompat::Hf => {
-                if self.strip_accents {
-                    hf_nfd(text);
-                    if text.as_str().chars().any(hf_unicode::is_nonspacing_mark) {
-                        drop_chars(text, hf_unicode::is_nonspacing_mark);
-                    }
-                }
-                let unchanged = |c: char| {
-                    let mut lower = c.to_lowercase();
-                    lower.next() == Some(c) && lower.next().is_none()
-                };
-                if self.lowercase && !text.as_str().chars().all(unchanged) {
-                    text.rewrite(|chars, out| {
-                        for (c, span) in chars {
-                            c.to_lowercase().for_each(|l| out.push(l, span));
-                        }
-                    });
-                }
+            BertCompat::Google => self.normalize_google_step_by_step(text),
+            BertCompat::Hf => self.normalize_hf_step_by_step(text),
+        }
+    }
+
+    /// Google's steps one pass each, as `tokenization.py` takes them.
+    fn normalize_google_step_by_step(&self, text: &mut Normalized) {
+        self.clean(text);
+        if self.lowercase {
+            pyunicode::lowercase(text);
+        }
+        if self.strip_accents {
+            pyunicode::nfd(text);
+            if text.as_str().chars().any(pyunicode::is_nonspacing_mark) {
+                drop_chars(text, pyunicode::is_nonspacing_mark);
             }
         }
     }
+
+    fn clean(&self, text: &mut Normalized) {
+        if self.clean_text || self.handle_chinese_chars {
+            self.clean_and_space_cjk(text);
+        }
+    }
+
+    /// HF's steps one pass each, as HF takes them.
+    fn normalize_hf_step_by_step(&self, text: &mut Normalized) {
+        self.clean(text);
+        if self.strip_accents {
+            hf_nfd(text);
+            if text.as_str().chars().any(hf_unicode::is_nonspacing_mark) {
+                drop_chars(text, hf_unicode::is_nonspacing_mark);
+            }
+        }
+        let unchanged = |c: char| {
+            let mut lower = c.to_lowercase();
+            lower.next() == Some(c) && lower.next().is_none()
+        };
+        if self.lowercase && !text.as_str().chars().all(unchanged) {
+            text.rewrite(|chars, out| {
+                for (c, span) in chars {
+                    c.to_lowercase().for_each(|l| out.push(l, span));
+                }
+            });
+        }
+    }
+}
+
+/// Whether `c` is in a range of scripts without case (Hebrew to Myanmar;
+/// CJK, kana and Yi; Hangul; the ideograph planes), so lowercasing it needs
+/// no search of the case tables.
+#[inline]
+fn is_caseless(c: char) -> bool {
+    matches!(c as u32, 0x0590..=0x109F | 0x3000..=0xA63F | 0xAC00..=0xD7FF | 0x20000..=0x3FFFF)
+}
+
+/// Whether `c` is a CJK unified ideograph (the main block, extensions A
+/// and B): chars the clean-up, NFD, accent stripping and lowercasing all
+/// leave as they are (only spacing changes them), so Chinese and Japanese
+/// text skips the character tables.
+#[inline]
+fn is_unified_ideograph(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0x20000..=0x2A6DF)
 }
 
 /// Removes the chars `drop` selects; the others keep their spans.
@@ -241,6 +385,132 @@ mod tests {
         let c = '\u{2B820}';
         assert_eq!(norm(BertCompat::Google, &c.to_string()), format!(" {c} "));
         assert_eq!(norm(BertCompat::Hf, &c.to_string()), c.to_string());
+    }
+
+    /// The text and each byte's original range.
+    fn spanned(n: &Normalized) -> (String, Vec<Option<std::ops::Range<usize>>>) {
+        let s = n.as_str().to_owned();
+        let spans = (0..s.len()).map(|i| n.original_range(i..i + 1)).collect();
+        (s, spans)
+    }
+
+    #[test]
+    fn one_pass_matches_step_by_step() {
+        // Case pairs, controls, spaces, CJK (a compatibility ideograph
+        // decomposes), precomposed and combining accents, Hangul, kana with
+        // voicing marks, dotted capital I, a two-mark decomposition, and kept
+        // combining marks (Mc U+1D165, ccc 216) that send a text step by step.
+        let pool = [
+            "A",
+            "b",
+            " ",
+            "\n",
+            "\t",
+            "\0",
+            "\u{7}",
+            "\u{200b}",
+            "\u{a0}",
+            "\u{3000}",
+            "中",
+            "\u{f900}",
+            "É",
+            "e\u{301}",
+            "\u{301}\u{316}",
+            "İ",
+            "가",
+            "각",
+            "が",
+            "パ",
+            "Σ",
+            "ﬁ",
+            "\u{212b}",
+            "ΐ",
+            "Ệ",
+            "\u{344}",
+            "\u{f73}",
+            "\u{5b0}",
+            "\u{1d165}",
+            "\u{e000}",
+            "\u{fffd}",
+            "ǅ",
+            "ẞ",
+            "\u{10400}",
+            "\u{2b820}",
+        ];
+        let mut seed = 0x9e37_79b9_u32;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as usize % n
+        };
+        let settings = [
+            (true, true, true, true),
+            (true, true, false, true),
+            (false, false, true, false),
+            (true, false, false, false),
+        ];
+        let mut one_pass = 0;
+        for _ in 0..3000 {
+            let len = 1 + next(12);
+            let text: String = (0..len).map(|_| pool[next(pool.len())]).collect();
+            for (clean_text, handle_chinese_chars, strip_accents, lowercase) in settings {
+                for compat in [BertCompat::Google, BertCompat::Hf] {
+                    let n = BertNormalizer {
+                        compat,
+                        clean_text,
+                        handle_chinese_chars,
+                        strip_accents,
+                        lowercase,
+                    };
+                    let step_by_step = |text: &mut Normalized| match compat {
+                        BertCompat::Google => n.normalize_google_step_by_step(text),
+                        BertCompat::Hf => n.normalize_hf_step_by_step(text),
+                    };
+                    for track in [true, false] {
+                        let mut fused = Normalized::new(&text, track);
+                        if n.normalize_in_one_pass(&mut fused) {
+                            one_pass += 1;
+                        } else {
+                            assert_eq!(fused.as_str(), text, "a pass given up leaves the text");
+                            step_by_step(&mut fused);
+                        }
+                        let mut steps = Normalized::new(&text, track);
+                        step_by_step(&mut steps);
+                        assert_eq!(spanned(&fused), spanned(&steps), "{compat:?} {text:?}");
+                    }
+                }
+            }
+        }
+        // Both ways are taken often.
+        assert!((16000..48000).contains(&one_pass), "{one_pass}");
+    }
+
+    #[test]
+    fn caseless_ranges_lowercase_to_themselves() {
+        for c in ('\0'..=char::MAX).filter(|&c| is_caseless(c)) {
+            assert!(c.to_lowercase().eq([c]), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn unified_ideographs_pass_every_step_unchanged() {
+        for c in ('\0'..=char::MAX).filter(|&c| is_unified_ideograph(c)) {
+            let mut parts = Vec::new();
+            decompose_canonical(c, |d| parts.push(d));
+            assert_eq!(parts, [c], "{c:?}");
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+            assert!(!hf_unicode::is_nonspacing_mark(c), "{c:?}");
+            let mut google = Normalized::new(&c.to_string(), false);
+            pyunicode::lowercase(&mut google);
+            pyunicode::nfd(&mut google);
+            assert_eq!(google.as_str(), c.to_string(), "{c:?}");
+            assert!(!pyunicode::is_nonspacing_mark(c), "{c:?}");
+            for compat in [BertCompat::Google, BertCompat::Hf] {
+                let n = BertNormalizer::new(compat, true);
+                assert!(!n.removes(c) && !n.folds_to_space(c), "{c:?}");
+                assert!(n.is_chinese_char(c), "{c:?}");
+            }
+            assert!(c.to_lowercase().eq([c]), "{c:?}");
+        }
     }
 
     #[test]

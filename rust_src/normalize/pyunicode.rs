@@ -272,6 +272,48 @@ fn needs_nfd(text: &str) -> bool {
     false
 }
 
+/// What `str.lower()` (when `lowercase`) and then NFD (when `decompose`)
+/// make of the non-ASCII char `c`, each char with its canonical combining
+/// class, before canonical ordering (which moves only chars of nonzero
+/// class). Not for U+03A3, whose lowercase depends on its neighbours.
+pub fn lower_and_decompose(c: char, lowercase: bool, decompose: bool, mut f: impl FnMut(char, u8)) {
+    let mut nfd = |l: char| {
+        if !decompose || l.is_ascii() {
+            f(l, 0);
+        } else if let Some(i) = hangul_index(l) {
+            for cp in hangul_parts(i) {
+                if let Some(d) = char::from_u32(cp) {
+                    f(d, 0);
+                }
+            }
+        } else {
+            match nfd_prop(l) {
+                t::DECOMPOSES => {
+                    if let Some(v) = mapping(&t::NFD_KEYS, &t::NFD_VALUES, l) {
+                        for_each_mapped(v, &t::NFD_EXPANSIONS, |d| f(d, nfd_prop(d)));
+                    }
+                }
+                ccc => f(l, ccc),
+            }
+        }
+    };
+    match lower_mapping(c).filter(|_| lowercase) {
+        Some(v) => for_each_mapped(v, &t::LOWER_EXPANSIONS, nfd),
+        None => nfd(c),
+    }
+}
+
+/// The code points of the jamo a Hangul syllable (by index) decomposes to.
+fn hangul_parts(i: u32) -> impl Iterator<Item = u32> {
+    let t = i % HANGUL_T_COUNT;
+    [
+        HANGUL_L_BASE + i / HANGUL_N_COUNT,
+        HANGUL_V_BASE + i % HANGUL_N_COUNT / HANGUL_T_COUNT,
+    ]
+    .into_iter()
+    .chain((t != 0).then_some(HANGUL_T_BASE + t))
+}
+
 /// Writes NFD output, holding back each run of combining marks (non-zero ccc) until a
 /// starter ends it, so the run can be put in canonical order.
 struct Reorderer<'a> {
@@ -328,10 +370,8 @@ pub fn nfd(text: &mut Normalized) {
             if c.is_ascii() {
                 r.push(c, span, 0);
             } else if let Some(i) = hangul_index(c) {
-                r.push_code_point(HANGUL_L_BASE + i / HANGUL_N_COUNT, span);
-                r.push_code_point(HANGUL_V_BASE + i % HANGUL_N_COUNT / HANGUL_T_COUNT, span);
-                if i % HANGUL_T_COUNT != 0 {
-                    r.push_code_point(HANGUL_T_BASE + i % HANGUL_T_COUNT, span);
+                for cp in hangul_parts(i) {
+                    r.push_code_point(cp, span);
                 }
             } else {
                 match nfd_prop(c) {

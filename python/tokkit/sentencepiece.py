@@ -170,6 +170,13 @@ class SentencePieceProcessor:
         if add_eos and self._ids["eos"] < 0:
             raise ValueError("EOS token is not defined as a control symbol in this model.")
 
+    def _bos_eos(self, add_bos: Any, add_eos: Any) -> tuple[bool, bool]:
+        """The ``add_bos`` / ``add_eos`` of a call: the constructor's where
+        one is None, checked as flags."""
+        add_bos = flag(self._add_bos if add_bos is None else add_bos, "add_bos")
+        add_eos = flag(self._add_eos if add_eos is None else add_eos, "add_eos")
+        return add_bos, add_eos
+
     def _sampling(
         self, enable_sampling: Any, nbest_size: Any, alpha: Any, num_threads: Any, seed: Any
     ) -> tuple[Any, int]:
@@ -254,8 +261,7 @@ class SentencePieceProcessor:
             raise ValueError("return_bytes is only supported when return_type='offset_mapping'")
         kind = self._out_type if out_type is None else out_type
         kind = _return_kind(kind, (*_ARRAYS_TOO, "offset_mapping"))
-        add_bos = flag(self._add_bos if add_bos is None else add_bos, "add_bos")
-        add_eos = flag(self._add_eos if add_eos is None else add_eos, "add_eos")
+        add_bos, add_eos = self._bos_eos(add_bos, add_eos)
         reverse = flag(self._reverse if reverse is None else reverse, "reverse")
         emit_unk = self._emit_unk_piece if emit_unk_piece is None else emit_unk_piece
         args, num_threads = self._sampling(enable_sampling, nbest_size, alpha, num_threads, seed)
@@ -308,8 +314,7 @@ class SentencePieceProcessor:
         gives them) into flat NumPy arrays, without a list per text: see
         :class:`tokkit.BatchArrays`. ``input`` may be a list of str, a NumPy
         str or object array, or a pyarrow string array (read in place)."""
-        add_bos = flag(self._add_bos if add_bos is None else add_bos, "add_bos")
-        add_eos = flag(self._add_eos if add_eos is None else add_eos, "add_eos")
+        add_bos, add_eos = self._bos_eos(add_bos, add_eos)
         self._check_bos_eos(add_bos, add_eos)
         args, num_threads = self._sampling(enable_sampling, nbest_size, alpha, num_threads, seed)
         bos = self._ids["bos"] if add_bos else None
@@ -354,8 +359,7 @@ class SentencePieceProcessor:
 
     def _bos_eos_count(self, add_bos: bool | None, add_eos: bool | None) -> int:
         """How many of BOS and EOS an encode call with these arguments adds."""
-        add_bos = flag(self._add_bos if add_bos is None else add_bos, "add_bos")
-        add_eos = flag(self._add_eos if add_eos is None else add_eos, "add_eos")
+        add_bos, add_eos = self._bos_eos(add_bos, add_eos)
         self._check_bos_eos(add_bos, add_eos)
         return int(add_bos) + int(add_eos)
 

@@ -350,8 +350,13 @@ mod tests {
     use crate::models::unigram::model::tests::toy_proto;
     use PieceType::*;
 
+    /// A model of `pieces` (piece, score, type).
+    fn model_of(pieces: &[(&str, f32, PieceType)]) -> SpmBpeModel {
+        SpmBpeModel::new(&toy_proto(pieces), Path::new("toy")).unwrap()
+    }
+
     fn model() -> SpmBpeModel {
-        let proto = toy_proto(&[
+        model_of(&[
             ("<unk>", 0.0, Unknown),
             ("a", 0.0, Normal),
             ("b", 0.0, Normal),
@@ -361,8 +366,7 @@ mod tests {
             ("abc", -2.0, Normal),
             ("ca", -3.0, Unused),
             ("cab", -0.1, Normal),
-        ]);
-        SpmBpeModel::new(&proto, Path::new("toy")).unwrap()
+        ])
     }
 
     fn ids(m: &SpmBpeModel, s: &str, dropout: Option<(f64, &mut Rng)>) -> Vec<u32> {
@@ -399,53 +403,41 @@ mod tests {
     /// agenda alone (dropout 0).
     #[test]
     fn waves_equal_the_agenda_on_long_segments() {
-        let learnt = SpmBpeModel::new(
-            &toy_proto(&[
-                ("<unk>", 0.0, Unknown),
-                ("a", 0.0, Normal),
-                ("b", 0.0, Normal),
-                ("aa", -1.0, Normal),
-                ("ab", -2.0, Normal),
-                ("aaaa", -3.0, Normal),
-                ("ba", -3.0, Normal),
-                ("abab", -4.0, Normal),
-                ("aaa", -5.0, Normal),
-            ]),
-            Path::new("learnt"),
-        )
-        .unwrap();
+        let learnt = model_of(&[
+            ("<unk>", 0.0, Unknown),
+            ("a", 0.0, Normal),
+            ("b", 0.0, Normal),
+            ("aa", -1.0, Normal),
+            ("ab", -2.0, Normal),
+            ("aaaa", -3.0, Normal),
+            ("ba", -3.0, Normal),
+            ("abab", -4.0, Normal),
+            ("aaa", -5.0, Normal),
+        ]);
         // "abc" scores above "ab": after "ab", the agenda takes "abc" before
         // a "cd" further right in the same wave.
-        let out_of_order = SpmBpeModel::new(
-            &toy_proto(&[
-                ("<unk>", 0.0, Unknown),
-                ("a", 0.0, Normal),
-                ("b", 0.0, Normal),
-                ("c", 0.0, Normal),
-                ("d", 0.0, Normal),
-                ("ab", -1.0, Normal),
-                ("cd", -1.0, Normal),
-                ("abc", 0.0, Normal),
-            ]),
-            Path::new("out of order"),
-        )
-        .unwrap();
+        let out_of_order = model_of(&[
+            ("<unk>", 0.0, Unknown),
+            ("a", 0.0, Normal),
+            ("b", 0.0, Normal),
+            ("c", 0.0, Normal),
+            ("d", 0.0, Normal),
+            ("ab", -1.0, Normal),
+            ("cd", -1.0, Normal),
+            ("abc", 0.0, Normal),
+        ]);
         // runs of "x" scored alike, as Llama 2's runs of `▁`
-        let flat = SpmBpeModel::new(
-            &toy_proto(&[
-                ("<unk>", 0.0, Unknown),
-                ("x", 0.0, Normal),
-                ("a", 0.0, Normal),
-                ("xx", -9.0, Normal),
-                ("xxx", -9.0, Normal),
-                ("xxxx", -9.0, Normal),
-                ("xxxxx", -9.0, Normal),
-                ("ax", -1.0, Normal),
-                ("xa", -9.0, Normal),
-            ]),
-            Path::new("flat"),
-        )
-        .unwrap();
+        let flat = model_of(&[
+            ("<unk>", 0.0, Unknown),
+            ("x", 0.0, Normal),
+            ("a", 0.0, Normal),
+            ("xx", -9.0, Normal),
+            ("xxx", -9.0, Normal),
+            ("xxxx", -9.0, Normal),
+            ("xxxxx", -9.0, Normal),
+            ("ax", -1.0, Normal),
+            ("xa", -9.0, Normal),
+        ]);
         let mut state = 7u64;
         let mut random = |len: usize, letters: &[char]| -> String {
             (0..len)

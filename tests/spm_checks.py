@@ -4,6 +4,32 @@ CHAR/WORD models)."""
 from __future__ import annotations
 
 import pytest
+import sentencepiece as spm
+from conftest import shared_path
+
+import tokkit
+
+# The shared sentencepiece models, by name.
+MODELS = {
+    "unigram-test": ("vocab", "spm-unigram-sentencepiece-test", "test_model.model"),
+    "unigram-ja": ("vocab", "spm-unigram-sentencepiece-test", "test_ja_model.model"),
+    "bpe-llama2": ("vocab", "llama2-spm-bpe", "tokenizer.model"),
+    "unigram-rut5": ("vocab", "rut5-large-spm-unigram", "spiece.model"),
+}
+
+_pairs: dict[str, tuple[tokkit.SentencePieceProcessor, spm.SentencePieceProcessor]] = {}
+
+
+def pair(name: str) -> tuple[tokkit.SentencePieceProcessor, spm.SentencePieceProcessor]:
+    """(tokkit, sentencepiece) processors for a shared model, loaded once."""
+    if name not in _pairs:
+        path = str(shared_path(*MODELS[name]))
+        _pairs[name] = (
+            tokkit.SentencePieceProcessor(model_file=path),
+            spm.SentencePieceProcessor(model_file=path),
+        )
+    return _pairs[name]
+
 
 # The encode options the parity tests run every sample with.
 OPTIONS = [

@@ -12,16 +12,13 @@ from conftest import corpus_lines, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from references import tiktoken_encoding
+from spm_checks import MODELS, pair
 from strategies import interesting_chars, texts
 
 import tokkit
 
 TIKTOKEN_NAMES = ["r50k_base", "cl100k_base", "o200k_base"]
-SPM_MODELS = {
-    "unigram-test": ("vocab", "spm-unigram-sentencepiece-test", "test_model.model"),
-    "bpe-llama2": ("vocab", "llama2-spm-bpe", "tokenizer.model"),
-    "unigram-rut5": ("vocab", "rut5-large-spm-unigram", "spiece.model"),
-}
+SPM_MODELS = ["unigram-test", "bpe-llama2", "unigram-rut5"]
 SPECIALS = ["<|endoftext|>", "<|fim_prefix|>", "<|endofprompt|>", "<|endoftext", "|>"]
 
 # tiktoken's special-token arguments: the default, all allowed, one allowed,
@@ -44,16 +41,6 @@ def tiktoken_pair(name: str) -> tuple[tokkit.TiktokenEncoding, tiktoken.Encoding
     if name not in _cache:
         path = shared_path("vocab", "tiktoken", f"{name}.tiktoken")
         _cache[name] = (tokkit.load_tiktoken(path, name), tiktoken_encoding(name, path))
-    return _cache[name]
-
-
-def spm_pair(name: str) -> tuple[tokkit.SentencePieceProcessor, spm.SentencePieceProcessor]:
-    if name not in _cache:
-        path = str(shared_path(*SPM_MODELS[name]))
-        _cache[name] = (
-            tokkit.SentencePieceProcessor(model_file=path),
-            spm.SentencePieceProcessor(model_file=path),
-        )
     return _cache[name]
 
 
@@ -150,7 +137,7 @@ BOS_EOS = [{}, {"add_bos": True}, {"add_eos": True}, {"add_bos": True, "add_eos"
 
 @pytest.mark.parametrize("name", SPM_MODELS)
 def test_spm_counts_of_corpus_lines(name):
-    ours, ref = spm_pair(name)
+    ours, ref = pair(name)
     lines = corpus_lines(90)
     for kwargs in BOS_EOS:
         # ruT5 has no BOS: a ValueError from both
@@ -162,7 +149,7 @@ def test_spm_counts_of_corpus_lines(name):
 
 @pytest.mark.parametrize("name", SPM_MODELS)
 def test_spm_constructor_defaults_apply(name):
-    path = str(shared_path(*SPM_MODELS[name]))
+    path = str(shared_path(*MODELS[name]))
     ours = tokkit.SentencePieceProcessor(model_file=path, add_bos=True, add_eos=True)
     ref = spm.SentencePieceProcessor(model_file=path, add_bos=True, add_eos=True)
     for text in ["Hello world", "", "  ", "日本語"]:
@@ -173,7 +160,7 @@ def test_spm_constructor_defaults_apply(name):
 
 @pytest.mark.parametrize("name", ["unigram-test", "bpe-llama2"])
 def test_spm_sampled_count_is_the_length_of_that_sample(name):
-    ours, _ = spm_pair(name)
+    ours, _ = pair(name)
     sampling = {"enable_sampling": True, "alpha": 0.5, "nbest_size": -1}
     lines = [line for line in corpus_lines(30) if line]
     for seed, line in enumerate(lines):
@@ -186,7 +173,7 @@ def test_spm_sampled_count_is_the_length_of_that_sample(name):
 
 @pytest.mark.parametrize("name", SPM_MODELS)
 def test_spm_count_errors_are_encodes(name):
-    ours, ref = spm_pair(name)
+    ours, ref = pair(name)
     bad = [
         {"enable_sampling": True, "nbest_size": 1},
         {"enable_sampling": True, "alpha": None, "nbest_size": 0},
@@ -201,8 +188,8 @@ def test_spm_count_errors_are_encodes(name):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.sampled_from(list(SPM_MODELS)), texts, st.sampled_from(BOS_EOS))
+@given(st.sampled_from(SPM_MODELS), texts, st.sampled_from(BOS_EOS))
 def test_spm_counts_of_generated_text(name, text, kwargs):
-    ours, ref = spm_pair(name)
+    ours, ref = pair(name)
     want = error_type(outcome(encoded_length, ref, text, **kwargs))
     assert error_type(outcome(ours.count_tokens, text, **kwargs)) == want

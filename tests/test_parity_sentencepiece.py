@@ -13,31 +13,12 @@ from conftest import corpus_files, shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from references import cut_documents
-from spm_checks import OPTIONS, assert_encode_options_match, comparable
+from spm_checks import MODELS, OPTIONS, assert_encode_options_match, comparable, pair
 from spm_proto import normalizer, piece, trainer
 
 import tokkit
 
-MODELS = {
-    "unigram-test": ("vocab", "spm-unigram-sentencepiece-test", "test_model.model"),
-    "unigram-ja": ("vocab", "spm-unigram-sentencepiece-test", "test_ja_model.model"),
-    "bpe-llama2": ("vocab", "llama2-spm-bpe", "tokenizer.model"),
-    "unigram-rut5": ("vocab", "rut5-large-spm-unigram", "spiece.model"),
-}
 UNIGRAM = [name for name in MODELS if name.startswith("unigram")]
-
-_cache: dict[str, tuple[tokkit.SentencePieceProcessor, spm.SentencePieceProcessor]] = {}
-
-
-def pair(name: str) -> tuple[tokkit.SentencePieceProcessor, spm.SentencePieceProcessor]:
-    """(tokkit, sentencepiece) processors for a shared model, loaded once."""
-    if name not in _cache:
-        path = str(shared_path(*MODELS[name]))
-        _cache[name] = (
-            tokkit.SentencePieceProcessor(model_file=path),
-            spm.SentencePieceProcessor(model_file=path),
-        )
-    return _cache[name]
 
 
 def lines_of(path) -> list[str]:

@@ -58,7 +58,13 @@ fn parallel<T: Sync, R: Send>(
     num_threads: i64,
     f: impl Fn(usize, &T) -> Result<R> + Sync + Send,
 ) -> Result<Vec<R>> {
-    parallel_map(usize::try_from(num_threads).unwrap_or(0), items, f)
+    parallel_map(thread_count(num_threads), items, f)
+}
+
+/// sentencepiece's `num_threads` as the core takes it: 0 (all cores) for
+/// anything below 1.
+fn thread_count(num_threads: i64) -> usize {
+    usize::try_from(num_threads).unwrap_or(0)
 }
 
 impl PySentencePiece {
@@ -76,18 +82,21 @@ impl PySentencePiece {
             .ok_or_else(|| PyIndexError::new_err("piece id is out of range."))
     }
 
-    fn seeds(&self, n: usize, enable: bool, seed: Option<u64>) -> Vec<Option<u64>> {
+    /// The sampling of each of `n` texts in a batch call: a seed of its own
+    /// per text, from `args`' seed and the text's place when one is given.
+    fn samplings(&self, n: usize, (enable, nbest_size, alpha, seed): SampleArgs) -> Vec<Sampling> {
         // Seeds are drawn before the parallel part so the result does not
         // depend on the thread count.
         (0..n)
             .map(|i| {
-                enable.then(|| match seed {
+                let seed = enable.then(|| match seed {
                     Some(s) => {
                         let mut state = s.wrapping_add(i as u64);
                         crate::models::rng::splitmix64(&mut state)
                     }
                     None => next_seed(),
-                })
+                });
+                sampling((enable, nbest_size, alpha, seed))
             })
             .collect()
     }
@@ -167,11 +176,11 @@ impl PySentencePiece {
         num_threads: i64,
         args: SampleArgs,
     ) -> PyResult<Py<PyList>> {
-        let seeds = self.seeds(texts.len(), args.0, args.3);
+        let samplings = self.samplings(texts.len(), args);
         let inner = &self.inner;
-        let threads = usize::try_from(num_threads).unwrap_or(0);
+        let threads = thread_count(num_threads);
         id_lists(py, &self.ints, threads, &texts, |i, t| {
-            inner.encode_ids(t, sampling((args.0, args.1, args.2, seeds[i])))
+            inner.encode_ids(t, samplings[i])
         })
     }
 
@@ -188,11 +197,11 @@ impl PySentencePiece {
         eos: Option<u32>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let strs = texts.strs()?;
-        let seeds = self.seeds(strs.len(), args.0, args.3);
+        let samplings = self.samplings(strs.len(), args);
         let inner = &self.inner;
-        let threads = usize::try_from(num_threads).unwrap_or(0);
+        let threads = thread_count(num_threads);
         encode_arrays(py, &strs, threads, |i, t| {
-            let ids = inner.encode_ids(t, sampling((args.0, args.1, args.2, seeds[i])))?;
+            let ids = inner.encode_ids(t, samplings[i])?;
             if bos.is_none() && eos.is_none() {
                 return Ok(ids);
             }
@@ -217,13 +226,9 @@ impl PySentencePiece {
         num_threads: i64,
         args: SampleArgs,
     ) -> PyResult<Vec<usize>> {
-        let seeds = self.seeds(texts.len(), args.0, args.3);
+        let samplings = self.samplings(texts.len(), args);
         let inner = &self.inner;
-        Ok(py.detach(|| {
-            parallel(&texts, num_threads, |i, t| {
-                inner.count_ids(t, sampling((args.0, args.1, args.2, seeds[i])))
-            })
-        })?)
+        Ok(py.detach(|| parallel(&texts, num_threads, |i, t| inner.count_ids(t, samplings[i])))?)
     }
 
     /// Pieces of many texts, in parallel.
@@ -235,13 +240,12 @@ impl PySentencePiece {
         num_threads: i64,
         args: SampleArgs,
     ) -> PyResult<Vec<Vec<String>>> {
-        let seeds = self.seeds(texts.len(), args.0, args.3);
+        let samplings = self.samplings(texts.len(), args);
         let inner = &self.inner;
         Ok(py.detach(|| {
             parallel(&texts, num_threads, |i, t| {
-                let s = sampling((args.0, args.1, args.2, seeds[i]));
                 Ok(inner
-                    .encode_pieces(t, s)?
+                    .encode_pieces(t, samplings[i])?
                     .into_iter()
                     .map(|p| p.piece)
                     .collect())

@@ -4,6 +4,42 @@
 
 use rustc_hash::FxHashMap;
 
+/// Code points below this are looked up in a table, not hashed: every
+/// byte-level character and the letters of most alphabets.
+const DIRECT: usize = 0x800;
+
+/// A map from characters for per-character lookups over a whole corpus: a
+/// direct table for the first [`DIRECT`] code points, a hash map above.
+pub(crate) struct CharMap<T> {
+    low: Vec<Option<T>>,
+    high: FxHashMap<char, T>,
+}
+
+impl<T: Copy> CharMap<T> {
+    pub(crate) fn new() -> Self {
+        CharMap {
+            low: vec![None; DIRECT],
+            high: FxHashMap::default(),
+        }
+    }
+
+    /// The value of `c`, made by `make` if `c` has none yet.
+    pub(crate) fn get_or_insert_with(&mut self, c: char, make: impl FnOnce() -> T) -> &mut T {
+        match self.low.get_mut(c as usize) {
+            Some(slot) => slot.get_or_insert_with(make),
+            None => self.high.entry(c).or_insert_with(make),
+        }
+    }
+
+    /// Every character with its value, in no particular order.
+    pub(crate) fn into_entries(self) -> impl Iterator<Item = (char, T)> {
+        let low = (0u32..)
+            .zip(self.low)
+            .filter_map(|(c, value)| Some((char::from_u32(c)?, value?)));
+        low.chain(self.high)
+    }
+}
+
 /// The words as character ids (one hash lookup per character, once), with
 /// each character's frequency at the start of a word and inside one.
 pub(crate) struct CharCorpus {
@@ -21,7 +57,7 @@ impl CharCorpus {
     /// Encodes `words`; with a `limit`, keeps only the `limit` most frequent
     /// characters (ties by code point) and the words made of them.
     pub(crate) fn new(words: &[(&str, u64)], limit: Option<usize>) -> Self {
-        let mut ids: FxHashMap<char, u32> = FxHashMap::default();
+        let mut ids: CharMap<u32> = CharMap::new();
         let mut corpus = CharCorpus {
             chars: Vec::new(),
             initial: Vec::new(),
@@ -35,7 +71,7 @@ impl CharCorpus {
             let encoded = word
                 .chars()
                 .map(|c| {
-                    *ids.entry(c).or_insert_with(|| {
+                    *ids.get_or_insert_with(c, || {
                         corpus.chars.push(c);
                         // At most 0x110000 distinct chars: always fits.
                         corpus.chars.len() as u32 - 1

@@ -287,6 +287,17 @@ impl PairIndex {
         }
     }
 
+    /// Each word's number of symbols now, in the order they were given.
+    pub(crate) fn word_lengths(&self) -> Vec<u32> {
+        let mut lengths = vec![0; self.word_counts.len()];
+        for slot in &self.slots {
+            if slot.symbol != NONE {
+                lengths[slot.word as usize] += 1;
+            }
+        }
+        lengths
+    }
+
     /// The words as their current symbols, in the order they were given.
     pub(crate) fn words(&self) -> Vec<Vec<u32>> {
         let mut words = vec![Vec::new(); self.word_counts.len()];

@@ -39,6 +39,11 @@ impl SymbolTable {
         self.strings.get(id as usize).map_or("", String::as_str)
     }
 
+    /// Bytes in the longest symbol string.
+    pub(crate) fn longest(&self) -> usize {
+        self.strings.iter().map(String::len).max().unwrap_or(0)
+    }
+
     /// Number of symbols.
     pub(crate) fn len(&self) -> usize {
         self.strings.len()

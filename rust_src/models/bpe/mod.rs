@@ -12,6 +12,7 @@ pub mod chars;
 pub mod dropout;
 pub mod merge;
 pub mod model;
+pub mod rank_splits;
 pub mod spelled;
 pub mod table;
 pub mod trainer;

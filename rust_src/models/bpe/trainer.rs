@@ -23,9 +23,11 @@
 
 use std::cmp::Ordering;
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
+use super::rank_splits::{pairs_alike, whole_words_reached, RankSplits};
 use crate::error::{Error, Result};
+use crate::train::alphabet::CharMap;
 use crate::train::heap::Heap;
 use crate::train::pairs::{Pair, PairIndex};
 use crate::train::symbols::SymbolTable;
@@ -83,9 +85,6 @@ pub struct BpeVocabulary {
     pub merges: Vec<(u32, u32, u32)>,
     /// Number of characters in the alphabet.
     pub alphabet_size: usize,
-    /// Each corpus word, in [`WordCounts::sorted`] order, as the learned
-    /// merges split it (what the BPE model gives for it).
-    pub segmented_words: Vec<Vec<u32>>,
 }
 
 /// Learns a BPE vocabulary from word counts.
@@ -94,6 +93,30 @@ pub struct BpeVocabulary {
 /// special tokens and the alphabet, and [`Error::Training`] when there are no
 /// words.
 pub fn train(counts: &WordCounts, options: &BpeTrainerOptions) -> Result<BpeVocabulary> {
+    learn(counts, options, false, |_, _, _| ()).map(|(vocabulary, ())| vocabulary)
+}
+
+/// Learns as [`train`] does, and tells whether tiktoken's rule, with rank =
+/// id, splits every corpus word as the learned merges do (see
+/// [`rank_splits`](super::rank_splits)).
+pub fn train_comparing_ranks(
+    counts: &WordCounts,
+    options: &BpeTrainerOptions,
+) -> Result<(BpeVocabulary, RankSplits)> {
+    learn(counts, options, true, |learner, words, first| {
+        learner.rank_splits(words, first)
+    })
+}
+
+/// Learns from `counts`; `finish` reads the learner's final state with the
+/// words in training order and the first merged id. `compare_ranks` keeps
+/// what [`Learner::rank_splits`] needs.
+fn learn<T>(
+    counts: &WordCounts,
+    options: &BpeTrainerOptions,
+    compare_ranks: bool,
+    finish: impl FnOnce(&Learner, &[(&str, u64)], u32) -> T,
+) -> Result<(BpeVocabulary, T)> {
     let words = counts.sorted();
     if words.iter().all(|(w, _)| w.is_empty()) {
         return Err(Error::Training(
@@ -104,11 +127,15 @@ pub fn train(counts: &WordCounts, options: &BpeTrainerOptions) -> Result<BpeVoca
     for token in &options.special_tokens {
         symbols.id(token, 0)?;
     }
+    let specials = symbols.len();
     let alphabet = alphabet(&words, options);
     for &c in &alphabet {
         symbols.id(&c.to_string(), 1)?;
     }
-    let encoded = encode_words(&words, options, &mut symbols)?;
+    // A character named like a special token is that token, which tiktoken's
+    // ranks leave out.
+    let alphabet_apart = symbols.len() == specials + alphabet.len();
+    let spelled = encode_words(&words, options, &mut symbols)?;
     let initial = symbols.len();
     if initial > options.vocab_size {
         let specials = options
@@ -123,7 +150,12 @@ pub fn train(counts: &WordCounts, options: &BpeTrainerOptions) -> Result<BpeVoca
             initial - specials,
         )));
     }
-    let mut learner = Learner::new(symbols, &encoded, options)?;
+    // The proof of rank splits needs merged strings to be their parts'
+    // strings one after the other, and the words spelled in full.
+    let undecorated =
+        options.continuing_subword_prefix.is_none() && options.end_of_word_suffix.is_none();
+    let record_met = compare_ranks && undecorated && alphabet_apart && spelled.every_char_kept;
+    let mut learner = Learner::new(symbols, &spelled.words, options, record_met)?;
     let bar = progress::bar(
         (options.vocab_size - initial) as u64,
         options.progress,
@@ -134,12 +166,13 @@ pub fn train(counts: &WordCounts, options: &BpeTrainerOptions) -> Result<BpeVoca
         bar.set_position((learner.symbols.len() - initial) as u64);
     }
     bar.finish_and_clear();
-    Ok(BpeVocabulary {
-        segmented_words: learner.index.words(),
+    let finished = finish(&learner, &words, initial as u32);
+    let vocabulary = BpeVocabulary {
         tokens: learner.symbols.table.into_strings(),
         merges: learner.merges,
         alphabet_size: alphabet.len(),
-    })
+    };
+    Ok((vocabulary, finished))
 }
 
 /// The characters to start from, in code-point order: every character of
@@ -147,17 +180,17 @@ pub fn train(counts: &WordCounts, options: &BpeTrainerOptions) -> Result<BpeVoca
 /// the least frequent (the initial alphabet last, ties: larger code point
 /// first).
 fn alphabet(words: &[(&str, u64)], options: &BpeTrainerOptions) -> Vec<char> {
-    let mut freq: FxHashMap<char, u64> = FxHashMap::default();
+    let mut freq: CharMap<u64> = CharMap::new();
     for &(word, count) in words {
         for c in word.chars() {
-            let n = freq.entry(c).or_insert(0);
+            let n = freq.get_or_insert_with(c, || 0);
             *n = n.saturating_add(count);
         }
     }
     for &c in &options.initial_alphabet {
-        freq.insert(c, u64::MAX);
+        *freq.get_or_insert_with(c, || 0) = u64::MAX;
     }
-    let mut chars: Vec<(char, u64)> = freq.into_iter().collect();
+    let mut chars: Vec<(char, u64)> = freq.into_entries().collect();
     if let Some(limit) = options.limit_alphabet {
         if chars.len() > limit {
             chars.sort_unstable_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
@@ -169,6 +202,13 @@ fn alphabet(words: &[(&str, u64)], options: &BpeTrainerOptions) -> Vec<char> {
     chars
 }
 
+/// The corpus words spelled in symbol ids, with their counts.
+struct SpelledWords {
+    words: Vec<(Vec<u32>, i64)>,
+    /// Whether every character of every word is in the alphabet.
+    every_char_kept: bool,
+}
+
 /// The words as symbol ids: each character of the alphabet (others are
 /// dropped, as HF drops them), prefixed when it does not start the word and
 /// suffixed when it ends it; new prefixed / suffixed symbols join the
@@ -177,20 +217,22 @@ fn encode_words(
     words: &[(&str, u64)],
     options: &BpeTrainerOptions,
     symbols: &mut Symbols,
-) -> Result<Vec<(Vec<u32>, i64)>> {
+) -> Result<SpelledWords> {
     let prefix = options.continuing_subword_prefix.as_deref();
     let suffix = options.end_of_word_suffix.as_deref();
-    let mut single: FxHashMap<char, Option<u32>> = FxHashMap::default();
+    let mut single: CharMap<Option<u32>> = CharMap::new();
     let mut spelled = String::new();
     let mut encoded = Vec::with_capacity(words.len());
+    let mut every_char_kept = true;
     for &(word, count) in words {
         let mut ids = Vec::with_capacity(word.len());
         for (i, (start, c)) in word.char_indices().enumerate() {
             let is_last = start + c.len_utf8() == word.len();
-            let plain = *single
-                .entry(c)
-                .or_insert_with(|| symbols.get(c.encode_utf8(&mut [0; 4])));
-            let Some(plain) = plain else { continue };
+            let plain = *single.get_or_insert_with(c, || symbols.get(c.encode_utf8(&mut [0; 4])));
+            let Some(plain) = plain else {
+                every_char_kept = false;
+                continue;
+            };
             let decorate_start = i > 0 && prefix.is_some();
             let decorate_end = is_last && suffix.is_some();
             if !decorate_start && !decorate_end {
@@ -209,7 +251,10 @@ fn encode_words(
         }
         encoded.push((ids, i64::try_from(count).unwrap_or(i64::MAX)));
     }
-    Ok(encoded)
+    Ok(SpelledWords {
+        words: encoded,
+        every_char_kept,
+    })
 }
 
 /// The vocabulary as it grows, with each symbol's length in characters of
@@ -269,6 +314,9 @@ struct Learner<'a> {
     min_count: i64,
     /// Pairs whose count changed in the last merge (reused buffer).
     changed: Vec<Pair>,
+    /// Every pair that became adjacent in a merge, when kept for
+    /// [`Learner::rank_splits`].
+    met: Option<Vec<Pair>>,
 }
 
 impl<'a> Learner<'a> {
@@ -276,6 +324,7 @@ impl<'a> Learner<'a> {
         symbols: Symbols,
         words: &[(Vec<u32>, i64)],
         options: &'a BpeTrainerOptions,
+        record_met: bool,
     ) -> Result<Self> {
         let index = PairIndex::new(words)?;
         let mut learner = Learner {
@@ -286,6 +335,7 @@ impl<'a> Learner<'a> {
             merges: Vec::new(),
             min_count: i64::try_from(options.min_frequency.max(1)).unwrap_or(i64::MAX),
             changed: Vec::new(),
+            met: record_met.then(Vec::new),
         };
         learner.rebuild_heap();
         Ok(learner)
@@ -353,6 +403,9 @@ impl<'a> Learner<'a> {
             // needs a fresh entry; a pair whose count fell is corrected when
             // its stale entry comes up.
             let rose = p.0 == merged || p.1 == merged;
+            if let Some(met) = self.met.as_mut().filter(|_| rose) {
+                met.push(p);
+            }
             if rose && count > 0 && p != pair && self.short_enough(p) {
                 self.heap.push(Candidate { count, pair: p }, &compare);
             }
@@ -365,9 +418,27 @@ impl<'a> Learner<'a> {
     }
 }
 
+impl Learner<'_> {
+    /// How tiktoken's rule compares with the merges on `words` (the corpus
+    /// words in training order), `first_merged` being the first merged id.
+    fn rank_splits(&self, words: &[(&str, u64)], first_merged: u32) -> RankSplits {
+        let table = &self.symbols.table;
+        let proven = self.met.as_deref().is_some_and(|met| {
+            pairs_alike(table, &self.merges, first_merged, met)
+                && whole_words_reached(table, words, &self.index.word_lengths())
+        });
+        if proven {
+            RankSplits::Alike
+        } else {
+            RankSplits::Unproven(self.index.words())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustc_hash::FxHashMap;
 
     fn counts(words: &[(&str, u64)]) -> WordCounts {
         WordCounts {

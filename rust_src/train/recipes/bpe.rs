@@ -11,9 +11,10 @@ use crate::formats::atomic::Staged;
 use crate::formats::gpt2::{write_merges, write_vocab_json};
 use crate::formats::hf_json_write::bpe_tokenizer_json;
 use crate::formats::tiktoken::write_ranks;
-use crate::models::bpe::byte_alphabet::{self, char_to_byte};
+use crate::models::bpe::byte_alphabet::{self, byte_to_char, char_to_byte};
 use crate::models::bpe::merge::Scratch;
-use crate::models::bpe::trainer::{train, BpeTrainerOptions, BpeVocabulary};
+use crate::models::bpe::rank_splits::RankSplits;
+use crate::models::bpe::trainer::{train, train_comparing_ranks, BpeTrainerOptions, BpeVocabulary};
 use crate::models::bpe::BpeModel;
 use crate::threads::parallel_map;
 use crate::train::run::{Algorithm, Report};
@@ -46,25 +47,47 @@ impl BpeRun {
     }
 }
 
+/// A learned vocabulary and, when byte-level, how its `.tiktoken` ranks
+/// split the corpus words.
+pub struct LearnedBpe {
+    vocabulary: BpeVocabulary,
+    rank_splits: Option<RankSplits>,
+}
+
 impl Algorithm for BpeRun {
-    type Learned = BpeVocabulary;
+    type Learned = LearnedBpe;
 
     fn split(&self) -> &WordSplit {
         &self.split
     }
 
-    fn learn(&self, counts: &WordCounts) -> Result<BpeVocabulary> {
-        train(counts, &self.options)
+    fn learn(&self, counts: &WordCounts) -> Result<LearnedBpe> {
+        Ok(if self.split.byte_level {
+            let (vocabulary, splits) = train_comparing_ranks(counts, &self.options)?;
+            LearnedBpe {
+                vocabulary,
+                rank_splits: Some(splits),
+            }
+        } else {
+            LearnedBpe {
+                vocabulary: train(counts, &self.options)?,
+                rank_splits: None,
+            }
+        })
     }
 
     fn write(
         &self,
-        learned: &BpeVocabulary,
+        learned: &LearnedBpe,
         counts: &WordCounts,
         dir: &Path,
         files: &mut Staged,
         report: &mut Report,
     ) -> Result<()> {
+        let LearnedBpe {
+            vocabulary: learned,
+            rank_splits,
+        } = learned;
         let tokens = &learned.tokens;
         let merges: Vec<(&str, &str)> = learned
             .merges
@@ -112,12 +135,17 @@ impl Algorithm for BpeRun {
             Err(e) => return Err(e),
         }
 
-        if self.split.byte_level {
+        if let Some(splits) = rank_splits {
             let ranks = tiktoken_ranks(tokens, &specials);
             let path = dir.join("tokenizer.tiktoken");
             write_ranks(files, &path, &ranks)?;
             report.files.push(("tiktoken".into(), path));
-            report.tiktoken_agreement = Some(agreement(learned, &ranks, counts, self.threads)?);
+            report.tiktoken_agreement = Some(match splits {
+                RankSplits::Alike => 1.0,
+                RankSplits::Unproven(segmented) => {
+                    agreement(tokens, segmented, &ranks, counts, self.threads)?
+                }
+            });
         }
         Ok(())
     }
@@ -139,20 +167,37 @@ fn tiktoken_ranks(tokens: &[String], specials: &FxHashSet<&str>) -> Vec<(Vec<u8>
 
 /// The share of word occurrences that tiktoken, merging by the rank of the
 /// merged bytes, splits into the same tokens as HF merging by the merge list
-/// (as training split them). A text is split into words first, so this is
-/// also the share of text.
+/// (`segmented`: as training split them, in [`WordCounts::sorted`] order).
+/// A text is split into words first, so this is also the share of text.
 fn agreement(
-    learned: &BpeVocabulary,
+    tokens: &[String],
+    segmented: &[Vec<u32>],
     ranks: &[(Vec<u8>, u32)],
     counts: &WordCounts,
     threads: usize,
 ) -> Result<f64> {
-    let by_rank = BpeModel::from_ranks(ranks.to_vec())?;
-    let words: Vec<((&str, u64), &Vec<u32>)> = counts
-        .sorted()
-        .into_iter()
-        .zip(&learned.segmented_words)
-        .collect();
+    // tiktoken looks a lone byte up only for a token of its own, so a byte
+    // whose name a special token took still merges; it fails tiktoken only
+    // where it stays alone. Given the special's id, the model merges as
+    // tiktoken does, and that id in a result marks the failure.
+    let mut ranks = ranks.to_vec();
+    let mut has_rank = [false; 256];
+    for (bytes, _) in &ranks {
+        if let [b] = bytes[..] {
+            has_rank[b as usize] = true;
+        }
+    }
+    let mut rankless = FxHashSet::default();
+    for byte in 0u8..=255 {
+        let name = byte_to_char(byte);
+        let named = tokens.iter().position(|t| t.chars().eq([name]));
+        if let Some(id) = named.filter(|_| !has_rank[byte as usize]) {
+            ranks.push((vec![byte], id as u32));
+            rankless.insert(id as u32);
+        }
+    }
+    let by_rank = BpeModel::from_ranks(ranks)?;
+    let words: Vec<((&str, u64), &Vec<u32>)> = counts.sorted().into_iter().zip(segmented).collect();
     let chunks: Vec<_> = words.chunks(4096).collect();
     let sums = parallel_map(threads, &chunks, |_, chunk| {
         let mut scratch = Scratch::default();
@@ -163,11 +208,8 @@ fn agreement(
             // A word that is one token is one token in tiktoken too: it
             // looks a whole piece up before merging.
             if let [token] = merged[..] {
-                if learned
-                    .tokens
-                    .get(token as usize)
-                    .is_some_and(|t| t == word)
-                {
+                let whole = tokens.get(token as usize).is_some_and(|t| t == word);
+                if whole && !rankless.contains(&token) {
                     same += u128::from(count);
                     continue;
                 }
@@ -176,9 +218,10 @@ fn agreement(
                 continue;
             };
             ids.clear();
-            // A byte with no rank (a special token took its name) fails
-            // tiktoken: that is a disagreement, not a failed run.
-            if by_rank.encode_piece(&bytes, &mut scratch, &mut ids).is_ok() && ids == *merged {
+            // A byte that tiktoken cannot name fails it: that is a
+            // disagreement, not a failed run.
+            let split = by_rank.encode_piece(&bytes, &mut scratch, &mut ids);
+            if split.is_ok() && ids == *merged && !ids.iter().any(|id| rankless.contains(id)) {
                 same += u128::from(count);
             }
         }

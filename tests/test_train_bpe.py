@@ -308,9 +308,7 @@ def test_tiktoken_agreement_is_what_tiktoken_and_hf_give_each_word(tmp_path, spe
     # BPE model on the byte-alphabet word, tiktoken on its bytes (on the
     # training words the two rarely differ; on other text they can)
     files = corpus("zh", "bn", "rust", "blns")
-    trainer = tokkit.BpeTrainer(
-        1200, byte_level=True, special_tokens=specials, show_progress=False
-    )
+    trainer = tokkit.BpeTrainer(1200, byte_level=True, special_tokens=specials, show_progress=False)
     summary = trainer.train(files, tmp_path)
     hf = models.BPE.from_file(str(tmp_path / "vocab.json"), str(tmp_path / "merges.txt"))
     ranks = tiktoken.load.load_tiktoken_bpe(str(tmp_path / "tokenizer.tiktoken"))

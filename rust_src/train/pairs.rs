@@ -26,16 +26,21 @@ const BLOCK: usize = 256;
 /// No neighbour; also the symbol of a slot a merge removed.
 const NONE: u32 = u32::MAX;
 
-/// One symbol of one word. A merge empties the slot of its right part
-/// ([`NONE`]); neighbours are found by skipping empty slots within the word,
-/// at most a token's length. Without neighbour links a slot is 8 bytes
-/// instead of 16: byte-level training on the 6.6 MB of shared corpora peaks
-/// at 163 MB instead of 190, and learning (memory-bound) is no slower.
+/// The symbol of the slot before each word (and after the last).
+const BOUNDARY: u32 = u32::MAX - 1;
+
+/// One symbol of one word, or the boundary before a word. A merge empties
+/// the slot of its right part ([`NONE`]); neighbours are found by skipping
+/// empty slots up to a boundary, at most a token's length. Without neighbour
+/// links a slot is 8 bytes instead of 16: byte-level training on the 6.6 MB
+/// of shared corpora peaks at 163 MB instead of 190, and learning
+/// (memory-bound) is no slower.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     symbol: u32,
-    /// The word the slot belongs to.
-    word: u32,
+    /// For a symbol, its word's count class (see [`PairIndex::classes`]);
+    /// for a boundary, the index of the word after it.
+    value: u32,
 }
 
 /// What is known about one pair.
@@ -61,10 +66,14 @@ struct Change {
 
 /// The corpus words as symbols, with pair counts and positions.
 pub(crate) struct PairIndex {
-    /// Every word's symbols, word after word.
+    /// Every word's symbols, word after word, each word after a boundary.
     slots: Vec<Slot>,
-    /// Frequency of each word.
-    word_counts: Vec<i64>,
+    /// The distinct word frequencies, which slots name by index: a few
+    /// thousand, so reading a slot's count stays in cache where one count
+    /// per word would not (that read was a seventh of the merge loop).
+    classes: Vec<i64>,
+    /// Number of words.
+    words: usize,
     pairs: FxHashMap<Pair, PairStats>,
     /// The changes of the merge under way by left and by right neighbour,
     /// summed before they go into `pairs`: a merge touches a few hundred
@@ -82,36 +91,50 @@ pub(crate) fn too_many(what: &str) -> Error {
 
 impl PairIndex {
     /// Indexes `words` (symbol ids, frequency).
-    pub(crate) fn new(words: &[(Vec<u32>, i64)]) -> Result<Self> {
-        let total: usize = words.iter().map(|(w, _)| w.len()).sum();
-        // NONE must stay free to mark "no slot".
-        if total >= NONE as usize {
-            return Err(too_many("symbols in the corpus"));
-        }
-        if words.len() >= NONE as usize {
-            return Err(too_many("distinct words"));
-        }
+    pub(crate) fn new<'w>(words: impl IntoIterator<Item = (&'w [u32], i64)>) -> Result<Self> {
         let mut index = PairIndex {
-            slots: Vec::with_capacity(total),
-            word_counts: Vec::with_capacity(words.len()),
+            slots: Vec::new(),
+            classes: Vec::new(),
+            words: 0,
             pairs: FxHashMap::default(),
             left: FxHashMap::default(),
             right: FxHashMap::default(),
         };
-        for (w, (word, count)) in words.iter().enumerate() {
-            let start = index.slots.len() as u32;
+        let mut class_of: FxHashMap<i64, u32> = FxHashMap::default();
+        for (word, count) in words {
+            // NONE and BOUNDARY must stay free to mark slots.
+            let w = u32::try_from(index.words)
+                .ok()
+                .filter(|&w| w < BOUNDARY)
+                .ok_or_else(|| too_many("distinct words"))?;
+            let class = *class_of.entry(count).or_insert_with(|| {
+                index.classes.push(count);
+                // Fewer classes than words.
+                (index.classes.len() - 1) as u32
+            });
+            index.slots.push(Slot {
+                symbol: BOUNDARY,
+                value: w,
+            });
             for (i, &symbol) in word.iter().enumerate() {
-                let slot = start + i as u32;
+                let slot = u32::try_from(index.slots.len())
+                    .ok()
+                    .filter(|&slot| slot < BOUNDARY && symbol < BOUNDARY)
+                    .ok_or_else(|| too_many("symbols in the corpus"))?;
                 index.slots.push(Slot {
                     symbol,
-                    word: w as u32,
+                    value: class,
                 });
                 if i > 0 {
-                    index.add(word[i - 1], symbol, slot - 1, *count);
+                    index.add(word[i - 1], symbol, slot - 1, count);
                 }
             }
-            index.word_counts.push(*count);
+            index.words += 1;
         }
+        index.slots.push(Slot {
+            symbol: BOUNDARY,
+            value: NONE,
+        });
         Ok(index)
     }
 
@@ -157,7 +180,7 @@ impl PairIndex {
             live.clear();
             live.extend(block.iter().filter_map(|&pos| {
                 let slot = self.slots.get(pos as usize)?;
-                let count = *self.word_counts.get(slot.word as usize)?;
+                let count = *self.classes.get(slot.value as usize)?;
                 (slot.symbol == a).then_some((pos, count))
             }));
             for &(pos, count) in &live {
@@ -257,25 +280,17 @@ impl PairIndex {
 
     /// The next non-empty slot of the word of `pos`.
     fn next(&self, pos: u32) -> Option<u32> {
-        let word = self.slots.get(pos as usize)?.word;
         let after = self.slots.get(pos as usize + 1..)?;
-        let offset = after
-            .iter()
-            .take_while(|s| s.word == word)
-            .position(|s| s.symbol != NONE)?;
-        Some(pos + 1 + offset as u32)
+        let offset = after.iter().position(|s| s.symbol != NONE)?;
+        (after[offset].symbol != BOUNDARY).then_some(pos + 1 + offset as u32)
     }
 
     /// The previous non-empty slot of the word of `pos`.
     fn prev(&self, pos: u32) -> Option<u32> {
-        let word = self.slots.get(pos as usize)?.word;
         let before = self.slots.get(..pos as usize)?;
-        let offset = before
-            .iter()
-            .rev()
-            .take_while(|s| s.word == word)
-            .position(|s| s.symbol != NONE)?;
-        Some(pos - 1 - offset as u32)
+        let offset = before.iter().rev().position(|s| s.symbol != NONE)?;
+        let prev = pos - 1 - offset as u32;
+        (self.symbol(prev) != BOUNDARY).then_some(prev)
     }
 
     /// Adds `count` to `pair`, recording `position` unless it is [`NONE`].
@@ -289,24 +304,28 @@ impl PairIndex {
 
     /// Each word's number of symbols now, in the order they were given.
     pub(crate) fn word_lengths(&self) -> Vec<u32> {
-        let mut lengths = vec![0; self.word_counts.len()];
-        for slot in &self.slots {
-            if slot.symbol != NONE {
-                lengths[slot.word as usize] += 1;
-            }
-        }
+        let mut lengths = vec![0; self.words];
+        self.for_each_symbol(|word, _| lengths[word] += 1);
         lengths
     }
 
     /// The words as their current symbols, in the order they were given.
     pub(crate) fn words(&self) -> Vec<Vec<u32>> {
-        let mut words = vec![Vec::new(); self.word_counts.len()];
+        let mut words = vec![Vec::new(); self.words];
+        self.for_each_symbol(|word, symbol| words[word].push(symbol));
+        words
+    }
+
+    /// Calls `f` with each symbol now in the words and its word's index.
+    fn for_each_symbol(&self, mut f: impl FnMut(usize, u32)) {
+        let mut word = 0;
         for slot in &self.slots {
-            if slot.symbol != NONE {
-                words[slot.word as usize].push(slot.symbol);
+            match slot.symbol {
+                NONE => {}
+                BOUNDARY => word = slot.value as usize,
+                symbol => f(word, symbol),
             }
         }
-        words
     }
 }
 
@@ -314,15 +333,19 @@ impl PairIndex {
 mod tests {
     use super::*;
 
-    /// Every pair count recomputed from the words.
-    fn recount(index: &PairIndex) -> FxHashMap<Pair, i64> {
+    /// Every pair count recomputed from the words, given their counts.
+    fn recount(index: &PairIndex, words: &[(Vec<u32>, i64)]) -> FxHashMap<Pair, i64> {
         let mut counts = FxHashMap::default();
-        for (word, &count) in index.words().iter().zip(&index.word_counts) {
+        for (word, (_, count)) in index.words().iter().zip(words) {
             for w in word.windows(2) {
                 *counts.entry((w[0], w[1])).or_insert(0) += count;
             }
         }
         counts
+    }
+
+    fn index(words: &[(Vec<u32>, i64)]) -> PairIndex {
+        PairIndex::new(words.iter().map(|(w, c)| (&w[..], *c))).unwrap()
     }
 
     fn live(index: &PairIndex) -> FxHashMap<Pair, i64> {
@@ -337,12 +360,12 @@ mod tests {
             (vec![0, 0, 0], 2),
             (vec![1, 0, 0], 5),
         ];
-        let mut index = PairIndex::new(&words).unwrap();
+        let mut index = index(&words);
         assert_eq!(index.count((0, 0)), 3 + 2 * 2 + 5);
         let mut changed = Vec::new();
         index.merge((0, 0), 2, &mut changed);
         assert_eq!(index.words(), vec![vec![2, 2], vec![2, 0], vec![1, 2]]);
-        assert_eq!(live(&index), recount(&index));
+        assert_eq!(live(&index), recount(&index, &words));
         assert_eq!(index.count((0, 0)), 0);
         assert!(changed.contains(&(2, 2)) && changed.contains(&(1, 2)));
     }
@@ -365,7 +388,7 @@ mod tests {
                 )
             })
             .collect();
-        let mut index = PairIndex::new(&words).unwrap();
+        let mut index = index(&words);
         let mut changed = Vec::new();
         for symbols in 3..43 {
             let Some((pair, _)) = live(&index)
@@ -396,7 +419,7 @@ mod tests {
                 .collect();
             index.merge(pair, symbols, &mut changed);
             assert_eq!(index.words(), expected);
-            assert_eq!(live(&index), recount(&index));
+            assert_eq!(live(&index), recount(&index, &words));
         }
     }
 }

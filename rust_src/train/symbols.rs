@@ -24,10 +24,10 @@ impl SymbolTable {
         if let Some(id) = self.get(text) {
             return Ok((id, false));
         }
-        // u32::MAX stays free: pair bookkeeping uses it for "none".
+        // The top two ids stay free: pair bookkeeping marks slots with them.
         let id = u32::try_from(self.strings.len())
             .ok()
-            .filter(|&id| id < u32::MAX)
+            .filter(|&id| id < u32::MAX - 1)
             .ok_or_else(|| too_many("symbols"))?;
         self.strings.push(text.to_owned());
         self.ids.insert(text.to_owned(), id);

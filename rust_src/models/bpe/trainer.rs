@@ -326,7 +326,7 @@ impl<'a> Learner<'a> {
         options: &'a BpeTrainerOptions,
         record_met: bool,
     ) -> Result<Self> {
-        let index = PairIndex::new(words)?;
+        let index = PairIndex::new(words.iter().map(|(w, c)| (&w[..], *c)))?;
         let mut learner = Learner {
             options,
             symbols,
@@ -397,16 +397,15 @@ impl<'a> Learner<'a> {
         let mut changed = std::mem::take(&mut self.changed);
         changed.clear();
         self.index.merge(pair, merged, &mut changed);
-        for &p in &changed {
-            let count = self.index.count(p);
-            // Only pairs holding the new symbol can have risen, and each
-            // needs a fresh entry; a pair whose count fell is corrected when
-            // its stale entry comes up.
-            let rose = p.0 == merged || p.1 == merged;
-            if let Some(met) = self.met.as_mut().filter(|_| rose) {
+        // Only pairs holding the new symbol can have risen, and each needs a
+        // fresh entry; a pair whose count fell is corrected when its stale
+        // entry comes up.
+        for &p in changed.iter().filter(|p| p.0 == merged || p.1 == merged) {
+            if let Some(met) = self.met.as_mut() {
                 met.push(p);
             }
-            if rose && count > 0 && p != pair && self.short_enough(p) {
+            let count = self.index.count(p);
+            if count > 0 && self.short_enough(p) {
                 self.heap.push(Candidate { count, pair: p }, &compare);
             }
         }

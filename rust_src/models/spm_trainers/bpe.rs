@@ -167,7 +167,7 @@ pub fn learn(
             *ids = spell(&chars, word);
         }
     }
-    let mut index = PairIndex::new(&spelled)?;
+    let mut index = PairIndex::new(spelled.iter().map(|(w, c)| (&w[..], *c)))?;
     drop(spelled);
     let mut valid: FxHashMap<Pair, bool> = FxHashMap::default();
     let mut is_valid = |symbols: &Symbols, pair: Pair| {

@@ -216,7 +216,7 @@ impl<'a> Learner<'a> {
             symbol_keys: Vec::new(),
             symbol_counts: Vec::new(),
             symbol_pairs: Vec::new(),
-            index: PairIndex::new(&[])?,
+            index: PairIndex::new([])?,
             pushed: FxHashMap::default(),
             heap: Heap::new(),
             vocab: Vec::new(),
@@ -246,7 +246,7 @@ impl<'a> Learner<'a> {
                 *n = n.saturating_add(*count);
             }
         }
-        learner.index = PairIndex::new(&words)?;
+        learner.index = PairIndex::new(words.iter().map(|(w, c)| (&w[..], *c)))?;
         let pairs: Vec<Pair> = learner.index.pairs().map(|(p, _)| p).collect();
         for pair in pairs {
             learner.symbol_pairs[pair.0 as usize].insert(pair);

@@ -49,11 +49,15 @@ pub(crate) struct PairStats {
     /// Occurrences now, weighted by word frequency.
     pub(crate) count: i64,
     /// Slots where the pair started at some point: a superset of where it
-    /// starts now. Most pairs occur once or twice: kept inline, they cost no
+    /// starts now. Most pairs occur a few times: kept inline, they cost no
     /// allocation (a tenth of byte-level learning time went to allocating
-    /// and freeing these lists).
-    positions: SmallVec<[u32; 2]>,
+    /// and freeing these lists). Four fit in the space of the pointer and
+    /// length (smallvec's `union` layout).
+    positions: Positions,
 }
+
+/// A list of slots, inline up to four.
+type Positions = SmallVec<[u32; 4]>;
 
 /// What a merge of `(a, b)` into `m` does next to one neighbouring symbol
 /// `x`: `(x, a)` loses `count` and `(x, m)` gains it at `positions` (for a
@@ -61,7 +65,7 @@ pub(crate) struct PairStats {
 #[derive(Debug, Default)]
 struct Change {
     count: i64,
-    positions: SmallVec<[u32; 2]>,
+    positions: Positions,
 }
 
 /// The corpus words as symbols, with pair counts and positions.

@@ -26,7 +26,7 @@ const BLOCK: usize = 256;
 /// No neighbour; also the symbol of a slot a merge removed.
 const NONE: u32 = u32::MAX;
 
-/// The symbol of the slot before each word (and after the last).
+/// The symbol of the slot before each word.
 const BOUNDARY: u32 = u32::MAX - 1;
 
 /// One symbol of one word, or the boundary before a word. A merge empties
@@ -76,6 +76,8 @@ pub(crate) struct PairIndex {
     /// thousand, so reading a slot's count stays in cache where one count
     /// per word would not (that read was a seventh of the merge loop).
     classes: Vec<i64>,
+    /// The class of each count, while words are added.
+    class_of: FxHashMap<i64, u32>,
     /// Number of words.
     words: usize,
     pairs: FxHashMap<Pair, PairStats>,
@@ -96,50 +98,60 @@ pub(crate) fn too_many(what: &str) -> Error {
 impl PairIndex {
     /// Indexes `words` (symbol ids, frequency).
     pub(crate) fn new<'w>(words: impl IntoIterator<Item = (&'w [u32], i64)>) -> Result<Self> {
-        let mut index = PairIndex {
+        let mut index = PairIndex::empty();
+        for (word, count) in words {
+            index.push_word(word, count)?;
+        }
+        Ok(index)
+    }
+
+    /// An index of no words, to [`PairIndex::push_word`] them into.
+    pub(crate) fn empty() -> Self {
+        PairIndex {
             slots: Vec::new(),
             classes: Vec::new(),
+            class_of: FxHashMap::default(),
             words: 0,
             pairs: FxHashMap::default(),
             left: FxHashMap::default(),
             right: FxHashMap::default(),
-        };
-        let mut class_of: FxHashMap<i64, u32> = FxHashMap::default();
-        for (word, count) in words {
-            // NONE and BOUNDARY must stay free to mark slots.
-            let w = u32::try_from(index.words)
-                .ok()
-                .filter(|&w| w < BOUNDARY)
-                .ok_or_else(|| too_many("distinct words"))?;
-            let class = *class_of.entry(count).or_insert_with(|| {
-                index.classes.push(count);
-                // Fewer classes than words.
-                (index.classes.len() - 1) as u32
-            });
-            index.slots.push(Slot {
-                symbol: BOUNDARY,
-                value: w,
-            });
-            for (i, &symbol) in word.iter().enumerate() {
-                let slot = u32::try_from(index.slots.len())
-                    .ok()
-                    .filter(|&slot| slot < BOUNDARY && symbol < BOUNDARY)
-                    .ok_or_else(|| too_many("symbols in the corpus"))?;
-                index.slots.push(Slot {
-                    symbol,
-                    value: class,
-                });
-                if i > 0 {
-                    index.add(word[i - 1], symbol, slot - 1, count);
-                }
-            }
-            index.words += 1;
         }
-        index.slots.push(Slot {
+    }
+
+    /// Adds a word: its symbol ids and frequency.
+    pub(crate) fn push_word(&mut self, word: &[u32], count: i64) -> Result<()> {
+        // NONE and BOUNDARY must stay free to mark slots.
+        let w = u32::try_from(self.words)
+            .ok()
+            .filter(|&w| w < BOUNDARY)
+            .ok_or_else(|| too_many("distinct words"))?;
+        let class = match self.class_of.entry(count) {
+            Entry::Occupied(entry) => *entry.get(),
+            Entry::Vacant(entry) => {
+                self.classes.push(count);
+                // Fewer classes than words.
+                *entry.insert((self.classes.len() - 1) as u32)
+            }
+        };
+        self.slots.push(Slot {
             symbol: BOUNDARY,
-            value: NONE,
+            value: w,
         });
-        Ok(index)
+        for (i, &symbol) in word.iter().enumerate() {
+            let slot = u32::try_from(self.slots.len())
+                .ok()
+                .filter(|&slot| slot < BOUNDARY && symbol < BOUNDARY)
+                .ok_or_else(|| too_many("symbols in the corpus"))?;
+            self.slots.push(Slot {
+                symbol,
+                value: class,
+            });
+            if i > 0 {
+                self.add(word[i - 1], symbol, slot - 1, count);
+            }
+        }
+        self.words += 1;
+        Ok(())
     }
 
     /// The pairs that occur, with their counts.

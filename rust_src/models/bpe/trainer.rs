@@ -155,7 +155,7 @@ fn learn<T>(
     let undecorated =
         options.continuing_subword_prefix.is_none() && options.end_of_word_suffix.is_none();
     let record_met = compare_ranks && undecorated && alphabet_apart && spelled.every_char_kept;
-    let mut learner = Learner::new(symbols, &spelled.words, options, record_met)?;
+    let mut learner = Learner::new(symbols, spelled.index, options, record_met)?;
     let bar = progress::bar(
         (options.vocab_size - initial) as u64,
         options.progress,
@@ -202,9 +202,9 @@ fn alphabet(words: &[(&str, u64)], options: &BpeTrainerOptions) -> Vec<char> {
     chars
 }
 
-/// The corpus words spelled in symbol ids, with their counts.
+/// The corpus words spelled in symbol ids, indexed for learning.
 struct SpelledWords {
-    words: Vec<(Vec<u32>, i64)>,
+    index: PairIndex,
     /// Whether every character of every word is in the alphabet.
     every_char_kept: bool,
 }
@@ -222,10 +222,11 @@ fn encode_words(
     let suffix = options.end_of_word_suffix.as_deref();
     let mut single: CharMap<Option<u32>> = CharMap::new();
     let mut spelled = String::new();
-    let mut encoded = Vec::with_capacity(words.len());
+    let mut index = PairIndex::empty();
     let mut every_char_kept = true;
+    let mut ids = Vec::new();
     for &(word, count) in words {
-        let mut ids = Vec::with_capacity(word.len());
+        ids.clear();
         for (i, (start, c)) in word.char_indices().enumerate() {
             let is_last = start + c.len_utf8() == word.len();
             let plain = *single.get_or_insert_with(c, || symbols.get(c.encode_utf8(&mut [0; 4])));
@@ -249,10 +250,10 @@ fn encode_words(
             }
             ids.push(symbols.id(&spelled, 1)?);
         }
-        encoded.push((ids, i64::try_from(count).unwrap_or(i64::MAX)));
+        index.push_word(&ids, i64::try_from(count).unwrap_or(i64::MAX))?;
     }
     Ok(SpelledWords {
-        words: encoded,
+        index,
         every_char_kept,
     })
 }
@@ -322,11 +323,10 @@ struct Learner<'a> {
 impl<'a> Learner<'a> {
     fn new(
         symbols: Symbols,
-        words: &[(Vec<u32>, i64)],
+        index: PairIndex,
         options: &'a BpeTrainerOptions,
         record_met: bool,
     ) -> Result<Self> {
-        let index = PairIndex::new(words.iter().map(|(w, c)| (&w[..], *c)))?;
         let mut learner = Learner {
             options,
             symbols,

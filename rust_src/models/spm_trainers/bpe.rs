@@ -27,6 +27,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::error::Result;
 use crate::models::spm_trainers::room;
 use crate::threads;
+use crate::train::alphabet::CharMap;
 use crate::train::heap::Heap;
 use crate::train::pairs::{Pair, PairIndex};
 use crate::train::spm::meta::MetaPieces;
@@ -43,45 +44,6 @@ struct Candidate {
 
 /// The id of a character not given one yet.
 const UNSEEN: u32 = u32::MAX;
-
-/// Character → symbol id: a table for the Basic Multilingual Plane (a
-/// quarter of the time of spelling the words went to hashing), a map above.
-struct CharIds {
-    bmp: Vec<u32>,
-    astral: FxHashMap<char, u32>,
-}
-
-impl Default for CharIds {
-    fn default() -> Self {
-        CharIds {
-            bmp: vec![UNSEEN; 0x10000],
-            astral: FxHashMap::default(),
-        }
-    }
-}
-
-impl CharIds {
-    fn get(&self, c: char) -> u32 {
-        match self.bmp.get(c as usize) {
-            Some(&id) => id,
-            None => self.astral.get(&c).copied().unwrap_or(UNSEEN),
-        }
-    }
-
-    /// Gives `c` a symbol id unless it has one.
-    fn insert(&mut self, c: char, symbols: &mut Symbols) {
-        if self.get(c) != UNSEEN {
-            return;
-        }
-        let id = symbols.push(c.to_string(), 1);
-        match self.bmp.get_mut(c as usize) {
-            Some(slot) => *slot = id,
-            None => {
-                self.astral.insert(c, id);
-            }
-        }
-    }
-}
 
 /// The symbols (characters, then merged pieces) by id.
 struct Symbols {
@@ -143,12 +105,18 @@ pub fn learn(
     };
     // LoadSentences leaves only the required characters and the unknown
     // mark; any other character gets an id too, so nothing is lost.
-    let mut chars = CharIds::default();
+    let mut chars: CharMap<u32> = CharMap::new();
+    let mut insert = |chars: &mut CharMap<u32>, c: char| {
+        chars.get_or_insert_with(c, || symbols.push(c.to_string(), 1));
+    };
     for c in (required_chars.iter().map(|&(c, _)| c)).chain([UNK_CHAR]) {
-        chars.insert(c, &mut symbols);
+        insert(&mut chars, c);
     }
-    let spell =
-        |chars: &CharIds, word: &str| -> Vec<u32> { word.chars().map(|c| chars.get(c)).collect() };
+    let spell = |chars: &CharMap<u32>, word: &str| -> Vec<u32> {
+        word.chars()
+            .map(|c| chars.get(c).unwrap_or(UNSEEN))
+            .collect()
+    };
     let mut spelled: Vec<(Vec<u32>, i64)> = pool.install(|| {
         (words.par_iter())
             .map(|(word, count)| {
@@ -162,7 +130,7 @@ pub fn learn(
     if spelled.iter().any(|(ids, _)| ids.contains(&UNSEEN)) {
         for ((word, _), (ids, _)) in words.iter().zip(spelled.iter_mut()) {
             for c in word.chars() {
-                chars.insert(c, &mut symbols);
+                insert(&mut chars, c);
             }
             *ids = spell(&chars, word);
         }

@@ -86,6 +86,7 @@ mod tests {
     use crate::models::bpe::merge::Scratch;
     use crate::models::bpe::trainer::{train_comparing_ranks, BpeTrainerOptions};
     use crate::models::bpe::BpeModel;
+    use crate::models::rng::Rng;
     use crate::train::WordCounts;
 
     /// Each word's ids under `model`.
@@ -108,13 +109,8 @@ mod tests {
     /// differently; and the words given when unproven are the merges' split.
     #[test]
     fn alike_only_when_every_word_splits_alike() {
-        let mut x: u64 = 11;
-        let mut next = |n: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % n
-        };
+        let mut rng = Rng::new(11);
+        let mut next = |n: u64| rng.next_u64() % n;
         let mut proven = 0;
         for round in 0..600 {
             let letters = ["a", "b", "c", "d"];

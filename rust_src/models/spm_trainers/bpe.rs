@@ -70,7 +70,7 @@ impl Symbols {
 
     /// sentencepiece's order of candidates, best greatest.
     fn order(&self, x: &Candidate, y: &Candidate) -> std::cmp::Ordering {
-        let spelled = |(a, b): Pair| self.text(a).bytes().chain(self.text(b).bytes());
+        let spelled = |(a, b): Pair| [self.text(a).as_bytes(), self.text(b).as_bytes()];
         // Two pairs can spell the same string (`aa a` and `a aa`);
         // sentencepiece then takes the symbol it allocated first. A pair is
         // new when its later symbol is: adjacencies change only by merging,
@@ -80,8 +80,34 @@ impl Symbols {
         let born = |(a, b): Pair| (a.max(b), a.min(b));
         (x.count.cmp(&y.count))
             .then_with(|| self.chars(y.pair).cmp(&self.chars(x.pair)))
-            .then_with(|| spelled(y.pair).cmp(spelled(x.pair)))
+            .then_with(|| cmp_joined(spelled(y.pair), spelled(x.pair)))
             .then_with(|| born(y.pair).cmp(&born(x.pair)))
+    }
+}
+
+/// Compares `x[0] + x[1]` with `y[0] + y[1]` as byte strings, a run of
+/// bytes at a time, without joining them (the candidates' order compares
+/// spellings at every tie of count and length: a byte at a time, that was a
+/// tenth of learning).
+fn cmp_joined(x: [&[u8]; 2], y: [&[u8]; 2]) -> std::cmp::Ordering {
+    let (mut x, mut y) = (x, y);
+    loop {
+        if x[0].is_empty() {
+            x = [x[1], &[]];
+        }
+        if y[0].is_empty() {
+            y = [y[1], &[]];
+        }
+        if x[0].is_empty() || y[0].is_empty() {
+            return x[0].len().cmp(&y[0].len());
+        }
+        let n = x[0].len().min(y[0].len());
+        let (head_x, rest_x) = x[0].split_at(n);
+        let (head_y, rest_y) = y[0].split_at(n);
+        match head_x.cmp(head_y) {
+            std::cmp::Ordering::Equal => (x[0], y[0]) = (rest_x, rest_y),
+            unequal => return unequal,
+        }
     }
 }
 
@@ -276,6 +302,26 @@ fn words<'a>(sentences: &'a [(String, u64)], options: &SpmOptions) -> Vec<(&'a s
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_spellings_compare_as_their_concatenations() {
+        let words = ["", "a", "ab", "abc", "b", "ba", "\u{ff}", "a\u{0}"];
+        for x0 in words {
+            for x1 in words {
+                for y0 in words {
+                    for y1 in words {
+                        let joined = |a: &str, b: &str| format!("{a}{b}").into_bytes();
+                        let expected = joined(x0, x1).cmp(&joined(y0, y1));
+                        let got = cmp_joined(
+                            [x0.as_bytes(), x1.as_bytes()],
+                            [y0.as_bytes(), y1.as_bytes()],
+                        );
+                        assert_eq!(got, expected, "{x0:?}+{x1:?} vs {y0:?}+{y1:?}");
+                    }
+                }
+            }
+        }
+    }
 
     fn run(sentences: &[(&str, u64)], vocab_size: u32) -> Vec<(String, f32)> {
         let options = SpmOptions {

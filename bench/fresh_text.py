@@ -8,8 +8,9 @@ case and mode so that every implementation starts with cold caches:
   implementations rotates from round to round, so a slow spell of the
   machine falls on all of them;
 - a "repeated" pass then encodes the warm-up set again (same documents);
-- each stream of a set is timed on its own, with the process's CPU time, so
-  a batch call that runs on more threads than asked shows it;
+- each stream of a set is timed on its own, with the CPU time of each of the
+  process's threads, so a batch call that runs on more threads than asked
+  shows it;
 - every output is compared with the reference's ids afterwards.
 
 ``python bench/fresh_text.py CASE MODE ROUNDS STEP`` prints the figures as
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -60,16 +62,36 @@ def as_list(ids: object) -> list[int]:
     return ids.tolist() if hasattr(ids, "tolist") else list(ids)
 
 
-def _pass(impl: Impl, docs: list[str], mode: str) -> tuple[list, float, float]:
-    """(outputs, wall seconds, CPU seconds) of one timed pass over ``docs``."""
+def thread_ticks() -> dict[str, int]:
+    """CPU time so far of each thread of this process, in clock ticks."""
+    out = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            stat = Path(f"/proc/self/task/{tid}/stat").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        # the fields after the command's ")": utime and stime are 12th and 13th
+        fields = stat.rsplit(")", 1)[1].split()
+        out[tid] = int(fields[11]) + int(fields[12])
+    return out
+
+
+def _pass(impl: Impl, docs: list[str], mode: str) -> tuple[list, float, float, dict]:
+    """(outputs, wall seconds, CPU seconds, CPU ticks per thread) of one
+    timed pass over ``docs``. The CPU time says how many cores were busy
+    only on an idle machine; the ticks per thread say how many threads did
+    the work on any machine."""
     gc.collect()
+    before = thread_ticks()
     cpu, start = time.process_time(), time.perf_counter()
     if mode in ("1KB", "100KB"):
         encode = impl.encode
         out = [encode(d) for d in docs]
     else:
         out = impl.batch(docs, 2 if mode == "batch2" else 1)
-    return out, time.perf_counter() - start, time.process_time() - cpu
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    ticks = {tid: n - before.get(tid, 0) for tid, n in thread_ticks().items()}
+    return out, wall, cpu, ticks
 
 
 def _timed(
@@ -85,7 +107,9 @@ def _timed(
     outputs of a whole run would not fit). An
     implementation that raises (or panics) is recorded in ``failed`` and
     left out from then on."""
-    figures: dict[str, dict] = {i.name: {"rounds": [], "same": 0, "docs": 0} for i in impls}
+    figures: dict[str, dict] = {
+        i.name: {"rounds": [], "same": 0, "docs": 0, "ticks": {}} for i in impls
+    }
     for r, one_set in enumerate(sets):
         want = {
             name: {s: [as_list(reference(d)) for d in docs] for s, docs in one_set.items()}
@@ -98,7 +122,7 @@ def _timed(
                 if impl.name in failed:
                     break
                 try:
-                    out, wall, cpu = _pass(impl, docs, mode)
+                    out, wall, cpu, ticks = _pass(impl, docs, mode)
                 except BaseException as error:
                     # pyo3's PanicException (a peer's Rust panic) is a BaseException
                     if isinstance(error, (KeyboardInterrupt, SystemExit)):
@@ -107,6 +131,9 @@ def _timed(
                     break
                 nbytes = sum(len(d.encode("utf-8")) for d in docs)
                 streams[stream] = {"seconds": wall, "cpu": cpu, "bytes": nbytes}
+                spent = figures[impl.name]["ticks"]
+                for tid, n in ticks.items():
+                    spent[tid] = spent.get(tid, 0) + n
                 if want:
                     expected = want[impl.reference_name or ""][stream]
                     figures[impl.name]["same"] += sum(
@@ -139,6 +166,8 @@ def measure(case: Case, mode: str, rounds: int, step: int) -> tuple[dict, dict[s
             "docs": result[impl.name]["docs"],
             "repeated": repeated[impl.name]["rounds"] if repeated else None,
             "checked_against": impl.reference_name,
+            # CPU ticks of each thread that worked, busiest first
+            "thread_ticks": sorted(filter(None, result[impl.name]["ticks"].values()), reverse=True),
         }
         for impl in impls
         if impl.name not in failed

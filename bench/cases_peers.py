@@ -36,10 +36,9 @@ MODES = {
     "batch2": "~1 KB docs, batch, 2 threads",
 }
 STREAMS = ["english", "chinese", "japanese", "code", "multilingual"]
-# A 1-thread batch ran on more than one core when two of its threads each did
-# a third of the busiest one's work and the CPU time exceeds the wall time by
-# this much (a thread that only hands its results to the caller's thread
-# works too, but not at the same time).
+# A 1-thread batch ran on more than one core when its CPU time exceeds its
+# wall time by this much. On a busy machine a process gets less than a core,
+# so the threads that did the work are shown too.
 ONE_CORE = 1.15
 
 
@@ -63,13 +62,16 @@ def _mbps(rounds: list[dict], streams: list[str] | None = None) -> float:
     return _sum(rounds, "bytes", streams) / _sum(rounds, "seconds", streams) / 1e6
 
 
-def _workers(ticks: list[int]) -> int:
-    """Threads that did at least a third of the busiest thread's CPU time."""
-    return sum(n * 3 >= ticks[0] for n in ticks) if ticks else 1
+def _workers(ticks: dict[str, int]) -> str:
+    """The threads that did at least a tenth of the work, as shares; threads
+    started and ended within each call count as one ("ended")."""
+    total = sum(ticks.values()) or 1
+    shares = sorted(((n / total, k) for k, n in ticks.items() if n * 10 >= total), reverse=True)
+    return "+".join(f"{share:.0%}" + (" ended" if k == "ended" else "") for share, k in shares)
 
 
 def _several_cores(s: dict) -> bool:
-    return s["threads"] > 1 and s["cpu"] > ONE_CORE
+    return s["cpu"] > ONE_CORE
 
 
 def summarize(figures: dict) -> dict:
@@ -137,8 +139,8 @@ def _notes(figures: dict, summary: dict, mode: str) -> list[str]:
             notes.append(f"more than one core busy (CPU / wall), not compared: {', '.join(busy)}")
     if mode.startswith("batch"):
         notes.append(
-            "threads that worked, CPU / wall: "
-            + ", ".join(f"{n} {s['threads']}, {s['cpu']:.2f}" for n, s in summary.items())
+            "CPU / wall (threads' shares of the work): "
+            + ", ".join(f"{n} {s['cpu']:.2f} ({s['threads']})" for n, s in summary.items())
         )
     peer = fastest_exact(summary, mode)
     ours = next(iter(summary))
@@ -149,6 +151,10 @@ def _notes(figures: dict, summary: dict, mode: str) -> list[str]:
     if peer is not None:
         s = summary[peer]
         low, high = s["vs_tokkit_range"]
+        per_stream = ", ".join(
+            f"{st} {summary[ours]['streams'][st]:.1f} | {s['streams'][st]:.1f}"
+            for st in summary[ours]["streams"]
+        )
         notes.append(
             f"tokkit / fastest exact peer ({peer}): {s['vs_tokkit']:.2f} "
             f"(rounds {low:.2f}-{high:.2f})"
@@ -158,13 +164,8 @@ def _notes(figures: dict, summary: dict, mode: str) -> list[str]:
                 else ""
             )
         )
-        notes.append(
-            f"MB/s per stream, {ours} | {peer}: "
-            + ", ".join(
-                f"{st} {summary[ours]['streams'][st]:.1f} | {s['streams'][st]:.1f}"
-                for st in summary[ours]["streams"]
-            )
-        )
+        if per_stream:
+            notes.append(f"MB/s per stream, {ours} | {peer}: {per_stream}")
     return notes + [f"{figures['case']}: {n}" for n in figures["notes"]]
 
 
@@ -286,7 +287,8 @@ def measure(quick: bool) -> tuple[list[dict], list[str]]:
             notes += [f"- {name}: {n}" for n in case_notes]
             stick = f" (yardstick {yardstick})" if yardstick else ""
             table.append(_table_row(figures["case"], label + stick, summary, mode))
-            streams.append(_stream_row(figures["case"], label, summary, mode))
+            if not mode.startswith("batch"):
+                streams.append(_stream_row(figures["case"], label, summary, mode))
             if mode in panels:
                 panels[mode][figures["case"]] = {n: s["mbps"] for n, s in summary.items()}
     out = HERE / "results"

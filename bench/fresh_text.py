@@ -150,7 +150,7 @@ def _timed(
 def measure(case: Case, mode: str, rounds: int, step: int) -> tuple[dict, dict[str, str]]:
     """The figures of every implementation of ``case`` in ``mode``, and the
     implementations that failed, with their error."""
-    impls = [i for i in case.impls if mode in ("1KB", "100KB") or i.batch is not None]
+    impls = case.impls
     sets = deal(documents(MODES[mode], step), rounds + 1)
     if mode.startswith("batch"):
         # one batch call per set, all streams mixed, as a batch is used: a

@@ -40,14 +40,14 @@ Batch = Callable[[list[str], int], list]
 
 @dataclass
 class Impl:
-    """One encoder of a case. ``batch`` is None when it has no batch call.
-    An implementation that reads another file than the case's reference
+    """One encoder of a case: ``encode`` one document, ``batch`` a list on
+    a given number of threads. An implementation that reads another file than the case's reference
     (a tokenizer.json beside a sentencepiece model) is checked against
     ``reference``, named ``reference_name``: the ids of that file."""
 
     name: str
     encode: Ids
-    batch: Batch | None = None
+    batch: Batch
     reference_name: str | None = None
     reference: Ids | None = None
 

@@ -3,7 +3,9 @@
 Each ``bench/cases_*.py`` module contributes cases; for each case the same input
 goes to tokkit and to every reference, outputs are checked equal, then MB/s (or
 seconds and peak RSS for training) and tokkit's speed-up are printed and
-written to ``bench/results/results.md``.
+written to ``bench/results/results.md``. A module that times in its own way
+(``cases_peers``: fresh text, each case in a child process) defines
+``measure(quick) -> (rows, notes)`` instead of ``cases``.
 """
 
 from __future__ import annotations
@@ -53,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and args.only not in path.stem:
             continue
         module = importlib.import_module(path.stem)
+        # A module with its own method of timing (cases_peers) gives its rows.
+        if hasattr(module, "measure"):
+            module_rows, module_notes = module.measure(args.quick)
+            rows.extend(module_rows)
+            notes.extend(module_notes)
+            continue
         for case in module.cases(args.quick):
             case_rows = run_case(case)
             for line in format_rows(case_rows)[2:]:

@@ -326,6 +326,23 @@ pub fn piece_of<'t>(text: &'t str, piece: &Range<usize>) -> Result<&'t str> {
         .ok_or_else(|| Error::Encoding(format!("piece {piece:?} does not lie on characters")))
 }
 
+/// [`Model::tokenize_ids`] through [`Model::tokenize`]: each piece's tokens,
+/// then their ids.
+pub fn ids_of_tokens<M: Model + ?Sized>(
+    model: &M,
+    text: &str,
+    pieces: &[Range<usize>],
+    out: &mut Vec<u32>,
+) -> Result<()> {
+    let mut tokens = Vec::new();
+    for piece in pieces {
+        tokens.clear();
+        model.tokenize(piece_of(text, piece)?, &mut tokens)?;
+        out.extend(tokens.iter().map(|t| t.id));
+    }
+    Ok(())
+}
+
 /// Turns one piece into tokens: WordPiece, BPE, byte-level BPE, Unigram.
 pub trait Model: Send + Sync {
     /// Appends the tokens of `piece` to `out`.
@@ -335,13 +352,7 @@ pub trait Model: Send + Sync {
     /// for runs that read only the ids. A model overrides it where it can
     /// skip building [`Token`]s.
     fn tokenize_ids(&self, text: &str, pieces: &[Range<usize>], out: &mut Vec<u32>) -> Result<()> {
-        let mut tokens = Vec::new();
-        for piece in pieces {
-            tokens.clear();
-            self.tokenize(piece_of(text, piece)?, &mut tokens)?;
-            out.extend(tokens.iter().map(|t| t.id));
-        }
-        Ok(())
+        ids_of_tokens(self, text, pieces, out)
     }
     /// The id of a token string.
     fn token_to_id(&self, token: &str) -> Option<u32>;

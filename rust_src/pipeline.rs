@@ -242,6 +242,15 @@ impl Builder {
         }
     }
 
+    /// Appends `text`, every char of which came from the original at `span`.
+    #[inline]
+    pub fn push_str(&mut self, text: &str, span: Span) {
+        match &mut self.alignments {
+            None => self.text.push_str(text),
+            Some(_) => text.chars().for_each(|c| self.push(c, span)),
+        }
+    }
+
     /// The text built so far.
     pub fn as_str(&self) -> &str {
         &self.text

@@ -74,3 +74,22 @@ pub fn with_segment<R>(
         Ok(answer)
     })
 }
+
+/// Appends the ids of `segment`'s tokens under model `owner` to `out`,
+/// through the cache when the segment is short enough to be kept; `make`
+/// appends the tokens as [`with_segment`]'s does.
+pub fn extend_ids(
+    owner: u64,
+    segment: &str,
+    out: &mut Vec<u32>,
+    make: impl FnOnce(&mut Vec<(u32, u32)>) -> Result<()>,
+) -> Result<()> {
+    let mut read = |tokens: &SegmentTokens| out.extend(tokens.iter().map(|&(id, _)| id));
+    if segment.len() > MAX_SEGMENT {
+        let mut tokens = Vec::new();
+        make(&mut tokens)?;
+        read(&tokens);
+        return Ok(());
+    }
+    with_segment(owner, segment, make, read)
+}

@@ -15,7 +15,7 @@ use super::merge::{self, with_scratch, Merges, Scratch};
 use super::table::U64Map;
 use crate::error::{Error, Result};
 use crate::models::names_by_id;
-use crate::models::segment_cache::{self, SegmentTokens};
+use crate::models::segment_cache;
 use crate::pipeline::{ids_of_tokens, piece_of, Model, Token};
 
 /// The settings of an HF BPE model besides its vocabulary and merges.
@@ -319,23 +319,14 @@ fn words(piece: &str) -> impl Iterator<Item = &str> {
 }
 
 impl CharBpe {
-    /// Appends the ids of one word, merged through the segment cache when
-    /// it is short enough to be kept.
+    /// Appends the ids of one word, merged through the segment cache.
     fn word_ids(&self, word: &str, s: &mut Scratch, out: &mut Vec<u32>) -> Result<()> {
-        let mut make = |tokens: &mut Vec<(u32, u32)>| {
+        segment_cache::extend_ids(self.cache_owner, word, out, |tokens| {
             s.clear();
             self.symbols(word, s)?;
             merge::merge(self, s, |id, start, end| tokens.push((id, end - start)));
             Ok(())
-        };
-        let mut read = |tokens: &SegmentTokens| out.extend(tokens.iter().map(|&(id, _)| id));
-        if word.len() > segment_cache::MAX_SEGMENT {
-            let mut tokens = Vec::new();
-            make(&mut tokens)?;
-            read(&tokens);
-            return Ok(());
-        }
-        segment_cache::with_segment(self.cache_owner, word, make, read)
+        })
     }
 }
 

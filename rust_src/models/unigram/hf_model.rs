@@ -69,8 +69,10 @@ impl HfUnigram {
         })
     }
 
-    /// The best segmentation of `text` as strings, unknown runs fused.
-    fn segment(&self, text: &str) -> Result<Vec<(usize, usize, bool)>> {
+    /// The best segmentation of `text` as byte ranges with the id of the
+    /// vocabulary entry each spells (the trie's), unknown runs fused and
+    /// marked `None`.
+    fn segment(&self, text: &str) -> Result<Vec<(usize, usize, Option<u32>)>> {
         let bytes = text.as_bytes();
         let size = bytes.len();
         let unk_score = self.min_score - f64::from(UNK_PENALTY);
@@ -119,7 +121,7 @@ impl HfUnigram {
             }
             starts_at += mblen;
         }
-        let mut out: Vec<(usize, usize, bool)> = Vec::new();
+        let mut out: Vec<(usize, usize, Option<u32>)> = Vec::new();
         let mut ends_at = size;
         while ends_at > 0 {
             let node = best[ends_at];
@@ -129,8 +131,8 @@ impl HfUnigram {
             let is_unk = Some(node.id) == self.unk_id;
             match out.last_mut() {
                 // Runs of unknown tokens fuse into one (HF's fuse_unk).
-                Some(last) if is_unk && last.2 => last.0 = start,
-                _ => out.push((start, ends_at, is_unk)),
+                Some(last) if is_unk && last.2.is_none() => last.0 = start,
+                _ => out.push((start, ends_at, (!is_unk).then_some(node.id))),
             }
             ends_at = start;
         }
@@ -141,10 +143,12 @@ impl HfUnigram {
 
 impl Model for HfUnigram {
     fn tokenize(&self, piece: &str, out: &mut Vec<Token>) -> Result<()> {
-        for (start, end, _) in self.segment(piece)? {
+        for (start, end, known) in self.segment(piece)? {
             let s = piece.get(start..end).unwrap_or("");
             let (start, end) = (start as u32, end as u32);
-            if let Some(&id) = self.ids.get(s) {
+            // HF looks every segment's text up: a known one is the entry the
+            // trie found, a fused unknown run may still spell an entry.
+            if let Some(id) = known.or_else(|| self.ids.get(s).copied()) {
                 out.push(Token { id, start, end });
                 continue;
             }

@@ -93,3 +93,41 @@ pub fn extend_ids(
     }
     with_segment(owner, segment, make, read)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    #[test]
+    fn failures_are_not_kept_and_owners_do_not_share() {
+        let (one, two) = (new_owner(), new_owner());
+        let failed = with_segment(one, "w", |_| Err(Error::Encoding("no".into())), <[_]>::len);
+        assert!(failed.is_err());
+        let made = |tokens: &mut Vec<(u32, u32)>| {
+            tokens.push((7, 1));
+            Ok(())
+        };
+        assert_eq!(
+            with_segment(one, "w", made, <[_]>::to_vec).unwrap(),
+            [(7, 1)]
+        );
+        let unused = |_: &mut Vec<(u32, u32)>| -> Result<()> { unreachable!() };
+        assert_eq!(
+            with_segment(one, "w", unused, <[_]>::to_vec).unwrap(),
+            [(7, 1)]
+        );
+        let other = |tokens: &mut Vec<(u32, u32)>| {
+            tokens.push((9, 1));
+            Ok(())
+        };
+        assert_eq!(
+            with_segment(two, "w", other, <[_]>::to_vec).unwrap(),
+            [(9, 1)]
+        );
+        let mut ids = vec![1];
+        let long = "x".repeat(MAX_SEGMENT + 1);
+        extend_ids(one, &long, &mut ids, made).unwrap();
+        assert_eq!(ids, [1, 7]);
+    }
+}

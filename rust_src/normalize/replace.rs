@@ -137,4 +137,25 @@ mod tests {
         let n = replace(Pattern::literal("").unwrap(), "-", "ab");
         assert_eq!(n.as_str(), "-a-b-");
     }
+
+    #[test]
+    fn the_text_is_the_same_without_alignments() {
+        let cases = [
+            (Pattern::regex(" {2,}").unwrap(), " ", "  a  b c    d  "),
+            (Pattern::literal("ab").unwrap(), "XY", "abcabab é ab"),
+            (Pattern::regex("x*").unwrap(), "-", "aé中"),
+            (Pattern::literal("é").unwrap(), "", "éaéé"),
+        ];
+        for (pattern, content, text) in cases {
+            let r = Replace {
+                pattern,
+                content: content.into(),
+            };
+            let mut tracked = Normalized::new(text, true);
+            let mut untracked = Normalized::new(text, false);
+            r.normalize(&mut tracked).unwrap();
+            r.normalize(&mut untracked).unwrap();
+            assert_eq!(untracked.as_str(), tracked.as_str(), "{text:?}");
+        }
+    }
 }

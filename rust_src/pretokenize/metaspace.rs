@@ -46,7 +46,9 @@ impl Normalizer for MetaspaceRewrite {
                     PrependScheme::Always | PrependScheme::First => {
                         let first = rest.chars().next();
                         let starts = first.is_some_and(|c| c == ' ' || c == replacement);
-                        first.is_some() && !starts && (prepend == PrependScheme::Always || starts_input)
+                        first.is_some()
+                            && !starts
+                            && (prepend == PrependScheme::Always || starts_input)
                     }
                     PrependScheme::Never => false,
                 };
@@ -134,5 +136,31 @@ mod tests {
             .unwrap();
         let pieces: Vec<&str> = out.iter().map(|r| &n.as_str()[r.clone()]).collect();
         assert_eq!(pieces, vec!["▁hello", "▁", "▁world"]);
+    }
+
+    #[test]
+    fn the_text_is_the_same_without_alignments() {
+        let schemes = [
+            PrependScheme::Always,
+            PrependScheme::First,
+            PrependScheme::Never,
+        ];
+        for prepend in schemes {
+            let r = MetaspaceRewrite {
+                replacement: '▁',
+                prepend,
+            };
+            for text in ["", " ", "a", " a  b ", "▁a b", "é  中 ", "  "] {
+                for starts_input in [true, false] {
+                    let mut tracked = Normalized::new(text, true);
+                    let mut untracked = Normalized::new(text, false);
+                    tracked.set_starts_input(starts_input);
+                    untracked.set_starts_input(starts_input);
+                    r.normalize(&mut tracked).unwrap();
+                    r.normalize(&mut untracked).unwrap();
+                    assert_eq!(untracked.as_str(), tracked.as_str(), "{text:?} {prepend:?}");
+                }
+            }
+        }
     }
 }

@@ -311,7 +311,9 @@ fn words(piece: &str) -> impl Iterator<Item = &str> {
             return None;
         }
         let body = rest.trim_start_matches(SPACE);
-        let cut = body.find(SPACE).map_or(rest.len(), |at| rest.len() - body.len() + at);
+        let cut = body
+            .find(SPACE)
+            .map_or(rest.len(), |at| rest.len() - body.len() + at);
         let (word, after) = rest.split_at(cut);
         rest = after;
         Some(word)
@@ -569,5 +571,86 @@ mod tests {
         let got = encode(&m, &text);
         assert_eq!(got.len(), 2501);
         assert_eq!(got.last(), Some(&(0, 10_000, 10_001)));
+    }
+
+    fn ids_of(m: &CharBpe, text: &str, pieces: &[Range<usize>]) -> Vec<u32> {
+        let mut out = Vec::new();
+        m.tokenize_ids(text, pieces, &mut out).unwrap();
+        out
+    }
+
+    fn tokenized_ids(m: &CharBpe, text: &str, pieces: &[Range<usize>]) -> Vec<u32> {
+        let mut out = Vec::new();
+        ids_of_tokens(m, text, pieces, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn words_are_cut_before_each_space_run() {
+        fn cut(s: &str) -> Vec<&str> {
+            words(s).collect()
+        }
+        assert_eq!(cut("▁a▁▁bc▁"), ["▁a", "▁▁bc", "▁"]);
+        assert_eq!(cut("ab▁c"), ["ab", "▁c"]);
+        assert_eq!(cut("▁▁"), ["▁▁"]);
+        assert!(cut("").is_empty());
+    }
+
+    #[test]
+    fn ids_word_by_word_are_the_ids_of_the_whole_piece() {
+        // Unknown characters fuse and bytes fall back on either side of a
+        // cut; a word past the cache's limit merges uncached.
+        let tokens = [
+            "<unk>", "▁", "a", "b", "▁a", "▁ab", "ab", "<0xC3>", "<0xA9>", "▁▁",
+        ];
+        let merges = [("▁", "a"), ("a", "b"), ("▁a", "b"), ("▁", "▁")];
+        let options = CharBpeOptions {
+            unk_token: Some("<unk>".into()),
+            fuse_unk: true,
+            byte_fallback: true,
+            ..Default::default()
+        };
+        let m = model(&tokens, &merges, options.clone());
+        assert!(m.word_start.is_some());
+        let long = format!("▁{}", "ab".repeat(300));
+        for text in ["▁ab▁a▁▁ab", "xy▁é▁ab", "▁▁▁", "ab", "é▁é", long.as_str()]
+        {
+            let pieces = [0..text.len()];
+            for _ in 0..2 {
+                assert_eq!(
+                    ids_of(&m, text, &pieces),
+                    tokenized_ids(&m, text, &pieces),
+                    "{text:?}"
+                );
+            }
+        }
+        // pieces cut elsewhere by a pre-tokenizer
+        let text = "▁ab▁xab";
+        let pieces = [0..4, 4..text.len()];
+        assert_eq!(ids_of(&m, text, &pieces), tokenized_ids(&m, text, &pieces));
+    }
+
+    #[test]
+    fn where_words_could_merge_across_a_cut_the_whole_piece_merges() {
+        // "a▁" is a token: a merge crosses the start of a ▁ run, so no
+        // word cut is made and the ids are the whole piece's.
+        let m = model(
+            &["a", "▁", "a▁", "a▁a"],
+            &[("a", "▁"), ("a▁", "a")],
+            CharBpeOptions::default(),
+        );
+        assert!(m.word_start.is_none());
+        assert_eq!(ids_of(&m, "a▁a", &[0..5]), [3]);
+        // ignore_merges looks the whole piece up first: no word cut either
+        let m = model(
+            &["▁", "a", "b", "▁a", "▁ab▁b"],
+            &[("▁", "a")],
+            CharBpeOptions {
+                ignore_merges: true,
+                ..Default::default()
+            },
+        );
+        let text = "▁ab▁b";
+        assert_eq!(ids_of(&m, text, &[0..text.len()]), [4]);
     }
 }

@@ -9,9 +9,9 @@ use std::ops::Range;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
+use crate::models::segment_cache;
 use crate::models::unigram::model::UNK_PENALTY;
 use crate::models::unigram::trie::DoubleArray;
-use crate::models::segment_cache;
 use crate::pipeline::{piece_of, Model, Token};
 
 /// A Unigram model read from tokenizer.json.

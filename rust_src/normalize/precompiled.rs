@@ -16,14 +16,17 @@ use crate::pipeline::{Builder, Normalized, Normalizer, Span, SpannedChars};
 #[derive(Debug, Clone)]
 pub struct Precompiled {
     map: CharsMap,
+    /// The ASCII chars no rule matches alone: as a cluster of their own
+    /// they stay as they are.
+    ascii_kept: [bool; 128],
 }
 
 impl Precompiled {
     /// Parses the `precompiled_charsmap` blob.
     pub fn new(blob: &[u8]) -> Result<Self> {
-        Ok(Precompiled {
-            map: CharsMap::from_blob(blob, Path::new("tokenizer.json"))?,
-        })
+        let map = CharsMap::from_blob(blob, Path::new("tokenizer.json"))?;
+        let ascii_kept = std::array::from_fn(|b| map.shortest(&[b as u8]).is_none());
+        Ok(Precompiled { map, ascii_kept })
     }
 }
 
@@ -93,16 +96,27 @@ impl Precompiled {
     fn append_text(&self, input: &str, out: &mut Builder) {
         let bytes = input.as_bytes();
         let mut start = 0;
+        // Clusters of one ASCII char that stay as they are, from here to
+        // `start`, are copied in one go.
+        let mut kept_from = 0;
         for end in 1..=bytes.len() {
             let cut = bytes.get(end).is_none_or(|&next| {
                 let last = bytes[end - 1];
                 last.is_ascii() && next.is_ascii() && !(last == b'\r' && next == b'\n')
             });
-            if cut {
-                self.append_clusters(input.get(start..end).unwrap_or(""), out);
-                start = end;
+            if !cut {
+                continue;
             }
+            let kept = end - start == 1
+                && (self.ascii_kept.get(usize::from(bytes[start]))).is_some_and(|&k| k);
+            if !kept {
+                out.push_str(input.get(kept_from..start).unwrap_or(""), (0, 0));
+                self.append_clusters(input.get(start..end).unwrap_or(""), out);
+                kept_from = end;
+            }
+            start = end;
         }
+        out.push_str(input.get(kept_from..).unwrap_or(""), (0, 0));
     }
 
     /// [`Self::append_text`] of text the segmenter cuts into clusters. No

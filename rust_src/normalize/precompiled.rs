@@ -183,6 +183,11 @@ impl Precompiled {
 
 impl Normalizer for Precompiled {
     fn normalize(&self, text: &mut Normalized) -> Result<()> {
+        // No rule starts with any of the chars: nothing changes, however
+        // the text is cut into clusters.
+        if text.as_str().chars().all(|c| self.map.untouched(c)) {
+            return Ok(());
+        }
         if !text.tracks_offsets() {
             text.rewrite(|chars, out| self.append_text(chars.rest(), out));
             return Ok(());

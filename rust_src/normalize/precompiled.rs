@@ -87,12 +87,12 @@ fn replace(changes: &mut Vec<(char, isize)>, old: &str, new: &str) {
 
 impl Precompiled {
     /// The normalized text alone: the chars of the tracked path's changes,
-    /// in order, without their bookkeeping (ruT5's tokenizer.json, 1 KB
-    /// documents: this normalizer went from a fifth of the encode without
-    /// offsets to a tenth). Between two ASCII chars (but CR LF) a cluster
-    /// always ends, and no segmentation rule looks across an ASCII char, so
-    /// the text is cut there: an ASCII char between two such cuts is a
-    /// cluster of its own, found with no segmenter run.
+    /// in order, without their bookkeeping. Between two ASCII chars (but CR
+    /// LF) a cluster always ends, and no segmentation rule looks across an
+    /// ASCII char, so the text is cut there: an ASCII char between two such
+    /// cuts is a cluster of its own, found with no segmenter run (ruT5's
+    /// tokenizer.json, 1 KB documents, ids only: 24 MB/s with the segmenter
+    /// over the whole text, 29 MB/s with these cuts).
     fn append_text(&self, input: &str, out: &mut Builder) {
         let bytes = input.as_bytes();
         let mut start = 0;
@@ -123,9 +123,9 @@ impl Precompiled {
     /// rule starts with an untouched char, so a cluster starting with one
     /// matches none, and neither do its chars one by one: clusters of
     /// untouched chars alone stay as they are and are copied in runs. Only
-    /// the clusters around each touched char are found and looked up: the
-    /// segmenter over whole Chinese text, for its few full-width commas,
-    /// was a tenth of ruT5's encode.
+    /// the clusters around each touched char are found and looked up, where
+    /// the segmenter ran over whole Chinese text for its few full-width
+    /// commas (ruT5, as above: 32 MB/s before, 36 MB/s after).
     fn append_clusters(&self, text: &str, out: &mut Builder) {
         if text.len() == 1 {
             out.push_str(self.map.shortest(text.as_bytes()).unwrap_or(text), (0, 0));

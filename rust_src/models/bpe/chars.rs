@@ -391,7 +391,8 @@ impl Model for CharBpe {
     /// Where no merge crosses the start of a `▁` run ([`CharBpe::word_start`])
     /// and each piece merges the same every time (no dropout, no whole-piece
     /// lookup), each word is merged on its own through the per-thread
-    /// segment cache: Llama 2's tokenizer.json encoded 1.6x faster with it.
+    /// segment cache: Llama 2's tokenizer.json, 1 KB documents, ids only,
+    /// went from half its `SentencePieceProcessor`'s speed to about the same.
     fn tokenize_ids(&self, text: &str, pieces: &[Range<usize>], out: &mut Vec<u32>) -> Result<()> {
         let plain = self.options.dropout.is_none_or(|p| p <= 0.0) && !self.options.ignore_merges;
         if self.word_start.is_none() || !plain {

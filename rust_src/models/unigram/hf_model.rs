@@ -172,8 +172,8 @@ impl Model for HfUnigram {
 
     /// Each piece through the per-thread segment cache: a piece's tokens
     /// depend on its text alone, and words repeat (ruT5's tokenizer.json,
-    /// 1 KB documents: the model went from a third of the encode to a
-    /// tenth).
+    /// 1 KB documents, ids only: 21-26 MB/s without the cache, 38-40 MB/s
+    /// with it).
     fn tokenize_ids(&self, text: &str, pieces: &[Range<usize>], out: &mut Vec<u32>) -> Result<()> {
         let mut tokens = Vec::new();
         for piece in pieces {

@@ -13,7 +13,7 @@
 
 use std::ops::Range;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// A byte range of the original text, `start..end`, kept as `u32` pairs because
 /// a tokenizer stores one per normalized byte when offsets are requested.
@@ -242,6 +242,15 @@ impl Builder {
         }
     }
 
+    /// Appends `text`, every char of which came from the original at `span`.
+    #[inline]
+    pub fn push_str(&mut self, text: &str, span: Span) {
+        match &mut self.alignments {
+            None => self.text.push_str(text),
+            Some(_) => text.chars().for_each(|c| self.push(c, span)),
+        }
+    }
+
     /// The text built so far.
     pub fn as_str(&self) -> &str {
         &self.text
@@ -320,10 +329,40 @@ pub struct Token {
     pub end: u32,
 }
 
+/// The text of `piece`, a byte range of `text` a pre-tokenizer gave.
+pub fn piece_of<'t>(text: &'t str, piece: &Range<usize>) -> Result<&'t str> {
+    text.get(piece.clone())
+        .ok_or_else(|| Error::Encoding(format!("piece {piece:?} does not lie on characters")))
+}
+
+/// [`Model::tokenize_ids`] through [`Model::tokenize`]: each piece's tokens,
+/// then their ids.
+pub fn ids_of_tokens<M: Model + ?Sized>(
+    model: &M,
+    text: &str,
+    pieces: &[Range<usize>],
+    out: &mut Vec<u32>,
+) -> Result<()> {
+    let mut tokens = Vec::new();
+    for piece in pieces {
+        tokens.clear();
+        model.tokenize(piece_of(text, piece)?, &mut tokens)?;
+        out.extend(tokens.iter().map(|t| t.id));
+    }
+    Ok(())
+}
+
 /// Turns one piece into tokens: WordPiece, BPE, byte-level BPE, Unigram.
 pub trait Model: Send + Sync {
     /// Appends the tokens of `piece` to `out`.
     fn tokenize(&self, piece: &str, out: &mut Vec<Token>) -> Result<()>;
+    /// Appends the ids of the tokens of each of `pieces` (byte ranges of
+    /// `text`, in order) to `out`: [`Model::tokenize`] without the ranges,
+    /// for runs that read only the ids. A model overrides it where it can
+    /// skip building [`Token`]s.
+    fn tokenize_ids(&self, text: &str, pieces: &[Range<usize>], out: &mut Vec<u32>) -> Result<()> {
+        ids_of_tokens(self, text, pieces, out)
+    }
     /// The id of a token string.
     fn token_to_id(&self, token: &str) -> Option<u32>;
     /// The string of an id (as the vocabulary file spells it).

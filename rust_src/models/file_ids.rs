@@ -4,6 +4,8 @@
 //! a file whose ids are not exactly `0..n` is numbered `0..n` in id order
 //! for the model and mapped back at its edges.
 
+use std::ops::Range;
+
 use crate::error::Result;
 use crate::pipeline::{Model, Token};
 
@@ -78,6 +80,15 @@ impl Model for FileIds {
         self.model.tokenize(piece, out)?;
         for token in &mut out[first..] {
             token.id = self.ids.to_file(token.id);
+        }
+        Ok(())
+    }
+
+    fn tokenize_ids(&self, text: &str, pieces: &[Range<usize>], out: &mut Vec<u32>) -> Result<()> {
+        let first = out.len();
+        self.model.tokenize_ids(text, pieces, out)?;
+        for id in &mut out[first..] {
+            *id = self.ids.to_file(*id);
         }
         Ok(())
     }

@@ -4,6 +4,7 @@ pub mod bpe;
 pub mod bpe_spm;
 pub mod file_ids;
 pub mod rng;
+pub mod segment_cache;
 pub mod spm_char;
 pub mod spm_trainers;
 pub mod spm_vocab;

@@ -64,6 +64,20 @@ impl Normalizer for Replace {
         let added = matches.len().saturating_mul(self.content.len());
         let bytes = (text.as_str().len() - removed).saturating_add(added);
         check_normalized_size(text, bytes, "Replace")?;
+        if !text.tracks_offsets() {
+            // The text alone: the runs between matches, copied whole.
+            text.rewrite(|chars, out| {
+                let rest = chars.rest();
+                let mut at = 0;
+                for m in &matches {
+                    out.push_str(rest.get(at..m.start).unwrap_or(""), (0, 0));
+                    out.push_str(&self.content, (0, 0));
+                    at = m.end;
+                }
+                out.push_str(rest.get(at..).unwrap_or(""), (0, 0));
+            });
+            return Ok(());
+        }
         text.rewrite(|mut chars: SpannedChars<'_>, out: &mut Builder| {
             // The span of the last char read: what inserted text aligns with.
             let mut last: Span = (0, 0);
@@ -122,5 +136,26 @@ mod tests {
         assert_eq!(replace(Pattern::regex("x*").unwrap(), "-", "").as_str(), "");
         let n = replace(Pattern::literal("").unwrap(), "-", "ab");
         assert_eq!(n.as_str(), "-a-b-");
+    }
+
+    #[test]
+    fn the_text_is_the_same_without_alignments() {
+        let cases = [
+            (Pattern::regex(" {2,}").unwrap(), " ", "  a  b c    d  "),
+            (Pattern::literal("ab").unwrap(), "XY", "abcabab é ab"),
+            (Pattern::regex("x*").unwrap(), "-", "aé中"),
+            (Pattern::literal("é").unwrap(), "", "éaéé"),
+        ];
+        for (pattern, content, text) in cases {
+            let r = Replace {
+                pattern,
+                content: content.into(),
+            };
+            let mut tracked = Normalized::new(text, true);
+            let mut untracked = Normalized::new(text, false);
+            r.normalize(&mut tracked).unwrap();
+            r.normalize(&mut untracked).unwrap();
+            assert_eq!(untracked.as_str(), tracked.as_str(), "{text:?}");
+        }
     }
 }

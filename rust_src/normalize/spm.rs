@@ -79,7 +79,7 @@ impl CharsMap {
             untouched: vec![0; 0x10000 / 64],
         };
         let mut buf = [0u8; 4];
-        for cp in 0x80..0x10000u32 {
+        for cp in 0..0x10000u32 {
             let Some(c) = char::from_u32(cp) else {
                 continue;
             };
@@ -117,7 +117,7 @@ impl CharsMap {
 
     /// Whether no rule starts with `c` (only known for the BMP).
     #[inline]
-    fn untouched(&self, c: char) -> bool {
+    pub fn untouched(&self, c: char) -> bool {
         let cp = u32::from(c);
         self.untouched
             .get((cp / 64) as usize)

@@ -19,8 +19,7 @@ impl Tokenizer {
                 self.encode::<&str>(Input::Text(text), None, add_special_tokens, options)?;
             return Ok(encoding.len());
         }
-        let mut count = 0;
-        self.run(text, false, &mut |_, _, _, _| count += 1)?;
+        let count = self.encode_ids(text)?.len();
         let special = if add_special_tokens {
             self.added_tokens_count(false)
         } else {

@@ -1,6 +1,7 @@
 //! Encoding: the pipeline run on each input sequence, then truncation,
 //! post-processing and padding, for one input or a batch.
 
+use super::run::Sink;
 use super::{EncodeOptions, Encoding, Input, Tokenizer};
 use crate::error::Result;
 use crate::threads::parallel_map;
@@ -44,24 +45,27 @@ impl Tokenizer {
         // About one token per four bytes of English: growing eight columns
         // by doubling instead cost a tenth of encode time in copies.
         let mut encoding = Encoding::with_capacity(text.len() / 4 + 8);
-        self.run(text, true, &mut |id, range, word, matched| {
-            // A model token is named by the model, as HF names it, even
-            // when an added token has its id under another name.
-            let token = match matched {
-                Some(m) => m,
-                None => self.model.id_to_token(id).unwrap_or_default(),
-            };
-            encoding.push(
-                id,
-                token,
-                (range.start, range.end),
-                // HF encodes each sequence with its index as type id; a
-                // template may set others.
-                sequence,
-                Some(word),
-                false,
-            )
-        })?;
+        self.run(
+            text,
+            &mut Sink::Tokens(&mut |id, range, word, matched| {
+                // A model token is named by the model, as HF names it, even
+                // when an added token has its id under another name.
+                let token = match matched {
+                    Some(m) => m,
+                    None => self.model.id_to_token(id).unwrap_or_default(),
+                };
+                encoding.push(
+                    id,
+                    token,
+                    (range.start, range.end),
+                    // HF encodes each sequence with its index as type id; a
+                    // template may set others.
+                    sequence,
+                    Some(word),
+                    false,
+                )
+            }),
+        )?;
         // Char offsets from here on, as HF: post-processors (ByteLevel's
         // trimming) count in characters.
         encoding.bytes_to_char_offsets(text);

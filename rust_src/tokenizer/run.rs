@@ -10,16 +10,44 @@ use crate::error::Result;
 use crate::pipeline::{Normalized, Token};
 use crate::pretokenize::metaspace::PrependScheme;
 
-/// Receives each token of a text: id, original byte range (empty when
-/// offsets are not tracked), word index, and for an added token the text it
-/// matched (HF's token string for it: with lstrip/rstrip it holds the spaces)
-/// or for a model token named by its text ([`Model::named_by_text`]) the
-/// normalized text it covers.
-type Sink<'a> = dyn FnMut(u32, Range<usize>, u32, Option<&str>) + 'a;
+/// Receives each token of a text: id, original byte range, word index, and
+/// for an added token the text it matched (HF's token string for it: with
+/// lstrip/rstrip it holds the spaces) or for a model token named by its
+/// text ([`crate::pipeline::Model::named_by_text`]) the normalized text it
+/// covers.
+pub(super) type TokenSink<'a> = dyn FnMut(u32, Range<usize>, u32, Option<&str>) + 'a;
+
+/// Where a run puts its tokens, which decides what it tracks.
+pub(super) enum Sink<'s, 'a> {
+    /// The ids alone, appended: the run tracks no offsets, and the model
+    /// gives the ids of a part's pieces at once
+    /// ([`crate::pipeline::Model::tokenize_ids`]).
+    Ids(&'s mut Vec<u32>),
+    /// Every token with its range, word and text; offsets are tracked.
+    Tokens(&'s mut TokenSink<'a>),
+}
+
+impl Sink<'_, '_> {
+    /// Gives one token; `range` and `text` are read only by [`Sink::Tokens`].
+    #[inline]
+    fn token<'t>(
+        &mut self,
+        id: u32,
+        range: impl FnOnce() -> Range<usize>,
+        word: u32,
+        text: impl FnOnce() -> Option<&'t str>,
+    ) {
+        match self {
+            Sink::Ids(ids) => ids.push(id),
+            Sink::Tokens(sink) => sink(id, range(), word, text()),
+        }
+    }
+}
 
 impl Tokenizer {
     /// Runs the pipeline on `text`, giving every token to `sink`.
-    pub(super) fn run(&self, text: &str, track_offsets: bool, sink: &mut Sink<'_>) -> Result<()> {
+    pub(super) fn run(&self, text: &str, sink: &mut Sink<'_, '_>) -> Result<()> {
+        let track_offsets = matches!(sink, Sink::Tokens(_));
         let segments = self.added.split_raw(text)?;
         let mut word = 0u32;
         let mut pieces: Vec<Range<usize>> = Vec::new();
@@ -27,8 +55,7 @@ impl Tokenizer {
         for segment in segments {
             let range = match segment {
                 Segment::Added(id, range) => {
-                    let matched = text.get(range.clone());
-                    sink(id, if track_offsets { range } else { 0..0 }, word, matched);
+                    sink.token(id, || range.clone(), word, || text.get(range.clone()));
                     word += 1;
                     continue;
                 }
@@ -48,7 +75,8 @@ impl Tokenizer {
             for part in inner {
                 let part = match part {
                     Segment::Added(id, r) => {
-                        sink(id, to_original(r.clone()), word, normalized.as_str().get(r));
+                        let matched = || normalized.as_str().get(r.clone());
+                        sink.token(id, || to_original(r.clone()), word, matched);
                         word += 1;
                         continue;
                     }
@@ -72,6 +100,10 @@ impl Tokenizer {
                     None if !part_text.is_empty() => pieces.push(0..part_text.len()),
                     None => {}
                 }
+                if let (Sink::Ids(ids), None) = (&mut *sink, &self.metaspace_last) {
+                    self.model.tokenize_ids(part_text, &pieces, ids)?;
+                    continue;
+                }
                 for piece in &pieces {
                     let mut emit = |tokens: &mut [Token]| {
                         let mut base = part.start + piece.start;
@@ -81,10 +113,12 @@ impl Tokenizer {
                         }
                         for t in tokens.iter() {
                             let r = base + t.start as usize..base + t.end as usize;
-                            let text = (track_offsets && self.model.named_by_text(t.id))
-                                .then(|| normalized.as_str().get(r.clone()))
-                                .flatten();
-                            sink(t.id, to_original(r), word, text);
+                            let text = || {
+                                (self.model.named_by_text(t.id))
+                                    .then(|| normalized.as_str().get(r.clone()))
+                                    .flatten()
+                            };
+                            sink.token(t.id, || to_original(r.clone()), word, text);
                         }
                         word += 1;
                     };
@@ -124,7 +158,7 @@ impl Tokenizer {
         // a third more room than English needs: CJK text has about a token
         // per three bytes
         let mut ids = Vec::with_capacity(text.len() / 3 + 8);
-        self.run(text, false, &mut |id, _, _, _| ids.push(id))?;
+        self.run(text, &mut Sink::Ids(&mut ids))?;
         Ok(ids)
     }
 

@@ -4,12 +4,15 @@
 //! It can differ from sentencepiece on the same vocabulary; this one matches
 //! HF.
 
+use std::ops::Range;
+
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
+use crate::models::segment_cache;
 use crate::models::unigram::model::UNK_PENALTY;
 use crate::models::unigram::trie::DoubleArray;
-use crate::pipeline::{Model, Token};
+use crate::pipeline::{piece_of, Model, Token};
 
 /// A Unigram model read from tokenizer.json.
 #[derive(Debug, Clone)]
@@ -17,6 +20,8 @@ pub struct HfUnigram {
     pieces: Vec<(String, f64)>,
     ids: FxHashMap<String, u32>,
     trie: DoubleArray,
+    /// Names this model in the per-thread [`segment_cache`].
+    cache_owner: u64,
     unk_id: Option<u32>,
     min_score: f64,
     byte_fallback: bool,
@@ -57,14 +62,17 @@ impl HfUnigram {
             pieces,
             ids,
             trie,
+            cache_owner: segment_cache::new_owner(),
             unk_id,
             min_score,
             byte_fallback,
         })
     }
 
-    /// The best segmentation of `text` as strings, unknown runs fused.
-    fn segment(&self, text: &str) -> Result<Vec<(usize, usize, bool)>> {
+    /// The best segmentation of `text` as byte ranges with the id of the
+    /// vocabulary entry each spells (the trie's), unknown runs fused and
+    /// marked `None`.
+    fn segment(&self, text: &str) -> Result<Vec<(usize, usize, Option<u32>)>> {
         let bytes = text.as_bytes();
         let size = bytes.len();
         let unk_score = self.min_score - f64::from(UNK_PENALTY);
@@ -113,7 +121,7 @@ impl HfUnigram {
             }
             starts_at += mblen;
         }
-        let mut out: Vec<(usize, usize, bool)> = Vec::new();
+        let mut out: Vec<(usize, usize, Option<u32>)> = Vec::new();
         let mut ends_at = size;
         while ends_at > 0 {
             let node = best[ends_at];
@@ -123,8 +131,8 @@ impl HfUnigram {
             let is_unk = Some(node.id) == self.unk_id;
             match out.last_mut() {
                 // Runs of unknown tokens fuse into one (HF's fuse_unk).
-                Some(last) if is_unk && last.2 => last.0 = start,
-                _ => out.push((start, ends_at, is_unk)),
+                Some(last) if is_unk && last.2.is_none() => last.0 = start,
+                _ => out.push((start, ends_at, (!is_unk).then_some(node.id))),
             }
             ends_at = start;
         }
@@ -135,10 +143,12 @@ impl HfUnigram {
 
 impl Model for HfUnigram {
     fn tokenize(&self, piece: &str, out: &mut Vec<Token>) -> Result<()> {
-        for (start, end, _) in self.segment(piece)? {
+        for (start, end, known) in self.segment(piece)? {
             let s = piece.get(start..end).unwrap_or("");
             let (start, end) = (start as u32, end as u32);
-            if let Some(&id) = self.ids.get(s) {
+            // HF looks every segment's text up: a known one is the entry the
+            // trie found, a fused unknown run may still spell an entry.
+            if let Some(id) = known.or_else(|| self.ids.get(s).copied()) {
                 out.push(Token { id, start, end });
                 continue;
             }
@@ -156,6 +166,24 @@ impl Model for HfUnigram {
                 .unk_id
                 .ok_or_else(|| Error::Encoding("Unigram model has no unk_id".into()))?;
             out.push(Token { id, start, end });
+        }
+        Ok(())
+    }
+
+    /// Each piece through the per-thread segment cache: a piece's tokens
+    /// depend on its text alone, and words repeat (ruT5's tokenizer.json,
+    /// 1 KB documents, ids only: 21-26 MB/s without the cache, 38-40 MB/s
+    /// with it).
+    fn tokenize_ids(&self, text: &str, pieces: &[Range<usize>], out: &mut Vec<u32>) -> Result<()> {
+        let mut tokens = Vec::new();
+        for piece in pieces {
+            let piece = piece_of(text, piece)?;
+            segment_cache::extend_ids(self.cache_owner, piece, out, |kept| {
+                tokens.clear();
+                self.tokenize(piece, &mut tokens)?;
+                kept.extend(tokens.iter().map(|t| (t.id, t.end - t.start)));
+                Ok(())
+            })?;
         }
         Ok(())
     }

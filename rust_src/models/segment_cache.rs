@@ -1,0 +1,135 @@
+//! A per-thread cache of the tokens of short text segments, for models whose
+//! tokens of a segment depend on its text alone: a word with the `▁` run
+//! before it for the sentencepiece-style BPE models (whose merges never
+//! cross the start of a `▁` run), a pre-tokenizer's piece for HF's Unigram.
+//! Words repeat: on 1 KB documents of the shared corpora, Llama 2 encodes
+//! 2x faster with it. Per thread, so shared models need no lock; bounded at
+//! [`LIMIT`] segments of at most [`MAX_SEGMENT`] bytes each, and emptied
+//! when a thread turns to another model.
+
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rustc_hash::FxHashMap;
+
+use crate::error::Result;
+
+/// Segments longer than this are not cached (they rarely repeat).
+pub const MAX_SEGMENT: usize = 256;
+/// The cache is emptied when it holds this many segments.
+const LIMIT: usize = 1 << 16;
+
+/// A segment's tokens: `(id, byte length)` each, in order.
+pub type SegmentTokens = [(u32, u32)];
+
+/// Recent segments and their tokens, for the model named `owner`.
+#[derive(Default)]
+struct SegmentCache {
+    owner: u64,
+    map: FxHashMap<Box<str>, Box<SegmentTokens>>,
+}
+
+thread_local! {
+    static CACHE: RefCell<SegmentCache> = RefCell::new(SegmentCache::default());
+}
+
+static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
+
+/// A name for a model in the cache, never given twice: a cache filled by
+/// one model never answers for another.
+pub fn new_owner() -> u64 {
+    NEXT_OWNER.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Gives the tokens of `segment` under model `owner` to `read`: cached ones,
+/// or those `make` appends to an empty list, which are then kept unless
+/// `make` fails. The caller keeps segments to [`MAX_SEGMENT`] bytes and
+/// `make` deterministic.
+pub fn with_segment<R>(
+    owner: u64,
+    segment: &str,
+    make: impl FnOnce(&mut Vec<(u32, u32)>) -> Result<()>,
+    read: impl FnOnce(&SegmentTokens) -> R,
+) -> Result<R> {
+    CACHE.with(|cell| {
+        // A `make` that reaches the cache again finds it borrowed: it then
+        // works without it.
+        let Ok(mut cache) = cell.try_borrow_mut() else {
+            let mut tokens = Vec::new();
+            make(&mut tokens)?;
+            return Ok(read(&tokens));
+        };
+        if cache.owner != owner {
+            cache.map.clear();
+            cache.owner = owner;
+        }
+        if let Some(tokens) = cache.map.get(segment) {
+            return Ok(read(tokens));
+        }
+        let mut tokens = Vec::new();
+        make(&mut tokens)?;
+        if cache.map.len() >= LIMIT {
+            cache.map.clear();
+        }
+        let answer = read(&tokens);
+        cache.map.insert(segment.into(), tokens.into_boxed_slice());
+        Ok(answer)
+    })
+}
+
+/// Appends the ids of `segment`'s tokens under model `owner` to `out`,
+/// through the cache when the segment is short enough to be kept; `make`
+/// appends the tokens as [`with_segment`]'s does.
+pub fn extend_ids(
+    owner: u64,
+    segment: &str,
+    out: &mut Vec<u32>,
+    make: impl FnOnce(&mut Vec<(u32, u32)>) -> Result<()>,
+) -> Result<()> {
+    let mut read = |tokens: &SegmentTokens| out.extend(tokens.iter().map(|&(id, _)| id));
+    if segment.len() > MAX_SEGMENT {
+        let mut tokens = Vec::new();
+        make(&mut tokens)?;
+        read(&tokens);
+        return Ok(());
+    }
+    with_segment(owner, segment, make, read)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+
+    #[test]
+    fn failures_are_not_kept_and_owners_do_not_share() {
+        let (one, two) = (new_owner(), new_owner());
+        let failed = with_segment(one, "w", |_| Err(Error::Encoding("no".into())), <[_]>::len);
+        assert!(failed.is_err());
+        let made = |tokens: &mut Vec<(u32, u32)>| {
+            tokens.push((7, 1));
+            Ok(())
+        };
+        assert_eq!(
+            with_segment(one, "w", made, <[_]>::to_vec).unwrap(),
+            [(7, 1)]
+        );
+        let unused = |_: &mut Vec<(u32, u32)>| -> Result<()> { unreachable!() };
+        assert_eq!(
+            with_segment(one, "w", unused, <[_]>::to_vec).unwrap(),
+            [(7, 1)]
+        );
+        let other = |tokens: &mut Vec<(u32, u32)>| {
+            tokens.push((9, 1));
+            Ok(())
+        };
+        assert_eq!(
+            with_segment(two, "w", other, <[_]>::to_vec).unwrap(),
+            [(9, 1)]
+        );
+        let mut ids = vec![1];
+        let long = "x".repeat(MAX_SEGMENT + 1);
+        extend_ids(one, &long, &mut ids, made).unwrap();
+        assert_eq!(ids, [1, 7]);
+    }
+}

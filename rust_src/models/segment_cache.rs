@@ -4,8 +4,9 @@
 //! cross the start of a `▁` run), a pre-tokenizer's piece for HF's Unigram.
 //! Words repeat: on 1 KB documents of the shared corpora, Llama 2 encodes
 //! 2x faster with it. Per thread, so shared models need no lock; bounded at
-//! [`LIMIT`] segments of at most [`MAX_SEGMENT`] bytes each, and emptied
-//! when a thread turns to another model.
+//! [`LIMIT`] segments of at most [`MAX_SEGMENT`] bytes each and [`BYTES`]
+//! of segments and tokens in all, and emptied when a thread turns to another
+//! model.
 
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -16,8 +17,12 @@ use crate::error::Result;
 
 /// Segments longer than this are not cached (they rarely repeat).
 pub const MAX_SEGMENT: usize = 256;
-/// The cache is emptied when it holds this many segments.
+/// The cache is emptied when it holds this many segments...
 const LIMIT: usize = 1 << 16;
+/// ...or when the next one would take its segments' text and tokens past
+/// this many bytes: 8 MB, with the map's own ~64 bytes a segment about 12 MB
+/// a thread at most. Text of short words fills [`LIMIT`] first (~2 MB).
+const BYTES: usize = 8 << 20;
 
 /// A segment's tokens: `(id, byte length)` each, in order.
 pub type SegmentTokens = [(u32, u32)];
@@ -27,6 +32,8 @@ pub type SegmentTokens = [(u32, u32)];
 struct SegmentCache {
     owner: u64,
     map: FxHashMap<Box<str>, Box<SegmentTokens>>,
+    /// Bytes of the segments and tokens held.
+    bytes: usize,
 }
 
 thread_local! {
@@ -60,7 +67,7 @@ pub fn with_segment<R>(
             return Ok(read(&tokens));
         };
         if cache.owner != owner {
-            cache.map.clear();
+            cache.empty();
             cache.owner = owner;
         }
         if let Some(tokens) = cache.map.get(segment) {
@@ -68,13 +75,22 @@ pub fn with_segment<R>(
         }
         let mut tokens = Vec::new();
         make(&mut tokens)?;
-        if cache.map.len() >= LIMIT {
-            cache.map.clear();
+        let size = segment.len() + std::mem::size_of_val(tokens.as_slice());
+        if cache.map.len() >= LIMIT || cache.bytes + size > BYTES {
+            cache.empty();
         }
         let answer = read(&tokens);
+        cache.bytes += size;
         cache.map.insert(segment.into(), tokens.into_boxed_slice());
         Ok(answer)
     })
+}
+
+impl SegmentCache {
+    fn empty(&mut self) {
+        self.map.clear();
+        self.bytes = 0;
+    }
 }
 
 /// Appends the ids of `segment`'s tokens under model `owner` to `out`,
@@ -100,6 +116,28 @@ pub fn extend_ids(
 mod tests {
     use super::*;
     use crate::error::Error;
+
+    #[test]
+    fn long_segments_with_many_tokens_empty_it_by_bytes() {
+        let owner = new_owner();
+        let every_byte = |tokens: &mut Vec<(u32, u32)>| {
+            tokens.extend((0..MAX_SEGMENT as u32).map(|i| (i, 1)));
+            Ok(())
+        };
+        let size = MAX_SEGMENT * (1 + std::mem::size_of::<(u32, u32)>());
+        for i in 0..2 * BYTES / size {
+            let segment = format!("{i:0width$}", width = MAX_SEGMENT);
+            with_segment(owner, &segment, every_byte, <[_]>::len).unwrap();
+            let (held, bytes) = CACHE.with(|c| {
+                let cache = c.borrow();
+                (cache.map.len(), cache.bytes)
+            });
+            assert!(
+                bytes <= BYTES && held * size == bytes,
+                "{i}: {held} segments, {bytes} bytes"
+            );
+        }
+    }
 
     #[test]
     fn failures_are_not_kept_and_owners_do_not_share() {

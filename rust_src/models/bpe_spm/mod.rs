@@ -21,6 +21,7 @@ use crate::pipeline::{Model, Token};
 
 mod agenda;
 mod cuts;
+mod short;
 
 use agenda::{merge_waves, Pair, Symbol};
 use cuts::{AsciiJoins, SPACE};
@@ -153,6 +154,18 @@ impl SpmBpeModel {
         });
     }
 
+    /// The piece that `joined`, the bytes of two adjacent symbols with
+    /// pieces `left` and `right`, merges into, if any.
+    fn merged_id(&self, joined: &[u8], left: u32, right: u32) -> Option<u32> {
+        if left != u32::MAX && right != u32::MAX {
+            self.merges.get(&(left, right)).copied()
+        } else {
+            // A symbol outside the vocabulary can still be part of a piece;
+            // look the joined bytes up.
+            self.vocab.normal.get(joined).map(|id| id as u32)
+        }
+    }
+
     /// BPE over one segment; offsets in `out` are shifted by `base`.
     fn encode_segment(
         &self,
@@ -163,6 +176,10 @@ impl SpmBpeModel {
     ) {
         let bytes = text.as_bytes();
         if bytes.is_empty() {
+            return;
+        }
+        if dropout.is_none() && self.segmentable && bytes.len() <= short::SHORT {
+            self.encode_short(text, base, out);
             return;
         }
         let vocab = &self.vocab;
@@ -209,16 +226,7 @@ impl SpmBpeModel {
             if a.freeze || b.freeze {
                 return None;
             }
-            let id = if a.id != u32::MAX && b.id != u32::MAX {
-                self.merges.get(&(a.id, b.id)).copied()
-            } else {
-                // A symbol outside the vocabulary can still be part of a
-                // piece; look the joined bytes up.
-                vocab
-                    .normal
-                    .get(&bytes[a.start as usize..b.end as usize])
-                    .map(|id| id as u32)
-            }?;
+            let id = self.merged_id(&bytes[a.start as usize..b.end as usize], a.id, b.id)?;
             if vocab.kinds.get(id as usize) == Some(&PieceType::Unused) {
                 if let Some(s) = text.get(a.start as usize..b.end as usize) {
                     rev_merge.insert(s, (a.end - a.start) as usize);
@@ -360,6 +368,43 @@ mod tests {
         for _ in 0..50 {
             let out = ids(&m, "abcab", Some((0.5, &mut rng)));
             assert!(!out.is_empty());
+        }
+    }
+
+    /// Short segments, merged by a scan, equal the agenda (dropout 0): ties
+    /// taken leftmost, characters outside the vocabulary joined by their bytes.
+    #[test]
+    fn the_scan_equals_the_agenda_on_short_segments() {
+        let m = model_of(&[
+            ("<unk>", 0.0, Unknown),
+            ("a", 0.0, Normal),
+            ("b", 0.0, Normal),
+            ("\u{2581}", 0.0, Normal),
+            ("aa", -1.0, Normal),
+            ("ab", -1.0, Normal),
+            ("ba", -1.0, Normal),
+            ("aab", -0.5, Normal),
+            ("xa", -2.0, Normal),
+            ("\u{2581}a", -3.0, Normal),
+            ("\u{2581}\u{2581}", -3.0, Normal),
+        ]);
+        assert!(m.segmentable);
+        let letters = ['a', 'b', 'x', '\u{2581}', ',', 'é'];
+        let mut state = 11u64;
+        for len in 0..40 {
+            for _ in 0..30 {
+                let text: String = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        letters[(state >> 33) as usize % letters.len()]
+                    })
+                    .collect();
+                let mut rng = Rng::new(1);
+                let agenda = ids(&m, &text, Some((0.0, &mut rng)));
+                assert_eq!(ids(&m, &text, None), agenda, "{text}");
+            }
         }
     }
 

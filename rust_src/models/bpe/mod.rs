@@ -9,6 +9,7 @@
 pub mod byte_alphabet;
 pub mod char_seeds;
 pub mod chars;
+mod corpus_symbols;
 pub mod dropout;
 pub mod merge;
 pub mod model;

@@ -16,7 +16,7 @@ use rustc_hash::FxHashMap;
 use crate::error::Result;
 
 /// Segments longer than this are not cached (they rarely repeat).
-pub const MAX_SEGMENT: usize = 256;
+const MAX_SEGMENT: usize = 256;
 /// The cache is emptied when it holds this many segments...
 const LIMIT: usize = 1 << 16;
 /// ...or when the next one would take its segments' text and tokens past
@@ -58,8 +58,8 @@ pub fn new_owner() -> u64 {
 
 /// Gives the tokens of `segment` under model `owner` to `read`: cached ones,
 /// or those `make` appends to an empty list, which are then kept unless
-/// `make` fails. The caller keeps segments to [`MAX_SEGMENT`] bytes and
-/// `make` deterministic.
+/// `make` fails or the segment is longer than [`MAX_SEGMENT`]. The caller
+/// keeps `make` deterministic.
 pub fn with_segment<R>(
     owner: u64,
     segment: &str,
@@ -67,9 +67,10 @@ pub fn with_segment<R>(
     read: impl FnOnce(&SegmentTokens) -> R,
 ) -> Result<R> {
     CACHE.with(|cell| {
-        // A `make` that reaches the cache again finds it borrowed: it then
-        // works without it.
-        let Ok(mut cache) = cell.try_borrow_mut() else {
+        // A segment too long to keep, or a `make` that reaches the cache
+        // again (finding it borrowed), works without it.
+        let kept = (segment.len() <= MAX_SEGMENT).then(|| cell.try_borrow_mut().ok());
+        let Some(mut cache) = kept.flatten() else {
             let mut tokens = Vec::new();
             make(&mut tokens)?;
             return Ok(read(&tokens));
@@ -132,22 +133,16 @@ impl SegmentCache {
 }
 
 /// Appends the ids of `segment`'s tokens under model `owner` to `out`,
-/// through the cache when the segment is short enough to be kept; `make`
-/// appends the tokens as [`with_segment`]'s does.
+/// through the cache; `make` appends the tokens as [`with_segment`]'s does.
 pub fn extend_ids(
     owner: u64,
     segment: &str,
     out: &mut Vec<u32>,
     make: impl FnOnce(&mut Vec<(u32, u32)>) -> Result<()>,
 ) -> Result<()> {
-    let mut read = |tokens: &SegmentTokens| out.extend(tokens.iter().map(|&(id, _)| id));
-    if segment.len() > MAX_SEGMENT {
-        let mut tokens = Vec::new();
-        make(&mut tokens)?;
-        read(&tokens);
-        return Ok(());
-    }
-    with_segment(owner, segment, make, read)
+    with_segment(owner, segment, make, |tokens| {
+        out.extend(tokens.iter().map(|&(id, _)| id))
+    })
 }
 
 #[cfg(test)]

@@ -122,7 +122,7 @@ impl SpmBpeModel {
         let cached = dropout.is_none();
         self.cuts.each_segment(text.as_bytes(), |start, end| {
             let segment = text.get(start..end).unwrap_or("");
-            if cached && segment.len() <= segment_cache::MAX_SEGMENT {
+            if cached {
                 self.encode_cached(segment, start as u32, out);
             } else {
                 let dropout = dropout.as_mut().map(|(a, r)| (*a, &mut **r));
@@ -390,16 +390,11 @@ mod tests {
         ]);
         assert!(m.segmentable);
         let letters = ['a', 'b', 'x', '\u{2581}', ',', 'é'];
-        let mut state = 11u64;
+        let mut random = Rng::new(11);
         for len in 0..40 {
             for _ in 0..30 {
                 let text: String = (0..len)
-                    .map(|_| {
-                        state = state
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
-                        letters[(state >> 33) as usize % letters.len()]
-                    })
+                    .map(|_| letters[random.next_u64() as usize % letters.len()])
                     .collect();
                 let mut rng = Rng::new(1);
                 let agenda = ids(&m, &text, Some((0.0, &mut rng)));

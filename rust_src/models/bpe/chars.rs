@@ -4,7 +4,6 @@
 //! `<0xNN>` byte tokens (`byte_fallback`) or to the unknown token, and the
 //! merge loop of [`super::merge`] joins them.
 
-use std::cell::RefCell;
 use std::ops::Range;
 use std::path::Path;
 
@@ -17,6 +16,10 @@ use crate::error::{Error, Result};
 use crate::models::names_by_id;
 use crate::models::segment_cache;
 use crate::pipeline::{ids_of_tokens, piece_of, Model, Token};
+
+mod words;
+
+use words::words;
 
 /// The settings of an HF BPE model besides its vocabulary and merges.
 #[derive(Debug, Clone, Default)]
@@ -61,12 +64,6 @@ pub struct CharBpe {
     word_start: Option<u32>,
     /// Names this model in the per-thread [`segment_cache`].
     cache_owner: u64,
-}
-
-thread_local! {
-    /// The symbols of a whole piece while [`CharBpe::merge_words`] merges
-    /// its words.
-    static WORDS: RefCell<(Vec<u32>, Vec<u32>)> = RefCell::default();
 }
 
 /// The sentencepiece word marker.
@@ -261,77 +258,6 @@ impl CharBpe {
     }
 }
 
-impl CharBpe {
-    /// Merges the symbols of `s` word by word, a word starting at every `▁`
-    /// that follows another symbol: no merge joins across that point (see
-    /// [`CharBpe::word_start`]), so the result is the whole-piece result.
-    fn merge_words(&self, space: u32, s: &mut Scratch, emit: &mut impl FnMut(u32, u32, u32)) {
-        WORDS.with(|cell| match cell.try_borrow_mut() {
-            Ok(mut piece) => self.merge_words_with(space, s, &mut piece, emit),
-            Err(_) => self.merge_words_with(space, s, &mut Default::default(), emit),
-        })
-    }
-
-    /// [`CharBpe::merge_words`] with `piece` holding the symbols of the whole
-    /// piece while `s` merges one word at a time (both keep their capacity
-    /// across calls: no allocation per piece).
-    fn merge_words_with(
-        &self,
-        space: u32,
-        s: &mut Scratch,
-        piece: &mut (Vec<u32>, Vec<u32>),
-        emit: &mut impl FnMut(u32, u32, u32),
-    ) {
-        std::mem::swap(&mut s.ids, &mut piece.0);
-        std::mem::swap(&mut s.starts, &mut piece.1);
-        let (ids, starts) = (&piece.0, &piece.1);
-        let mut from = 0;
-        for to in 1..=ids.len() {
-            let cut = to == ids.len() || (ids[to] == space && ids[to - 1] != space);
-            if !cut {
-                continue;
-            }
-            s.clear();
-            s.ids.extend_from_slice(&ids[from..to]);
-            s.starts.extend_from_slice(&starts[from..=to]);
-            merge::merge(self, s, &mut *emit);
-            from = to;
-        }
-    }
-}
-
-/// The words of `piece`: it is cut before every `▁` that follows another
-/// character. A merge across such a cut would make a token with `▁` after
-/// another character (`<0xNN>` and `<unk>` symbols end in `>`), which
-/// [`CharBpe::word_start`] rules out, so the words merge as the piece does.
-fn words(piece: &str) -> impl Iterator<Item = &str> {
-    let mut rest = piece;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let body = rest.trim_start_matches(SPACE);
-        let cut = body
-            .find(SPACE)
-            .map_or(rest.len(), |at| rest.len() - body.len() + at);
-        let (word, after) = rest.split_at(cut);
-        rest = after;
-        Some(word)
-    })
-}
-
-impl CharBpe {
-    /// Appends the ids of one word, merged through the segment cache.
-    fn word_ids(&self, word: &str, s: &mut Scratch, out: &mut Vec<u32>) -> Result<()> {
-        segment_cache::extend_ids(self.cache_owner, word, out, |tokens| {
-            s.clear();
-            self.symbols(word, s)?;
-            merge::merge(self, s, |id, start, end| tokens.push((id, end - start)));
-            Ok(())
-        })
-    }
-}
-
 impl Merges for CharBpe {
     #[inline]
     fn merge(&self, left: u32, right: u32) -> Option<(u32, u32)> {
@@ -430,7 +356,11 @@ impl Model for CharBpe {
 mod tests {
     use super::*;
 
-    fn model(tokens: &[&str], merges: &[(&str, &str)], options: CharBpeOptions) -> CharBpe {
+    pub(super) fn model(
+        tokens: &[&str],
+        merges: &[(&str, &str)],
+        options: CharBpeOptions,
+    ) -> CharBpe {
         let vocab = tokens
             .iter()
             .enumerate()
@@ -444,7 +374,7 @@ mod tests {
         CharBpe::new(vocab, &merges, options).unwrap()
     }
 
-    fn encode(m: &CharBpe, text: &str) -> Vec<(u32, u32, u32)> {
+    pub(super) fn encode(m: &CharBpe, text: &str) -> Vec<(u32, u32, u32)> {
         let mut out = Vec::new();
         m.tokenize(text, &mut out).unwrap();
         out.iter().map(|t| (t.id, t.start, t.end)).collect()
@@ -529,131 +459,5 @@ mod tests {
             },
         );
         assert_eq!(encode(&m, "abb"), [(8, 0, 3)]);
-    }
-
-    #[test]
-    fn word_by_word_equals_whole_piece() {
-        let tokens = ["▁", "a", "b", "▁a", "ab", "▁ab", "▁▁", "bb", "<unk>"];
-        let merges = [("a", "b"), ("▁", "a"), ("▁", "ab"), ("▁", "▁"), ("b", "b")];
-        let options = CharBpeOptions {
-            unk_token: Some("<unk>".into()),
-            fuse_unk: true,
-            ..Default::default()
-        };
-        let split = model(&tokens, &merges, options.clone());
-        assert!(split.word_start.is_some());
-        // "b▁" as a token forbids the split: the same merges, merged whole.
-        let mut whole_tokens = tokens.to_vec();
-        whole_tokens.push("b▁");
-        let whole = model(&whole_tokens, &merges, options);
-        assert!(whole.word_start.is_none());
-        let mut state = 7u64;
-        for len in [10usize, 49, 60, 200, 1000] {
-            let text: String = (0..len)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    ['▁', 'a', 'b', 'x'][(state >> 33) as usize % 4]
-                })
-                .collect();
-            assert_eq!(encode(&split, &text), encode(&whole, &text), "{text}");
-        }
-    }
-
-    #[test]
-    fn long_run_takes_the_heap_path() {
-        let m = model(
-            &["a", "aa", "aaaa"],
-            &[("a", "a"), ("aa", "aa")],
-            Default::default(),
-        );
-        let text = "a".repeat(10_001);
-        let got = encode(&m, &text);
-        assert_eq!(got.len(), 2501);
-        assert_eq!(got.last(), Some(&(0, 10_000, 10_001)));
-    }
-
-    fn ids_of(m: &CharBpe, text: &str, pieces: &[Range<usize>]) -> Vec<u32> {
-        let mut out = Vec::new();
-        m.tokenize_ids(text, pieces, &mut out).unwrap();
-        out
-    }
-
-    fn tokenized_ids(m: &CharBpe, text: &str, pieces: &[Range<usize>]) -> Vec<u32> {
-        let mut out = Vec::new();
-        ids_of_tokens(m, text, pieces, &mut out).unwrap();
-        out
-    }
-
-    #[test]
-    fn words_are_cut_before_each_space_run() {
-        fn cut(s: &str) -> Vec<&str> {
-            words(s).collect()
-        }
-        assert_eq!(cut("▁a▁▁bc▁"), ["▁a", "▁▁bc", "▁"]);
-        assert_eq!(cut("ab▁c"), ["ab", "▁c"]);
-        assert_eq!(cut("▁▁"), ["▁▁"]);
-        assert!(cut("").is_empty());
-    }
-
-    #[test]
-    fn ids_word_by_word_are_the_ids_of_the_whole_piece() {
-        // Unknown characters fuse and bytes fall back on either side of a
-        // cut; a word past the cache's limit merges uncached.
-        let tokens = [
-            "<unk>", "▁", "a", "b", "▁a", "▁ab", "ab", "<0xC3>", "<0xA9>", "▁▁",
-        ];
-        let merges = [("▁", "a"), ("a", "b"), ("▁a", "b"), ("▁", "▁")];
-        let options = CharBpeOptions {
-            unk_token: Some("<unk>".into()),
-            fuse_unk: true,
-            byte_fallback: true,
-            ..Default::default()
-        };
-        let m = model(&tokens, &merges, options.clone());
-        assert!(m.word_start.is_some());
-        let long = format!("▁{}", "ab".repeat(300));
-        for text in ["▁ab▁a▁▁ab", "xy▁é▁ab", "▁▁▁", "ab", "é▁é", long.as_str()]
-        {
-            let whole = 0..text.len();
-            let pieces = std::slice::from_ref(&whole);
-            for _ in 0..2 {
-                assert_eq!(
-                    ids_of(&m, text, pieces),
-                    tokenized_ids(&m, text, pieces),
-                    "{text:?}"
-                );
-            }
-        }
-        // pieces cut elsewhere by a pre-tokenizer
-        let text = "▁ab▁xab";
-        let pieces = [0..4, 4..text.len()];
-        assert_eq!(ids_of(&m, text, &pieces), tokenized_ids(&m, text, &pieces));
-    }
-
-    #[test]
-    fn where_words_could_merge_across_a_cut_the_whole_piece_merges() {
-        // "a▁" is a token: a merge crosses the start of a ▁ run, so no
-        // word cut is made and the ids are the whole piece's.
-        let m = model(
-            &["a", "▁", "a▁", "a▁a"],
-            &[("a", "▁"), ("a▁", "a")],
-            CharBpeOptions::default(),
-        );
-        assert!(m.word_start.is_none());
-        assert_eq!(ids_of(&m, "a▁a", std::slice::from_ref(&(0..5))), [3]);
-        // ignore_merges looks the whole piece up first: no word cut either
-        let m = model(
-            &["▁", "a", "b", "▁a", "▁ab▁b"],
-            &[("▁", "a")],
-            CharBpeOptions {
-                ignore_merges: true,
-                ..Default::default()
-            },
-        );
-        let text = "▁ab▁b";
-        let whole = 0..text.len();
-        assert_eq!(ids_of(&m, text, std::slice::from_ref(&whole)), [4]);
     }
 }

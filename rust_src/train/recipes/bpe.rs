@@ -11,7 +11,7 @@ use crate::formats::atomic::Staged;
 use crate::formats::gpt2::{write_merges, write_vocab_json};
 use crate::formats::hf_json_write::bpe_tokenizer_json;
 use crate::formats::tiktoken::write_ranks;
-use crate::models::bpe::byte_alphabet::{self, byte_to_char, char_to_byte};
+use crate::models::bpe::byte_alphabet::{self, char_to_byte};
 use crate::models::bpe::merge::Scratch;
 use crate::models::bpe::rank_splits::RankSplits;
 use crate::models::bpe::trainer::{train, train_comparing_ranks, BpeTrainerOptions, BpeVocabulary};
@@ -188,12 +188,16 @@ fn agreement(
         }
     }
     let mut rankless = FxHashSet::default();
-    for byte in 0u8..=255 {
-        let name = byte_to_char(byte);
-        let named = tokens.iter().position(|t| t.chars().eq([name]));
-        if let Some(id) = named.filter(|_| !has_rank[byte as usize]) {
-            ranks.push((vec![byte], id as u32));
-            rankless.insert(id as u32);
+    // One pass over the tokens: a token of one character naming a byte
+    // that has no rank.
+    for (id, token) in (0u32..).zip(tokens) {
+        let mut chars = token.chars();
+        let (Some(c), None) = (chars.next(), chars.next()) else {
+            continue;
+        };
+        if let Some(byte) = char_to_byte(c).filter(|&b| !has_rank[b as usize]) {
+            ranks.push((vec![byte], id));
+            rankless.insert(id);
         }
     }
     let by_rank = BpeModel::from_ranks(ranks)?;

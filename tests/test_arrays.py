@@ -279,3 +279,89 @@ def test_without_pyarrow_the_error_names_it(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     with pytest.raises(ImportError, match="pip install pyarrow"):
         batch.to_arrow()
+
+
+def rows_of(rows: list[list[int]]) -> Any:
+    """``BatchArrays._rows`` of ``rows``: the lists transformers' calls return."""
+    ids, offsets = flat(rows)
+    return tokkit.BatchArrays(numpy.array(ids), numpy.array(offsets))._rows()
+
+
+ROW_CASES = [
+    [[5, 6, 7], [], [2**32 - 1, 0]],
+    [[1]],
+    [[], []],  # pyarrow gives rows without ids a null item type
+    [],
+]
+
+
+@pytest.mark.parametrize("rows", ROW_CASES)
+def test_rows_convert_to_arrow_as_pyarrow_converts_their_lists(rows: list[list[int]]) -> None:
+    got = rows_of(rows)
+    assert got == rows
+    for kind in (None, pa.list_(pa.int32()), pa.large_list(pa.int64())):
+        try:
+            want = pa.array(list(rows), type=kind)
+        except pa.ArrowInvalid:  # 2**32 - 1 is not an int32
+            with pytest.raises(pa.ArrowInvalid):
+                pa.array(got, type=kind)
+            continue
+        array = pa.array(got, type=kind)
+        assert array.type == want.type
+        assert array.equals(want)
+
+
+# Each changes rows made from [[5, 6, 7], [8], [9, 10]] in place.
+CHANGES: list[Callable[[Any], Any]] = [
+    lambda rows: rows[0].append(11),
+    lambda rows: rows[1].__setitem__(0, 3),
+    lambda rows: rows[2].pop(),
+    lambda rows: rows.append([12]),
+    lambda rows: rows.pop(),
+    lambda rows: rows.__setitem__(1, [8.0]),
+    lambda rows: rows.__setitem__(1, (8,)),
+    lambda rows: rows.__setitem__(0, [True, 6, 7]),
+    lambda rows: rows.reverse(),
+    lambda rows: rows[0].sort(reverse=True),
+]
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_rows_changed_after_they_were_made_convert_as_they_are(change: Any) -> None:
+    rows = rows_of([[5, 6, 7], [8], [9, 10]])
+    change(rows)
+    plain = [list(row) if isinstance(row, list) else row for row in rows]
+    try:
+        want = pa.array(plain)
+    except pa.ArrowException as error:  # a bool among ints
+        with pytest.raises(type(error)):
+            pa.array(rows)
+        return
+    array = pa.array(rows)
+    assert array.type == want.type
+    assert array.equals(want)
+
+
+@given(st.lists(st.lists(st.integers(0, 2**32 - 1), max_size=6), max_size=8))
+def test_rows_equal_to_list_and_copy_or_pickle_as_plain_lists(rows: list[list[int]]) -> None:
+    import copy
+    import pickle
+
+    got = rows_of(rows)
+    assert got == rows
+    ids, offsets = flat(rows)
+    assert tokkit.BatchArrays(numpy.array(ids), numpy.array(offsets)).to_list() == rows
+    for copied in (copy.copy(got), copy.deepcopy(got), pickle.loads(pickle.dumps(got))):
+        assert type(copied) is list
+        assert copied == rows
+    if rows:
+        assert pa.array(got).equals(pa.array(rows))
+
+
+def test_offsets_outside_the_ids_are_refused() -> None:
+    batch = tokkit.BatchArrays(numpy.array([1, 2], numpy.uint32), numpy.array([0, 3]))
+    with pytest.raises(tokkit.InvalidArgumentError, match=r"offsets 0\.\.3"):
+        batch.to_list()
+    backwards = tokkit.BatchArrays(numpy.array([1, 2], numpy.uint32), numpy.array([0, 2, 1]))
+    with pytest.raises(tokkit.InvalidArgumentError, match="in order"):
+        backwards.to_list()

@@ -322,3 +322,43 @@ def test_dataset_map_with_workers() -> None:
     got = data.map(lambda b: ours(b["text"]), batched=True, batch_size=16, num_proc=2)
     assert got["input_ids"] == want["input_ids"]
     assert got["attention_mask"] == want["attention_mask"]
+
+
+def test_dataset_map_gives_transformers_columns_and_features(trio: tuple[Any, Any, Any]) -> None:
+    """The columns a batched ``map`` writes (tokkit hands datasets' Arrow
+    writer its flat arrays: ``tokkit.arrays.Rows``) equal the map over
+    transformers' own tokenizer, values and feature types, for batches that
+    hold empty texts and for batches whose rows are all empty."""
+    native, *ours = trio
+    data = datasets.Dataset.from_dict({"text": ["", *LINES[:9], "", ""]})
+
+    def columns(tok: Any, **kwargs: Any) -> Any:
+        return data.map(lambda b: tok(b["text"], **kwargs), batched=True, batch_size=4)
+
+    for kwargs in ({}, {"add_special_tokens": False}):
+        want = columns(native, **kwargs)
+        for tok in ours:
+            got = columns(tok, **kwargs)
+            assert got.features == want.features, kwargs
+            assert got[:] == want[:], kwargs
+
+
+def test_the_init_vocabulary_pickles_whole_and_equal(trio: tuple[Any, Any, Any]) -> None:
+    """transformers 5 keeps the vocabulary and merges it built the backend
+    from; ``accelerate`` holds them in equal containers that pickle as one
+    blob, which keeps datasets' fingerprint of a ``map`` cheap and stable."""
+    from datasets.fingerprint import Hasher
+
+    native, accelerated, loaded = trio
+    for name in ("_vocab", "_merges"):
+        if name not in native.__dict__:
+            continue
+        want = native.__dict__[name]
+        for tok in (accelerated, loaded):
+            value = tok.__dict__[name]
+            assert value == want
+            assert type(pickle.loads(pickle.dumps(value))) is type(value)
+            assert pickle.loads(pickle.dumps(value)) == want
+    fingerprint = Hasher.hash(accelerated)
+    accelerated(LINES, padding="max_length", max_length=40, truncation=True)
+    assert Hasher.hash(accelerated) == fingerprint

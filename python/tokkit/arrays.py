@@ -19,11 +19,11 @@ memory. No Python list or int is made per text or per token.
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import Any
 
 import numpy
 
+from tokkit._tokkit import rows_match_flat, rows_of_flat
 from tokkit.errors import InvalidArgumentError
 
 __all__ = ["BatchArrays"]
@@ -89,11 +89,18 @@ class BatchArrays:
     def to_list(self, column: str = "ids") -> list[list[int]]:
         """The ids (or the ``type_ids`` or ``attention_mask`` column) as a
         list of lists, as ``encode_batch`` returns them."""
+        return rows_of_flat(self._column(column), self.offsets)
+
+    def _rows(self, column: str = "ids") -> Rows:
+        """:meth:`to_list` as :class:`Rows`, which pyarrow takes whole."""
+        values = self._column(column)
+        return Rows(rows_of_flat(values, self.offsets), values, self.offsets)
+
+    def _column(self, column: str) -> numpy.ndarray:
         values = getattr(self, column) if column in self.__slots__ else None
         if values is None or column == "offsets":
             raise InvalidArgumentError(f"this batch has no column {column!r}")
-        flat, offsets = values.tolist(), self.offsets.tolist()
-        return [flat[start:end] for start, end in pairwise(offsets)]
+        return values
 
     def to_padded(
         self,
@@ -151,6 +158,37 @@ class BatchArrays:
         over the same memory (needs pyarrow)."""
         pa = _pyarrow()
         return pa.LargeListArray.from_arrays(pa.array(self.offsets), pa.array(self.ids))
+
+
+class Rows(list):  # type: ignore[type-arg]
+    """One column of a :class:`BatchArrays` as a list of lists of int, equal
+    to what :meth:`BatchArrays.to_list` returns, that pyarrow converts without
+    reading every int: ``pyarrow.array(rows)``, which ``datasets`` calls on
+    the columns a ``map`` returns, builds the ``list<int64>`` array from the
+    flat arrays once the core has checked that the rows still hold them. Rows
+    changed since are read as they are. A copy or a pickle is a plain list.
+    """
+
+    __slots__ = ("_flat", "_offsets")
+
+    def __init__(self, rows: list[list[int]], flat: numpy.ndarray, offsets: numpy.ndarray) -> None:
+        super().__init__(rows)
+        self._flat, self._offsets = flat, offsets
+
+    def __arrow_array__(self, type: Any = None) -> Any:
+        pa = _pyarrow()
+        flat, offsets = self._flat, self._offsets
+        # pyarrow gives no-id rows a null type, and only a list<> up to 2**31 ids
+        whole = 0 < len(flat) < 2**31 and rows_match_flat(self, flat, offsets)
+        if not whole:
+            return pa.array(list(self), type=type)
+        array = pa.ListArray.from_arrays(
+            pa.array(offsets.astype(numpy.int32)), pa.array(flat.astype(numpy.int64))
+        )
+        return array if type is None else array.cast(type)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return list, (list(self),)
 
 
 def _pyarrow() -> Any:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import pickle
 import threading
 from typing import Any
 
@@ -240,11 +241,12 @@ def _fast_encode_plus(tokenizer: Any, text: Any, text_pair: Any = None, **kwargs
         return_type_ids = "token_type_ids" in names
     if return_attention is None:
         return_attention = "attention_mask" in names
-    data: dict[str, Any] = {"input_ids": columns.to_list()}
+    # lists that datasets' Arrow writer takes whole (tokkit.arrays.Rows)
+    data: dict[str, Any] = {"input_ids": columns._rows()}
     if return_type_ids:
-        data["token_type_ids"] = columns.to_list("type_ids")
+        data["token_type_ids"] = columns._rows("type_ids")
     if return_attention:
-        data["attention_mask"] = columns.to_list("attention_mask")
+        data["attention_mask"] = columns._rows("attention_mask")
     lengths = columns.lengths.tolist()
     if kwargs.get("return_length"):
         data["length"] = lengths
@@ -264,6 +266,43 @@ def _fast_encode_plus(tokenizer: Any, text: Any, text_pair: Any = None, **kwargs
     return output
 
 
+# What transformers 5 keeps of the vocabulary and merges it built the backend
+# from. datasets fingerprints a tokenizer on every `map` by pickling its
+# attributes with dill, whose pickler runs Python code per object: 0.4 s for
+# GPT-2's 50,000 entries and merges. Each is swapped for an equal container
+# that pickles as one blob (`_pickled_whole`).
+_INIT_CONTAINERS = ("_vocab", "_merges")
+
+
+def _pickled_whole(value: dict[Any, Any] | list[Any]) -> dict[Any, Any] | list[Any]:
+    """``value`` as an equal dict or list that pickles as one blob of the
+    standard pickler's (made anew each time, so always current) and
+    unpickles as itself."""
+    return _WholeDict(value) if isinstance(value, dict) else _WholeList(value)
+
+
+class _WholeDict(dict):  # type: ignore[type-arg]
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _whole_dict, (pickle.dumps(dict(self), protocol=pickle.HIGHEST_PROTOCOL),)
+
+
+class _WholeList(list):  # type: ignore[type-arg]
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _whole_list, (pickle.dumps(list(self), protocol=pickle.HIGHEST_PROTOCOL),)
+
+
+def _whole_dict(blob: bytes) -> _WholeDict:
+    return _WholeDict(pickle.loads(blob))
+
+
+def _whole_list(blob: bytes) -> _WholeList:
+    return _WholeList(pickle.loads(blob))
+
+
 def accelerate(
     tokenizer: transformers.PreTrainedTokenizerBase,
 ) -> transformers.PreTrainedTokenizerBase:
@@ -280,6 +319,10 @@ def accelerate(
             "(it has no tokenizers.Tokenizer backend to replace)"
         )
     tokenizer._tokenizer = Backend(inner)
+    for name in _INIT_CONTAINERS:
+        value = tokenizer.__dict__.get(name)
+        if isinstance(value, dict | list) and type(value) in (dict, list):
+            setattr(tokenizer, name, _pickled_whole(value))
     if _TRANSFORMERS_5:
         # an instance attribute, so only this tokenizer takes the fast path;
         # a partial of a module function pickles and deep-copies

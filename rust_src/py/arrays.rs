@@ -7,13 +7,13 @@ use std::ffi::c_int;
 use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyBufferError, PyTypeError};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyString};
+use pyo3::types::{PyInt, PyList, PyString};
 use pyo3::{ffi, intern};
 
 use super::text::Text;
 
 use crate::arrow_text::ArrowStrings;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::flat_ids::{flat_ids, FlatIds};
 
 /// One Arrow string array as `tokkit.arrays` passes it: its offsets and data
@@ -172,7 +172,85 @@ pub fn batch_arrays(py: Python<'_>, flat: FlatIds) -> PyResult<Bound<'_, PyAny>>
         )
 }
 
-/// Registers the buffer class on the module.
+/// Each text's ids as a list of int, text `i`'s being
+/// `ids[offsets[i]..offsets[i + 1]]`: `BatchArrays.to_list`, made straight
+/// from the flat arrays rather than through one list of every id cut up.
+#[pyfunction]
+pub fn rows_of_flat<'py>(
+    py: Python<'py>,
+    ids: PyBuffer<u32>,
+    offsets: PyBuffer<i64>,
+) -> PyResult<Bound<'py, PyList>> {
+    let (ids, offsets) = (ids.to_vec(py)?, offsets.to_vec(py)?);
+    // One int object per distinct id, shared by every row that holds it:
+    // making and later freeing an int per token is most of the cost.
+    let cached = ids.iter().max().map_or(0, |&max| max as usize + 1);
+    let mut ints: Vec<Option<Bound<'py, PyInt>>> = vec![None; cached.min(SHARED_INTS)];
+    let mut int = |id: u32| match ints.get_mut(id as usize) {
+        Some(slot) => slot.get_or_insert_with(|| PyInt::new(py, id)).clone(),
+        None => PyInt::new(py, id),
+    };
+    let rows = offsets.windows(2).map(|pair| {
+        let row = row_range(&pair[0], &pair[1], ids.len())?;
+        PyList::new(py, ids[row].iter().map(|&id| int(id)))
+    });
+    PyList::new(py, rows.collect::<PyResult<Vec<_>>>()?)
+}
+
+/// The ids below which [`rows_of_flat`] shares int objects: every id of the
+/// vocabularies in use (o200k's are below 2^18), at 8 bytes of table per id
+/// up to the largest in the batch.
+const SHARED_INTS: usize = 1 << 20;
+
+/// Whether `rows` still holds exactly the ids of the flat arrays it was made
+/// from (see [`rows_of_flat`]): a list of lists of int, nothing changed,
+/// added or removed. Anything else, a subclass of int included, is `False`.
+#[pyfunction]
+pub fn rows_match_flat(
+    py: Python<'_>,
+    rows: &Bound<'_, PyList>,
+    ids: PyBuffer<u32>,
+    offsets: PyBuffer<i64>,
+) -> PyResult<bool> {
+    let (ids, offsets) = (ids.to_vec(py)?, offsets.to_vec(py)?);
+    if rows.len() + 1 != offsets.len() {
+        return Ok(false);
+    }
+    for (row, pair) in rows.iter().zip(offsets.windows(2)) {
+        let Ok(row) = row.cast_exact::<PyList>() else {
+            return Ok(false);
+        };
+        let want = &ids[row_range(&pair[0], &pair[1], ids.len())?];
+        if row.len() != want.len() {
+            return Ok(false);
+        }
+        for (item, &id) in row.iter().zip(want) {
+            let Ok(int) = item.cast_exact::<PyInt>() else {
+                return Ok(false);
+            };
+            if int.extract::<u64>().ok() != Some(u64::from(id)) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// The ids of one row, from two neighbouring offsets, checked to lie in order
+/// inside the `len` ids.
+fn row_range(start: &i64, end: &i64, len: usize) -> PyResult<std::ops::Range<usize>> {
+    match (usize::try_from(*start), usize::try_from(*end)) {
+        (Ok(start), Ok(end)) if start <= end && end <= len => Ok(start..end),
+        _ => Err(Error::InvalidArgument(format!(
+            "offsets {start}..{end} do not lie in order inside the {len} ids"
+        ))
+        .into()),
+    }
+}
+
+/// Registers the buffer class and the row functions on the module.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<FlatBuffer>()
+    m.add_class::<FlatBuffer>()?;
+    m.add_function(wrap_pyfunction!(rows_of_flat, m)?)?;
+    m.add_function(wrap_pyfunction!(rows_match_flat, m)?)
 }

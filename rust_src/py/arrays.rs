@@ -224,11 +224,19 @@ pub fn rows_match_flat(
         if row.len() != want.len() {
             return Ok(false);
         }
-        for (item, &id) in row.iter().zip(want) {
-            let Ok(int) = item.cast_exact::<PyInt>() else {
-                return Ok(false);
+        for (index, &id) in (0..).zip(want) {
+            // SAFETY: `row` is a list of `want.len()` items (checked above),
+            // so `index` is in range; nothing in this loop runs Python code,
+            // so the borrowed item stays in the list while it is read. The
+            // item is read as an int only once it is exactly one.
+            let same = unsafe {
+                let item = ffi::PyList_GetItem(row.as_ptr(), index);
+                ffi::PyLong_CheckExact(item) != 0
+                    && ffi::PyLong_AsUnsignedLongLong(item) == u64::from(id)
             };
-            if int.extract::<u64>().ok() != Some(u64::from(id)) {
+            if !same {
+                // a negative or too large int leaves an OverflowError set
+                drop(PyErr::take(py));
                 return Ok(false);
             }
         }

@@ -191,8 +191,18 @@ pub fn rows_of_flat<'py>(
         None => PyInt::new(py, id),
     };
     let rows = offsets.windows(2).map(|pair| {
-        let row = row_range(&pair[0], &pair[1], ids.len())?;
-        PyList::new(py, ids[row].iter().map(|&id| int(id)))
+        let row = &ids[row_range(&pair[0], &pair[1], ids.len())?];
+        // SAFETY: PyList_New makes a list of `row.len()` empty slots (or
+        // fails, which is returned), and each slot is filled once with an
+        // owned int, which PyList_SetItem takes over.
+        unsafe {
+            let list =
+                Bound::from_owned_ptr_or_err(py, ffi::PyList_New(row.len() as ffi::Py_ssize_t))?;
+            for (index, &id) in (0..).zip(row) {
+                ffi::PyList_SetItem(list.as_ptr(), index, int(id).into_ptr());
+            }
+            Ok(list)
+        }
     });
     PyList::new(py, rows.collect::<PyResult<Vec<_>>>()?)
 }

@@ -275,6 +275,7 @@ fn count_chunk(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::rng::Rng;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     static NEXT_DIR: AtomicU64 = AtomicU64::new(0);
@@ -323,21 +324,17 @@ mod tests {
     /// Pseudo-random text of `lines` lines over a small vocabulary, with a
     /// few lines longer than a chunk.
     fn synthetic(lines: usize) -> Vec<u8> {
-        let mut x: u64 = 7;
+        let mut rng = Rng::new(7);
         let mut out = Vec::new();
         for i in 0..lines {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            let x = rng.next_u64();
             let n = if i % 20000 == 7 {
                 300_000
             } else {
                 (x >> 60) as usize
             };
             for j in 0..n {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
+                let x = rng.next_u64();
                 let word = ["the", "cat", "sat", "mat", "é", "猫", "x"][(x >> 61) as usize % 7];
                 out.extend_from_slice(word.as_bytes());
                 out.extend_from_slice(if j % 3 == 0 { b"  " } else { b" " });

@@ -96,6 +96,7 @@ impl<T> Heap<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::rng::Rng;
 
     #[test]
     fn pops_in_descending_order_under_the_given_comparator() {
@@ -117,13 +118,10 @@ mod tests {
     #[test]
     fn matches_a_sort_on_many_items() {
         let cmp = |a: &u64, b: &u64| a.cmp(b);
-        let mut x: u64 = 12345;
+        let mut rng = Rng::new(12345);
         let mut values = Vec::new();
         for _ in 0..1000 {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            values.push(x >> 40);
+            values.push(rng.next_u64() >> 40);
         }
         let mut heap = Heap::from_vec(values[..500].to_vec(), &cmp);
         for &v in &values[500..] {

@@ -348,6 +348,7 @@ impl PairIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::rng::Rng;
 
     /// Every pair count recomputed from the words, given their counts.
     fn recount(index: &PairIndex, words: &[(Vec<u32>, i64)]) -> FxHashMap<Pair, i64> {
@@ -388,13 +389,8 @@ mod tests {
 
     #[test]
     fn counts_stay_exact_through_random_merges() {
-        let mut x: u64 = 5;
-        let mut next = |n: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % n
-        };
+        let mut rng = Rng::new(5);
+        let mut next = |n: u64| rng.next_u64() % n;
         let words: Vec<(Vec<u32>, i64)> = (0..50)
             .map(|_| {
                 let len = 1 + next(12);

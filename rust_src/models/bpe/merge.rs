@@ -385,6 +385,7 @@ fn merge_waves<M: Merges>(m: &M, memo: &mut [(u64, u64)], links: &mut Links<'_>)
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::rng::Rng;
     use rustc_hash::FxHashMap;
 
     /// Merges defined by ranks of concatenated strings, as tiktoken does.
@@ -496,16 +497,11 @@ mod tests {
             "a", "b", "c", "ab", "ba", "bc", "ca", "aa", "abc", "bab", "cab", "aab", "abab",
             "caba", "aaaa", "bcbc", "abcab",
         ]);
-        let mut state = 12345u64;
+        let mut rng = Rng::new(12345);
         for len in [1usize, 2, 3, 10, 49, 100, 500] {
             for _ in 0..20 {
                 let text: String = (0..len)
-                    .map(|_| {
-                        state = state
-                            .wrapping_mul(6364136223846793005)
-                            .wrapping_add(1442695040888963407);
-                        ['a', 'b', 'c'][(state >> 33) as usize % 3]
-                    })
+                    .map(|_| ['a', 'b', 'c'][rng.next_u64() as usize % 3])
                     .collect();
                 let want = r.reference(&text);
                 assert_eq!(r.encode(&text, true), want, "{text}");
@@ -527,15 +523,10 @@ mod tests {
         let out_of_order = Ranks::new(&[
             "a", "b", "c", "abc", "aaa", "ab", "aa", "bc", "ca", "abab", "cab", "bcbc", "ba",
         ]);
-        let mut state = 99u64;
+        let mut rng = Rng::new(99);
         let mut random = |len: usize| -> String {
             (0..len)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    ['a', 'b', 'c'][(state >> 33) as usize % 3]
-                })
+                .map(|_| ['a', 'b', 'c'][rng.next_u64() as usize % 3])
                 .collect()
         };
         let mut texts = vec!["a".repeat(WAVES + 1), "a".repeat(4099), "ab".repeat(1500)];

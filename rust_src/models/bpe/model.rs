@@ -332,6 +332,7 @@ impl Model for BpeModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::rng::Rng;
 
     fn toy() -> BpeModel {
         let mut ranks: Vec<(Vec<u8>, u32)> = (0..=255u8).map(|b| (vec![b], u32::from(b))).collect();
@@ -425,17 +426,9 @@ mod tests {
         }
     }
 
-    /// A pseudo-random generator for the tests (an LCG).
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) as usize % n
-        }
+    /// A number in `0..n` for the tests.
+    fn below(rng: &mut Rng, n: usize) -> usize {
+        rng.next_u64() as usize % n
     }
 
     #[test]
@@ -444,10 +437,10 @@ mod tests {
         // characters, and span boundaries with partial characters) with
         // random ranks: merges across boundaries of every kind and order.
         let alphabet: Vec<char> = "ab é中文ж\u{800}\u{ffff}".chars().collect();
-        let mut rng = Lcg(7);
-        let text = |rng: &mut Lcg, n: usize| -> String {
+        let mut rng = Rng::new(7);
+        let text = |rng: &mut Rng, n: usize| -> String {
             (0..n)
-                .map(|_| alphabet[rng.below(alphabet.len())])
+                .map(|_| alphabet[below(rng, alphabet.len())])
                 .collect()
         };
         for round in 0..20 {
@@ -457,8 +450,8 @@ mod tests {
                 let t = text(&mut rng, 6);
                 let b = t.as_bytes();
                 for _ in 0..6 {
-                    let i = rng.below(b.len() - 1);
-                    let j = (i + 2 + rng.below(5)).min(b.len());
+                    let i = below(&mut rng, b.len() - 1);
+                    let j = (i + 2 + below(&mut rng, 5)).min(b.len());
                     if seen.insert(b[i..j].to_vec()) {
                         tokens.push(b[i..j].to_vec());
                     }
@@ -466,7 +459,7 @@ mod tests {
             }
             let mut order: Vec<u32> = (256..tokens.len() as u32).collect();
             for i in (1..order.len()).rev() {
-                order.swap(i, rng.below(i + 1));
+                order.swap(i, below(&mut rng, i + 1));
             }
             let ranks: Vec<(Vec<u8>, u32)> = tokens
                 .into_iter()
@@ -478,7 +471,7 @@ mod tests {
             assert!(seeded.seeds.is_some());
             from_bytes.seeds = None;
             for _ in 0..200 {
-                let n = 1 + rng.below(30);
+                let n = 1 + below(&mut rng, 30);
                 let t = text(&mut rng, n);
                 let mut a = Vec::new();
                 let mut b = Vec::new();

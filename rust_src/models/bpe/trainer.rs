@@ -322,6 +322,7 @@ impl Learner<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::rng::Rng;
     use rustc_hash::FxHashMap;
 
     fn counts(words: &[(&str, u64)]) -> WordCounts {
@@ -493,13 +494,8 @@ mod tests {
 
     #[test]
     fn agrees_with_the_naive_learner_on_random_corpora() {
-        let mut x: u64 = 7;
-        let mut next = |n: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % n
-        };
+        let mut rng = Rng::new(7);
+        let mut next = |n: u64| rng.next_u64() % n;
         for round in 0..80 {
             let letters = ["a", "b", "c", "é"];
             let alphabet = 1 + next(4);

@@ -443,15 +443,10 @@ mod tests {
             ("ax", -1.0, Normal),
             ("xa", -9.0, Normal),
         ]);
-        let mut state = 7u64;
+        let mut rng = Rng::new(7);
         let mut random = |len: usize, letters: &[char]| -> String {
             (0..len)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    letters[(state >> 33) as usize % letters.len()]
-                })
+                .map(|_| letters[rng.next_u64() as usize % letters.len()])
                 .collect()
         };
         let texts = [

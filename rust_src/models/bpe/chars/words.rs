@@ -100,6 +100,7 @@ mod tests {
     use super::super::tests::{encode, model};
     use super::*;
     use crate::models::bpe::chars::CharBpeOptions;
+    use crate::models::rng::Rng;
     use crate::pipeline::{ids_of_tokens, Model};
 
     #[test]
@@ -118,15 +119,10 @@ mod tests {
         whole_tokens.push("b▁");
         let whole = model(&whole_tokens, &merges, options);
         assert!(whole.word_start.is_none());
-        let mut state = 7u64;
+        let mut rng = Rng::new(7);
         for len in [10usize, 49, 60, 200, 1000] {
             let text: String = (0..len)
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    ['▁', 'a', 'b', 'x'][(state >> 33) as usize % 4]
-                })
+                .map(|_| ['▁', 'a', 'b', 'x'][rng.next_u64() as usize % 4])
                 .collect();
             assert_eq!(encode(&split, &text), encode(&whole, &text), "{text}");
         }

@@ -2,6 +2,7 @@
 //! rescores everything at every step, and its options and errors.
 
 use super::*;
+use crate::models::rng::Rng;
 
 fn counts(words: &[(&str, u64)]) -> WordCounts {
     WordCounts {
@@ -222,12 +223,10 @@ fn same_vocabulary_whatever_the_thread_count() {
     use crate::train::{count_words, CorpusOptions};
     // About 1.5 MB of pseudo-words built from syllables: two chunks.
     let syllables = ["ka", "ri", "to", "me", "su", "nö", "ba", "ll", "猫", "x"];
-    let mut x: u64 = 3;
+    let mut rng = Rng::new(3);
     let mut text = String::new();
     while text.len() < 3 << 19 {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        let x = rng.next_u64();
         for k in 0..1 + (x >> 62) {
             text.push_str(syllables[((x >> (8 * k + 20)) % 10) as usize]);
         }
@@ -284,13 +283,8 @@ fn result_does_not_depend_on_map_order() {
 
 #[test]
 fn agrees_with_the_naive_learner_on_random_corpora() {
-    let mut x: u64 = 99;
-    let mut next = |n: u64| {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (x >> 33) % n
-    };
+    let mut rng = Rng::new(99);
+    let mut next = |n: u64| rng.next_u64() % n;
     for round in 0..60 {
         let letters = ["a", "b", "c", "d", "é"];
         let alphabet = 2 + next(4);

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyInt, PyList, PyString};
 use pyo3::{ffi, intern};
 
+use super::id_ints::int_list;
 use super::text::Text;
 
 use crate::arrow_text::ArrowStrings;
@@ -192,17 +193,7 @@ pub fn rows_of_flat<'py>(
     };
     let rows = offsets.windows(2).map(|pair| {
         let row = &ids[row_range(&pair[0], &pair[1], ids.len())?];
-        // SAFETY: PyList_New makes a list of `row.len()` empty slots (or
-        // fails, which is returned), and each slot is filled once with an
-        // owned int, which PyList_SetItem takes over.
-        unsafe {
-            let list =
-                Bound::from_owned_ptr_or_err(py, ffi::PyList_New(row.len() as ffi::Py_ssize_t))?;
-            for (index, &id) in (0..).zip(row) {
-                ffi::PyList_SetItem(list.as_ptr(), index, int(id).into_ptr());
-            }
-            Ok(list)
-        }
+        int_list(py, row, &mut int)
     });
     PyList::new(py, rows.collect::<PyResult<Vec<_>>>()?)
 }

@@ -31,15 +31,60 @@ pub type SegmentTokens = [(u32, u32)];
 /// one integer: hashed and compared in a few instructions, where most of a
 /// hit's time went to hashing and comparing strings (Llama 2 on English).
 const PACKED: usize = 15;
+/// Segments of at most this many bytes are keyed by their bytes packed in
+/// two integers: a Cyrillic word with its `▁` is 3 + 2 bytes a letter, past
+/// [`PACKED`] from 7 letters on, and comparing keys kept apart from the map
+/// took a third of a hit's time (ruT5's tokenizer.json, 1 KB documents).
+const PACKED_WIDE: usize = 31;
+
+/// Segments of at most this many tokens keep them in the map's own entry.
+const INLINE: usize = 2;
+
+/// A segment's tokens as kept: a few in place, where reading them behind a
+/// pointer was one more cache miss a hit (most words are one or two pieces).
+enum Kept {
+    /// The first `len` of `tokens`.
+    Inline {
+        len: u8,
+        tokens: [(u32, u32); INLINE],
+    },
+    /// More tokens.
+    Boxed(Box<SegmentTokens>),
+}
+
+impl Kept {
+    fn new(tokens: &SegmentTokens) -> Self {
+        match tokens.len() {
+            n @ ..=INLINE => {
+                let mut kept = [(0, 0); INLINE];
+                kept[..n].copy_from_slice(tokens);
+                Kept::Inline {
+                    len: n as u8,
+                    tokens: kept,
+                }
+            }
+            _ => Kept::Boxed(tokens.into()),
+        }
+    }
+
+    fn tokens(&self) -> &SegmentTokens {
+        match self {
+            Kept::Inline { len, tokens } => tokens.get(..usize::from(*len)).unwrap_or(&[]),
+            Kept::Boxed(tokens) => tokens,
+        }
+    }
+}
 
 /// Recent segments and their tokens, for the model named `owner`.
 #[derive(Default)]
 struct SegmentCache {
     owner: u64,
     /// Segments of at most [`PACKED`] bytes, by [`packed`] key.
-    short: FxHashMap<u128, Box<SegmentTokens>>,
+    short: FxHashMap<u128, Kept>,
+    /// Segments of at most [`PACKED_WIDE`] bytes, by [`packed_wide`] key.
+    wide: FxHashMap<[u128; 2], Kept>,
     /// Longer segments.
-    map: FxHashMap<Box<str>, Box<SegmentTokens>>,
+    map: FxHashMap<Box<str>, Kept>,
     /// Bytes of the segments and tokens held.
     bytes: usize,
 }
@@ -85,7 +130,7 @@ pub fn with_segment<R>(
         let mut tokens = Vec::new();
         make(&mut tokens)?;
         let answer = read(&tokens);
-        cache.insert(segment, tokens.into_boxed_slice());
+        cache.insert(segment, &tokens);
         Ok(answer)
     })
 }
@@ -99,36 +144,49 @@ fn packed(segment: &[u8]) -> u128 {
     u128::from_le_bytes(bytes)
 }
 
+/// [`packed`] for segments of up to [`PACKED_WIDE`] bytes.
+fn packed_wide(segment: &[u8]) -> [u128; 2] {
+    let mut bytes = [0u8; 32];
+    bytes[..segment.len()].copy_from_slice(segment);
+    bytes[31] = segment.len() as u8;
+    let (low, high) = bytes.split_at(16);
+    let word = |half: &[u8]| u128::from_le_bytes(half.try_into().unwrap_or_default());
+    [word(low), word(high)]
+}
+
 impl SegmentCache {
     fn empty(&mut self) {
         self.short.clear();
+        self.wide.clear();
         self.map.clear();
         self.bytes = 0;
     }
 
     fn len(&self) -> usize {
-        self.short.len() + self.map.len()
+        self.short.len() + self.wide.len() + self.map.len()
     }
 
     fn get(&self, segment: &str) -> Option<&SegmentTokens> {
-        if segment.len() <= PACKED {
-            self.short.get(&packed(segment.as_bytes())).map(|t| &**t)
-        } else {
-            self.map.get(segment).map(|t| &**t)
-        }
+        let tokens = match segment.len() {
+            ..=PACKED => self.short.get(&packed(segment.as_bytes())),
+            ..=PACKED_WIDE => self.wide.get(&packed_wide(segment.as_bytes())),
+            _ => self.map.get(segment),
+        };
+        tokens.map(Kept::tokens)
     }
 
-    fn insert(&mut self, segment: &str, tokens: Box<SegmentTokens>) {
-        let size = segment.len() + std::mem::size_of_val(&*tokens);
+    fn insert(&mut self, segment: &str, tokens: &SegmentTokens) {
+        let size = segment.len() + std::mem::size_of_val(tokens);
         if self.len() >= LIMIT || self.bytes + size > BYTES {
             self.empty();
         }
         self.bytes += size;
-        if segment.len() <= PACKED {
-            self.short.insert(packed(segment.as_bytes()), tokens);
-        } else {
-            self.map.insert(segment.into(), tokens);
-        }
+        let tokens = Kept::new(tokens);
+        match segment.len() {
+            ..=PACKED => self.short.insert(packed(segment.as_bytes()), tokens),
+            ..=PACKED_WIDE => (self.wide).insert(packed_wide(segment.as_bytes()), tokens),
+            _ => self.map.insert(segment.into(), tokens),
+        };
     }
 }
 
@@ -215,6 +273,10 @@ mod tests {
             &"b".repeat(15),
             &"b".repeat(16),
             &"b".repeat(17),
+            &"b".repeat(31),
+            &"b".repeat(32),
+            &("b".repeat(30) + "\0"),
+            &("b".repeat(16) + "\0"),
         ];
         for (n, text) in texts.iter().enumerate() {
             let made = |tokens: &mut Vec<(u32, u32)>| {

@@ -25,8 +25,8 @@ pub enum Pattern {
     Runs {
         /// The repeated byte.
         byte: u8,
-        /// The shortest run that matches (at least 1).
-        min: usize,
+        /// The search for `min` of them in a row, built once.
+        finder: Box<memchr::memmem::Finder<'static>>,
     },
 }
 
@@ -45,7 +45,10 @@ impl Pattern {
         // Compiled in any case: a pattern Oniguruma refuses is refused here.
         let regex = HfRegex::new(r, "Replace")?;
         Ok(match runs_of_one_byte(r) {
-            Some((byte, min)) => Pattern::Runs { byte, min },
+            Some((byte, min)) => Pattern::Runs {
+                byte,
+                finder: Box::new(memchr::memmem::Finder::new(&vec![byte; min]).into_owned()),
+            },
             None => Pattern::Regex(Box::new(regex)),
         })
     }
@@ -57,10 +60,8 @@ impl Pattern {
                 .match_indices(lit.as_str())
                 .for_each(|(start, m)| on_match(start..start + m.len())),
             Pattern::Regex(re) => re.find_iter(text, on_match)?,
-            &Pattern::Runs { byte, min } => {
-                let bytes = text.as_bytes();
-                let needle = vec![byte; min];
-                let finder = memchr::memmem::Finder::new(&needle);
+            Pattern::Runs { byte, finder } => {
+                let (bytes, byte) = (text.as_bytes(), *byte);
                 let mut from = 0;
                 // The first `min` bytes in a row start the leftmost run
                 // that long; it matches up to its last byte.

@@ -28,11 +28,11 @@ const BYTES: usize = 8 << 20;
 pub type SegmentTokens = [(u32, u32)];
 
 /// Segments of at most this many bytes are keyed by their bytes packed in
-/// one integer: hashed and compared in a few instructions, where most of a
+/// a fixed-size key: hashed and compared in a few instructions, where most of a
 /// hit's time went to hashing and comparing strings (Llama 2 on English).
 const PACKED: usize = 15;
 /// Segments of at most this many bytes are keyed by their bytes packed in
-/// two integers: a Cyrillic word with its `▁` is 3 + 2 bytes a letter, past
+/// a wider key: a Cyrillic word with its `▁` is 3 + 2 bytes a letter, past
 /// [`PACKED`] from 7 letters on, and comparing keys kept apart from the map
 /// took a third of a hit's time (ruT5's tokenizer.json, 1 KB documents).
 const PACKED_WIDE: usize = 31;
@@ -80,9 +80,9 @@ impl Kept {
 struct SegmentCache {
     owner: u64,
     /// Segments of at most [`PACKED`] bytes, by [`packed`] key.
-    short: FxHashMap<u128, Kept>,
-    /// Segments of at most [`PACKED_WIDE`] bytes, by [`packed_wide`] key.
-    wide: FxHashMap<[u128; 2], Kept>,
+    short: FxHashMap<[u8; PACKED + 1], Kept>,
+    /// Segments of at most [`PACKED_WIDE`] bytes, by [`packed`] key.
+    wide: FxHashMap<[u8; PACKED_WIDE + 1], Kept>,
     /// Longer segments.
     map: FxHashMap<Box<str>, Kept>,
     /// Bytes of the segments and tokens held.
@@ -135,23 +135,15 @@ pub fn with_segment<R>(
     })
 }
 
-/// A short segment's bytes with its length in the top byte, so that no two
-/// segments share a key.
-fn packed(segment: &[u8]) -> u128 {
-    let mut bytes = [0u8; 16];
+/// A segment of at most `N - 1` bytes, its length in the last byte, so
+/// that no two segments share a key. Byte arrays, which FxHash folds whole
+/// (its word-at-a-time hash of a `u128` lets bytes 7 and 15 reach no bit
+/// the table reads, and keys sharing the rest collide).
+fn packed<const N: usize>(segment: &[u8]) -> [u8; N] {
+    let mut bytes = [0u8; N];
     bytes[..segment.len()].copy_from_slice(segment);
-    bytes[15] = segment.len() as u8;
-    u128::from_le_bytes(bytes)
-}
-
-/// [`packed`] for segments of up to [`PACKED_WIDE`] bytes.
-fn packed_wide(segment: &[u8]) -> [u128; 2] {
-    let mut bytes = [0u8; 32];
-    bytes[..segment.len()].copy_from_slice(segment);
-    bytes[31] = segment.len() as u8;
-    let (low, high) = bytes.split_at(16);
-    let word = |half: &[u8]| u128::from_le_bytes(half.try_into().unwrap_or_default());
-    [word(low), word(high)]
+    bytes[N - 1] = segment.len() as u8;
+    bytes
 }
 
 impl SegmentCache {
@@ -169,7 +161,7 @@ impl SegmentCache {
     fn get(&self, segment: &str) -> Option<&SegmentTokens> {
         let tokens = match segment.len() {
             ..=PACKED => self.short.get(&packed(segment.as_bytes())),
-            ..=PACKED_WIDE => self.wide.get(&packed_wide(segment.as_bytes())),
+            ..=PACKED_WIDE => self.wide.get(&packed(segment.as_bytes())),
             _ => self.map.get(segment),
         };
         tokens.map(Kept::tokens)
@@ -184,7 +176,7 @@ impl SegmentCache {
         let tokens = Kept::new(tokens);
         match segment.len() {
             ..=PACKED => self.short.insert(packed(segment.as_bytes()), tokens),
-            ..=PACKED_WIDE => (self.wide).insert(packed_wide(segment.as_bytes()), tokens),
+            ..=PACKED_WIDE => (self.wide).insert(packed(segment.as_bytes()), tokens),
             _ => self.map.insert(segment.into(), tokens),
         };
     }

@@ -63,7 +63,7 @@ impl Normalizer for MetaspaceRewrite {
                     out.push_str(name, (0, 0));
                 }
                 let mut at = 0;
-                for (space, _) in rest.match_indices(' ') {
+                for space in memchr::memchr_iter(b' ', rest.as_bytes()) {
                     out.push_str(rest.get(at..space).unwrap_or(""), (0, 0));
                     out.push_str(name, (0, 0));
                     at = space + 1;

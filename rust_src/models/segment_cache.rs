@@ -159,10 +159,13 @@ impl SegmentCache {
     }
 
     fn get(&self, segment: &str) -> Option<&SegmentTokens> {
-        let tokens = match segment.len() {
-            ..=PACKED => self.short.get(&packed(segment.as_bytes())),
-            ..=PACKED_WIDE => self.wide.get(&packed(segment.as_bytes())),
-            _ => self.map.get(segment),
+        let bytes = segment.as_bytes();
+        let tokens = if bytes.len() <= PACKED {
+            self.short.get(&packed(bytes))
+        } else if bytes.len() <= PACKED_WIDE {
+            self.wide.get(&packed(bytes))
+        } else {
+            self.map.get(segment)
         };
         tokens.map(Kept::tokens)
     }
@@ -174,11 +177,14 @@ impl SegmentCache {
         }
         self.bytes += size;
         let tokens = Kept::new(tokens);
-        match segment.len() {
-            ..=PACKED => self.short.insert(packed(segment.as_bytes()), tokens),
-            ..=PACKED_WIDE => (self.wide).insert(packed(segment.as_bytes()), tokens),
-            _ => self.map.insert(segment.into(), tokens),
-        };
+        let bytes = segment.as_bytes();
+        if bytes.len() <= PACKED {
+            self.short.insert(packed(bytes), tokens);
+        } else if bytes.len() <= PACKED_WIDE {
+            self.wide.insert(packed(bytes), tokens);
+        } else {
+            self.map.insert(segment.into(), tokens);
+        }
     }
 }
 

@@ -6,13 +6,13 @@
 //! between ideographs (ruT5's tokenizer.json, 1 KB documents, ids only: the
 //! segmenter around them was a tenth of encode).
 
-/// Whether `c` has Grapheme_Cluster_Break Other or Control or LF, is not
-/// Extended_Pictographic nor an Indic conjunct consonant, in ranges checked
-/// against the Unicode 16 tables: ASCII but CR (LF and the controls break
-/// on both sides, rules GB4 and GB5, unless CR comes before LF), Latin-1
-/// letters, Cyrillic letters, CJK punctuation and kana, ideographs and
-/// full-width forms. Not Prepend, Extend, ZWJ, SpacingMark, Regional
-/// Indicator or Hangul, so no rule but GB999 sees it.
+/// Whether `c` has Grapheme_Cluster_Break Other, Control or LF and is
+/// neither Extended_Pictographic nor an Indic conjunct consonant: ASCII but
+/// CR (LF and the controls break on both sides, rules GB4 and GB5, unless CR
+/// comes before LF), Latin-1 from U+00C0, Cyrillic letters, CJK punctuation
+/// and kana, ideographs and full-width forms. None is Prepend, Extend, ZWJ,
+/// SpacingMark, Regional Indicator or Hangul, so no rule but GB999 sees it
+/// (the test below checks the ranges against the segmenter).
 fn breaks_around(c: char) -> bool {
     matches!(
         u32::from(c),

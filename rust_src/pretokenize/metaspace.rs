@@ -45,9 +45,8 @@ impl Normalizer for MetaspaceRewrite {
                 let mut name = [0; 4];
                 let name: &str = replacement.encode_utf8(&mut name);
                 // Each space grows by `name`'s extra bytes: room for one
-                // space in five bytes, English's share, grown once, where
-                // growing as it went took a quarter of this rewrite (ruT5's
-                // tokenizer.json, 1 KB documents, ids only).
+                // space in five bytes, English's share, made at once rather
+                // than by reallocating as the text grows.
                 out.reserve((rest.len() / 5 + 1) * (name.len() - 1));
                 let add = match prepend {
                     PrependScheme::Always | PrependScheme::First => {

@@ -255,6 +255,12 @@ impl Builder {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+
+    /// Makes room for `bytes` more bytes of text, for a rewrite that knows
+    /// it grows the text more than [`Normalized::rewrite`] allows for.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.text.reserve(bytes);
+    }
 }
 
 /// Changes text before it is split: cleaning, case folding, Unicode forms.

@@ -27,7 +27,7 @@ type Planned = (String, Option<Vec<(std::ops::Range<usize>, bool)>>);
 impl ReplaceDecoder {
     /// The token with its matches found, and the length it will have.
     fn plan(&self, token: String) -> Result<(Planned, usize)> {
-        let re = match &self.pattern {
+        match &self.pattern {
             Pattern::Literal(lit) => {
                 let found = token.matches(lit.as_str()).count();
                 let kept = token.len() - found * lit.len();
@@ -35,10 +35,13 @@ impl ReplaceDecoder {
                 return Ok(((token, None), len));
             }
             // HF finds no match in an empty token, even for `x*`.
-            Pattern::Regex(_) if token.is_empty() => return Ok(((token, None), 0)),
-            Pattern::Regex(re) => re,
-        };
-        let spans = match_spans(&token, |on_match| re.find_iter(&token, on_match))?;
+            Pattern::Regex(_) | Pattern::Runs { .. } if token.is_empty() => {
+                return Ok(((token, None), 0))
+            }
+            Pattern::Regex(_) | Pattern::Runs { .. } => {}
+        }
+        let find = |on_match: &mut dyn FnMut(_)| self.pattern.find_iter(&token, on_match);
+        let spans = match_spans(&token, find)?;
         let len = (spans.iter())
             .map(|(range, matched)| {
                 if *matched {
@@ -55,7 +58,7 @@ impl ReplaceDecoder {
         let Some(spans) = spans else {
             return match &self.pattern {
                 Pattern::Literal(lit) => token.replace(lit.as_str(), &self.content),
-                Pattern::Regex(_) => token,
+                Pattern::Regex(_) | Pattern::Runs { .. } => token,
             };
         };
         let mut out = String::with_capacity(token.len());

@@ -4,6 +4,7 @@ pub mod bert;
 pub mod byte_level;
 pub mod charsmap_blob;
 pub mod hf_unicode;
+pub mod lone_clusters;
 pub mod lowercase;
 pub mod nmt;
 pub mod precompiled;

@@ -9,6 +9,8 @@ use std::path::Path;
 use unicode_segmentation::{GraphemeCursor, UnicodeSegmentation};
 
 use crate::error::Result;
+use crate::models::unigram::model::one_char_len;
+use crate::normalize::lone_clusters::is_lone_cluster;
 use crate::normalize::spm::CharsMap;
 use crate::pipeline::{Builder, Normalized, Normalizer, Span, SpannedChars};
 
@@ -139,6 +141,14 @@ impl Precompiled {
                 return;
             };
             let at = done + at;
+            if is_lone_cluster(text, at) {
+                let len = one_char_len(text.as_bytes()[at]);
+                out.push_str(text.get(done..at).unwrap_or(""), (0, 0));
+                let c = text.get(at..at + len).unwrap_or("");
+                out.push_str(self.map.shortest(c.as_bytes()).unwrap_or(c), (0, 0));
+                done = at + len;
+                continue;
+            }
             // The start of the touched char's cluster; the text before it,
             // from `done` (a cluster end), is whole untouched clusters.
             let mut cursor = GraphemeCursor::new(at, text.len(), true);

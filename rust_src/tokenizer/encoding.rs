@@ -73,14 +73,21 @@ impl Encoding {
     /// once rather than token by token.
     pub fn placeholders(ids: Vec<u32>, sequence: u32) -> Self {
         let n = ids.len();
+        // Room for the special tokens a template puts after them (ruT5's
+        // `</s>`, BERT's `[SEP]`), which then move no column.
+        fn column<T: Clone>(value: T, n: usize) -> Vec<T> {
+            let mut column = Vec::with_capacity(n + 2);
+            column.resize(n, value);
+            column
+        }
         Encoding {
             ids,
-            type_ids: vec![sequence; n],
+            type_ids: column(sequence, n),
             tokens: Tokens::blank(n),
-            offsets: vec![(0, 0); n],
-            special_tokens_mask: vec![0; n],
-            attention_mask: vec![1; n],
-            word_ids: vec![None; n],
+            offsets: column((0, 0), n),
+            special_tokens_mask: column(0, n),
+            attention_mask: column(1, n),
+            word_ids: column(None, n),
             overflowing: Vec::new(),
             sequence_ranges: Vec::new(),
         }
@@ -147,6 +154,13 @@ impl Encoding {
     /// which have no windows yet; [`Encoding::merge_with`] combines windows
     /// as HF does.
     pub fn extend(&mut self, other: Encoding) {
+        // Into nothing (where a template starts), `other` moves whole:
+        // post-processing, mostly copying these columns, was 7-9% of ruT5's
+        // tokenizer.json encode (1 KB documents, ids only).
+        if self.is_empty() && self.sequence_ranges.is_empty() && self.overflowing.is_empty() {
+            *self = other;
+            return;
+        }
         let shift = self.len();
         for (sequence, range) in other.sequence_ranges {
             self.set_range(sequence, range.start + shift..range.end + shift);

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::models::segment_cache;
-use crate::models::unigram::model::UNK_PENALTY;
+use crate::models::unigram::model::{one_char_len, UNK_PENALTY};
 use crate::models::unigram::trie::DoubleArray;
 use crate::pipeline::{piece_of, Model, Token};
 
@@ -18,6 +18,9 @@ use crate::pipeline::{piece_of, Model, Token};
 #[derive(Debug, Clone)]
 pub struct HfUnigram {
     pieces: Vec<(String, f64)>,
+    /// The pieces' scores by id, apart from their strings: Viterbi reads
+    /// a score for every piece the trie finds.
+    scores: Vec<f64>,
     ids: FxHashMap<String, u32>,
     trie: DoubleArray,
     /// Names this model in the per-thread [`segment_cache`].
@@ -27,12 +30,16 @@ pub struct HfUnigram {
     byte_fallback: bool,
 }
 
+/// One cell of the Viterbi table: the best path ending at a byte position.
 #[derive(Debug, Clone, Copy)]
 struct Best {
     score: f64,
-    starts_at: Option<usize>,
+    /// Start of the best last piece; [`UNREACHED`] while unreached.
+    starts_at: u32,
     id: u32,
 }
+
+const UNREACHED: u32 = u32::MAX;
 
 impl HfUnigram {
     /// Builds the model; a later duplicate piece wins, as in HF.
@@ -59,6 +66,7 @@ impl HfUnigram {
         let trie = DoubleArray::build(ids.iter().map(|(p, &id)| (p.as_bytes(), id as i32)));
         let min_score = pieces.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
         Ok(HfUnigram {
+            scores: pieces.iter().map(|p| p.1).collect(),
             pieces,
             ids,
             trie,
@@ -75,31 +83,32 @@ impl HfUnigram {
     fn segment(&self, text: &str) -> Result<Vec<(usize, usize, Option<u32>)>> {
         let bytes = text.as_bytes();
         let size = bytes.len();
+        if u32::try_from(size).is_err() {
+            return Err(Error::InvalidArgument(
+                "text longer than 4 GiB cannot be encoded in one call".into(),
+            ));
+        }
         let unk_score = self.min_score - f64::from(UNK_PENALTY);
-        let mut best = vec![
-            Best {
-                score: 0.0,
-                starts_at: None,
-                id: 0,
-            };
-            size + 1
-        ];
+        let unreached = Best {
+            score: 0.0,
+            starts_at: UNREACHED,
+            id: 0,
+        };
+        let mut best = vec![unreached; size + 1];
         let mut starts_at = 0;
         while starts_at < size {
             let till = best[starts_at].score;
-            let mblen = text
-                .get(starts_at..)
-                .and_then(|s| s.chars().next())
-                .map_or(1, char::len_utf8);
+            // `text` is UTF-8: its lead byte gives a char's length.
+            let mblen = one_char_len(bytes[starts_at]).min(size - starts_at);
             let mut single = false;
             self.trie.prefixes(&bytes[starts_at..], |length, id| {
-                let score = self.pieces.get(id as usize).map_or(0.0, |p| p.1);
+                let score = self.scores.get(id as usize).copied().unwrap_or(0.0);
                 let candidate = score + till;
                 let target = &mut best[starts_at + length];
-                if target.starts_at.is_none() || candidate > target.score {
+                if target.starts_at == UNREACHED || candidate > target.score {
                     *target = Best {
                         score: candidate,
-                        starts_at: Some(starts_at),
+                        starts_at: starts_at as u32,
                         id: id as u32,
                     };
                 }
@@ -111,10 +120,10 @@ impl HfUnigram {
                     .ok_or_else(|| Error::Encoding("Unigram model has no unk_id".into()))?;
                 let candidate = unk_score + till;
                 let target = &mut best[starts_at + mblen];
-                if target.starts_at.is_none() || candidate > target.score {
+                if target.starts_at == UNREACHED || candidate > target.score {
                     *target = Best {
                         score: candidate,
-                        starts_at: Some(starts_at),
+                        starts_at: starts_at as u32,
                         id: unk,
                     };
                 }
@@ -125,9 +134,10 @@ impl HfUnigram {
         let mut ends_at = size;
         while ends_at > 0 {
             let node = best[ends_at];
-            let start = node
-                .starts_at
-                .ok_or_else(|| Error::Encoding("unigram lattice has no path".into()))?;
+            if node.starts_at == UNREACHED {
+                return Err(Error::Encoding("unigram lattice has no path".into()));
+            }
+            let start = node.starts_at as usize;
             let is_unk = Some(node.id) == self.unk_id;
             match out.last_mut() {
                 // Runs of unknown tokens fuse into one (HF's fuse_unk).

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::FxHashMap;
 
+use super::packed_key::{packed, PACKED};
 use crate::error::Result;
 
 /// Segments longer than this are not cached (they rarely repeat).
@@ -26,11 +27,6 @@ const BYTES: usize = 8 << 20;
 
 /// A segment's tokens: `(id, byte length)` each, in order.
 pub type SegmentTokens = [(u32, u32)];
-
-/// Segments of at most this many bytes are keyed by their bytes packed in
-/// one integer: hashed and compared in a few instructions, where most of a
-/// hit's time went to hashing and comparing strings (Llama 2 on English).
-const PACKED: usize = 15;
 
 /// Recent segments and their tokens, for the model named `owner`.
 #[derive(Default)]
@@ -88,15 +84,6 @@ pub fn with_segment<R>(
         cache.insert(segment, tokens.into_boxed_slice());
         Ok(answer)
     })
-}
-
-/// A short segment's bytes with its length in the top byte, so that no two
-/// segments share a key.
-fn packed(segment: &[u8]) -> u128 {
-    let mut bytes = [0u8; 16];
-    bytes[..segment.len()].copy_from_slice(segment);
-    bytes[15] = segment.len() as u8;
-    u128::from_le_bytes(bytes)
 }
 
 impl SegmentCache {

@@ -40,7 +40,12 @@ impl Tokenizer {
     /// The tokens of one text, before post-processing.
     fn encode_sequence(&self, text: &str, sequence: u32, detail: Detail) -> Result<Encoding> {
         if detail == Detail::Columns {
-            return Ok(Encoding::placeholders(self.encode_ids(text)?, sequence));
+            let room = self.added_tokens_count(true);
+            return Ok(Encoding::placeholders(
+                self.encode_ids(text)?,
+                sequence,
+                room,
+            ));
         }
         // About one token per four bytes of English: growing eight columns
         // by doubling instead cost a tenth of encode time in copies.

@@ -94,6 +94,9 @@ impl PostProcessor for Template {
         let mut parts = parts.into_iter();
         let mut sequences = [parts.next(), parts.next()];
         let mut out = Encoding::default();
+        // Whether `out` holds a sequence yet: the first goes in with the
+        // special tokens before it put in front, not copied after them.
+        let mut placed = false;
         for piece in template {
             match piece {
                 Piece::Sequence { which, type_id } => {
@@ -107,7 +110,13 @@ impl PostProcessor for Template {
                         if add_special_tokens && !self.type_ids_without_special_tokens {
                             seq.keep_only_sequence(*which as usize);
                         }
-                        out.extend(seq);
+                        if placed {
+                            out.extend(seq);
+                        } else {
+                            seq.prepend(std::mem::take(&mut out));
+                            out = seq;
+                            placed = true;
+                        }
                     }
                 }
                 Piece::Special {

@@ -141,7 +141,7 @@ impl Tokenizer {
     /// sequence; without one, a pair's two sequences get theirs before the
     /// windows are combined, so a window keeps only what its parts carried,
     /// and one text gets none.
-    fn process_pair(
+    pub(super) fn process_pair(
         &self,
         mut a: Encoding,
         mut b: Option<Encoding>,

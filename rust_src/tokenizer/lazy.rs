@@ -7,8 +7,10 @@
 //! settings. It does so only where the run without offsets gives the same
 //! ids ([`Tokenizer::ids_exact_without_offsets`]); then truncation,
 //! post-processing and padding, which decide from the ids and lengths
-//! alone, give the same columns too. A tokenizer whose encodings are read
-//! anyway makes them in full at once ([`super::detail_reads`]).
+//! alone, give the same columns too; where post-processing alone follows
+//! the run, even those columns wait for a first read
+//! ([`super::ids_alone`]). A tokenizer whose encodings are read anyway
+//! makes them in full at once ([`super::detail_reads`]).
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -3,6 +3,7 @@
 pub mod bpe;
 pub mod bpe_spm;
 pub mod file_ids;
+pub mod packed_key;
 pub mod rng;
 pub mod segment_cache;
 pub mod spm_char;

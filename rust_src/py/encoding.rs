@@ -54,7 +54,7 @@ impl PyEncoding {
     /// Token ids.
     #[getter]
     fn ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        let ids = &self.inner.columns().ids;
+        let ids = self.inner.ids();
         match &self.ints {
             Some(ints) => ints.list(py, ids),
             None => PyList::new(py, ids),
@@ -222,7 +222,7 @@ impl PyEncoding {
         })
     }
     fn __len__(&self) -> usize {
-        self.inner.columns().len()
+        self.inner.ids().len()
     }
     /// Rebuilds a pickled encoding (the bytes of [`Self::__reduce__`]).
     #[staticmethod]
@@ -240,11 +240,7 @@ impl PyEncoding {
         Ok((rebuild, (PyBytes::new(py, &state),)))
     }
     fn __repr__(&self) -> String {
-        let columns = self.inner.columns();
-        format!(
-            "Encoding(num_tokens={}, ids={:?})",
-            columns.len(),
-            columns.ids
-        )
+        let ids = self.inner.ids();
+        format!("Encoding(num_tokens={}, ids={ids:?})", ids.len())
     }
 }

@@ -40,7 +40,12 @@ impl Tokenizer {
     /// The tokens of one text, before post-processing.
     fn encode_sequence(&self, text: &str, sequence: u32, detail: Detail) -> Result<Encoding> {
         if detail == Detail::Columns {
-            return Ok(Encoding::placeholders(self.encode_ids(text)?, sequence));
+            let room = self.added_tokens_count(true);
+            return Ok(Encoding::placeholders(
+                self.encode_ids(text)?,
+                sequence,
+                room,
+            ));
         }
         // About one token per four bytes of English: growing eight columns
         // by doubling instead cost a tenth of encode time in copies.
@@ -136,7 +141,7 @@ impl Tokenizer {
     /// sequence; without one, a pair's two sequences get theirs before the
     /// windows are combined, so a window keeps only what its parts carried,
     /// and one text gets none.
-    fn process_pair(
+    pub(super) fn process_pair(
         &self,
         mut a: Encoding,
         mut b: Option<Encoding>,

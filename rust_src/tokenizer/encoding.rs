@@ -42,6 +42,13 @@ pub struct Encoding {
     pub sequence_ranges: Vec<(usize, Range<usize>)>,
 }
 
+/// `n` copies of `value`, with room for `room` more.
+fn filled<T: Clone>(value: T, n: usize, room: usize) -> Vec<T> {
+    let mut column = Vec::with_capacity(n + room);
+    column.resize(n, value);
+    column
+}
+
 /// Which end to cut or pad.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Side {
@@ -70,24 +77,19 @@ impl Encoding {
     /// The tokens of sequence `sequence` with `ids`, every token string
     /// empty, every offset (0, 0) and every word id `None`: the columns of
     /// [`Tokenizer::encode_lazy`](super::Tokenizer::encode_lazy), filled at
-    /// once rather than token by token.
-    pub fn placeholders(ids: Vec<u32>, sequence: u32) -> Self {
+    /// once rather than token by token, each with room for `room` more
+    /// tokens (the special tokens post-processing adds).
+    pub fn placeholders(mut ids: Vec<u32>, sequence: u32, room: usize) -> Self {
         let n = ids.len();
-        // Room for the special tokens a template puts after them (ruT5's
-        // `</s>`, BERT's `[SEP]`), which then move no column.
-        fn column<T: Clone>(value: T, n: usize) -> Vec<T> {
-            let mut column = Vec::with_capacity(n + 2);
-            column.resize(n, value);
-            column
-        }
+        ids.reserve(room);
         Encoding {
             ids,
-            type_ids: column(sequence, n),
-            tokens: Tokens::blank(n),
-            offsets: column((0, 0), n),
-            special_tokens_mask: column(0, n),
-            attention_mask: column(1, n),
-            word_ids: column(None, n),
+            type_ids: filled(sequence, n, room),
+            tokens: Tokens::blank(n, room),
+            offsets: filled((0, 0), n, room),
+            special_tokens_mask: filled(0, n, room),
+            attention_mask: filled(1, n, room),
+            word_ids: filled(None, n, room),
             overflowing: Vec::new(),
             sequence_ranges: Vec::new(),
         }
@@ -173,6 +175,28 @@ impl Encoding {
         self.attention_mask.extend(other.attention_mask);
         self.word_ids.extend(other.word_ids);
         self.overflowing.extend(other.overflowing);
+    }
+
+    /// `front` then `self`, as `front.extend(self)` makes them, moving
+    /// `self`'s columns in place: a post-processor puts a few special
+    /// tokens before a long sequence, which need not be copied into new
+    /// columns (with the room [`Encoding::placeholders`] leaves, nothing
+    /// is allocated).
+    pub fn prepend(&mut self, mut front: Encoding) {
+        let shift = front.len();
+        for (sequence, range) in std::mem::take(&mut self.sequence_ranges) {
+            front.set_range(sequence, range.start + shift..range.end + shift);
+        }
+        self.sequence_ranges = front.sequence_ranges;
+        self.ids.splice(0..0, front.ids);
+        self.type_ids.splice(0..0, front.type_ids);
+        self.tokens.prepend(&front.tokens);
+        self.offsets.splice(0..0, front.offsets);
+        self.special_tokens_mask
+            .splice(0..0, front.special_tokens_mask);
+        self.attention_mask.splice(0..0, front.attention_mask);
+        self.word_ids.splice(0..0, front.word_ids);
+        self.overflowing.splice(0..0, front.overflowing);
     }
 
     /// Tokens `range` as a new encoding (no overflow).

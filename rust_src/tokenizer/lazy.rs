@@ -7,25 +7,31 @@
 //! settings. It does so only where the run without offsets gives the same
 //! ids ([`Tokenizer::ids_exact_without_offsets`]); then truncation,
 //! post-processing and padding, which decide from the ids and lengths
-//! alone, give the same columns too. A tokenizer whose encodings are read
-//! anyway makes them in full at once ([`super::detail_reads`]).
+//! alone, give the same columns too; where post-processing alone follows
+//! the run, even those columns wait for a first read
+//! ([`super::ids_alone`]). A tokenizer whose encodings are read anyway
+//! makes them in full at once ([`super::detail_reads`]).
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::detail_reads::DetailReads;
-use super::encode::Detail;
+use super::ids_alone::Made;
 use super::{EncodeOptions, Encoding, Input, Padding, PaddingLength, Side, Tokenizer};
 use crate::error::Result;
 use crate::threads::parallel_map;
 
-/// An encoding whose columns are read at once and whose token strings and
-/// offsets may be made on first read.
+/// An encoding whose ids are read at once and whose other columns, token
+/// strings and offsets may be made on first read.
 #[derive(Debug)]
 pub struct LazyEncoding {
     /// The ids, type ids, masks and sequence ranges; the token strings and
-    /// offsets too when `recipe` is `None`.
+    /// offsets too when `recipe` is `None`; only the ids when `alone` is set.
     columns: Encoding,
+    /// When the ids came alone ([`super::ids_alone`]): how to make the
+    /// other columns.
+    alone: Option<Alone>,
     /// How to make the full encoding, when `columns` lacks strings and
     /// offsets.
     recipe: Option<Recipe>,
@@ -43,6 +49,16 @@ impl Drop for LazyEncoding {
             reads.record(*self.read.get_mut());
         }
     }
+}
+
+/// The columns of an encoding whose ids came alone.
+#[derive(Debug)]
+struct Alone {
+    /// Where the text's own ids lie in the ids.
+    sequence: Range<usize>,
+    settings: Arc<Settings>,
+    /// The columns, once made.
+    columns: OnceLock<Encoding>,
 }
 
 /// The input of one encoding and how it was encoded.
@@ -110,6 +126,7 @@ impl From<Encoding> for LazyEncoding {
     fn from(full: Encoding) -> Self {
         LazyEncoding {
             columns: full,
+            alone: None,
             recipe: None,
             full: OnceLock::new(),
             reads: None,
@@ -119,16 +136,35 @@ impl From<Encoding> for LazyEncoding {
 }
 
 impl LazyEncoding {
-    /// `columns`, whose strings and offsets are made from the inputs.
+    /// `made`, whose strings and offsets are made from the inputs (and
+    /// its other columns from its ids, when they came alone).
     fn deferred(
-        columns: Encoding,
+        made: Made,
         settings: Arc<Settings>,
         first: OwnedInput,
         second: Option<OwnedInput>,
     ) -> Self {
         let reads = Some(Arc::clone(&settings.tokenizer.detail_reads));
+        let (columns, alone) = match made {
+            Made::Columns(columns) => (columns, None),
+            Made::Ids(ids, sequence) => {
+                let alone = Alone {
+                    sequence,
+                    settings: Arc::clone(&settings),
+                    columns: OnceLock::new(),
+                };
+                (
+                    Encoding {
+                        ids,
+                        ..Encoding::default()
+                    },
+                    Some(alone),
+                )
+            }
+        };
         LazyEncoding {
             columns,
+            alone,
             recipe: Some(Recipe {
                 settings,
                 first,
@@ -151,7 +187,20 @@ impl LazyEncoding {
     /// ranges and length; not the token strings, offsets or word ids, nor
     /// the overflowing encodings (read those from [`Self::full`]).
     pub fn columns(&self) -> &Encoding {
-        &self.columns
+        let Some(alone) = &self.alone else {
+            return &self.columns;
+        };
+        alone.columns.get_or_init(|| {
+            let sequence = self.columns.ids[alone.sequence.clone()].to_vec();
+            let s = &alone.settings;
+            s.tokenizer.columns_of_ids(sequence, s.add_special_tokens)
+        })
+    }
+
+    /// The ids: those of [`Self::columns`], without making the other
+    /// columns.
+    pub fn ids(&self) -> &[u32] {
+        &self.columns.ids
     }
 
     /// The full encoding, made now if it was not yet.
@@ -181,6 +230,7 @@ impl LazyEncoding {
                 Some(full) => full,
                 None => recipe.encode()?,
             };
+            self.alone = None;
             self.recipe = None;
         }
         Ok(&mut self.columns)
@@ -225,11 +275,10 @@ impl Tokenizer {
             let full = self.encode(first, second, add_special_tokens, options)?;
             return Ok(LazyEncoding::watched(full, &self.detail_reads));
         }
-        let columns =
-            self.encode_with(first, second, add_special_tokens, options, Detail::Columns)?;
-        let settings = self.settings(add_special_tokens, options, columns.len());
+        let made = self.encode_ids_or_columns(first, second, add_special_tokens, options)?;
+        let settings = self.settings(add_special_tokens, options, made.len());
         let (first, second) = (OwnedInput::of(first), second.map(OwnedInput::of));
-        Ok(LazyEncoding::deferred(columns, settings, first, second))
+        Ok(LazyEncoding::deferred(made, settings, first, second))
     }
 
     /// [`Tokenizer::encode_batch`], with the token strings and offsets
@@ -253,24 +302,27 @@ impl Tokenizer {
         // The inputs are copied on the threads that encode, not before.
         let threads = num_threads.unwrap_or(0);
         let encoded = parallel_map(threads, inputs, |_, &(a, b)| {
-            let columns = self.encode_with(a, b, add_special_tokens, options, Detail::Columns)?;
-            Ok((columns, OwnedInput::of(a), b.map(OwnedInput::of)))
+            let made = self.encode_ids_or_columns(a, b, add_special_tokens, options)?;
+            Ok((made, OwnedInput::of(a), b.map(OwnedInput::of)))
         })?;
-        let (mut columns, copies): (Vec<_>, Vec<_>) = encoded
+        let (mut made, copies): (Vec<_>, Vec<_>) = encoded
             .into_iter()
-            .map(|(columns, a, b)| (columns, (a, b)))
+            .map(|(made, a, b)| (made, (a, b)))
             .unzip();
-        let longest = columns.iter().map(Encoding::len).max().unwrap_or(0);
+        let longest = made.iter().map(Made::len).max().unwrap_or(0);
         if let Some(p) = &options.padding {
+            // with padding every encoding has its columns
+            let columns = made
+                .into_iter()
+                .map(|m| self.columns_of(m, add_special_tokens));
+            let mut columns: Vec<Encoding> = columns.collect();
             p.apply(&mut columns);
+            made = columns.into_iter().map(Made::Columns).collect();
         }
         let settings = self.settings(add_special_tokens, options, longest);
-        let lazies = columns
-            .into_iter()
-            .zip(copies)
-            .map(|(columns, (first, second))| {
-                LazyEncoding::deferred(columns, Arc::clone(&settings), first, second)
-            });
+        let lazies = made.into_iter().zip(copies).map(|(made, (first, second))| {
+            LazyEncoding::deferred(made, Arc::clone(&settings), first, second)
+        });
         Ok(lazies.collect())
     }
 

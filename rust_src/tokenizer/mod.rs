@@ -22,6 +22,7 @@ pub mod truncation;
 mod count;
 mod decode;
 mod encode;
+mod ids_alone;
 mod run;
 mod vocab;
 

@@ -1,5 +1,7 @@
 //! Post-processing: special tokens around the sequences ([CLS] A [SEP] B [SEP]).
 
+use std::ops::Range;
+
 use super::encoding::Encoding;
 
 /// Adds special tokens and segment ids once the model has run.
@@ -19,6 +21,19 @@ pub trait PostProcessor: Send + Sync {
         add_special_tokens: bool,
         windows: [bool; 2],
     ) -> Vec<Encoding>;
+
+    /// The ids [`PostProcessor::process`] gives one sequence (not a
+    /// window) with ids `sequence`, appended to `out`, and where the
+    /// sequence's own ids lie in them; `None` (and `out` untouched) where
+    /// a processor cannot tell without the other columns.
+    fn process_ids(
+        &self,
+        _sequence: &[u32],
+        _add_special_tokens: bool,
+        _out: &mut Vec<u32>,
+    ) -> Option<Range<usize>> {
+        None
+    }
 
     /// The sequences post-processed and merged into the final encoding.
     fn process(
@@ -77,6 +92,42 @@ impl PostProcessor for Template {
             .sum()
     }
 
+    /// The special tokens around the sequence, the template's one
+    /// `$A`; a single-sequence template without one, or with `$B`, is
+    /// left to [`PostProcessor::process`].
+    fn process_ids(
+        &self,
+        sequence: &[u32],
+        add_special_tokens: bool,
+        out: &mut Vec<u32>,
+    ) -> Option<Range<usize>> {
+        if !add_special_tokens {
+            let start = out.len();
+            out.extend_from_slice(sequence);
+            return Some(start..out.len());
+        }
+        let mut sequences = self
+            .single
+            .iter()
+            .filter(|p| matches!(p, Piece::Sequence { .. }));
+        let only_a = matches!(sequences.next(), Some(Piece::Sequence { which: 0, .. }));
+        if !only_a || sequences.next().is_some() {
+            return None;
+        }
+        let mut range = 0..0;
+        for piece in &self.single {
+            match piece {
+                Piece::Special { ids, .. } => out.extend_from_slice(ids),
+                Piece::Sequence { .. } => {
+                    range.start = out.len();
+                    out.extend_from_slice(sequence);
+                    range.end = out.len();
+                }
+            }
+        }
+        Some(range)
+    }
+
     fn process_parts(
         &self,
         parts: Vec<Encoding>,
@@ -94,6 +145,9 @@ impl PostProcessor for Template {
         let mut parts = parts.into_iter();
         let mut sequences = [parts.next(), parts.next()];
         let mut out = Encoding::default();
+        // Whether `out` holds a sequence yet: the first goes in with the
+        // special tokens before it put in front, not copied after them.
+        let mut placed = false;
         for piece in template {
             match piece {
                 Piece::Sequence { which, type_id } => {
@@ -107,7 +161,13 @@ impl PostProcessor for Template {
                         if add_special_tokens && !self.type_ids_without_special_tokens {
                             seq.keep_only_sequence(*which as usize);
                         }
-                        out.extend(seq);
+                        if placed {
+                            out.extend(seq);
+                        } else {
+                            seq.prepend(std::mem::take(&mut out));
+                            out = seq;
+                            placed = true;
+                        }
                     }
                 }
                 Piece::Special {

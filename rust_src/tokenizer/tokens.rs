@@ -26,11 +26,13 @@ impl Tokens {
         }
     }
 
-    /// `n` empty tokens.
-    pub fn blank(n: usize) -> Self {
+    /// `n` empty tokens, with room for `room` more.
+    pub fn blank(n: usize, room: usize) -> Self {
+        let mut ends = Vec::with_capacity(n + room);
+        ends.resize(n, 0);
         Tokens {
             text: String::new(),
-            ends: vec![0; n],
+            ends,
         }
     }
 
@@ -67,6 +69,14 @@ impl Tokens {
         let shift = self.text.len();
         self.text.push_str(&other.text);
         self.ends.extend(other.ends.iter().map(|end| end + shift));
+    }
+
+    /// Puts `front` before `self`.
+    pub fn prepend(&mut self, front: &Tokens) {
+        let shift = front.text.len();
+        self.text.insert_str(0, &front.text);
+        self.ends.iter_mut().for_each(|end| *end += shift);
+        self.ends.splice(0..0, front.ends.iter().copied());
     }
 
     /// Tokens `range` (which must lie within `0..len`).

@@ -3,5 +3,6 @@
 pub mod model;
 pub mod trainer;
 pub mod trie;
+pub mod whole;
 
 pub use model::WordPiece;

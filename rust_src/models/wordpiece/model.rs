@@ -3,11 +3,14 @@
 //! ever allocated; a word costs O(n·L) byte steps, L being the longest
 //! vocabulary entry, and words are capped at `max_input_chars_per_word`.
 
+use std::ops::Range;
+
 use rustc_hash::FxHashMap;
 
 use super::trie::{NodeId, Trie, MAX_VOCAB_BYTES, ROOT};
+use super::whole::WholeEntries;
 use crate::error::{Error, Result};
-use crate::pipeline::{Model, Token};
+use crate::pipeline::{piece_of, Model, Token};
 
 /// A WordPiece vocabulary ready to encode.
 #[derive(Debug, Clone)]
@@ -16,16 +19,14 @@ pub struct WordPiece {
     /// Token string of each id; `None` for ids no entry maps to.
     tokens: Vec<Option<String>>,
     trie: Trie,
-    /// Continuation pieces without their prefix ("##ing" as "ing"): with
-    /// `vocab`, a whole remaining word is found in one hash lookup, which
-    /// settles most words without walking the trie.
-    continuations: FxHashMap<String, u32>,
+    /// The entries, to find a whole word in one lookup.
+    whole: WholeEntries,
+    /// Continuation pieces without their prefix ("##ing" as "ing"), to
+    /// find the whole rest of a word in one lookup.
+    continuations: WholeEntries,
     /// Trie node after the continuation prefix ("##"); `None` when no
     /// vocabulary entry starts with it, so no word can continue.
     continuation: Option<NodeId>,
-    /// Bytes of the longest vocabulary entry: a longer rest of a word is no
-    /// entry, and is not hashed whole (that made a long word quadratic).
-    longest: usize,
     unk_token: String,
     unk_id: Option<u32>,
     continuing_subword_prefix: String,
@@ -54,15 +55,12 @@ impl WordPiece {
         }
         let trie = Trie::new(vocab.iter().map(|(t, &id)| (t.as_str(), id)));
         let continuation = trie.walk(ROOT, continuing_subword_prefix.as_bytes());
-        let continuations = vocab
-            .iter()
-            .filter_map(|(t, &id)| {
-                let rest = t.strip_prefix(continuing_subword_prefix)?;
-                (!rest.is_empty()).then(|| (rest.to_owned(), id))
-            })
-            .collect();
+        let continuations = WholeEntries::new(vocab.iter().filter_map(|(t, &id)| {
+            let rest = t.strip_prefix(continuing_subword_prefix)?;
+            (!rest.is_empty()).then_some((rest, id))
+        }));
         Ok(WordPiece {
-            longest: vocab.keys().map(String::len).max().unwrap_or(0),
+            whole: WholeEntries::new(vocab.iter().map(|(t, &id)| (t.as_str(), id))),
             continuations,
             unk_id: vocab.get(unk_token).copied(),
             vocab,
@@ -95,71 +93,86 @@ impl WordPiece {
         &self.vocab
     }
 
-    fn unk(&self, len: usize, out: &mut Vec<Token>) -> Result<()> {
-        let id = self.unk_id.ok_or_else(|| {
+    fn unk_id(&self) -> Result<u32> {
+        self.unk_id.ok_or_else(|| {
             Error::Encoding(format!(
                 "a word is not covered by the vocabulary and the unknown token {:?} is not in it",
                 self.unk_token
             ))
-        })?;
-        out.push(Token {
-            id,
-            start: 0,
-            end: len as u32,
-        });
-        Ok(())
+        })
     }
-}
 
-impl Model for WordPiece {
-    fn tokenize(&self, word: &str, out: &mut Vec<Token>) -> Result<()> {
-        let bytes = word.as_bytes();
+    /// Whether `word` has more chars than a word may have.
+    #[inline]
+    fn too_long(&self, word: &str) -> bool {
         // Byte length bounds the char count from above: count chars only when needed.
-        if bytes.len() > self.max_input_chars_per_word
+        word.len() > self.max_input_chars_per_word
             && word.chars().count() > self.max_input_chars_per_word
-        {
-            return self.unk(bytes.len(), out);
-        }
-        let first = out.len();
+    }
+
+    /// Gives each piece of `word`, longest match first, to `emit` as its
+    /// id and byte range; false when some rest of the word matches no
+    /// entry, which makes the whole word unknown (`emit` may have had the
+    /// pieces before it).
+    #[inline]
+    fn pieces(&self, word: &str, mut emit: impl FnMut(u32, usize, usize)) -> bool {
+        let bytes = word.as_bytes();
         let mut start = 0;
         while start < bytes.len() {
-            // The whole rest, when it is a vocabulary entry, is the longest match.
-            let rest = word.get(start..).filter(|r| r.len() <= self.longest);
-            let whole = rest.and_then(|rest| {
+            // The whole rest, when it is an entry, is the longest match.
+            let whole = word.get(start..).and_then(|rest| {
                 if start == 0 {
-                    self.vocab.get(rest)
+                    self.whole.get(rest)
                 } else {
                     self.continuations.get(rest)
                 }
             });
-            if let Some(&id) = whole {
-                out.push(Token {
-                    id,
-                    start: start as u32,
-                    end: bytes.len() as u32,
-                });
-                break;
+            if let Some(id) = whole {
+                emit(id, start, bytes.len());
+                return true;
             }
             let from = if start == 0 {
                 Some(ROOT)
             } else {
                 self.continuation
             };
-            let found = from.and_then(|node| self.trie.longest_match(node, &bytes[start..]));
-            match found {
+            match from.and_then(|node| self.trie.longest_match(node, &bytes[start..])) {
                 Some((id, len)) => {
-                    out.push(Token {
-                        id,
-                        start: start as u32,
-                        end: (start + len) as u32,
-                    });
+                    emit(id, start, start + len);
                     start += len;
                 }
-                None => {
-                    out.truncate(first);
-                    return self.unk(bytes.len(), out);
-                }
+                None => return false,
             }
+        }
+        true
+    }
+}
+
+impl Model for WordPiece {
+    fn tokenize(&self, word: &str, out: &mut Vec<Token>) -> Result<()> {
+        let first = out.len();
+        let token = |id, start: usize, end: usize| Token {
+            id,
+            start: start as u32,
+            end: end as u32,
+        };
+        if !self.too_long(word) && self.pieces(word, |id, s, e| out.push(token(id, s, e))) {
+            return Ok(());
+        }
+        out.truncate(first);
+        out.push(token(self.unk_id()?, 0, word.len()));
+        Ok(())
+    }
+
+    fn tokenize_ids(&self, text: &str, pieces: &[Range<usize>], out: &mut Vec<u32>) -> Result<()> {
+        for piece in pieces {
+            let word = piece_of(text, piece)?;
+            let first = out.len();
+            if !self.too_long(word) && self.pieces(word, |id, _, _| out.push(id)) {
+                continue;
+            }
+            out.truncate(first);
+            out.push(self.unk_id()?);
         }
         Ok(())
     }

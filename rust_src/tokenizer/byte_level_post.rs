@@ -1,6 +1,8 @@
 //! HF's ByteLevel post-processor: no special tokens; with `trim_offsets`,
 //! offsets leave out the spaces a token starts or ends with.
 
+use std::ops::Range;
+
 use super::encoding::Encoding;
 use super::post_process::PostProcessor;
 
@@ -43,6 +45,18 @@ pub fn trim_offsets(e: &mut Encoding, add_prefix_space: bool) {
 impl PostProcessor for ByteLevelPost {
     fn added_tokens(&self, _is_pair: bool) -> usize {
         0
+    }
+
+    /// The ids as they are: trimming changes offsets only.
+    fn process_ids(
+        &self,
+        sequence: &[u32],
+        _add_special_tokens: bool,
+        out: &mut Vec<u32>,
+    ) -> Option<Range<usize>> {
+        let start = out.len();
+        out.extend_from_slice(sequence);
+        Some(start..out.len())
     }
 
     /// Each part trimmed and made its own sequence, left unmerged, as HF.

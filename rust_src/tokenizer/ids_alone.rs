@@ -95,17 +95,26 @@ mod tests {
 
     /// A WordLevel tokenizer whose template for one text is `single`.
     fn with_template(single: serde_json::Value) -> Tokenizer {
+        with_post_processor(template(single))
+    }
+
+    fn template(single: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({
+            "type": "TemplateProcessing",
+            "single": single,
+            "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+            "special_tokens": {
+                "<s>": {"id": "<s>", "ids": [0], "tokens": ["<s>"]},
+                "</s>": {"id": "</s>", "ids": [1], "tokens": ["</s>"]}
+            }
+        })
+    }
+
+    /// A WordLevel tokenizer with the post-processor `post`.
+    fn with_post_processor(post: serde_json::Value) -> Tokenizer {
         let json = serde_json::json!({
             "pre_tokenizer": {"type": "Whitespace"},
-            "post_processor": {
-                "type": "TemplateProcessing",
-                "single": single,
-                "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
-                "special_tokens": {
-                    "<s>": {"id": "<s>", "ids": [0], "tokens": ["<s>"]},
-                    "</s>": {"id": "</s>", "ids": [1], "tokens": ["</s>"]}
-                }
-            },
+            "post_processor": post,
             "model": {
                 "type": "WordLevel",
                 "vocab": {"<s>": 0, "</s>": 1, "a": 2, "b": 3, "[UNK]": 4},
@@ -155,5 +164,45 @@ mod tests {
             unreachable!("a template around $A gives ids alone")
         };
         assert_eq!((ids, sequence), (vec![0, 0, 2, 3, 1], 2..4));
+    }
+
+    #[test]
+    fn byte_level_roberta_and_sequences_give_ids_alone_as_their_columns() {
+        let byte_level = serde_json::json!({
+            "type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true
+        });
+        let roberta = serde_json::json!({
+            "type": "RobertaProcessing", "sep": ["</s>", 1], "cls": ["<s>", 0],
+            "trim_offsets": true, "add_prefix_space": false
+        });
+        let around = template(serde_json::json!([special("<s>", 0), sequence("A", 0)]));
+        let twice = template(serde_json::json!([sequence("A", 0), sequence("A", 1)]));
+        let steps = |steps: &[&serde_json::Value]| serde_json::json!({"type": "Sequence", "processors": steps});
+        let options = EncodeOptions::default();
+        let cases = [
+            (byte_level.clone(), true),
+            (roberta.clone(), true),
+            (steps(&[&byte_level, &around]), true),
+            (steps(&[&around, &roberta]), true),
+            (steps(&[&byte_level, &twice]), false),
+        ];
+        for (post, alone) in cases {
+            let tokenizer = with_post_processor(post.clone());
+            for add in [true, false] {
+                for text in ["", "a b", "b c a"] {
+                    let input = Input::<&str>::Text(text);
+                    let made = tokenizer.encode_ids_or_columns(input, None, add, &options);
+                    let made = made.unwrap();
+                    assert_eq!(
+                        matches!(made, Made::Ids(..)),
+                        alone || !add,
+                        "{post} {text:?}"
+                    );
+                    let columns =
+                        tokenizer.encode_with(input, None, add, &options, Detail::Columns);
+                    assert_eq!(tokenizer.columns_of(made, add), columns.unwrap(), "{post}");
+                }
+            }
+        }
     }
 }

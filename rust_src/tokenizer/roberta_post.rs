@@ -2,6 +2,8 @@
 //! and `<s> A </s> </s> B </s>`, every type id 0, offsets trimmed as
 //! ByteLevel's post-processor trims them.
 
+use std::ops::Range;
+
 use super::byte_level_post::trim_offsets;
 use super::encoding::Encoding;
 use super::post_process::PostProcessor;
@@ -25,6 +27,25 @@ impl PostProcessor for RobertaPost {
         } else {
             2
         }
+    }
+
+    /// `<s> A </s>` (`A` alone without special tokens).
+    fn process_ids(
+        &self,
+        sequence: &[u32],
+        add_special_tokens: bool,
+        out: &mut Vec<u32>,
+    ) -> Option<Range<usize>> {
+        if add_special_tokens {
+            out.push(self.cls.1);
+        }
+        let start = out.len();
+        out.extend_from_slice(sequence);
+        let range = start..out.len();
+        if add_special_tokens {
+            out.push(self.sep.1);
+        }
+        Some(range)
     }
 
     fn process_parts(

@@ -2,6 +2,8 @@
 //! it left (a `ByteLevel` step leaves the sequences apart, a template merges
 //! them), as HF chains `process_encodings`.
 
+use std::ops::Range;
+
 use super::encoding::Encoding;
 use super::post_process::PostProcessor;
 
@@ -11,6 +13,28 @@ pub struct PostProcessorSequence(pub Vec<Box<dyn PostProcessor>>);
 impl PostProcessor for PostProcessorSequence {
     fn added_tokens(&self, is_pair: bool) -> usize {
         self.0.iter().map(|p| p.added_tokens(is_pair)).sum()
+    }
+
+    /// Each step's ids from the step before's, all of which it takes as its
+    /// one sequence (as `process` hands a step the parts the one before left:
+    /// one, for one text); `None` where a step cannot tell.
+    fn process_ids(
+        &self,
+        sequence: &[u32],
+        add_special_tokens: bool,
+        out: &mut Vec<u32>,
+    ) -> Option<Range<usize>> {
+        let mut ids = sequence.to_vec();
+        let mut range = 0..ids.len();
+        for step in &self.0 {
+            let mut next = Vec::with_capacity(ids.len() + step.added_tokens(false));
+            let inner = step.process_ids(&ids, add_special_tokens, &mut next)?;
+            range = inner.start + range.start..inner.start + range.end;
+            ids = next;
+        }
+        let start = out.len();
+        out.extend_from_slice(&ids);
+        Some(start + range.start..start + range.end)
     }
 
     fn process_parts(

@@ -37,8 +37,10 @@ RANGES = [
 cjk_chars = st.one_of(
     *(st.characters(min_codepoint=lo, max_codepoint=hi) for lo, hi in RANGES),
     st.characters(codec="utf-8"),  # any code point
-    st.sampled_from("的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会"),
-    st.sampled_from(" \n。、，「」！？…"),
+    st.sampled_from(
+        "的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会"
+    ),
+    st.sampled_from(" \n。、\uff0c「」\uff01\uff1f…"),  # full-width , ! ?
 )
 
 
@@ -58,21 +60,26 @@ def partial_tokens(name: str) -> list[bytes]:
     return sorted(out)
 
 
+# Bytes that begin a character, put before a token that starts inside one.
+LEADS = [b"", b"\xe4", b"\xe5\xad", b"\xe6", b"\xe7", b"\xe8\x80", b"\xf0\x9f", b"\xf0\xa0\x80"]
+LEADS += [b"\xc3", b"\xe3\x81"]
+
+
 @st.composite
 def completed_token(draw, name: str) -> str:
     """A token of ``name`` holding partial characters, with random bytes
     before and after it that make whole characters of its ends where they
     can: the text where its inner boundary stands between two characters."""
     token = draw(st.sampled_from(partial_tokens(name)))
-    lead = draw(st.sampled_from([b"", b"\xe4", b"\xe5\xad", b"\xe6", b"\xe7", b"\xe8\x80", b"\xf0\x9f", b"\xf0\xa0\x80", b"\xc3", b"\xe3\x81"]))
+    lead = draw(st.sampled_from(LEADS))
     tail = bytes(draw(st.lists(st.integers(0x80, 0xBF), max_size=3)))
     return (lead + token + tail).decode("utf-8", errors="replace")
 
 
 def cjk_text(name: str) -> st.SearchStrategy[str]:
-    return st.lists(
-        st.one_of(cjk_chars, completed_token(name)), min_size=1, max_size=60
-    ).map("".join)
+    return st.lists(st.one_of(cjk_chars, completed_token(name)), min_size=1, max_size=60).map(
+        "".join
+    )
 
 
 @functools.cache

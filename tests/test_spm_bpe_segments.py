@@ -92,7 +92,7 @@ def test_cuts_and_their_neighbours() -> None:
             "word" * 70,
             "supercalifragilisticexpialidocious, antidisestablishmentarianism",
             "é,é\nñ!中,文",
-            "滿紙荒唐言，一把辛酸淚！都云作者痴，誰解其中味？",
+            "滿紙荒唐言\uff0c一把辛酸淚\uff01都云作者痴\uff0c誰解其中味\uff1f",
             "吾輩は猫である。名前はまだ無い。",
             "Künstler▁François▁zöstupнци",
             "𠀀𠀁😀中😀",

@@ -1,9 +1,9 @@
 """Llama 2's sentencepiece BPE cuts normalized text into segments no merge
-crosses (between characters no piece holds side by side: before a `▁`-run,
-between most ASCII pairs, between CJK characters) and merges short segments
-by a scan: ids and pieces equal sentencepiece's on text built from pieces
-that do join across those places, from pieces that do not, and from both,
-cold, warm and interleaved with other text."""
+crosses (before a `▁`-run, between ASCII characters no piece holds side by
+side) and merges short segments by a scan: ids and pieces equal
+sentencepiece's on text built from pieces that do join across those places,
+from pieces that do not, and from both, cold, warm and interleaved with
+other text."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from spm_checks import pair
 
 import tokkit
 
-# Pieces of Llama 2 holding pairs a cut must leave whole ("),", "'s", "▁},",
-# "ступ", "▁Künstler" ...), words, runs of spaces and line breaks that are
-# cut apart, and CJK text, which Llama 2 joins in almost no piece.
+# Pieces of Llama 2 holding ASCII pairs a cut must leave whole ("),", "'s",
+# "▁}," ...), words, runs of spaces and line breaks that are cut apart, and
+# text outside ASCII next to which nothing is cut.
 PARTS = [
     "),",
     '",',

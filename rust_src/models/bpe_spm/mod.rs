@@ -13,7 +13,6 @@ use rustc_hash::FxHashMap;
 use crate::error::{Error, Result};
 use crate::formats::spm_model::{PieceType, SpmModelProto};
 use crate::models::bpe::waves::{Waiting, WAVES};
-use crate::models::char_joins::CharJoins;
 use crate::models::rng::Rng;
 use crate::models::segment_cache;
 use crate::models::spm_vocab::SpmVocab;
@@ -21,12 +20,12 @@ use crate::models::unigram::model::one_char_len;
 use crate::pipeline::{Model, Token};
 
 mod agenda;
+mod cuts;
 mod short;
 
+use crate::models::char_joins::AsciiJoins;
 use agenda::{merge_waves, Pair, Symbol};
-
-/// sentencepiece's space, `▁`.
-const SPACE: &str = "\u{2581}";
+use cuts::SPACE;
 
 /// A loaded sentencepiece BPE model.
 #[derive(Debug, Clone)]
@@ -41,12 +40,8 @@ pub struct SpmBpeModel {
     /// user-defined or unused piece exists: then merges never cross the start of a
     /// `▁`-run, and segments between them can be encoded apart.
     segmentable: bool,
-    /// Where text is cut into segments when `segmentable`: between two
-    /// characters no piece holds side by side (Llama 2 has no piece with `\n`
-    /// nor with a letter before `,` or `▁`, and few that join two CJK
-    /// characters), so words and characters come apart from what surrounds
-    /// them and repeat far more often.
-    cuts: CharJoins,
+    /// Where text is cut into segments when `segmentable`.
+    cuts: AsciiJoins,
     /// Names this model in the per-thread segment cache.
     cache_id: u64,
     /// `PieceToId(pieces[id])` for every id (a reserved piece wins over a
@@ -84,15 +79,16 @@ impl SpmBpeModel {
             }
         }
         let final_ids = vocab.pieces.iter().map(|p| vocab.piece_to_id(p)).collect();
+        let space = std::str::from_utf8(SPACE).unwrap_or("\u{2581}");
         // Unused pieces are split again through a map shared by the whole
         // text in sentencepiece, so models with them are not segmented.
         let segmentable = vocab.user.is_none()
             && !vocab.kinds.contains(&PieceType::Unused)
             && vocab.pieces.iter().zip(&vocab.kinds).all(|(p, k)| {
                 !matches!(k, PieceType::Normal | PieceType::Unused)
-                    || !p.trim_start_matches(SPACE).contains(SPACE)
+                    || !p.trim_start_matches(space).contains(space)
             });
-        let cuts = CharJoins::new(vocab.pieces.iter().map(String::as_bytes));
+        let cuts = AsciiJoins::new(vocab.pieces.iter().map(String::as_bytes));
         Ok(SpmBpeModel {
             vocab,
             merges,

@@ -241,7 +241,8 @@ impl BpeModel {
             .map_err(|_| Error::Encoding("a piece longer than 4 GiB cannot be encoded".into()))?;
         // A piece with a cut in it is no token (a token joins every two of
         // its characters), so only a piece of one segment is looked up.
-        let first = if piece.is_ascii() {
+        let ascii = piece.is_ascii();
+        let first = if ascii {
             piece.len()
         } else {
             self.joins.segment_end(piece, 0)
@@ -259,12 +260,12 @@ impl BpeModel {
                     return Ok(());
                 }
             }
-            return self.encode_segment(piece, scratch, emit);
+            return self.encode_segment(piece, ascii, scratch, emit);
         }
         let (mut start, mut segment_end) = (0, first);
         while start < piece.len() {
             let base = start as u32;
-            self.encode_segment(&piece[start..segment_end], scratch, |id, s, e| {
+            self.encode_segment(&piece[start..segment_end], false, scratch, |id, s, e| {
                 emit(id, base + s, base + e)
             })?;
             start = segment_end;
@@ -276,9 +277,10 @@ impl BpeModel {
     }
 
     /// Encodes one segment of a piece (or a whole piece), calling `emit(id,
-    /// start, end)` for each token: one character from its own merging,
-    /// longer text merged from its characters where [`CharSeeds`] allows,
-    /// else from its bytes. Keeping the merged tokens of longer segments in
+    /// start, end)` for each token: ASCII text (`ascii`) merged from its
+    /// bytes; other text, one character from its own merging, longer text
+    /// merged from its characters where [`CharSeeds`] allows, else from its
+    /// bytes. Keeping the merged tokens of longer segments in
     /// the per-thread segment cache was no faster on fresh Chinese or
     /// Japanese text (o200k: a lookup costs about what merging a segment of
     /// two or three characters does).
@@ -286,28 +288,26 @@ impl BpeModel {
     fn encode_segment(
         &self,
         piece: &[u8],
+        ascii: bool,
         scratch: &mut Scratch,
         mut emit: impl FnMut(u32, u32, u32),
     ) -> Result<()> {
-        if let Some(tokens) = self.seeds.as_ref().and_then(|s| s.one_char(piece)) {
-            let mut at = 0;
-            for (id, len) in tokens {
-                emit(id, at, at + len);
-                at += len;
+        scratch.clear();
+        if let (false, Some(seeds)) = (ascii, &self.seeds) {
+            if let Some(tokens) = seeds.one_char(piece) {
+                let mut at = 0;
+                for (id, len) in tokens {
+                    emit(id, at, at + len);
+                    at += len;
+                }
+                return Ok(());
             }
-            return Ok(());
+            if seeds.seed(self, piece, scratch) {
+                merge::merge(self, scratch, emit);
+                return Ok(());
+            }
+            scratch.clear();
         }
-        scratch.clear();
-        let seeded = !piece.is_ascii()
-            && self
-                .seeds
-                .as_ref()
-                .is_some_and(|s| s.seed(self, piece, scratch));
-        if seeded {
-            merge::merge(self, scratch, emit);
-            return Ok(());
-        }
-        scratch.clear();
         for (i, &b) in piece.iter().enumerate() {
             let id = self.vocab.byte_id(b);
             if id == NO_ID {

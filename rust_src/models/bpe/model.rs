@@ -239,29 +239,48 @@ impl BpeModel {
     ) -> Result<()> {
         let end = u32::try_from(piece.len())
             .map_err(|_| Error::Encoding("a piece longer than 4 GiB cannot be encoded".into()))?;
-        // A piece with a cut in it is no token (a token joins every two of
-        // its characters), so only a piece of one segment is looked up.
-        let ascii = piece.is_ascii();
-        let first = if ascii {
+        // Most pieces of English and code are tokens, looked up first as
+        // before the cuts (an `is_ascii` scan ahead of the lookup cost GPT-2
+        // about 7% on English). A piece that starts outside ASCII is cut
+        // first: a piece with a cut in it is no token (a token joins every
+        // two of its characters), so only one of one segment is looked up.
+        let lead_ascii = piece.first().is_some_and(|&b| b < 0x80);
+        let first = if lead_ascii {
             piece.len()
         } else {
             self.joins.segment_end(piece, 0)
         };
-        if first == piece.len() {
-            if let Some(id) = self.vocab.id(piece) {
-                let whole = match &self.whole {
-                    None => true,
-                    Some(bits) => bits
-                        .get(id as usize / 64)
-                        .is_some_and(|w| w >> (id % 64) & 1 == 1),
-                };
-                if whole {
-                    emit(id, 0, end);
-                    return Ok(());
-                }
-            }
-            return self.encode_segment(piece, ascii, scratch, emit);
+        if first < piece.len() {
+            return self.encode_cut(piece, first, scratch, emit);
         }
+        if let Some(id) = self.vocab.id(piece) {
+            let whole = match &self.whole {
+                None => true,
+                Some(bits) => bits
+                    .get(id as usize / 64)
+                    .is_some_and(|w| w >> (id % 64) & 1 == 1),
+            };
+            if whole {
+                emit(id, 0, end);
+                return Ok(());
+            }
+        }
+        if lead_ascii && !piece.is_ascii() {
+            // ASCII before other text (" 中文"): cut it now.
+            let first = self.joins.segment_end(piece, 0);
+            return self.encode_cut(piece, first, scratch, emit);
+        }
+        self.encode_segment(piece, lead_ascii, scratch, emit)
+    }
+
+    /// Encodes a piece cut into segments, the first ending at `first`.
+    fn encode_cut(
+        &self,
+        piece: &[u8],
+        first: usize,
+        scratch: &mut Scratch,
+        mut emit: impl FnMut(u32, u32, u32),
+    ) -> Result<()> {
         let (mut start, mut segment_end) = (0, first);
         while start < piece.len() {
             let base = start as u32;

@@ -42,8 +42,8 @@ pub struct BpeModel {
     /// Where a piece with non-ASCII text is cut into segments no merge
     /// crosses, each merged on its own: a Chinese or Japanese clause is one
     /// piece that never repeats, its segments are a character or two. On
-    /// fresh 1 KB documents o200k's Chinese ran 2.1x and its Japanese 1.4x
-    /// as fast with the cuts (cl100k: 1.7x and 1.8x).
+    /// fresh 1 KB documents o200k's Chinese ran 1.8x and its Japanese 1.7x
+    /// as fast with the cuts (cl100k: 1.4x and 1.7x).
     joins: CharJoins,
     /// This model's key in the per-thread merge memo.
     memo_key: u64,

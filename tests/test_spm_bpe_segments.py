@@ -15,7 +15,7 @@ import tokkit
 
 # Pieces of Llama 2 holding ASCII pairs a cut must leave whole ("),", "'s",
 # "▁}," ...), words, runs of spaces and line breaks that are cut apart, and
-# characters outside ASCII next to which nothing is cut.
+# text outside ASCII next to which nothing is cut.
 PARTS = [
     "),",
     '",',
@@ -42,6 +42,18 @@ PARTS = [
     "é",
     "中文",
     "😀",
+    "▁está",
+    "ступ",
+    "нци",
+    "▁François",
+    "zös",
+    "▁Künstler",
+    "的",
+    "日本語",
+    "こんにちは",
+    "한국어",
+    "。",
+    "、",
     "0",
     "42",
     "<0x0A>",
@@ -80,6 +92,10 @@ def test_cuts_and_their_neighbours() -> None:
             "word" * 70,
             "supercalifragilisticexpialidocious, antidisestablishmentarianism",
             "é,é\nñ!中,文",
+            "滿紙荒唐言\uff0c一把辛酸淚\uff01都云作者痴\uff0c誰解其中味\uff1f",
+            "吾輩は猫である。名前はまだ無い。",
+            "Künstler▁François▁zöstupнци",
+            "𠀀𠀁😀中😀",
         ]
     )
 

@@ -2,6 +2,7 @@
 
 pub mod bpe;
 pub mod bpe_spm;
+pub mod char_joins;
 pub mod file_ids;
 pub mod packed_key;
 pub mod rng;

@@ -261,6 +261,21 @@ impl CharSeeds {
         Some(CharSeeds { chars, bytes })
     }
 
+    /// The tokens of `piece` when it is one character of the table: its
+    /// bytes merged on their own, as `(id, byte length)`.
+    #[inline]
+    pub fn one_char(&self, piece: &[u8]) -> Option<impl Iterator<Item = (u32, u32)> + '_> {
+        let (cp, len) = decode(piece)?;
+        let c = self.chars.get(cp as usize).filter(|_| len == piece.len())?;
+        let n = c.count as usize;
+        Some(
+            c.symbols[..n]
+                .iter()
+                .zip(&c.lens[..n])
+                .map(|(&id, &len)| (id, u32::from(len))),
+        )
+    }
+
     /// Fills the scratch symbols (ids, and starts plus the end offset) with
     /// the starting symbols of `piece`: characters merged where the module
     /// comment shows it exact, bytes elsewhere. Returns `false`, leaving the

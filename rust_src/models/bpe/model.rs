@@ -1,5 +1,6 @@
 //! The byte-level BPE model: a [`Vocab`] plus a merge table keyed by pairs of
-//! ids, and the per-piece encoder (whole-piece lookup first, then the merge
+//! ids, and the per-piece encoder (whole-piece lookup first, then the piece
+//! cut where no merge crosses, [`CharJoins`], and each segment merged by the
 //! loop of [`super::merge`]).
 
 use std::ops::Range;
@@ -14,6 +15,7 @@ use super::merge::{self, with_scratch, Merges, Scratch};
 use super::table::{U64Map, HOT_RANKS};
 use super::vocab::{Vocab, NO_ID};
 use crate::error::{Error, Result};
+use crate::models::char_joins::CharJoins;
 use crate::pipeline::{piece_of, Model, Token};
 
 /// Byte-level BPE: pieces are byte strings, the initial symbols their bytes.
@@ -37,6 +39,12 @@ pub struct BpeModel {
     /// from whole characters where that is exact; `None` when some byte has
     /// no token.
     seeds: Option<CharSeeds>,
+    /// Where a piece with non-ASCII text is cut into segments no merge
+    /// crosses, each merged on its own: a Chinese or Japanese clause is one
+    /// piece that never repeats, its segments are a character or two. On
+    /// fresh 1 KB documents o200k's Chinese ran 1.8x and its Japanese 1.7x
+    /// as fast with the cuts (cl100k: 1.4x and 1.7x).
+    joins: CharJoins,
     /// This model's key in the per-thread merge memo.
     memo_key: u64,
     /// Token names in GPT-2's byte alphabet, built on first use (only
@@ -195,6 +203,7 @@ impl BpeModel {
             }
             merges.insert(k, v);
         }
+        let joins = CharJoins::new(vocab.iter().map(|(_, bytes)| bytes));
         let mut model = BpeModel {
             vocab,
             merges,
@@ -202,6 +211,7 @@ impl BpeModel {
             partners,
             whole,
             seeds: None,
+            joins,
             memo_key: NEXT_MEMO_KEY.fetch_add(1, Ordering::Relaxed),
             names: OnceLock::new(),
         };
@@ -229,6 +239,20 @@ impl BpeModel {
     ) -> Result<()> {
         let end = u32::try_from(piece.len())
             .map_err(|_| Error::Encoding("a piece longer than 4 GiB cannot be encoded".into()))?;
+        // Most pieces of English and code are tokens, looked up first as
+        // before the cuts (an `is_ascii` scan ahead of the lookup cost GPT-2
+        // about 7% on English). A piece that starts outside ASCII is cut
+        // first: a piece with a cut in it is no token (a token joins every
+        // two of its characters), so only one of one segment is looked up.
+        let lead_ascii = piece.first().is_some_and(|&b| b < 0x80);
+        let first = if lead_ascii {
+            piece.len()
+        } else {
+            self.joins.segment_end(piece, 0)
+        };
+        if first < piece.len() {
+            return self.encode_cut(piece, first, scratch, emit);
+        }
         if let Some(id) = self.vocab.id(piece) {
             let whole = match &self.whole {
                 None => true,
@@ -241,17 +265,68 @@ impl BpeModel {
                 return Ok(());
             }
         }
-        scratch.clear();
-        let seeded = !piece.is_ascii()
-            && self
-                .seeds
-                .as_ref()
-                .is_some_and(|s| s.seed(self, piece, scratch));
-        if seeded {
-            merge::merge(self, scratch, emit);
-            return Ok(());
+        if lead_ascii && !piece.is_ascii() {
+            // ASCII before other text (" 中文"): cut it now.
+            let first = self.joins.segment_end(piece, 0);
+            return self.encode_cut(piece, first, scratch, emit);
         }
+        self.encode_segment(piece, lead_ascii, scratch, emit)
+    }
+
+    /// Encodes a piece cut into segments, the first ending at `first`.
+    fn encode_cut(
+        &self,
+        piece: &[u8],
+        first: usize,
+        scratch: &mut Scratch,
+        mut emit: impl FnMut(u32, u32, u32),
+    ) -> Result<()> {
+        let (mut start, mut segment_end) = (0, first);
+        while start < piece.len() {
+            let base = start as u32;
+            self.encode_segment(&piece[start..segment_end], false, scratch, |id, s, e| {
+                emit(id, base + s, base + e)
+            })?;
+            start = segment_end;
+            if start < piece.len() {
+                segment_end = self.joins.segment_end(piece, start);
+            }
+        }
+        Ok(())
+    }
+
+    /// Encodes one segment of a piece (or a whole piece), calling `emit(id,
+    /// start, end)` for each token: ASCII text (`ascii`) merged from its
+    /// bytes; other text, one character from its own merging, longer text
+    /// merged from its characters where [`CharSeeds`] allows, else from its
+    /// bytes. Keeping the merged tokens of longer segments in
+    /// the per-thread segment cache was no faster on fresh Chinese or
+    /// Japanese text (o200k: a lookup costs about what merging a segment of
+    /// two or three characters does).
+    #[inline]
+    fn encode_segment(
+        &self,
+        piece: &[u8],
+        ascii: bool,
+        scratch: &mut Scratch,
+        mut emit: impl FnMut(u32, u32, u32),
+    ) -> Result<()> {
         scratch.clear();
+        if let (false, Some(seeds)) = (ascii, &self.seeds) {
+            if let Some(tokens) = seeds.one_char(piece) {
+                let mut at = 0;
+                for (id, len) in tokens {
+                    emit(id, at, at + len);
+                    at += len;
+                }
+                return Ok(());
+            }
+            if seeds.seed(self, piece, scratch) {
+                merge::merge(self, scratch, emit);
+                return Ok(());
+            }
+            scratch.clear();
+        }
         for (i, &b) in piece.iter().enumerate() {
             let id = self.vocab.byte_id(b);
             if id == NO_ID {
@@ -262,7 +337,7 @@ impl BpeModel {
             scratch.ids.push(id);
             scratch.starts.push(i as u32);
         }
-        scratch.starts.push(end);
+        scratch.starts.push(piece.len() as u32);
         merge::merge(self, scratch, emit);
         Ok(())
     }
@@ -330,164 +405,4 @@ impl Model for BpeModel {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::models::rng::Rng;
-
-    fn toy() -> BpeModel {
-        let mut ranks: Vec<(Vec<u8>, u32)> = (0..=255u8).map(|b| (vec![b], u32::from(b))).collect();
-        for (i, t) in ["ab", "bc", "abc", "aa", "aaaa", " t", "he", " the"]
-            .iter()
-            .enumerate()
-        {
-            ranks.push((t.as_bytes().to_vec(), 256 + i as u32));
-        }
-        BpeModel::from_ranks(ranks).unwrap()
-    }
-
-    fn encode(m: &BpeModel, text: &str) -> Vec<u32> {
-        let mut out = Vec::new();
-        m.encode_piece(text.as_bytes(), &mut Scratch::default(), &mut out)
-            .unwrap();
-        out
-    }
-
-    #[test]
-    fn merges_by_rank() {
-        let m = toy();
-        assert_eq!(encode(&m, "abc"), vec![258]);
-        assert_eq!(encode(&m, "abcx"), vec![258, u32::from(b'x')]);
-        assert_eq!(encode(&m, "aaaaa"), vec![260, u32::from(b'a')]);
-        assert_eq!(encode(&m, " the"), vec![263]);
-        assert_eq!(encode(&m, " thex"), vec![263, u32::from(b'x')]);
-        assert_eq!(
-            encode(&m, " thx"),
-            vec![261, u32::from(b'h'), u32::from(b'x')]
-        );
-    }
-
-    #[test]
-    fn long_piece_uses_heap_and_agrees() {
-        let m = toy();
-        let text = "a".repeat(1001);
-        let ids = encode(&m, &text);
-        assert_eq!(ids.len(), 251);
-        assert!(ids[..250].iter().all(|&i| i == 260));
-        assert_eq!(ids[250], u32::from(b'a'));
-    }
-
-    #[test]
-    fn model_trait_offsets_and_names() {
-        let m = toy();
-        let mut out = Vec::new();
-        m.tokenize(" thx", &mut out).unwrap();
-        let spans: Vec<(u32, u32)> = out.iter().map(|t| (t.start, t.end)).collect();
-        assert_eq!(spans, vec![(0, 2), (2, 3), (3, 4)]);
-        assert_eq!(m.id_to_token(263), Some("Ġthe"));
-        assert_eq!(m.token_to_id("Ġthe"), Some(263));
-        assert_eq!(m.vocab_size(), 264);
-    }
-
-    #[test]
-    fn hf_merges_only_reach_tokens_their_merges_build() {
-        // "abc" is in the vocabulary but no merge builds it from "ab" + "c".
-        let mut vocab: Vec<(Vec<u8>, u32)> = vec![
-            (b"a".to_vec(), 0),
-            (b"b".to_vec(), 1),
-            (b"c".to_vec(), 2),
-            (b"ab".to_vec(), 3),
-            (b"abc".to_vec(), 4),
-        ];
-        let merges = [(0, 1, 3)];
-        let m = BpeModel::from_merges(vocab.clone(), &merges, false).unwrap();
-        assert_eq!(encode(&m, "abc"), vec![3, 2]);
-        assert_eq!(encode(&m, "ab"), vec![3]);
-        let m = BpeModel::from_merges(vocab.clone(), &merges, true).unwrap();
-        assert_eq!(encode(&m, "abc"), vec![4]);
-        vocab.push((b"bc".to_vec(), 5));
-        // Lower rank first: "bc" (rank 0) before "ab" (rank 1).
-        let m = BpeModel::from_merges(vocab, &[(1, 2, 5), (0, 1, 3)], false).unwrap();
-        assert_eq!(encode(&m, "abc"), vec![0, 5]);
-    }
-
-    #[test]
-    fn models_sharing_a_thread_do_not_share_memos() {
-        let vocab: Vec<(Vec<u8>, u32)> =
-            vec![(b"a".to_vec(), 0), (b"b".to_vec(), 1), (b"ab".to_vec(), 2)];
-        let merging = BpeModel::from_merges(vocab.clone(), &[(0, 1, 2)], false).unwrap();
-        let not_merging = BpeModel::from_merges(vocab, &[], false).unwrap();
-        for _ in 0..3 {
-            let mut out = Vec::new();
-            merging.tokenize("abab", &mut out).unwrap();
-            assert_eq!(out.len(), 2);
-            out.clear();
-            not_merging.tokenize("abab", &mut out).unwrap();
-            assert_eq!(out.len(), 4);
-        }
-    }
-
-    /// A number in `0..n` for the tests.
-    fn below(rng: &mut Rng, n: usize) -> usize {
-        rng.next_u64() as usize % n
-    }
-
-    #[test]
-    fn character_seeds_give_the_tokens_of_bytes() {
-        // Tokens are random byte ranges of random text (so many of them cut
-        // characters, and span boundaries with partial characters) with
-        // random ranks: merges across boundaries of every kind and order.
-        let alphabet: Vec<char> = "ab é中文ж\u{800}\u{ffff}".chars().collect();
-        let mut rng = Rng::new(7);
-        let text = |rng: &mut Rng, n: usize| -> String {
-            (0..n)
-                .map(|_| alphabet[below(rng, alphabet.len())])
-                .collect()
-        };
-        for round in 0..20 {
-            let mut tokens: Vec<Vec<u8>> = (0..=255u8).map(|b| vec![b]).collect();
-            let mut seen: std::collections::HashSet<Vec<u8>> = tokens.iter().cloned().collect();
-            for _ in 0..40 {
-                let t = text(&mut rng, 6);
-                let b = t.as_bytes();
-                for _ in 0..6 {
-                    let i = below(&mut rng, b.len() - 1);
-                    let j = (i + 2 + below(&mut rng, 5)).min(b.len());
-                    if seen.insert(b[i..j].to_vec()) {
-                        tokens.push(b[i..j].to_vec());
-                    }
-                }
-            }
-            let mut order: Vec<u32> = (256..tokens.len() as u32).collect();
-            for i in (1..order.len()).rev() {
-                order.swap(i, below(&mut rng, i + 1));
-            }
-            let ranks: Vec<(Vec<u8>, u32)> = tokens
-                .into_iter()
-                .enumerate()
-                .map(|(i, t)| (t, if i < 256 { i as u32 } else { order[i - 256] }))
-                .collect();
-            let seeded = BpeModel::from_ranks(ranks.clone()).unwrap();
-            let mut from_bytes = BpeModel::from_ranks(ranks).unwrap();
-            assert!(seeded.seeds.is_some());
-            from_bytes.seeds = None;
-            for _ in 0..200 {
-                let n = 1 + below(&mut rng, 30);
-                let t = text(&mut rng, n);
-                let mut a = Vec::new();
-                let mut b = Vec::new();
-                seeded.tokenize(&t, &mut a).unwrap();
-                from_bytes.tokenize(&t, &mut b).unwrap();
-                assert_eq!(a, b, "round {round}: {t:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn missing_byte_is_an_error() {
-        let m = BpeModel::from_ranks(vec![(b"a".to_vec(), 0)]).unwrap();
-        let mut out = Vec::new();
-        assert!(m
-            .encode_piece(b"ab", &mut Scratch::default(), &mut out)
-            .is_err());
-    }
-}
+mod tests;

@@ -5,33 +5,12 @@
 //! with `\n` nor with a letter before `,`, so words come apart from the
 //! punctuation and line breaks around them and repeat far more often.
 
+use crate::models::char_joins::AsciiJoins;
+
 /// `▁` in UTF-8.
 pub(super) const SPACE: &[u8] = "\u{2581}".as_bytes();
 
-/// For each ASCII byte, the set of ASCII bytes that follow it inside some piece.
-#[derive(Debug, Clone)]
-pub(super) struct AsciiJoins(Box<[u128; 128]>);
-
 impl AsciiJoins {
-    /// The joins of every piece in `pieces` (all of them, whatever their
-    /// type: a spare join only keeps a segment whole).
-    pub(super) fn new<'a>(pieces: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut joins = Box::new([0u128; 128]);
-        for piece in pieces {
-            for pair in piece.as_bytes().windows(2) {
-                if pair[0] < 0x80 && pair[1] < 0x80 {
-                    joins[usize::from(pair[0])] |= 1 << pair[1];
-                }
-            }
-        }
-        AsciiJoins(joins)
-    }
-
-    /// Whether some piece holds ASCII byte `a` followed by ASCII byte `b`.
-    fn join(&self, a: u8, b: u8) -> bool {
-        self.0[usize::from(a & 0x7f)] >> (b & 0x7f) & 1 == 1
-    }
-
     /// Calls `segment` with the byte range of each segment of `bytes`, in
     /// order (none for empty text).
     pub(super) fn each_segment(&self, bytes: &[u8], mut segment: impl FnMut(usize, usize)) {
@@ -67,7 +46,7 @@ mod tests {
 
     #[test]
     fn cuts_before_space_runs_and_between_unjoined_ascii() {
-        let joins = AsciiJoins::new(["ab", "▁a", "b,", "▁▁"]);
+        let joins = AsciiJoins::new(["ab", "▁a", "b,", "▁▁"].map(str::as_bytes));
         assert_eq!(
             segments(&joins, "▁ab,▁▁ab\nc▁é▁"),
             ["▁ab,", "▁▁ab", "\n", "c", "▁é", "▁"]

@@ -23,8 +23,9 @@ mod agenda;
 mod cuts;
 mod short;
 
+use crate::models::char_joins::AsciiJoins;
 use agenda::{merge_waves, Pair, Symbol};
-use cuts::{AsciiJoins, SPACE};
+use cuts::SPACE;
 
 /// A loaded sentencepiece BPE model.
 #[derive(Debug, Clone)]
@@ -87,7 +88,7 @@ impl SpmBpeModel {
                 !matches!(k, PieceType::Normal | PieceType::Unused)
                     || !p.trim_start_matches(space).contains(space)
             });
-        let cuts = AsciiJoins::new(vocab.pieces.iter().map(String::as_str));
+        let cuts = AsciiJoins::new(vocab.pieces.iter().map(String::as_bytes));
         Ok(SpmBpeModel {
             vocab,
             merges,

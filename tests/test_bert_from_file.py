@@ -19,6 +19,7 @@ import tokenizers
 from conftest import corpus_lines, shared_path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lazy_paths import lazy_from_now, untruncated_pair
 from strategies import interesting_chars
 
 import tokkit
@@ -95,18 +96,7 @@ FILES = {
 
 @pytest.fixture(scope="module", params=list(FILES))
 def pair_of(request) -> tuple[tokkit.Tokenizer, tokenizers.Tokenizer]:
-    document = FILES[request.param]()
-    ours, ref = tokkit.Tokenizer.from_str(document), tokenizers.Tokenizer.from_str(document)
-    for tokenizer in (ours, ref):
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
-    return ours, ref
-
-
-def _ids_only(tokenizer: tokkit.Tokenizer) -> None:
-    """Encodings dropped unread, so that the next ones are made from the ids
-    alone (a tokenizer whose encodings were read makes them in full)."""
-    tokenizer.encode_batch([""] * 40)
+    return untruncated_pair(FILES[request.param]())
 
 
 def _details(encoding) -> tuple:
@@ -129,7 +119,7 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 def test_ids_alone_then_the_full_encoding_are_hf(pair_of, text, pair):
     ours, ref = pair_of
     for add_special_tokens in (True, False):
-        _ids_only(ours)
+        lazy_from_now(ours)
         expected = ref.encode(text, pair, add_special_tokens=add_special_tokens)
         got = ours.encode(text, pair, add_special_tokens=add_special_tokens)
         assert got.ids == expected.ids, (text, pair)
@@ -141,7 +131,7 @@ def test_ids_alone_then_the_full_encoding_are_hf(pair_of, text, pair):
 @given(text=bert_texts, other=bert_texts)
 def test_cold_warm_and_interleaved_agree(pair_of, text, other):
     ours, ref = pair_of
-    _ids_only(ours)
+    lazy_from_now(ours)
     cold = ours.encode(text).ids
     ours.encode(other)
     tokkit.Tokenizer.from_str(FILES["uncased"]()).encode(text + other)
@@ -156,7 +146,7 @@ def test_cold_warm_and_interleaved_agree(pair_of, text, other):
 def test_a_two_thread_batch_is_hf(pair_of, batch):
     ours, ref = pair_of
     want = ref.encode_batch(batch)
-    _ids_only(ours)
+    lazy_from_now(ours)
     got = ours.encode_batch(batch, num_threads=2)
     assert [e.ids for e in got] == [e.ids for e in want]
     got = ours.encode_batch(batch, num_threads=2)
@@ -168,7 +158,7 @@ def test_corpus_documents_in_batches(pair_of):
     docs = corpus_lines(200)
     want = ref.encode_batch(docs)
     for threads in (1, 2):
-        _ids_only(ours)
+        lazy_from_now(ours)
         got = ours.encode_batch(docs, num_threads=threads)
         assert [e.ids for e in got] == [e.ids for e in want]
         assert [_details(e) for e in got[:50]] == [_details(e) for e in want[:50]]

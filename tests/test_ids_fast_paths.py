@@ -20,6 +20,7 @@ from conftest import corpus_lines, shared_path
 from hf_bpe_json import llama_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lazy_paths import lazy_from_now, untruncated_pair
 from strategies import interesting_chars, texts
 
 import tokkit
@@ -64,18 +65,7 @@ FILES = {
 
 @pytest.fixture(scope="module", params=list(FILES))
 def pair_of(request) -> tuple[tokkit.Tokenizer, tokenizers.Tokenizer]:
-    document = FILES[request.param]()
-    ours, ref = tokkit.Tokenizer.from_str(document), tokenizers.Tokenizer.from_str(document)
-    for tokenizer in (ours, ref):
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
-    return ours, ref
-
-
-def _ids_only(tokenizer: tokkit.Tokenizer) -> None:
-    """Encodings dropped unread, so that the next ones are made from the ids
-    alone (a tokenizer whose encodings were read makes them in full)."""
-    tokenizer.encode_batch([""] * 40)
+    return untruncated_pair(FILES[request.param]())
 
 
 # What the normalizer shortcuts skip or cut at: clusters that join across
@@ -127,7 +117,7 @@ any_text = st.one_of(texts, tricky_texts)
 @given(text=any_text, pair=st.none() | any_text)
 def test_ids_alone_are_hf_ids(pair_of, text, pair):
     ours, ref = pair_of
-    _ids_only(ours)
+    lazy_from_now(ours)
     expected = ref.encode(text, pair).ids
     assert ours.encode(text, pair).ids == expected, (text, pair)
     assert ours.encode(text, pair, add_special_tokens=False).ids == (
@@ -150,7 +140,7 @@ def test_cold_warm_and_interleaved_ids_agree(pair_of, text, other):
     other text and after another model used the thread's cache."""
     ours, ref = pair_of
     other_model = tokkit.Tokenizer.from_str(_file("rut5-large-spm-unigram", "tokenizer.json"))
-    _ids_only(ours)
+    lazy_from_now(ours)
     cold = ours.encode(text).ids
     ours.encode(other)
     other_model.encode(text)
@@ -166,7 +156,7 @@ def test_corpus_batches_with_truncation_and_padding(pair_of):
         tokenizer.enable_truncation(40, stride=5)
         tokenizer.enable_padding(pad_to_multiple_of=8)
     try:
-        _ids_only(ours)
+        lazy_from_now(ours)
         for threads in (1, 2):
             got = ours.encode_batch(batch, num_threads=threads)
             want = ref.encode_batch(batch)
@@ -185,6 +175,6 @@ def test_long_words_and_pathological_runs(pair_of):
     """Words past the cache's length limit, and one character repeated, go
     the uncached way to the same ids."""
     ours, ref = pair_of
-    _ids_only(ours)
+    lazy_from_now(ours)
     for text in ("a" * 3000, "中" * 700, " " * 500 + "x", "\u2581" * 400, "ab" * 300 + " ok"):
         assert ours.encode(text).ids == ref.encode(text).ids

@@ -17,6 +17,7 @@ from hf_checks import FIELDS, assert_same_encoding
 from hf_variants import roberta_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lazy_paths import lazy_from_now
 from strategies import texts
 from tokenizers import normalizers, pre_tokenizers
 
@@ -66,12 +67,6 @@ def pair_of(document) -> tuple[tokkit.Tokenizer, tokenizers.Tokenizer]:
 FIRST_READS = ["ids", "tokens", "offsets", "word_ids", "overflowing", "pickle"]
 
 
-def _lazy_from_now(tokenizer: tokkit.Tokenizer) -> None:
-    """Encodings dropped unread, so that the next encodings are made lazily
-    (a tokenizer whose encodings were read makes them in full at once)."""
-    tokenizer.encode_batch([""] * 40)
-
-
 def _read_first(encoding, field: str) -> None:
     if field == "pickle":
         pickle.dumps(encoding)
@@ -83,7 +78,7 @@ def _read_first(encoding, field: str) -> None:
 @given(text=texts, pair=st.none() | texts, first=st.sampled_from(FIRST_READS))
 def test_any_read_order_gives_hf_encoding(pair_of, text, pair, first):
     ours, ref = pair_of
-    _lazy_from_now(ours)
+    lazy_from_now(ours)
     encoding = ours.encode(text, pair)
     _read_first(encoding, first)
     assert_same_encoding(encoding, ref.encode(text, pair), (text, pair, first))
@@ -95,7 +90,7 @@ def test_cold_warm_and_interleaved_agree(pair_of, text, other):
     """The same text encoded before and after other text, read in different
     orders, gives the same fields and the same pickle."""
     ours, _ = pair_of
-    _lazy_from_now(ours)
+    lazy_from_now(ours)
     cold = ours.encode(text)
     _read_first(cold, "ids")
     _read_first(ours.encode(other), "offsets")
@@ -118,7 +113,7 @@ def test_batch_with_padding_and_windows_like_hf(document, first):
         tokenizer.enable_padding(pad_to_multiple_of=8)
     docs = corpus_lines(12)
     batch = [*docs[:6], *zip(docs[6:9], docs[9:12], strict=True)]
-    _lazy_from_now(ours)
+    lazy_from_now(ours)
     got = ours.encode_batch(batch, num_threads=2)
     for encoding in got:
         _read_first(encoding, first)
@@ -142,7 +137,7 @@ def test_reading_or_not_changes_nothing_but_time(pair_of):
 
 def test_pretokenized_and_post_process_like_hf(pair_of):
     ours, ref = pair_of
-    _lazy_from_now(ours)
+    lazy_from_now(ours)
     words = ["Hello", " wörld", "", "日本語のテキスト"]
     a = ours.encode(words, is_pretokenized=True)
     b = ref.encode(words, is_pretokenized=True)

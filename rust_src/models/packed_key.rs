@@ -1,17 +1,20 @@
-//! A short text's bytes packed in one integer, as a hash key: hashed and
-//! compared in a few instructions, where hashing and comparing a string
-//! took most of a lookup's time (WordPiece's whole-word check on English).
+//! A short text's bytes packed in a fixed-size array, as a hash key:
+//! hashed and compared in a few instructions, where hashing and comparing a
+//! string took most of a lookup's time (the segment cache on Llama 2's
+//! English, WordPiece's whole-word check). Keys are byte arrays, which
+//! FxHash folds whole: its word-at-a-time hash of a `u128` let bytes 7 and
+//! 15 reach no bit a table reads, and keys sharing the rest collided.
 
-/// Texts of at most this many bytes have a packed key.
+/// Texts of at most this many bytes have a [`packed`] key.
 pub const PACKED: usize = 15;
 
 /// The key of `text` (at most [`PACKED`] bytes): its bytes in order, zeros
-/// after them, and its length in the top byte, so that no two texts share
+/// after them, and its length in the last byte, so that no two texts share
 /// a key. Read with two loads that may overlap, not copied byte by byte
 /// into a buffer: reading the buffer back stalled on the copy's stores
 /// (a third of WordPiece's whole-word check).
 #[inline]
-pub fn packed(text: &[u8]) -> u128 {
+pub fn packed(text: &[u8]) -> [u8; PACKED + 1] {
     let n = text.len();
     let bytes = if n >= 8 {
         let first = text
@@ -31,7 +34,16 @@ pub fn packed(text: &[u8]) -> u128 {
             .rev()
             .fold(0u128, |key, &b| key << 8 | u128::from(b))
     };
-    bytes | (n as u128) << 120
+    (bytes | (n as u128) << 120).to_le_bytes()
+}
+
+/// The key of `text` (at most `N - 1` bytes) in `N` bytes, laid out as
+/// [`packed`]'s: for texts longer than [`PACKED`].
+pub fn packed_wide<const N: usize>(text: &[u8]) -> [u8; N] {
+    let mut bytes = [0u8; N];
+    bytes[..text.len()].copy_from_slice(text);
+    bytes[N - 1] = text.len() as u8;
+    bytes
 }
 
 #[cfg(test)]
@@ -42,10 +54,15 @@ mod tests {
     fn the_key_is_the_bytes_then_zeros_then_the_length() {
         let text: Vec<u8> = (1..=PACKED as u8).map(|b| b * 17).collect();
         for n in 0..=PACKED {
-            let mut bytes = [0u8; 16];
+            let mut bytes = [0u8; PACKED + 1];
             bytes[..n].copy_from_slice(&text[..n]);
-            bytes[15] = n as u8;
-            assert_eq!(packed(&text[..n]), u128::from_le_bytes(bytes), "{n} bytes");
+            bytes[PACKED] = n as u8;
+            assert_eq!(packed(&text[..n]), bytes, "{n} bytes");
+            assert_eq!(
+                packed_wide::<{ PACKED + 1 }>(&text[..n]),
+                bytes,
+                "{n} bytes"
+            );
         }
     }
 }

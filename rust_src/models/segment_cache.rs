@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rustc_hash::FxHashMap;
 
 use crate::error::Result;
+use crate::models::packed_key::{packed, packed_wide, PACKED};
 
 /// Segments longer than this are not cached (they rarely repeat).
 const MAX_SEGMENT: usize = 256;
@@ -28,11 +29,7 @@ const BYTES: usize = 8 << 20;
 pub type SegmentTokens = [(u32, u32)];
 
 /// Segments of at most this many bytes are keyed by their bytes packed in
-/// a fixed-size key: hashed and compared in a few instructions, where most of a
-/// hit's time went to hashing and comparing strings (Llama 2 on English).
-const PACKED: usize = 15;
-/// Segments of at most this many bytes are keyed by their bytes packed in
-/// a wider key: a Cyrillic word with its `▁` is 3 + 2 bytes a letter, past
+/// a wider key than [`PACKED`]'s: a Cyrillic word with its `▁` is 3 + 2 bytes a letter, past
 /// [`PACKED`] from 7 letters on, and comparing keys kept apart from the map
 /// was most of a lookup's time (ruT5's tokenizer.json, 1 KB documents: 9%
 /// of encode in 14% for lookups).
@@ -82,7 +79,7 @@ struct SegmentCache {
     owner: u64,
     /// Segments of at most [`PACKED`] bytes, by [`packed`] key.
     short: FxHashMap<[u8; PACKED + 1], Kept>,
-    /// Segments of at most [`PACKED_WIDE`] bytes, by [`packed`] key.
+    /// Segments of at most [`PACKED_WIDE`] bytes, by [`packed_wide`] key.
     wide: FxHashMap<[u8; PACKED_WIDE + 1], Kept>,
     /// Longer segments.
     map: FxHashMap<Box<str>, Kept>,
@@ -136,17 +133,6 @@ pub fn with_segment<R>(
     })
 }
 
-/// A segment of at most `N - 1` bytes, its length in the last byte, so
-/// that no two segments share a key. Byte arrays, which FxHash folds whole
-/// (its word-at-a-time hash of a `u128` lets bytes 7 and 15 reach no bit
-/// the table reads, and keys sharing the rest collide).
-fn packed<const N: usize>(segment: &[u8]) -> [u8; N] {
-    let mut bytes = [0u8; N];
-    bytes[..segment.len()].copy_from_slice(segment);
-    bytes[N - 1] = segment.len() as u8;
-    bytes
-}
-
 impl SegmentCache {
     fn empty(&mut self) {
         self.short.clear();
@@ -164,7 +150,7 @@ impl SegmentCache {
         let tokens = if bytes.len() <= PACKED {
             self.short.get(&packed(bytes))
         } else if bytes.len() <= PACKED_WIDE {
-            self.wide.get(&packed(bytes))
+            self.wide.get(&packed_wide(bytes))
         } else {
             self.map.get(segment)
         };
@@ -182,7 +168,7 @@ impl SegmentCache {
         if bytes.len() <= PACKED {
             self.short.insert(packed(bytes), tokens);
         } else if bytes.len() <= PACKED_WIDE {
-            self.wide.insert(packed(bytes), tokens);
+            self.wide.insert(packed_wide(bytes), tokens);
         } else {
             self.map.insert(segment.into(), tokens);
         }

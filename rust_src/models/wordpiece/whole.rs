@@ -11,7 +11,7 @@ use crate::models::packed_key::{packed, PACKED};
 #[derive(Debug, Clone, Default)]
 pub struct WholeEntries {
     /// Entries of at most [`PACKED`] bytes, by packed key.
-    short: FxHashMap<u128, u32>,
+    short: FxHashMap<[u8; PACKED + 1], u32>,
     /// Longer entries.
     long: FxHashMap<Box<str>, u32>,
     /// Bytes of the longest entry: a longer text is none, and is not hashed

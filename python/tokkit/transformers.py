@@ -270,37 +270,35 @@ def _fast_encode_plus(tokenizer: Any, text: Any, text_pair: Any = None, **kwargs
 # from. datasets fingerprints a tokenizer on every `map` by pickling its
 # attributes with dill, whose pickler runs Python code per object: 0.4 s for
 # GPT-2's 50,000 entries and merges. Each is swapped for an equal container
-# that pickles as one blob (`_pickled_whole`).
+# that pickles as one blob (`_WholeDict`, `_WholeList`).
 _INIT_CONTAINERS = ("_vocab", "_merges")
 
 
-def _pickled_whole(value: dict[Any, Any] | list[Any]) -> dict[Any, Any] | list[Any]:
-    """``value`` as an equal dict or list that pickles as one blob of the
-    standard pickler's (made anew each time, so always current) and
-    unpickles as itself."""
-    return _WholeDict(value) if isinstance(value, dict) else _WholeList(value)
-
-
 class _WholeDict(dict):  # type: ignore[type-arg]
+    """A dict that pickles as one blob of the standard pickler's (made anew
+    each time, so always current) and unpickles as itself."""
+
     __slots__ = ()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _whole_dict, (pickle.dumps(dict(self), protocol=pickle.HIGHEST_PROTOCOL),)
+        return _unpickled_whole, (_WholeDict, _blob(dict(self)))
 
 
 class _WholeList(list):  # type: ignore[type-arg]
+    """A list that pickles as one blob, as :class:`_WholeDict`."""
+
     __slots__ = ()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _whole_list, (pickle.dumps(list(self), protocol=pickle.HIGHEST_PROTOCOL),)
+        return _unpickled_whole, (_WholeList, _blob(list(self)))
 
 
-def _whole_dict(blob: bytes) -> _WholeDict:
-    return _WholeDict(pickle.loads(blob))
+def _blob(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _whole_list(blob: bytes) -> _WholeList:
-    return _WholeList(pickle.loads(blob))
+def _unpickled_whole(kind: type, blob: bytes) -> Any:
+    return kind(pickle.loads(blob))
 
 
 def accelerate(
@@ -321,8 +319,10 @@ def accelerate(
     tokenizer._tokenizer = Backend(inner)
     for name in _INIT_CONTAINERS:
         value = tokenizer.__dict__.get(name)
-        if isinstance(value, dict | list) and type(value) in (dict, list):
-            setattr(tokenizer, name, _pickled_whole(value))
+        if type(value) is dict:
+            setattr(tokenizer, name, _WholeDict(value))
+        elif type(value) is list:
+            setattr(tokenizer, name, _WholeList(value))
     if _TRANSFORMERS_5:
         # an instance attribute, so only this tokenizer takes the fast path;
         # a partial of a module function pickles and deep-copies

@@ -9,6 +9,7 @@ Expected ids come from the reference packages, never from a run of tokkit."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -367,3 +368,16 @@ def test_offsets_outside_the_ids_are_refused() -> None:
     backwards = tokkit.BatchArrays(numpy.array([1, 2], numpy.uint32), numpy.array([0, 2, 1]))
     with pytest.raises(tokkit.InvalidArgumentError, match="in order"):
         backwards.to_list()
+
+
+def test_importing_tokkit_or_its_cli_leaves_numpy_unimported() -> None:
+    # NumPy takes longer to import than tokkit and starts OpenBLAS's threads,
+    # which spin beside a training run: only batches and corpora import it.
+    code = (
+        "import sys, tokkit, tokkit.cli\n"
+        "tokkit.Tokenizer.from_str\n"
+        "assert 'numpy' not in sys.modules, 'numpy was imported'\n"
+        "tokkit.encode_corpus\n"
+        "assert 'numpy' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

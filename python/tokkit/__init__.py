@@ -1,11 +1,12 @@
 """tokkit: fast tokenizers with exact parity to the tools you already use."""
 
+from typing import TYPE_CHECKING, Any
+
 from tokkit import decoders
 from tokkit._tokkit import AddedToken, Encoding, Tokenizer, __version__
 from tokkit.arrays import BatchArrays
 from tokkit.bert import BasicTokenizer, FullTokenizer, WordpieceTokenizer, load_vocab
 from tokkit.conversion import convert
-from tokkit.corpus import encode_corpus
 from tokkit.errors import (
     CorpusFormatError,
     EncodingError,
@@ -65,3 +66,16 @@ __all__ = [
     "load_vocab",
     "set_random_seed",
 ]
+
+if TYPE_CHECKING:
+    from tokkit.corpus.driver import encode_corpus
+
+
+def __getattr__(name: str) -> Any:
+    # encode_corpus needs NumPy, which takes longer to import than the rest of
+    # tokkit and starts OpenBLAS's threads: imported when first asked for.
+    if name == "encode_corpus":
+        from tokkit.corpus.driver import encode_corpus
+
+        return encode_corpus
+    raise AttributeError(f"module 'tokkit' has no attribute {name!r}")

@@ -7,6 +7,9 @@ The ids of all texts lie end to end in one NumPy ``uint32`` array, and
 start: Arrow's list layout, so :meth:`BatchArrays.to_arrow` wraps the same
 memory. No Python list or int is made per text or per token.
 
+NumPy is imported by the functions that use it, not with this module, so
+that ``import tokkit`` stays quick and starts no OpenBLAS threads.
+
 >>> import numpy
 >>> batch = BatchArrays(numpy.array([5, 6, 7], numpy.uint32), numpy.array([0, 2, 3]))
 >>> batch.to_list()
@@ -19,12 +22,14 @@ memory. No Python list or int is made per text or per token.
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy
+import sys
+from typing import TYPE_CHECKING, Any
 
 from tokkit._tokkit import rows_match_flat, rows_of_flat
 from tokkit.errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    import numpy
 
 __all__ = ["BatchArrays"]
 
@@ -47,6 +52,8 @@ class BatchArrays:
         type_ids: numpy.ndarray | None = None,
         attention_mask: numpy.ndarray | None = None,
     ) -> None:
+        import numpy
+
         self.ids = numpy.asarray(ids, dtype=numpy.uint32)
         self.offsets = numpy.asarray(offsets, dtype=numpy.int64)
         self.type_ids = None if type_ids is None else numpy.asarray(type_ids, numpy.uint32)
@@ -59,6 +66,7 @@ class BatchArrays:
         cls, ids: Any, offsets: Any, type_ids: Any, attention_mask: Any
     ) -> BatchArrays:
         """Wraps the buffers the core filled, without copying them."""
+        import numpy
 
         def u32(buffer: Any) -> numpy.ndarray | None:
             return None if buffer is None else numpy.frombuffer(buffer, dtype=numpy.uint32)
@@ -84,6 +92,8 @@ class BatchArrays:
     @property
     def lengths(self) -> numpy.ndarray:
         """The number of ids of each text."""
+        import numpy
+
         return numpy.diff(self.offsets)
 
     def to_list(self, column: str = "ids") -> list[list[int]]:
@@ -110,7 +120,7 @@ class BatchArrays:
         length: int | None = None,
         pad_to_multiple_of: int | None = None,
         direction: str = "right",
-        dtype: Any = numpy.int64,
+        dtype: Any = "int64",
     ) -> dict[str, numpy.ndarray]:
         """2-D arrays, one row per text, padded as HF's ``enable_padding``
         pads a batch: to ``length`` or else to the longest text, rounded up to
@@ -120,6 +130,8 @@ class BatchArrays:
         when the batch has type ids), in ``dtype``. A text longer than
         ``length`` raises: a 2-D array cannot hold it (truncate first).
         """
+        import numpy
+
         if direction not in ("right", "left"):
             raise ValueError(f'direction must be "right" or "left", not {direction!r}')
         lengths = self.lengths
@@ -176,6 +188,8 @@ class Rows(list):  # type: ignore[type-arg]
         self._flat, self._offsets = flat, offsets
 
     def __arrow_array__(self, type: Any = None) -> Any:
+        import numpy
+
         pa = _pyarrow()
         flat, offsets = self._flat, self._offsets
         # pyarrow gives no-id rows a null type, and only a list<> up to 2**31 ids
@@ -207,7 +221,9 @@ def _core_texts(texts: Any) -> tuple[list[Any] | None, list[tuple[Any, ...]] | N
     ``(None, chunks)`` with the buffers of Arrow string arrays, read in place.
     The core checks the items of the list (a TypeError names the first that
     is not a str)."""
-    if isinstance(texts, numpy.ndarray):
+    # Without NumPy imported, texts cannot be an array.
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(texts, np.ndarray):
         if texts.ndim != 1:
             raise TypeError(f"texts must be a 1-D array, not {texts.ndim}-D")
         # 'U': fixed-width str; 'O': Python objects; 'T': NumPy 2's StringDType.
@@ -226,6 +242,8 @@ def _core_texts(texts: Any) -> tuple[list[Any] | None, list[tuple[Any, ...]] | N
 
 def _arrow_chunks(texts: Any) -> list[tuple[Any, ...]]:
     """The offsets and data buffers of each chunk of a pyarrow string array."""
+    import numpy
+
     pa = _pyarrow()
     chunks = texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]
     out = []

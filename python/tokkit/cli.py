@@ -16,9 +16,8 @@ from typing import Any
 from tokkit._tokkit import Tokenizer
 from tokkit.bert import FullTokenizer
 from tokkit.conversion import convert
-from tokkit.corpus.driver import DEFAULT_MAX_TOKENS_PER_SHARD, DTYPES, encode_corpus
+from tokkit.corpus import DEFAULT_MAX_TOKENS_PER_SHARD, DTYPES, FORMATS
 from tokkit.corpus.encoders import Tokenizers, load_tokenizer
-from tokkit.corpus.shards import FORMATS
 from tokkit.corpus.sources import INPUT_FORMATS
 from tokkit.errors import InvalidArgumentError, TokkitError
 from tokkit.sentencepiece import SentencePieceProcessor
@@ -189,6 +188,8 @@ def _encode(args: argparse.Namespace) -> int:
     fmt = args.format or ("npy" if args.output else "ids")
     if args.output is None and fmt != "ids":
         raise InvalidArgumentError(f"--format {fmt} writes shards: give the folder with -o")
+    from tokkit.corpus.driver import encode_corpus  # NumPy: only for a corpus
+
     summary = encode_corpus(
         tokenizer,
         args.file,

@@ -17,10 +17,10 @@ from typing import IO, Any
 import numpy
 
 from tokkit.arrays import BatchArrays
+from tokkit.corpus import DEFAULT_MAX_TOKENS_PER_SHARD, DTYPES, FORMATS
 from tokkit.corpus.encoders import CorpusEncoder, Tokenizers
 from tokkit.corpus.overlap import WriteBehind, read_ahead
 from tokkit.corpus.progress import Progress
-from tokkit.corpus.shards import FORMATS
 from tokkit.corpus.sinks import ShardSink, Sink, StreamSink
 from tokkit.corpus.sources import (
     COMPRESSED,
@@ -32,9 +32,6 @@ from tokkit.corpus.sources import (
     read_chunks,
 )
 from tokkit.errors import InvalidArgumentError, InvalidUtf8Error
-
-DEFAULT_MAX_TOKENS_PER_SHARD = 100_000_000
-DTYPES = ("auto", "uint16", "uint32")
 
 
 def encode_corpus(

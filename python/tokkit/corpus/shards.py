@@ -30,8 +30,6 @@ import numpy
 
 from tokkit.errors import InvalidArgumentError
 
-FORMATS = ("npy", "bin", "megatron", "parquet", "ids")
-
 # Megatron-LM's .idx: magic, version 1, then the dtype code of the .bin
 MEGATRON_MAGIC = b"MMIDIDX\x00\x00"
 MEGATRON_CODES = {numpy.dtype(numpy.uint16): 8, numpy.dtype(numpy.int32): 4}

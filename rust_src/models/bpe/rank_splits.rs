@@ -18,6 +18,8 @@
 //! reach (tiktoken looks a whole word up before merging), every word splits
 //! alike, without encoding one. Otherwise the words are encoded both ways.
 
+use rustc_hash::FxHashSet;
+
 use crate::train::pairs::Pair;
 use crate::train::symbols::SymbolTable;
 
@@ -49,20 +51,28 @@ pub(crate) fn pairs_alike(
     if !made_new {
         return false;
     }
-    let mut spelled = String::new();
-    met.iter().all(|&(left, right)| {
-        spelled.clear();
-        spelled.push_str(table.text(left));
-        spelled.push_str(table.text(right));
-        match table.get(&spelled) {
-            // Older than every merge, a string of two or more characters is
-            // a special token, which neither rule merges into.
-            Some(token) if token >= first_merged => merges
-                .get((token - first_merged) as usize)
-                .is_some_and(|&(a, b, _)| (a, b) == (left, right)),
-            _ => true,
+    // Every other way to spell a merged token as two tokens: the pairs of
+    // the second kind. Found by splitting the few merged tokens at every
+    // character, rather than by spelling each of the many met pairs. Special
+    // tokens, older than every merge, are not split: neither rule merges
+    // into them.
+    let mut other_spellings: FxHashSet<Pair> = FxHashSet::default();
+    for &(a, b, merged) in merges {
+        let text = table.text(merged);
+        for (at, _) in text.char_indices().skip(1) {
+            let (left, right) = text.split_at(at);
+            let Some(left) = table.get(left) else {
+                continue;
+            };
+            match table.get(right) {
+                Some(right) if (left, right) != (a, b) => {
+                    other_spellings.insert((left, right));
+                }
+                _ => {}
+            }
         }
-    })
+    }
+    other_spellings.is_empty() || !met.iter().any(|pair| other_spellings.contains(pair))
 }
 
 /// Whether every word that is itself a token ends training as that one

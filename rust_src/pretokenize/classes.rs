@@ -1,6 +1,7 @@
 //! Character classes of the tiktoken split patterns (`\p{L}`, `\p{N}`, `\s`,
-//! `\p{Lu}`…), taken from `regex-syntax` so they are exactly the Unicode
-//! tables of the regex engine tiktoken uses (Unicode 16.0).
+//! `\p{Lu}`…) and of HF's `Whitespace` (`\w`), taken from `regex-syntax` so
+//! they are exactly the Unicode tables of the regex engine tiktoken and HF's
+//! `Whitespace` use (Unicode 16.0).
 
 use std::sync::OnceLock;
 
@@ -18,6 +19,9 @@ pub const SPACE: u8 = 4;
 pub const UPPERISH: u8 = 8;
 /// `[\p{Ll}\p{Lm}\p{Lo}\p{M}]`: o200k's "lower-case" letter class.
 pub const LOWERISH: u8 = 16;
+/// `\w`: a word character (letters, marks, digits, connector punctuation
+/// and the joiners), as HF's `Whitespace` pre-tokenizer reads it.
+pub const WORD: u8 = 32;
 
 /// Code points per second-stage block.
 const BLOCK: usize = 256;
@@ -52,6 +56,7 @@ impl Classes {
             (r"\s", SPACE),
             (r"[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]", UPPERISH),
             (r"[\p{Ll}\p{Lm}\p{Lo}\p{M}]", LOWERISH),
+            (r"\w", WORD),
         ] {
             for (start, end) in ranges(pattern)? {
                 for b in bits.iter_mut().take(end as usize + 1).skip(start as usize) {
@@ -151,19 +156,23 @@ mod tests {
 
     #[test]
     fn ascii_and_beyond() {
-        assert_eq!(bits('a'), LETTER | LOWERISH);
-        assert_eq!(bits('A'), LETTER | UPPERISH);
-        assert_eq!(bits('7'), NUMBER);
+        assert_eq!(bits('a'), LETTER | LOWERISH | WORD);
+        assert_eq!(bits('A'), LETTER | UPPERISH | WORD);
+        assert_eq!(bits('7'), NUMBER | WORD);
         assert_eq!(bits(' '), SPACE);
         assert_eq!(bits('\u{a0}'), SPACE);
         assert_eq!(bits('\u{85}'), SPACE);
         assert_eq!(bits('!'), 0);
         // A combining mark is in both o200k letter classes but is not \p{L}.
-        assert_eq!(bits('\u{301}'), UPPERISH | LOWERISH);
+        assert_eq!(bits('\u{301}'), UPPERISH | LOWERISH | WORD);
         // Lt (title case) is only "upper-ish"; Lo is both.
-        assert_eq!(bits('\u{1c5}'), LETTER | UPPERISH);
-        assert_eq!(bits('中'), LETTER | UPPERISH | LOWERISH);
+        assert_eq!(bits('\u{1c5}'), LETTER | UPPERISH | WORD);
+        assert_eq!(bits('中'), LETTER | UPPERISH | LOWERISH | WORD);
+        // \w takes decimal digits (Nd), not other numbers (No).
         assert_eq!(bits('½'), NUMBER);
+        // ... and connector punctuation and the joiners.
+        assert_eq!(bits('_'), WORD);
+        assert_eq!(bits('\u{200d}'), WORD);
         assert_eq!(bits('\u{10ffff}'), 0);
     }
 

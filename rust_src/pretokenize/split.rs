@@ -17,6 +17,7 @@
 
 use std::ops::Range;
 
+use super::classes::{Classes, SPACE, WORD};
 use super::pattern::{KnownPattern, KnownSplitter, O200K_PATTERN};
 use crate::error::Result;
 use crate::hf_regex::{match_spans, HfRegex};
@@ -53,10 +54,12 @@ pub enum SplitPattern {
     /// The characters of a class, each a match of its own, as HF matches a
     /// `char` predicate.
     Chars(fn(char) -> bool),
-    /// A regex HF compiles with Rust's `regex` crate instead of Oniguruma
-    /// (its `Whitespace` pre-tokenizer): `\w` there also holds the joiners
-    /// U+200C and U+200D, which Oniguruma's does not.
-    Rust(regex::Regex),
+    /// HF's `Whitespace` pattern, `\w+|[^\w\s]+`, which HF compiles with
+    /// Rust's `regex` crate instead of Oniguruma (`\w` there also holds the
+    /// joiners U+200C and U+200D, which Oniguruma's does not): scanned by
+    /// character class from that crate's tables, three times the regex's
+    /// speed.
+    Words(&'static Classes),
 }
 
 /// Splits on a pattern.
@@ -90,15 +93,13 @@ impl Split {
         }
     }
 
-    /// A split on a fixed regex that HF runs on Rust's `regex` crate.
-    pub fn rust_regex(pattern: &str, behavior: SplitBehavior, invert: bool) -> Result<Self> {
-        let regex = regex::Regex::new(pattern).map_err(|e| {
-            crate::Error::Unsupported(format!("regex {pattern:?} does not compile: {e}"))
-        })?;
+    /// HF's `Whitespace`: runs of word characters and runs of other
+    /// characters but spaces, the spaces dropped.
+    pub fn whitespace() -> Result<Self> {
         Ok(Split {
-            pattern: SplitPattern::Rust(regex),
-            behavior,
-            invert,
+            pattern: SplitPattern::Words(Classes::get()?),
+            behavior: SplitBehavior::Removed,
+            invert: true,
         })
     }
 
@@ -138,10 +139,8 @@ impl Split {
             SplitPattern::Regex(re) | SplitPattern::Known(_, re) => {
                 match_spans(text, |on_match| re.find_iter(text, on_match))?
             }
-            SplitPattern::Rust(re) => match_spans(text, |on_match| {
-                for m in re.find_iter(text) {
-                    on_match(m.range());
-                }
+            SplitPattern::Words(classes) => match_spans(text, |on_match| {
+                word_runs(classes, text.as_bytes(), on_match);
                 Ok(())
             })?,
             SplitPattern::Chars(is_match) => match_spans(text, |on_match| {
@@ -206,6 +205,37 @@ impl PreTokenizer for Split {
     }
 }
 
+/// Calls `on_match` with each match of `\w+|[^\w\s]+` in `text` (valid
+/// UTF-8): a maximal run of word characters, or of characters that are
+/// neither word characters nor spaces (no character is both).
+fn word_runs(classes: &Classes, text: &[u8], mut on_match: impl FnMut(Range<usize>)) {
+    let kind = |class: u8| {
+        if class & WORD != 0 {
+            WORD
+        } else {
+            class & SPACE
+        }
+    };
+    let mut i = 0;
+    while i < text.len() {
+        let (class, len) = classes.at(text, i);
+        let run = kind(class);
+        let start = i;
+        i += len;
+        if run == SPACE {
+            continue;
+        }
+        while i < text.len() {
+            let (class, len) = classes.at(text, i);
+            if kind(class) != run {
+                break;
+            }
+            i += len;
+        }
+        on_match(start..i);
+    }
+}
+
 /// Pre-tokenizers in order: each one splits the pieces of the one before.
 pub struct PreTokenizerSequence(pub Vec<Box<dyn PreTokenizer>>);
 
@@ -240,6 +270,48 @@ mod tests {
         let mut out = Vec::new();
         p.split(text, &mut out).unwrap();
         out.into_iter().map(|r| text[r].to_string()).collect()
+    }
+
+    #[test]
+    fn whitespace_finds_what_the_regex_finds() {
+        // HF compiles its pattern with the regex crate: the scan must agree
+        // with it on every mix of word characters (letters, marks, digits,
+        // `_`, the joiners), spaces and everything else.
+        let regex = regex::Regex::new(r"\w+|[^\w\s]+").unwrap();
+        let split = Split::whitespace().unwrap();
+        let alphabet = [
+            "a",
+            "Z",
+            "7",
+            "_",
+            "\u{301}",
+            "\u{200c}",
+            "\u{200d}",
+            "中",
+            "½",
+            "²",
+            " ",
+            "\t",
+            "\n",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{85}",
+            "!",
+            "-",
+            "é",
+            "😀",
+            "\u{10ffff}",
+            "ـ",
+        ];
+        let mut rng = crate::models::rng::Rng::new(3);
+        for _ in 0..2000 {
+            let len = rng.next_u64() % 12;
+            let text: String = (0..len)
+                .map(|_| alphabet[(rng.next_u64() % alphabet.len() as u64) as usize])
+                .collect();
+            let expected: Vec<String> = regex.find_iter(&text).map(|m| m.as_str().into()).collect();
+            assert_eq!(run(&split, &text), expected, "{text:?}");
+        }
     }
 
     #[test]

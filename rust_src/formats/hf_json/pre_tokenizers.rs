@@ -104,11 +104,7 @@ pub(super) fn build_pre_tokenizer(v: &Value) -> Result<Box<dyn PreTokenizer>> {
         }
         "Whitespace" => {
             object(v, "pre_tokenizer Whitespace", &[])?;
-            // HF's own definition: keep runs of word characters and runs of
-            // other non-space characters, drop the rest (on Rust's regex, as
-            // HF runs it).
-            let words = Split::rust_regex(r"\w+|[^\w\s]+", SplitBehavior::Removed, true)?;
-            Ok(Box::new(words))
+            Ok(Box::new(Split::whitespace()?))
         }
         "WhitespaceSplit" => {
             object(v, "pre_tokenizer WhitespaceSplit", &[])?;

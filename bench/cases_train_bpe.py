@@ -21,6 +21,8 @@ Cases:
 - byte-level, 1 and 2 threads: tokkit, HF (``ByteLevel``, all 256 bytes) and
   each peer installed; the machine's two-core yardstick before the 2-thread case;
 - char (HF ``Whitespace``), 1 and 2 threads: tokkit and HF;
+- counting alone (``tokkit.count_words``), byte-level and Whitespace, at 2
+  threads and at 1, after the yardstick;
 - each 2-thread case runs tokkit at 1 thread too, in the same rounds, so that
   row's speed-up column is tokkit's own gain from the second thread;
 - 4x corpus, byte-level, 1 thread: tokkit and HF at 1x and 4x, growth noted;
@@ -260,6 +262,32 @@ def _threads(n: int) -> str:
     return "1 thread" if n == 1 else f"{n} threads"
 
 
+def counting_case(path: Path, repeat: int) -> Case:
+    """``tokkit.count_words`` on ``path`` at 2 threads and at 1, byte-level
+    and Whitespace, in this process (issue 16: 2 threads >= 1.7x one); the
+    yardstick case before it gives the machine's own scaling."""
+    import tokkit
+
+    def count(setting: str, threads: int) -> Callable[[], object]:
+        split = {"byte_level": True} if setting == "byte-level" else {"pre_tokenizer": setting}
+        return lambda: tokkit.count_words(
+            [str(path)], num_threads=threads, show_progress=False, **split
+        )
+
+    settings = ("byte-level", "whitespace")
+    return Case(
+        f"count words (tokkit.count_words), {_mb(path)} mix",
+        path.stat().st_size,
+        {f"{s}, {_threads(n)}": count(s, n) for s in settings for n in (2, 1)},
+        repeat=max(repeat, 5),
+        summarize=lambda t: [
+            f"{s}: 2 threads {t[f'{s}, 1 thread'] / t[f'{s}, 2 threads']:.2f}x one "
+            "(issue 16: >= 1.7x)"
+            for s in settings
+        ],
+    )
+
+
 def cases(quick: bool) -> list[Case]:
     files = corpora(quick)
     repeat = 1 if quick else 3
@@ -303,6 +331,8 @@ def cases(quick: bool) -> list[Case]:
                 warmup=False,
             )
         )
+    out.append(two_core_yardstick(repeat))
+    out.append(counting_case(files.mix, repeat))
     out.append(
         Case(
             f"train byte-level BPE, 4x corpus ({_mb(files.mix4)}, the mix shuffled by lines)"

@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use super::encoding::Encoding;
-use super::post_process::PostProcessor;
+use super::post_process::{append_ids, PostProcessor};
 
 /// ByteLevel post-processing.
 pub struct ByteLevelPost {
@@ -54,9 +54,7 @@ impl PostProcessor for ByteLevelPost {
         _add_special_tokens: bool,
         out: &mut Vec<u32>,
     ) -> Option<Range<usize>> {
-        let start = out.len();
-        out.extend_from_slice(sequence);
-        Some(start..out.len())
+        Some(append_ids(sequence, out))
     }
 
     /// Each part trimmed and made its own sequence, left unmerged, as HF.

@@ -37,15 +37,16 @@ impl Tokenizer {
         Ok(out)
     }
 
+    /// Sequence `sequence`'s placeholder columns for `ids`, with room for
+    /// the special tokens post-processing adds.
+    pub(super) fn placeholders(&self, ids: Vec<u32>, sequence: u32) -> Encoding {
+        Encoding::placeholders(ids, sequence, self.added_tokens_count(true))
+    }
+
     /// The tokens of one text, before post-processing.
     fn encode_sequence(&self, text: &str, sequence: u32, detail: Detail) -> Result<Encoding> {
         if detail == Detail::Columns {
-            let room = self.added_tokens_count(true);
-            return Ok(Encoding::placeholders(
-                self.encode_ids(text)?,
-                sequence,
-                room,
-            ));
+            return Ok(self.placeholders(self.encode_ids(text)?, sequence));
         }
         // About one token per four bytes of English: growing eight columns
         // by doubling instead cost a tenth of encode time in copies.

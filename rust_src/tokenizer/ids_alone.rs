@@ -73,17 +73,26 @@ impl Tokenizer {
     pub(super) fn columns_of(&self, made: Made, add_special_tokens: bool) -> Encoding {
         match made {
             Made::Columns(columns) => columns,
-            Made::Ids(ids, sequence) => {
-                self.columns_of_ids(ids[sequence].to_vec(), add_special_tokens)
-            }
+            Made::Ids(ids, sequence) => self.columns_of_alone(&ids, sequence, add_special_tokens),
         }
+    }
+
+    /// The columns of ids that came alone, the text's own being `sequence`
+    /// of them.
+    pub(super) fn columns_of_alone(
+        &self,
+        ids: &[u32],
+        sequence: Range<usize>,
+        add_special_tokens: bool,
+    ) -> Encoding {
+        let own = ids.get(sequence).unwrap_or_default().to_vec();
+        self.columns_of_ids(own, add_special_tokens)
     }
 
     /// The columns of one text whose own ids are `sequence`, with neither
     /// truncation nor padding: those [`Self::encode_with`] makes.
-    pub(super) fn columns_of_ids(&self, sequence: Vec<u32>, add_special_tokens: bool) -> Encoding {
-        let room = self.added_tokens_count(true);
-        let columns = Encoding::placeholders(sequence, 0, room);
+    fn columns_of_ids(&self, sequence: Vec<u32>, add_special_tokens: bool) -> Encoding {
+        let columns = self.placeholders(sequence, 0);
         self.process_pair(columns, None, add_special_tokens)
     }
 }
@@ -132,6 +141,28 @@ mod tests {
         serde_json::json!({"Sequence": {"id": id, "type_id": type_id}})
     }
 
+    /// Whether `tokenizer` gives ids alone (always, without special tokens;
+    /// with them, where `alone`), and that they make the columns a run with
+    /// columns makes.
+    fn assert_ids_alone_make_the_columns(tokenizer: &Tokenizer, alone: bool, context: &str) {
+        let options = EncodeOptions::default();
+        for add in [true, false] {
+            for text in ["", "a b", "b c a"] {
+                let input = Input::<&str>::Text(text);
+                let made = tokenizer.encode_ids_or_columns(input, None, add, &options);
+                let made = made.unwrap();
+                let context = format!("{context} {text:?} {add}");
+                assert_eq!(matches!(made, Made::Ids(..)), alone || !add, "{context}");
+                let columns = tokenizer.encode_with(input, None, add, &options, Detail::Columns);
+                assert_eq!(
+                    tokenizer.columns_of(made, add),
+                    columns.unwrap(),
+                    "{context}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn ids_alone_make_the_columns_a_run_with_them_makes() {
         let around = with_template(serde_json::json!([
@@ -141,24 +172,9 @@ mod tests {
             special("</s>", 0)
         ]));
         let twice = with_template(serde_json::json!([sequence("A", 0), sequence("A", 1)]));
+        assert_ids_alone_make_the_columns(&around, true, "around");
+        assert_ids_alone_make_the_columns(&twice, false, "twice");
         let options = EncodeOptions::default();
-        for (tokenizer, alone) in [(&around, true), (&twice, false)] {
-            for add in [true, false] {
-                for text in ["", "a b", "b c a"] {
-                    let input = Input::<&str>::Text(text);
-                    let made = tokenizer.encode_ids_or_columns(input, None, add, &options);
-                    let made = made.unwrap();
-                    assert_eq!(matches!(made, Made::Ids(..)), alone || !add, "{text:?}");
-                    let columns =
-                        tokenizer.encode_with(input, None, add, &options, Detail::Columns);
-                    assert_eq!(
-                        tokenizer.columns_of(made, add),
-                        columns.unwrap(),
-                        "{text:?}"
-                    );
-                }
-            }
-        }
         let made = around.encode_ids_or_columns(Input::<&str>::Text("a b"), None, true, &options);
         let Ok(Made::Ids(ids, sequence)) = made else {
             unreachable!("a template around $A gives ids alone")
@@ -178,7 +194,6 @@ mod tests {
         let around = template(serde_json::json!([special("<s>", 0), sequence("A", 0)]));
         let twice = template(serde_json::json!([sequence("A", 0), sequence("A", 1)]));
         let steps = |steps: &[&serde_json::Value]| serde_json::json!({"type": "Sequence", "processors": steps});
-        let options = EncodeOptions::default();
         let cases = [
             (byte_level.clone(), true),
             (roberta.clone(), true),
@@ -188,21 +203,7 @@ mod tests {
         ];
         for (post, alone) in cases {
             let tokenizer = with_post_processor(post.clone());
-            for add in [true, false] {
-                for text in ["", "a b", "b c a"] {
-                    let input = Input::<&str>::Text(text);
-                    let made = tokenizer.encode_ids_or_columns(input, None, add, &options);
-                    let made = made.unwrap();
-                    assert_eq!(
-                        matches!(made, Made::Ids(..)),
-                        alone || !add,
-                        "{post} {text:?}"
-                    );
-                    let columns =
-                        tokenizer.encode_with(input, None, add, &options, Detail::Columns);
-                    assert_eq!(tokenizer.columns_of(made, add), columns.unwrap(), "{post}");
-                }
-            }
+            assert_ids_alone_make_the_columns(&tokenizer, alone, &post.to_string());
         }
     }
 }

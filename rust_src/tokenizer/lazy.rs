@@ -191,9 +191,9 @@ impl LazyEncoding {
             return &self.columns;
         };
         alone.columns.get_or_init(|| {
-            let sequence = self.columns.ids[alone.sequence.clone()].to_vec();
             let s = &alone.settings;
-            s.tokenizer.columns_of_ids(sequence, s.add_special_tokens)
+            let sequence = alone.sequence.clone();
+            (s.tokenizer).columns_of_alone(&self.columns.ids, sequence, s.add_special_tokens)
         })
     }
 

@@ -4,6 +4,14 @@ use std::ops::Range;
 
 use super::encoding::Encoding;
 
+/// Appends `sequence` to `out`; returns where it lies there (what
+/// [`PostProcessor::process_ids`] returns for the sequence's own ids).
+pub(super) fn append_ids(sequence: &[u32], out: &mut Vec<u32>) -> Range<usize> {
+    let start = out.len();
+    out.extend_from_slice(sequence);
+    start..out.len()
+}
+
 /// Adds special tokens and segment ids once the model has run.
 pub trait PostProcessor: Send + Sync {
     /// How many tokens [`PostProcessor::process`] adds (truncation leaves room).
@@ -102,9 +110,7 @@ impl PostProcessor for Template {
         out: &mut Vec<u32>,
     ) -> Option<Range<usize>> {
         if !add_special_tokens {
-            let start = out.len();
-            out.extend_from_slice(sequence);
-            return Some(start..out.len());
+            return Some(append_ids(sequence, out));
         }
         let mut sequences = self
             .single
@@ -118,11 +124,7 @@ impl PostProcessor for Template {
         for piece in &self.single {
             match piece {
                 Piece::Special { ids, .. } => out.extend_from_slice(ids),
-                Piece::Sequence { .. } => {
-                    range.start = out.len();
-                    out.extend_from_slice(sequence);
-                    range.end = out.len();
-                }
+                Piece::Sequence { .. } => range = append_ids(sequence, out),
             }
         }
         Some(range)

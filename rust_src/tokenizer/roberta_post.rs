@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use super::byte_level_post::trim_offsets;
 use super::encoding::Encoding;
-use super::post_process::PostProcessor;
+use super::post_process::{append_ids, PostProcessor};
 
 /// RobertaProcessing.
 pub struct RobertaPost {
@@ -39,9 +39,7 @@ impl PostProcessor for RobertaPost {
         if add_special_tokens {
             out.push(self.cls.1);
         }
-        let start = out.len();
-        out.extend_from_slice(sequence);
-        let range = start..out.len();
+        let range = append_ids(sequence, out);
         if add_special_tokens {
             out.push(self.sep.1);
         }

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::encoding::Encoding;
-use super::post_process::PostProcessor;
+use super::post_process::{append_ids, PostProcessor};
 
 /// Post-processors run in turn.
 pub struct PostProcessorSequence(pub Vec<Box<dyn PostProcessor>>);
@@ -26,15 +26,15 @@ impl PostProcessor for PostProcessorSequence {
     ) -> Option<Range<usize>> {
         let mut ids = sequence.to_vec();
         let mut range = 0..ids.len();
+        let mut next = Vec::new();
         for step in &self.0 {
-            let mut next = Vec::with_capacity(ids.len() + step.added_tokens(false));
+            next.clear();
             let inner = step.process_ids(&ids, add_special_tokens, &mut next)?;
             range = inner.start + range.start..inner.start + range.end;
-            ids = next;
+            std::mem::swap(&mut ids, &mut next);
         }
-        let start = out.len();
-        out.extend_from_slice(&ids);
-        Some(start + range.start..start + range.end)
+        let all = append_ids(&ids, out);
+        Some(all.start + range.start..all.start + range.end)
     }
 
     fn process_parts(

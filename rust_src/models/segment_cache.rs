@@ -11,10 +11,8 @@
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use rustc_hash::FxHashMap;
-
 use crate::error::Result;
-use crate::models::packed_key::{packed, packed_wide, PACKED};
+use crate::models::packed_key::PackedMap;
 
 /// Segments longer than this are not cached (they rarely repeat).
 const MAX_SEGMENT: usize = 256;
@@ -27,13 +25,6 @@ const BYTES: usize = 8 << 20;
 
 /// A segment's tokens: `(id, byte length)` each, in order.
 pub type SegmentTokens = [(u32, u32)];
-
-/// Segments of at most this many bytes are keyed by their bytes packed in
-/// a wider key than [`PACKED`]'s: a Cyrillic word with its `▁` is 3 + 2 bytes a letter, past
-/// [`PACKED`] from 7 letters on, and comparing keys kept apart from the map
-/// was most of a lookup's time (ruT5's tokenizer.json, 1 KB documents: 9%
-/// of encode in 14% for lookups).
-const PACKED_WIDE: usize = 31;
 
 /// Segments of at most this many tokens keep them in the map's own entry.
 const INLINE: usize = 2;
@@ -77,12 +68,9 @@ impl Kept {
 #[derive(Default)]
 struct SegmentCache {
     owner: u64,
-    /// Segments of at most [`PACKED`] bytes, by [`packed`] key.
-    short: FxHashMap<[u8; PACKED + 1], Kept>,
-    /// Segments of at most [`PACKED_WIDE`] bytes, by [`packed_wide`] key.
-    wide: FxHashMap<[u8; PACKED_WIDE + 1], Kept>,
-    /// Longer segments.
-    map: FxHashMap<Box<str>, Kept>,
+    /// The segments, by packed keys where short: hashing and comparing
+    /// strings was most of a hit's time (Llama 2 on English).
+    segments: PackedMap<Kept>,
     /// Bytes of the segments and tokens held.
     bytes: usize,
 }
@@ -135,43 +123,21 @@ pub fn with_segment<R>(
 
 impl SegmentCache {
     fn empty(&mut self) {
-        self.short.clear();
-        self.wide.clear();
-        self.map.clear();
+        self.segments.clear();
         self.bytes = 0;
     }
 
-    fn len(&self) -> usize {
-        self.short.len() + self.wide.len() + self.map.len()
-    }
-
     fn get(&self, segment: &str) -> Option<&SegmentTokens> {
-        let bytes = segment.as_bytes();
-        let tokens = if bytes.len() <= PACKED {
-            self.short.get(&packed(bytes))
-        } else if bytes.len() <= PACKED_WIDE {
-            self.wide.get(&packed_wide(bytes))
-        } else {
-            self.map.get(segment)
-        };
-        tokens.map(Kept::tokens)
+        self.segments.get(segment).map(Kept::tokens)
     }
 
     fn insert(&mut self, segment: &str, tokens: &SegmentTokens) {
         let size = segment.len() + std::mem::size_of_val(tokens);
-        if self.len() >= LIMIT || self.bytes + size > BYTES {
+        if self.segments.len() >= LIMIT || self.bytes + size > BYTES {
             self.empty();
         }
         self.bytes += size;
-        let tokens = Kept::new(tokens);
-        let bytes = segment.as_bytes();
-        if bytes.len() <= PACKED {
-            self.short.insert(packed(bytes), tokens);
-        } else if bytes.len() <= PACKED_WIDE {
-            self.wide.insert(packed_wide(bytes), tokens);
-        } else {
-            self.map.insert(segment.into(), tokens);
-        }
+        self.segments.insert(segment, Kept::new(tokens));
     }
 }
 
@@ -206,7 +172,7 @@ mod tests {
             with_segment(owner, &segment, every_byte, <[_]>::len).unwrap();
             let (held, bytes) = CACHE.with(|c| {
                 let cache = c.borrow();
-                (cache.len(), cache.bytes)
+                (cache.segments.len(), cache.bytes)
             });
             assert!(
                 bytes <= BYTES && held * size == bytes,

@@ -3,17 +3,12 @@
 //! walking the trie. Most words of a text are. Entries short enough are
 //! keyed by their packed bytes, which hash and compare faster than strings.
 
-use rustc_hash::FxHashMap;
-
-use crate::models::packed_key::{packed, PACKED};
+use crate::models::packed_key::PackedMap;
 
 /// Entries by text, each with its id.
 #[derive(Debug, Clone, Default)]
 pub struct WholeEntries {
-    /// Entries of at most [`PACKED`] bytes, by packed key.
-    short: FxHashMap<[u8; PACKED + 1], u32>,
-    /// Longer entries.
-    long: FxHashMap<Box<str>, u32>,
+    entries: PackedMap<u32>,
     /// Bytes of the longest entry: a longer text is none, and is not hashed
     /// (hashing every rest of a long word made it quadratic).
     longest: usize,
@@ -25,11 +20,7 @@ impl WholeEntries {
         let mut table = WholeEntries::default();
         for (text, id) in entries {
             table.longest = table.longest.max(text.len());
-            if text.len() <= PACKED {
-                table.short.insert(packed(text.as_bytes()), id);
-            } else {
-                table.long.insert(text.into(), id);
-            }
+            table.entries.insert(text, id);
         }
         table
     }
@@ -37,19 +28,17 @@ impl WholeEntries {
     /// The id of the entry `text`, if it is one.
     #[inline]
     pub fn get(&self, text: &str) -> Option<u32> {
-        if text.len() <= PACKED {
-            self.short.get(&packed(text.as_bytes())).copied()
-        } else if text.len() <= self.longest {
-            self.long.get(text).copied()
-        } else {
-            None
+        if text.len() > self.longest {
+            return None;
         }
+        self.entries.get(text).copied()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::packed_key::PACKED;
 
     #[test]
     fn short_and_long_entries_are_found_and_nothing_else() {

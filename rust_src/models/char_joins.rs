@@ -325,7 +325,7 @@ mod tests {
             .filter_map(char::from_u32)
             .collect();
         let mut rng = Rng::new(1);
-        let mut next = || chars[rng.next_u64() as usize % chars.len()];
+        let mut next = || chars[rng.below(chars.len())];
         let tokens: Vec<String> = (0..20_000)
             .map(|_| (0..3).map(|_| next()).collect())
             .collect();
@@ -371,7 +371,7 @@ mod tests {
     fn cut_pieces_merge_as_whole_ones() {
         let alphabet: Vec<char> = "ab é中文ж\u{800}\u{ffff}😀𠀀".chars().collect();
         let mut rng = Rng::new(11);
-        let mut below = |n: usize| rng.next_u64() as usize % n;
+        let mut below = |n: usize| rng.below(n);
         let mut cut = 0;
         for round in 0..30 {
             let text = |below: &mut dyn FnMut(usize) -> usize, n: usize| -> String {

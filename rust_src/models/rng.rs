@@ -46,6 +46,13 @@ impl Rng {
         result
     }
 
+    /// A number in `0..n` (`n` > 0), from the next 64 bits modulo `n`: the
+    /// bias is below `n / 2^64`.
+    #[inline]
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
     /// Uniform in `[0, 1)` with 53 random bits.
     #[inline]
     pub fn next_f64(&mut self) -> f64 {

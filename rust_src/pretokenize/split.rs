@@ -305,9 +305,9 @@ mod tests {
         ];
         let mut rng = crate::models::rng::Rng::new(3);
         for _ in 0..2000 {
-            let len = rng.next_u64() % 12;
+            let len = rng.below(12);
             let text: String = (0..len)
-                .map(|_| alphabet[(rng.next_u64() % alphabet.len() as u64) as usize])
+                .map(|_| alphabet[rng.below(alphabet.len())])
                 .collect();
             let expected: Vec<String> = regex.find_iter(&text).map(|m| m.as_str().into()).collect();
             assert_eq!(run(&split, &text), expected, "{text:?}");

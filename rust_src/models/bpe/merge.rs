@@ -500,9 +500,7 @@ mod tests {
         let mut rng = Rng::new(12345);
         for len in [1usize, 2, 3, 10, 49, 100, 500] {
             for _ in 0..20 {
-                let text: String = (0..len)
-                    .map(|_| ['a', 'b', 'c'][rng.next_u64() as usize % 3])
-                    .collect();
+                let text: String = (0..len).map(|_| ['a', 'b', 'c'][rng.below(3)]).collect();
                 let want = r.reference(&text);
                 assert_eq!(r.encode(&text, true), want, "{text}");
                 assert_eq!(r.encode(&text, false), want, "{text}");
@@ -524,11 +522,8 @@ mod tests {
             "a", "b", "c", "abc", "aaa", "ab", "aa", "bc", "ca", "abab", "cab", "bcbc", "ba",
         ]);
         let mut rng = Rng::new(99);
-        let mut random = |len: usize| -> String {
-            (0..len)
-                .map(|_| ['a', 'b', 'c'][rng.next_u64() as usize % 3])
-                .collect()
-        };
+        let mut random =
+            |len: usize| -> String { (0..len).map(|_| ['a', 'b', 'c'][rng.below(3)]).collect() };
         let mut texts = vec!["a".repeat(WAVES + 1), "a".repeat(4099), "ab".repeat(1500)];
         texts.extend([WAVES + 1, 2000, 5000].map(&mut random));
         texts.push(format!(

@@ -395,7 +395,7 @@ mod tests {
         for len in 0..40 {
             for _ in 0..30 {
                 let text: String = (0..len)
-                    .map(|_| letters[random.next_u64() as usize % letters.len()])
+                    .map(|_| letters[random.below(letters.len())])
                     .collect();
                 let mut rng = Rng::new(1);
                 let agenda = ids(&m, &text, Some((0.0, &mut rng)));
@@ -447,7 +447,7 @@ mod tests {
         let mut rng = Rng::new(7);
         let mut random = |len: usize, letters: &[char]| -> String {
             (0..len)
-                .map(|_| letters[rng.next_u64() as usize % letters.len()])
+                .map(|_| letters[rng.below(letters.len())])
                 .collect()
         };
         let texts = [

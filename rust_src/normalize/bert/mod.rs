@@ -321,11 +321,8 @@ mod tests {
             "\u{10400}",
             "\u{2b820}",
         ];
-        let mut seed = 0x9e37_79b9_u32;
-        let mut next = |n: usize| {
-            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            (seed >> 8) as usize % n
-        };
+        let mut rng = crate::models::rng::Rng::new(0x9e37_79b9);
+        let mut next = |n: usize| rng.below(n);
         let settings = [
             (true, true, true, true),
             (true, true, false, true),

@@ -86,8 +86,8 @@ pub fn for_each_selected(
         if (sample.len() as u64) < size {
             sample.push(line.to_owned());
         } else {
-            let n = rng.next_u64() % seen;
-            if let Some(slot) = sample.get_mut(n as usize) {
+            let n = rng.below(usize::try_from(seen).unwrap_or(usize::MAX));
+            if let Some(slot) = sample.get_mut(n) {
                 line.clone_into(slot);
             }
         }

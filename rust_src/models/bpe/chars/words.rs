@@ -122,7 +122,7 @@ mod tests {
         let mut rng = Rng::new(7);
         for len in [10usize, 49, 60, 200, 1000] {
             let text: String = (0..len)
-                .map(|_| ['▁', 'a', 'b', 'x'][rng.next_u64() as usize % 4])
+                .map(|_| ['▁', 'a', 'b', 'x'][rng.below(4)])
                 .collect();
             assert_eq!(encode(&split, &text), encode(&whole, &text), "{text}");
         }

@@ -96,11 +96,6 @@ fn models_sharing_a_thread_do_not_share_memos() {
     }
 }
 
-/// A number in `0..n` for the tests.
-fn below(rng: &mut Rng, n: usize) -> usize {
-    rng.next_u64() as usize % n
-}
-
 #[test]
 fn character_seeds_give_the_tokens_of_bytes() {
     // Tokens are random byte ranges of random text (so many of them cut
@@ -110,7 +105,7 @@ fn character_seeds_give_the_tokens_of_bytes() {
     let mut rng = Rng::new(7);
     let text = |rng: &mut Rng, n: usize| -> String {
         (0..n)
-            .map(|_| alphabet[below(rng, alphabet.len())])
+            .map(|_| alphabet[rng.below(alphabet.len())])
             .collect()
     };
     for round in 0..20 {
@@ -120,8 +115,8 @@ fn character_seeds_give_the_tokens_of_bytes() {
             let t = text(&mut rng, 6);
             let b = t.as_bytes();
             for _ in 0..6 {
-                let i = below(&mut rng, b.len() - 1);
-                let j = (i + 2 + below(&mut rng, 5)).min(b.len());
+                let i = rng.below(b.len() - 1);
+                let j = (i + 2 + rng.below(5)).min(b.len());
                 if seen.insert(b[i..j].to_vec()) {
                     tokens.push(b[i..j].to_vec());
                 }
@@ -129,7 +124,7 @@ fn character_seeds_give_the_tokens_of_bytes() {
         }
         let mut order: Vec<u32> = (256..tokens.len() as u32).collect();
         for i in (1..order.len()).rev() {
-            order.swap(i, below(&mut rng, i + 1));
+            order.swap(i, rng.below(i + 1));
         }
         let ranks: Vec<(Vec<u8>, u32)> = tokens
             .into_iter()
@@ -141,7 +136,7 @@ fn character_seeds_give_the_tokens_of_bytes() {
         assert!(seeded.seeds.is_some());
         from_bytes.seeds = None;
         for _ in 0..200 {
-            let n = 1 + below(&mut rng, 30);
+            let n = 1 + rng.below(30);
             let t = text(&mut rng, n);
             let mut a = Vec::new();
             let mut b = Vec::new();

@@ -27,18 +27,15 @@ type Planned = (String, Option<Vec<(std::ops::Range<usize>, bool)>>);
 impl ReplaceDecoder {
     /// The token with its matches found, and the length it will have.
     fn plan(&self, token: String) -> Result<(Planned, usize)> {
-        match &self.pattern {
-            Pattern::Literal(lit) => {
-                let found = token.matches(lit.as_str()).count();
-                let kept = token.len() - found * lit.len();
-                let len = kept.saturating_add(found.saturating_mul(self.content.len()));
-                return Ok(((token, None), len));
-            }
-            // HF finds no match in an empty token, even for `x*`.
-            Pattern::Regex(_) | Pattern::Runs { .. } if token.is_empty() => {
-                return Ok(((token, None), 0))
-            }
-            Pattern::Regex(_) | Pattern::Runs { .. } => {}
+        if let Pattern::Literal(lit) = &self.pattern {
+            let found = token.matches(lit.as_str()).count();
+            let kept = token.len() - found * lit.len();
+            let len = kept.saturating_add(found.saturating_mul(self.content.len()));
+            return Ok(((token, None), len));
+        }
+        // HF finds no match in an empty token, even for `x*`.
+        if token.is_empty() {
+            return Ok(((token, None), 0));
         }
         let find = |on_match: &mut dyn FnMut(_)| self.pattern.find_iter(&token, on_match);
         let spans = match_spans(&token, find)?;
@@ -56,9 +53,10 @@ impl ReplaceDecoder {
 
     fn replace(&self, (token, spans): Planned) -> String {
         let Some(spans) = spans else {
+            // A literal's matches, or an empty token.
             return match &self.pattern {
                 Pattern::Literal(lit) => token.replace(lit.as_str(), &self.content),
-                Pattern::Regex(_) | Pattern::Runs { .. } => token,
+                _ => token,
             };
         };
         let mut out = String::with_capacity(token.len());

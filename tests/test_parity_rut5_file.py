@@ -10,6 +10,8 @@ other text, and a batch on two threads all give HF's."""
 
 from __future__ import annotations
 
+import functools
+
 import tokenizers
 from conftest import shared_path
 from hypothesis import given, settings
@@ -66,31 +68,26 @@ PIECES = [
 ]
 TEXT = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=4)), max_size=24).map("".join)
 
-_cache: dict[str, object] = {}
-
 
 def path() -> str:
     return str(shared_path("vocab", "rut5-large-spm-unigram", "tokenizer.json"))
 
 
+@functools.cache
 def reference() -> tokenizers.Tokenizer:
-    if "hf" not in _cache:
-        _cache["hf"] = tokenizers.Tokenizer.from_file(path())
-    return _cache["hf"]
+    return tokenizers.Tokenizer.from_file(path())
 
 
+@functools.cache
 def ids_only() -> tokkit.Tokenizer:
     """A tokenizer whose encodings are never read past their ids, so it
     stays on the lazy path."""
-    if "ids" not in _cache:
-        _cache["ids"] = tokkit.Tokenizer.from_file(path())
-    return _cache["ids"]
+    return tokkit.Tokenizer.from_file(path())
 
 
+@functools.cache
 def full() -> tokkit.Tokenizer:
-    if "full" not in _cache:
-        _cache["full"] = tokkit.Tokenizer.from_file(path())
-    return _cache["full"]
+    return tokkit.Tokenizer.from_file(path())
 
 
 @settings(max_examples=400, deadline=None)

@@ -274,31 +274,33 @@ def _fast_encode_plus(tokenizer: Any, text: Any, text_pair: Any = None, **kwargs
 _INIT_CONTAINERS = ("_vocab", "_merges")
 
 
-class _WholeDict(dict):  # type: ignore[type-arg]
-    """A dict that pickles as one blob of the standard pickler's (made anew
-    each time, so always current) and unpickles as itself."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _unpickled_whole, (_WholeDict, _blob(dict(self)))
-
-
-class _WholeList(list):  # type: ignore[type-arg]
-    """A list that pickles as one blob, as :class:`_WholeDict`."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return _unpickled_whole, (_WholeList, _blob(list(self)))
-
-
-def _blob(value: Any) -> bytes:
-    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def _reduce_whole(self: Any) -> tuple[Any, ...]:
+    """Pickles a container as one blob of the standard pickler's (made anew
+    each time, so always current) that unpickles as the same class."""
+    plain = type(self).__base__(self)  # the dict or list itself
+    return _unpickled_whole, (type(self), pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _unpickled_whole(kind: type, blob: bytes) -> Any:
     return kind(pickle.loads(blob))
+
+
+class _WholeDict(dict):  # type: ignore[type-arg]
+    """A dict that pickles as one blob (see :func:`_reduce_whole`)."""
+
+    __slots__ = ()
+    __reduce__ = _reduce_whole
+
+
+class _WholeList(list):  # type: ignore[type-arg]
+    """A list that pickles as one blob (see :func:`_reduce_whole`)."""
+
+    __slots__ = ()
+    __reduce__ = _reduce_whole
+
+
+# The container that stands for each plain one.
+_WHOLE: dict[type, type] = {dict: _WholeDict, list: _WholeList}
 
 
 def accelerate(
@@ -319,10 +321,9 @@ def accelerate(
     tokenizer._tokenizer = Backend(inner)
     for name in _INIT_CONTAINERS:
         value = tokenizer.__dict__.get(name)
-        if type(value) is dict:
-            setattr(tokenizer, name, _WholeDict(value))
-        elif type(value) is list:
-            setattr(tokenizer, name, _WholeList(value))
+        whole = _WHOLE.get(type(value))
+        if whole is not None:
+            setattr(tokenizer, name, whole(value))
     if _TRANSFORMERS_5:
         # an instance attribute, so only this tokenizer takes the fast path;
         # a partial of a module function pickles and deep-copies

@@ -277,7 +277,7 @@ _INIT_CONTAINERS = ("_vocab", "_merges")
 def _reduce_whole(self: Any) -> tuple[Any, ...]:
     """Pickles a container as one blob of the standard pickler's (made anew
     each time, so always current) that unpickles as the same class."""
-    plain = type(self).__base__(self)  # the dict or list itself
+    plain = dict(self) if isinstance(self, dict) else list(self)
     return _unpickled_whole, (type(self), pickle.dumps(plain, protocol=pickle.HIGHEST_PROTOCOL))
 
 

@@ -10,7 +10,7 @@ use crate::train::corpus_file::{self, Reader};
 /// Bytes read per chunk. 1 MiB keeps small corpora spread over all threads
 /// (most corpus files are a few MB) while the per-chunk overhead (one map
 /// lock, one task) stays negligible next to counting a megabyte of words.
-pub(crate) const CHUNK_BYTES: usize = 1 << 20;
+pub(crate) const CHUNK_BYTES: usize = 1 << 18;
 
 /// A run of whole lines of one file.
 pub(crate) struct Chunk {

@@ -19,12 +19,12 @@ use crate::threads;
 use crate::train::chunks::{Chunk, ChunkReader, CHUNK_BYTES};
 use crate::train::corpus_file;
 use crate::train::progress;
-use crate::train::WordCounts;
+use crate::train::{Word, WordCounts};
 
 /// Chunks' worth of bytes counted per batch, per thread: enough that threads
 /// rarely wait for the slowest chunk of a batch, few enough to keep memory
 /// small.
-const CHUNKS_PER_THREAD: usize = 2;
+const CHUNKS_PER_THREAD: usize = 8;
 
 /// How [`count_words`] reads the corpus.
 #[derive(Debug, Clone, Default)]
@@ -135,7 +135,7 @@ pub fn count_texts<S: AsRef<str> + Sync>(
 
 /// One word-count map per worker thread, summed at the end, so counts do
 /// not depend on which thread counted what.
-struct Locals(Vec<Mutex<FxHashMap<String, u64>>>);
+struct Locals(Vec<Mutex<FxHashMap<Word, u64>>>);
 
 impl Locals {
     fn new(threads: usize) -> Self {
@@ -144,13 +144,13 @@ impl Locals {
 
     /// The calling worker's map. Each worker owns one, so the lock is never
     /// contended; it is there because rayon cannot hand out `&mut` per worker.
-    fn mine(&self) -> std::sync::MutexGuard<'_, FxHashMap<String, u64>> {
+    fn mine(&self) -> std::sync::MutexGuard<'_, FxHashMap<Word, u64>> {
         let slot = rayon::current_thread_index().unwrap_or(0) % self.0.len().max(1);
         self.0[slot].lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn sum(self) -> FxHashMap<String, u64> {
-        let mut maps: Vec<FxHashMap<String, u64>> = self
+    fn sum(self) -> FxHashMap<Word, u64> {
+        let mut maps: Vec<FxHashMap<Word, u64>> = self
             .0
             .into_iter()
             .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
@@ -167,7 +167,7 @@ impl Locals {
 
 /// Adds the counts of `other` into `words` (saturating: a count is a
 /// frequency, and `u64::MAX` already says "more than anything").
-pub(crate) fn add_counts(words: &mut FxHashMap<String, u64>, other: FxHashMap<String, u64>) {
+pub(crate) fn add_counts(words: &mut FxHashMap<Word, u64>, other: FxHashMap<Word, u64>) {
     for (word, count) in other {
         let n = words.entry(word).or_insert(0);
         *n = n.saturating_add(count);
@@ -175,7 +175,7 @@ pub(crate) fn add_counts(words: &mut FxHashMap<String, u64>, other: FxHashMap<St
 }
 
 /// A word callback counting into `map`; empty words are ignored.
-fn counter(map: &mut FxHashMap<String, u64>) -> impl FnMut(&str) + '_ {
+fn counter(map: &mut FxHashMap<Word, u64>) -> impl FnMut(&str) + '_ {
     |word: &str| {
         if word.is_empty() {
             return;
@@ -184,7 +184,7 @@ fn counter(map: &mut FxHashMap<String, u64>) -> impl FnMut(&str) + '_ {
         if let Some(count) = map.get_mut(word) {
             *count += 1;
         } else {
-            map.insert(word.to_owned(), 1);
+            map.insert(Word::from(word), 1);
         }
     }
 }
@@ -244,7 +244,7 @@ fn count_chunk(
     chunk: &Chunk,
     splitter: &Splitter<'_>,
     skip_invalid: bool,
-    map: &mut FxHashMap<String, u64>,
+    map: &mut FxHashMap<Word, u64>,
 ) -> std::result::Result<ChunkStats, ChunkError> {
     let mut emit = counter(map);
     let mut stats = ChunkStats::default();
@@ -405,7 +405,7 @@ mod tests {
 
     #[test]
     fn invalid_utf8_offset_is_absolute_past_the_first_chunk() {
-        // 300 000 lines of "word\n" (5 bytes) fill more than one 1 MiB chunk;
+        // 300 000 lines of "word\n" (5 bytes) fill several chunks;
         // the stray 0xFF follows "ok " on the next line.
         let mut bytes = b"word\n".repeat(300_000);
         bytes.extend_from_slice(b"ok \xFF\nmore\n\xFE\n");
@@ -481,14 +481,14 @@ mod tests {
         let text = synthetic(60_000);
         assert!(text.len() > 4 * CHUNK_BYTES);
         let (dir, paths) = corpus(&[("one.txt", &text), ("two.txt", &text[..text.len() / 3])]);
-        let mut expected: FxHashMap<String, u64> = FxHashMap::default();
+        let mut expected: FxHashMap<Word, u64> = FxHashMap::default();
         let mut lines = 0;
         for bytes in [&text[..], &text[..text.len() / 3]] {
             let text = std::str::from_utf8(bytes).unwrap();
             for line in text.lines() {
                 lines += 1;
                 for word in line.split_whitespace() {
-                    *expected.entry(word.to_owned()).or_insert(0) += 1;
+                    *expected.entry(word.into()).or_insert(0) += 1;
                 }
             }
         }

@@ -17,4 +17,4 @@ pub(crate) mod symbols;
 pub mod word_counts;
 
 pub use corpus::{count_texts, count_words, CorpusOptions, Splitter};
-pub use word_counts::WordCounts;
+pub use word_counts::{Word, WordCounts};

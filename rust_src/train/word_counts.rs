@@ -10,17 +10,23 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
+use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::formats::atomic::write_atomic;
 use crate::train::corpus::add_counts;
 
+/// A counted word. Most words are short: up to 24 bytes are kept inline,
+/// so counting allocates nothing for them, and freeing or merging a map of
+/// them frees nothing per word.
+pub type Word = CompactString;
+
 /// Word frequencies of a corpus, with what was read to get them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WordCounts {
     /// How many times each word occurred.
-    pub words: FxHashMap<String, u64>,
+    pub words: FxHashMap<Word, u64>,
     /// Lines (or texts) read, skipped ones included.
     pub lines: u64,
     /// Bytes read.
@@ -115,7 +121,7 @@ impl WordCounts {
             if word.is_empty() {
                 return Err(bad(i + 1, "the word is empty".into()));
             }
-            let n = counts.words.entry(word).or_insert(0);
+            let n = counts.words.entry(Word::from(word)).or_insert(0);
             *n = n.saturating_add(count);
         }
         Ok(counts)
@@ -194,7 +200,7 @@ mod tests {
     #[test]
     fn merge_adds_counts_and_figures() {
         let mut a = WordCounts {
-            words: [("x".to_owned(), 2), ("y".to_owned(), u64::MAX - 1)]
+            words: [("x".into(), 2), ("y".into(), u64::MAX - 1)]
                 .into_iter()
                 .collect(),
             lines: 3,
@@ -202,9 +208,7 @@ mod tests {
             skipped_lines: 1,
         };
         let b = WordCounts {
-            words: [("y".to_owned(), 5), ("z".to_owned(), 1)]
-                .into_iter()
-                .collect(),
+            words: [("y".into(), 5), ("z".into(), 1)].into_iter().collect(),
             lines: 1,
             bytes: 4,
             skipped_lines: 0,

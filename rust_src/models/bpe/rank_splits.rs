@@ -97,7 +97,7 @@ mod tests {
     use crate::models::bpe::trainer::{train_comparing_ranks, BpeTrainerOptions};
     use crate::models::bpe::BpeModel;
     use crate::models::rng::Rng;
-    use crate::train::WordCounts;
+    use crate::train::{Word, WordCounts};
 
     /// Each word's ids under `model`.
     fn encode_all(model: &BpeModel, words: &[&str]) -> Vec<Vec<u32>> {
@@ -128,7 +128,7 @@ mod tests {
             let mut counts = WordCounts::default();
             for _ in 0..(2 + next(25)) {
                 let len = 1 + next(12);
-                let word: String = (0..len).map(|_| letters[next(alphabet) as usize]).collect();
+                let word: Word = (0..len).map(|_| letters[next(alphabet) as usize]).collect();
                 *counts.words.entry(word).or_insert(0) += 1 + next(6);
             }
             let options = BpeTrainerOptions {

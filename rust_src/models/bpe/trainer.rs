@@ -327,7 +327,7 @@ mod tests {
 
     fn counts(words: &[(&str, u64)]) -> WordCounts {
         WordCounts {
-            words: words.iter().map(|&(w, c)| (w.to_owned(), c)).collect(),
+            words: words.iter().map(|&(w, c)| (w.into(), c)).collect(),
             ..WordCounts::default()
         }
     }

@@ -6,7 +6,7 @@ use crate::models::rng::Rng;
 
 fn counts(words: &[(&str, u64)]) -> WordCounts {
     WordCounts {
-        words: words.iter().map(|&(w, c)| (w.to_owned(), c)).collect(),
+        words: words.iter().map(|&(w, c)| (w.into(), c)).collect(),
         ..WordCounts::default()
     }
 }
@@ -266,13 +266,13 @@ fn result_does_not_depend_on_map_order() {
         .map(|i| (format!("w{}x{}", i % 37, i % 11), 1 + i % 5))
         .collect();
     let forward = WordCounts {
-        words: words.iter().cloned().collect(),
+        words: words.iter().map(|(w, c)| (w.into(), *c)).collect(),
         ..WordCounts::default()
     };
     let mut backward = WordCounts::default();
     backward.words.reserve(5000);
     for (w, c) in words.iter().rev() {
-        backward.words.insert(w.clone(), *c);
+        backward.words.insert(w.into(), *c);
     }
     let options = options(80, 2);
     assert_eq!(

@@ -3,6 +3,7 @@
 //! the GIL (`py.detach`).
 
 mod added_token;
+mod allocator;
 mod arrays;
 mod batch;
 mod bert;

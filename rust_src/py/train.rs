@@ -281,7 +281,12 @@ fn run<A: Algorithm + Sync>(
             PySource::Files(ref files) => Source::Files(files, corpus),
             PySource::Counts(counts) => Source::Counts(counts.counts),
         };
-        train(algorithm, source, output_dir)
+        train(
+            algorithm,
+            source,
+            output_dir,
+            corpus.num_threads.unwrap_or(0),
+        )
     })?)
 }
 

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::formats::atomic::Staged;
+use crate::threads;
 use crate::train::split::WordSplit;
 use crate::train::{count_words, CorpusOptions, WordCounts};
 
@@ -93,11 +94,21 @@ pub fn count_files(
 }
 
 /// Runs `algorithm` on `source` and writes its files into `dir` (created if
-/// needed). A failure at any step leaves no half-written file behind, and
-/// one while writing (a full disk, say) replaces none of the files already
-/// in `dir`: every file is written in full before the first is renamed
-/// into place.
-pub fn train<A: Algorithm>(algorithm: &A, source: Source<'_>, dir: &Path) -> Result<Report> {
+/// needed), learning and writing on `threads` workers (0: one per core;
+/// counting files takes its own count from their options). A failure at
+/// any step leaves no half-written file behind, and one while writing (a
+/// full disk, say) replaces none of the files already in `dir`: every file
+/// is written in full before the first is renamed into place.
+pub fn train<A: Algorithm + Sync>(
+    algorithm: &A,
+    source: Source<'_>,
+    dir: &Path,
+    threads: usize,
+) -> Result<Report> {
+    threads::pool(threads)?.install(|| run(algorithm, source, dir))
+}
+
+fn run<A: Algorithm>(algorithm: &A, source: Source<'_>, dir: &Path) -> Result<Report> {
     let start = Instant::now();
     let counts = match source {
         Source::Files(paths, options) => algorithm.count(paths, options)?,

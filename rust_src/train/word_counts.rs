@@ -11,6 +11,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use compact_str::CompactString;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
@@ -37,7 +38,8 @@ pub struct WordCounts {
 
 impl WordCounts {
     /// The words and their counts sorted by word: the order trainers iterate
-    /// in, so that nothing depends on hash-map order.
+    /// in, so that nothing depends on hash-map order. Sorted on the workers
+    /// of the current rayon pool.
     pub fn sorted(&self) -> Vec<(&str, u64)> {
         // Most words differ in their first eight bytes: compared as one
         // number, they rarely need the string comparison.
@@ -52,7 +54,7 @@ impl WordCounts {
             .iter()
             .map(|(w, &c)| (prefix(w), w.as_str(), c))
             .collect();
-        words.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+        words.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
         words.into_iter().map(|(_, w, c)| (w, c)).collect()
     }
 

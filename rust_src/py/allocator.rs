@@ -5,8 +5,8 @@
 //! lists, word-count maps): glibc's malloc and free took an eighth of a
 //! byte-level training run. With mimalloc that run is about a tenth faster
 //! (8 MB mix, vocab 32 k, one training per fresh process, six alternating
-//! rounds: median 0.83 s with glibc, 0.74-0.76 s with mimalloc at 1 thread;
-//! 0.77 s and 0.71 s at 2), at 145 MB peak instead of 137.
+//! rounds: median 0.84 s with glibc, 0.77 s with mimalloc at 1 thread;
+//! 0.77 s and 0.71 s at 2), at 143-147 MB peak instead of 136.
 //!
 //! Built without its transparent-huge-page advice (`no_thp`): where the
 //! system grants huge pages only on request, mimalloc asked for them, and

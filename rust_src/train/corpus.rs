@@ -21,9 +21,9 @@ use crate::train::corpus_file;
 use crate::train::progress;
 use crate::train::{Word, WordCounts};
 
-/// Chunks' worth of bytes counted per batch, per thread: enough that threads
-/// rarely wait for the slowest chunk of a batch, few enough to keep memory
-/// small.
+/// Chunks counted per batch, per thread (2 MiB a thread): enough that
+/// threads rarely wait for the slowest chunk of a batch, few enough to keep
+/// memory small.
 const CHUNKS_PER_THREAD: usize = 8;
 
 /// How [`count_words`] reads the corpus.

@@ -9,6 +9,7 @@ pub mod corpus_file;
 pub(crate) mod heap;
 pub(crate) mod pairs;
 pub(crate) mod progress;
+pub(crate) mod queue;
 pub mod recipes;
 pub mod run;
 pub mod split;

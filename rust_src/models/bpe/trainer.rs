@@ -28,8 +28,8 @@ use rustc_hash::FxHashSet;
 use super::corpus_symbols::{alphabet, encode_words, Symbols};
 use super::rank_splits::{pairs_alike, whole_words_reached, RankSplits};
 use crate::error::{Error, Result};
-use crate::train::heap::Heap;
 use crate::train::pairs::{Pair, PairIndex};
+use crate::train::queue::{Candidate, CountQueue};
 use crate::train::{progress, WordCounts};
 
 /// What to learn and how (HF `BpeTrainer`'s options).
@@ -174,27 +174,20 @@ fn learn<T>(
     Ok((vocabulary, finished))
 }
 
-/// A heap entry: a pair with its count when pushed.
-#[derive(Debug, Clone, Copy)]
-struct Candidate {
-    count: i64,
-    pair: Pair,
-}
-
 /// Higher count first, then the smaller pair of ids.
 fn compare(x: &Candidate, y: &Candidate) -> Ordering {
     x.count.cmp(&y.count).then(y.pair.cmp(&x.pair))
 }
 
-/// Rebuild the heap once stale entries outnumber pairs by this factor,
+/// Rebuild the queue once stale entries outnumber pairs by this factor,
 /// which bounds its memory at a few times the pair table.
-const HEAP_SLACK: usize = 4;
+const QUEUE_SLACK: usize = 4;
 
 struct Learner<'a> {
     options: &'a BpeTrainerOptions,
     symbols: Symbols,
     index: PairIndex,
-    heap: Heap<Candidate>,
+    queue: CountQueue,
     merges: Vec<(u32, u32, u32)>,
     /// Pairs rarer than this end training.
     min_count: i64,
@@ -216,13 +209,13 @@ impl<'a> Learner<'a> {
             options,
             symbols,
             index,
-            heap: Heap::new(),
+            queue: CountQueue::new(Vec::new()),
             merges: Vec::new(),
             min_count: i64::try_from(options.min_frequency.max(1)).unwrap_or(i64::MAX),
             changed: Vec::new(),
             met: record_met.then(Vec::new),
         };
-        learner.rebuild_heap();
+        learner.rebuild_queue();
         Ok(learner)
     }
 
@@ -233,20 +226,20 @@ impl<'a> Learner<'a> {
             .is_none_or(|max| self.symbols.length(pair.0) + self.symbols.length(pair.1) <= max)
     }
 
-    fn rebuild_heap(&mut self) {
+    fn rebuild_queue(&mut self) {
         let candidates: Vec<Candidate> = self
             .index
             .pairs()
             .filter(|&(pair, count)| count > 0 && self.short_enough(pair))
             .map(|(pair, count)| Candidate { count, pair })
             .collect();
-        self.heap = Heap::from_vec(candidates, &compare);
+        self.queue = CountQueue::new(candidates);
     }
 
     /// Makes the best merge; false when no pair qualifies.
     fn step(&mut self) -> Result<bool> {
         loop {
-            let Some(top) = self.heap.pop(&compare) else {
+            let Some(top) = self.queue.pop(&compare) else {
                 return Ok(false);
             };
             let count = self.index.count(top.pair);
@@ -254,7 +247,7 @@ impl<'a> Learner<'a> {
                 // Counts only fall without a fresh entry being pushed, so a
                 // stale entry overstates its pair: queue the true count.
                 if count > 0 {
-                    self.heap.push(
+                    self.queue.push(
                         Candidate {
                             count,
                             pair: top.pair,
@@ -291,12 +284,12 @@ impl<'a> Learner<'a> {
             }
             let count = self.index.count(p);
             if count > 0 && self.short_enough(p) {
-                self.heap.push(Candidate { count, pair: p }, &compare);
+                self.queue.push(Candidate { count, pair: p }, &compare);
             }
         }
         self.changed = changed;
-        if self.heap.len() > HEAP_SLACK * self.index.pair_entries() + (1 << 16) {
-            self.rebuild_heap();
+        if self.queue.len() > QUEUE_SLACK * self.index.pair_entries() + (1 << 16) {
+            self.rebuild_queue();
         }
         Ok(())
     }

@@ -5,8 +5,8 @@
 //! sentencepiece rescans a set of "active" pairs (the top 5%, refreshed every
 //! 100 merges) and recounts stale ones from their positions; here the
 //! counts are kept exact by [`PairIndex`] (the repo's BPE bookkeeping) and
-//! the best pair comes from a lazily invalidated heap, so a merge costs its
-//! occurrences and a few heap operations. The choice is sentencepiece's:
+//! the best pair comes from a lazily invalidated [`CountQueue`], so a merge
+//! costs its occurrences and a few queue operations. The choice is sentencepiece's:
 //! highest count, then fewest characters, then the smaller string (UTF-8
 //! bytes), and a merge whose string is already a piece is dropped unmerged.
 //! sentencepiece's restriction to the active set changes nothing as long as
@@ -28,19 +28,12 @@ use crate::error::Result;
 use crate::models::spm_trainers::room;
 use crate::threads;
 use crate::train::alphabet::CharMap;
-use crate::train::heap::Heap;
 use crate::train::pairs::{Pair, PairIndex};
+use crate::train::queue::{Candidate, CountQueue};
 use crate::train::spm::meta::MetaPieces;
 use crate::train::spm::options::SpmOptions;
 use crate::train::spm::pieces::{is_valid_piece, split_into_words, UNK_CHAR};
 use crate::train::spm::sentences::sort_by_count;
-
-/// A pair with its count when it was pushed; stale once the count moved.
-#[derive(Debug, Clone, Copy)]
-struct Candidate {
-    count: i64,
-    pair: Pair,
-}
 
 /// The id of a character not given one yet.
 const UNSEEN: u32 = u32::MAX;
@@ -178,7 +171,7 @@ pub fn learn(
         .filter(|&(_, count)| count > 0)
         .map(|(pair, count)| Candidate { count, pair })
         .collect();
-    let mut heap = Heap::from_vec(initial, &|x: &Candidate, y: &Candidate| symbols.order(x, y));
+    let mut queue = CountQueue::new(initial);
     // Not sized by `target`: vocab_size can be far beyond what a corpus gives.
     let mut pieces: Vec<(String, f32)> = Vec::new();
     let mut seen: FxHashSet<String> = FxHashSet::default();
@@ -186,7 +179,7 @@ pub fn learn(
     let mut changed: Vec<Pair> = Vec::new();
     let mut gone: Vec<Pair> = Vec::new();
     while pieces.len() < target {
-        let Some(best) = heap.pop(&|x: &Candidate, y: &Candidate| symbols.order(x, y)) else {
+        let Some(best) = queue.pop(&|x: &Candidate, y: &Candidate| symbols.order(x, y)) else {
             break;
         };
         if done.contains(&best.pair) {
@@ -204,7 +197,7 @@ pub fn learn(
                 count,
                 pair: best.pair,
             };
-            heap.push(fresh, &|x: &Candidate, y: &Candidate| symbols.order(x, y));
+            queue.push(fresh, &|x: &Candidate, y: &Candidate| symbols.order(x, y));
             continue;
         }
         done.insert(best.pair);
@@ -235,7 +228,7 @@ pub fn learn(
                 }
                 continue;
             }
-            heap.push(
+            queue.push(
                 Candidate { count, pair },
                 &|x: &Candidate, y: &Candidate| symbols.order(x, y),
             );

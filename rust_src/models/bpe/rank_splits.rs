@@ -18,6 +18,7 @@
 //! reach (tiktoken looks a whole word up before merging), every word splits
 //! alike, without encoding one. Otherwise the words are encoded both ways.
 
+use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
 use crate::train::pairs::Pair;
@@ -56,23 +57,18 @@ pub(crate) fn pairs_alike(
     // character, rather than by spelling each of the many met pairs. Special
     // tokens, older than every merge, are not split: neither rule merges
     // into them.
-    let mut other_spellings: FxHashSet<Pair> = FxHashSet::default();
-    for &(a, b, merged) in merges {
-        let text = table.text(merged);
-        for (at, _) in text.char_indices().skip(1) {
-            let (left, right) = text.split_at(at);
-            let Some(left) = table.get(left) else {
-                continue;
-            };
-            match table.get(right) {
-                Some(right) if (left, right) != (a, b) => {
-                    other_spellings.insert((left, right));
-                }
-                _ => {}
-            }
-        }
-    }
-    other_spellings.is_empty() || !met.iter().any(|pair| other_spellings.contains(pair))
+    let other_spellings: FxHashSet<Pair> = merges
+        .par_iter()
+        .flat_map_iter(|&(a, b, merged)| {
+            let text = table.text(merged);
+            text.char_indices().skip(1).filter_map(move |(at, _)| {
+                let (left, right) = text.split_at(at);
+                let pair = (table.get(left)?, table.get(right)?);
+                (pair != (a, b)).then_some(pair)
+            })
+        })
+        .collect();
+    other_spellings.is_empty() || !met.par_iter().any(|pair| other_spellings.contains(pair))
 }
 
 /// Whether every word that is itself a token ends training as that one
@@ -85,7 +81,7 @@ pub(crate) fn whole_words_reached(
 ) -> bool {
     let longest = table.longest();
     words
-        .iter()
+        .par_iter()
         .zip(lengths)
         .all(|(&(word, _), &n)| n == 1 || word.len() > longest || table.get(word).is_none())
 }

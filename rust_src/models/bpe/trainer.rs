@@ -301,8 +301,11 @@ impl Learner<'_> {
     fn rank_splits(&self, words: &[(&str, u64)], first_merged: u32) -> RankSplits {
         let table = &self.symbols.table;
         let proven = self.met.as_deref().is_some_and(|met| {
-            pairs_alike(table, &self.merges, first_merged, met)
-                && whole_words_reached(table, words, &self.index.word_lengths())
+            let (alike, reached) = rayon::join(
+                || pairs_alike(table, &self.merges, first_merged, met),
+                || whole_words_reached(table, words, &self.index.word_lengths()),
+            );
+            alike && reached
         });
         if proven {
             RankSplits::Alike

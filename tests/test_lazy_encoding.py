@@ -151,3 +151,36 @@ def test_pretokenized_and_post_process_like_hf(pair_of):
 def test_count_tokens_is_the_length_of_the_ids(pair_of, text):
     ours, _ = pair_of
     assert ours.count_tokens(text) == len(ours.encode(text).ids)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_batch_ids_are_a_new_list_on_every_read_and_follow_changes(document, threads):
+    """A batch's encodings come with their ids already listed (made while
+    the rest of the batch is encoded): each read still returns a list of its
+    own, equal to HF's, and a change in place (truncate, pad,
+    set_sequence_id) shows in the next read even when none came before."""
+    ours = tokkit.Tokenizer.from_str(document)
+    ref = tokenizers.Tokenizer.from_str(document)
+    for tok in (ours, ref):
+        tok.no_truncation()
+        tok.no_padding()
+    lines = corpus_lines(30)
+    expected = [e.ids for e in ref.encode_batch(lines)]
+    got = ours.encode_batch(lines, num_threads=threads)
+    assert [e.ids for e in got] == expected
+    first = got[1].ids
+    first.append(-1)
+    assert got[1].ids == expected[1]
+    assert got[1].ids is not got[1].ids
+
+    changed = ours.encode_batch(lines, num_threads=threads)
+    hf_changed = ref.encode_batch(lines)
+    for e in (changed[1], hf_changed[1]):
+        e.truncate(3)
+    for e in (changed[2], hf_changed[2]):
+        e.pad(len(e.ids) + 4, pad_id=7)
+    for e in (changed[3], hf_changed[3]):
+        e.set_sequence_id(1)
+    for i in (1, 2, 3):
+        assert changed[i].ids == hf_changed[i].ids
+        assert changed[i].sequence_ids == hf_changed[i].sequence_ids

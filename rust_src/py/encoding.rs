@@ -1,7 +1,7 @@
 //! `tokkit.Encoding`: the result of encoding, with the API of HF
 //! `tokenizers.Encoding`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
@@ -23,15 +23,43 @@ pub struct PyEncoding {
     pub(crate) inner: LazyEncoding,
     /// The tokenizer's shared ints for ids, when it came from one.
     ints: Option<Arc<IdInts>>,
+    /// The ids as a list made while the batch was encoded, for the first
+    /// read of `ids`: building lists is serial under the GIL, and made in
+    /// the batch it overlaps with the encoding of the rest. Handed out
+    /// once, so every read still returns a list of its own, as HF's does;
+    /// dropped when the ids change.
+    listed: Mutex<Option<Py<PyList>>>,
 }
 
 impl PyEncoding {
-    /// `inner`, its ids listed with `ints`.
-    pub(crate) fn new(inner: LazyEncoding, ints: &Arc<IdInts>) -> Self {
+    fn with(inner: LazyEncoding, ints: Option<Arc<IdInts>>) -> Self {
         PyEncoding {
             inner,
-            ints: Some(Arc::clone(ints)),
+            ints,
+            listed: Mutex::new(None),
         }
+    }
+
+    /// `inner`, its ids listed with `ints`.
+    pub(crate) fn new(inner: LazyEncoding, ints: &Arc<IdInts>) -> Self {
+        PyEncoding::with(inner, Some(Arc::clone(ints)))
+    }
+
+    /// [`Self::new`], with the list of its ids made now.
+    pub(crate) fn listed(
+        py: Python<'_>,
+        inner: LazyEncoding,
+        ints: &Arc<IdInts>,
+    ) -> PyResult<Self> {
+        let list = ints.list(py, inner.ids())?.unbind();
+        let encoding = PyEncoding::new(inner, ints);
+        *encoding.listed.lock().unwrap_or_else(|e| e.into_inner()) = Some(list);
+        Ok(encoding)
+    }
+
+    /// Forgets the list made with the batch, before the ids change.
+    fn unlist(&mut self) {
+        *self.listed.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// The full encoding, made without the GIL if it was not yet.
@@ -42,10 +70,7 @@ impl PyEncoding {
 
 impl From<Encoding> for PyEncoding {
     fn from(full: Encoding) -> Self {
-        PyEncoding {
-            inner: full.into(),
-            ints: None,
-        }
+        PyEncoding::with(full.into(), None)
     }
 }
 
@@ -54,6 +79,10 @@ impl PyEncoding {
     /// Token ids.
     #[getter]
     fn ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let listed = self.listed.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(list) = listed {
+            return Ok(list.into_bound(py));
+        }
         let ids = self.inner.ids();
         match &self.ints {
             Some(ints) => ints.list(py, ids),
@@ -99,10 +128,7 @@ impl PyEncoding {
     #[getter]
     fn overflowing(&self, py: Python<'_>) -> PyResult<Vec<PyEncoding>> {
         let full = self.full(py)?;
-        let window = |e: &Encoding| PyEncoding {
-            inner: e.clone().into(),
-            ints: self.ints.clone(),
-        };
+        let window = |e: &Encoding| PyEncoding::with(e.clone().into(), self.ints.clone());
         Ok(full.overflowing.iter().map(window).collect())
     }
     /// The number of input sequences HF counts here: 1, or 2 for a pair
@@ -186,6 +212,7 @@ impl PyEncoding {
             pad_token: pad_token.to_owned(),
             side: parse_side(direction)?,
         };
+        self.unlist();
         Ok(self.inner.pad(&padding)?)
     }
     /// Keeps at most `max_length` tokens in place; the rest become the
@@ -193,11 +220,13 @@ impl PyEncoding {
     #[pyo3(signature = (max_length, stride = 0, direction = "right"))]
     fn truncate(&mut self, max_length: usize, stride: usize, direction: &str) -> PyResult<()> {
         let side = parse_side(direction)?;
+        self.unlist();
         Ok(self.inner.truncate(max_length, stride, side)?)
     }
     /// Marks every token as input sequence `sequence_id` (HF's
     /// `Encoding.set_sequence_id`).
     fn set_sequence_id(&mut self, sequence_id: usize) -> PyResult<()> {
+        self.unlist();
         Ok(self.inner.set_sequence(sequence_id)?)
     }
     /// The encodings one after another, as one (HF's `Encoding.merge`):
@@ -216,10 +245,7 @@ impl PyEncoding {
             .collect::<PyResult<Vec<Encoding>>>()?;
         drop(encodings);
         let merged = py.detach(|| Encoding::merge(fulls, growing_offsets))?;
-        Ok(PyEncoding {
-            inner: merged.into(),
-            ints,
-        })
+        Ok(PyEncoding::with(merged.into(), ints))
     }
     fn __len__(&self) -> usize {
         self.inner.ids().len()

@@ -19,8 +19,8 @@ use std::sync::{Arc, OnceLock};
 use super::detail_reads::DetailReads;
 use super::ids_alone::Made;
 use super::{EncodeOptions, Encoding, Input, Padding, PaddingLength, Side, Tokenizer};
-use crate::error::Result;
-use crate::threads::parallel_map;
+use crate::error::{Error, Result};
+use crate::threads::{parallel_chunks_in_order, parallel_map};
 
 /// An encoding whose ids are read at once and whose other columns, token
 /// strings and offsets may be made on first read.
@@ -324,6 +324,46 @@ impl Tokenizer {
             LazyEncoding::deferred(made, Arc::clone(&settings), first, second)
         });
         Ok(lazies.collect())
+    }
+
+    /// [`Self::encode_batch_lazy`], handing the encodings to `sink` a chunk
+    /// at a time and in order, as they are made, so that the caller turns
+    /// each chunk into what it returns while the rest are encoded. Padding
+    /// needs every length first, so a padded batch, like one that
+    /// [`Self::encode_batch_lazy`] makes in full, comes as one chunk.
+    pub fn encode_batch_lazy_chunks<W: AsRef<str> + Sync, E: From<Error>>(
+        self: &Arc<Self>,
+        inputs: &[(Input<'_, W>, Option<Input<'_, W>>)],
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+        num_threads: Option<usize>,
+        mut sink: impl FnMut(Vec<LazyEncoding>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
+        let whole = options.padding.is_some()
+            || !self.ids_exact_without_offsets()
+            || self.detail_reads.read_mostly();
+        if whole {
+            return sink(self.encode_batch_lazy(
+                inputs,
+                add_special_tokens,
+                options,
+                num_threads,
+            )?);
+        }
+        // Without padding the longest length plays no part.
+        let settings = self.settings(add_special_tokens, options, 0);
+        let threads = num_threads.unwrap_or(0);
+        let encode = |_, &(a, b): &(Input<'_, W>, Option<Input<'_, W>>)| {
+            let made = self.encode_ids_or_columns(a, b, add_special_tokens, options)?;
+            let (first, second) = (OwnedInput::of(a), b.map(OwnedInput::of));
+            Ok(LazyEncoding::deferred(
+                made,
+                Arc::clone(&settings),
+                first,
+                second,
+            ))
+        };
+        parallel_chunks_in_order(threads, inputs, encode, sink)
     }
 
     /// The settings a full encoding is made with: `options`, with padding

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use super::PyTokenizer;
+use crate::py::encoding::PyEncoding;
 use crate::py::text::Text;
 use crate::tokenizer::lazy::LazyEncoding;
 use crate::tokenizer::Input;
@@ -18,17 +19,11 @@ impl PyTokenizer {
         inputs: &[Bound<'_, PyAny>],
         batch: Batch,
     ) -> PyResult<Vec<LazyEncoding>> {
-        let owned: Vec<(TextOrWords, Option<TextOrWords>)> = inputs
-            .iter()
-            .map(|item| batch_input(item, batch.is_pretokenized))
-            .collect::<PyResult<_>>()?;
+        let owned = batch_inputs(inputs, batch)?;
         let options = self.options();
         let tokenizer = self.tokenizer();
         let encodings = py.detach(|| {
-            let inputs: Vec<_> = owned
-                .iter()
-                .map(|(a, b)| (a.input(), b.as_ref().map(TextOrWords::input)))
-                .collect();
+            let inputs = borrowed(&owned);
             tokenizer.encode_batch_lazy(
                 &inputs,
                 batch.add_special_tokens,
@@ -38,6 +33,61 @@ impl PyTokenizer {
         })?;
         Ok(encodings)
     }
+
+    /// [`Self::encodings`] as `Encoding` objects, each made with the list of
+    /// its ids as its chunk of the batch comes out, while the rest are
+    /// encoded (as `encode_ordinary_batch` makes its lists).
+    pub(super) fn listed_encodings(
+        &self,
+        py: Python<'_>,
+        inputs: &[Bound<'_, PyAny>],
+        batch: Batch,
+    ) -> PyResult<Vec<Py<PyEncoding>>> {
+        let owned = batch_inputs(inputs, batch)?;
+        let options = self.options();
+        let tokenizer = self.tokenizer();
+        let mut listed = Vec::with_capacity(owned.len());
+        py.detach(|| {
+            let inputs = borrowed(&owned);
+            tokenizer.encode_batch_lazy_chunks(
+                &inputs,
+                batch.add_special_tokens,
+                &options,
+                batch.num_threads,
+                |chunk| {
+                    Python::attach(|py| {
+                        for encoding in chunk {
+                            let encoding = PyEncoding::listed(py, encoding, &self.ints)?;
+                            listed.push(Py::new(py, encoding)?);
+                        }
+                        Ok::<(), PyErr>(())
+                    })
+                },
+            )
+        })?;
+        Ok(listed)
+    }
+}
+
+/// Every input of a batch, read in place.
+fn batch_inputs(
+    inputs: &[Bound<'_, PyAny>],
+    batch: Batch,
+) -> PyResult<Vec<(TextOrWords, Option<TextOrWords>)>> {
+    inputs
+        .iter()
+        .map(|item| batch_input(item, batch.is_pretokenized))
+        .collect()
+}
+
+/// The inputs as the core takes them.
+fn borrowed(
+    owned: &[(TextOrWords, Option<TextOrWords>)],
+) -> Vec<(Input<'_, Text>, Option<Input<'_, Text>>)> {
+    owned
+        .iter()
+        .map(|(a, b)| (a.input(), b.as_ref().map(TextOrWords::input)))
+        .collect()
 }
 
 /// How a batch is encoded: HF's arguments of `encode_batch`.

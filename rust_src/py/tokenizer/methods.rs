@@ -169,15 +169,13 @@ impl PyTokenizer {
         is_pretokenized: bool,
         add_special_tokens: bool,
         num_threads: Option<usize>,
-    ) -> PyResult<Vec<PyEncoding>> {
+    ) -> PyResult<Vec<Py<PyEncoding>>> {
         let batch = Batch {
             is_pretokenized,
             add_special_tokens,
             num_threads,
         };
-        let encodings = self.encodings(py, &inputs, batch)?;
-        let wrap = |e| PyEncoding::new(e, &self.ints);
-        Ok(encodings.into_iter().map(wrap).collect())
+        self.listed_encodings(py, &inputs, batch)
     }
 
     /// [`Self::encode_batch`], with the ids, type ids and attention masks of

@@ -52,9 +52,10 @@ impl PyEncoding {
         ints: &Arc<IdInts>,
     ) -> PyResult<Self> {
         let list = ints.list(py, inner.ids())?.unbind();
-        let encoding = PyEncoding::new(inner, ints);
-        *encoding.listed.lock().unwrap_or_else(|e| e.into_inner()) = Some(list);
-        Ok(encoding)
+        Ok(PyEncoding {
+            listed: Mutex::new(Some(list)),
+            ..PyEncoding::new(inner, ints)
+        })
     }
 
     /// Forgets the list made with the batch, before the ids change.

@@ -275,9 +275,9 @@ impl Tokenizer {
             let full = self.encode(first, second, add_special_tokens, options)?;
             return Ok(LazyEncoding::watched(full, &self.detail_reads));
         }
-        let made = self.encode_ids_or_columns(first, second, add_special_tokens, options)?;
+        let (made, first, second) =
+            self.encode_deferring(first, second, add_special_tokens, options)?;
         let settings = self.settings(add_special_tokens, options, made.len());
-        let (first, second) = (OwnedInput::of(first), second.map(OwnedInput::of));
         Ok(LazyEncoding::deferred(made, settings, first, second))
     }
 
@@ -302,8 +302,7 @@ impl Tokenizer {
         // The inputs are copied on the threads that encode, not before.
         let threads = num_threads.unwrap_or(0);
         let encoded = parallel_map(threads, inputs, |_, &(a, b)| {
-            let made = self.encode_ids_or_columns(a, b, add_special_tokens, options)?;
-            Ok((made, OwnedInput::of(a), b.map(OwnedInput::of)))
+            self.encode_deferring(a, b, add_special_tokens, options)
         })?;
         let (mut made, copies): (Vec<_>, Vec<_>) = encoded
             .into_iter()
@@ -354,8 +353,7 @@ impl Tokenizer {
         let settings = self.settings(add_special_tokens, options, 0);
         let threads = num_threads.unwrap_or(0);
         let encode = |_, &(a, b): &(Input<'_, W>, Option<Input<'_, W>>)| {
-            let made = self.encode_ids_or_columns(a, b, add_special_tokens, options)?;
-            let (first, second) = (OwnedInput::of(a), b.map(OwnedInput::of));
+            let (made, first, second) = self.encode_deferring(a, b, add_special_tokens, options)?;
             Ok(LazyEncoding::deferred(
                 made,
                 Arc::clone(&settings),
@@ -364,6 +362,19 @@ impl Tokenizer {
             ))
         };
         parallel_chunks_in_order(threads, inputs, encode, sink)
+    }
+
+    /// The ids (or the columns) of one input, with copies of its texts to
+    /// make the token strings and offsets from on first read.
+    fn encode_deferring<W: AsRef<str>>(
+        &self,
+        first: Input<'_, W>,
+        second: Option<Input<'_, W>>,
+        add_special_tokens: bool,
+        options: &EncodeOptions,
+    ) -> Result<(Made, OwnedInput, Option<OwnedInput>)> {
+        let made = self.encode_ids_or_columns(first, second, add_special_tokens, options)?;
+        Ok((made, OwnedInput::of(first), second.map(OwnedInput::of)))
     }
 
     /// The settings a full encoding is made with: `options`, with padding

@@ -52,14 +52,13 @@ impl PyWordCounts {
     }
 
     fn __contains__(&self, word: &str) -> bool {
-        self.counts.words.contains_key(word)
+        self.counts.words.get(word).is_some()
     }
 
     fn __getitem__(&self, word: &str) -> PyResult<u64> {
         self.counts
             .words
             .get(word)
-            .copied()
             .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(word.to_owned()))
     }
 
@@ -68,7 +67,7 @@ impl PyWordCounts {
     }
 
     /// Counts of both: shards counted apart add up to the whole.
-    fn __add__(&self, other: &Self) -> PyResult<Self> {
+    fn __add__(&self, py: Python<'_>, other: &Self) -> PyResult<Self> {
         let split = match (&self.split, &other.split) {
             (Some(a), Some(b)) if a != b => {
                 return Err(Error::InvalidArgument(
@@ -79,8 +78,11 @@ impl PyWordCounts {
             (Some(a), _) => Some(a.clone()),
             (None, b) => b.clone(),
         };
-        let mut counts = self.counts.clone();
-        counts.merge(other.counts.clone());
+        let counts = py.detach(|| {
+            let mut counts = self.counts.clone();
+            counts.merge(other.counts.clone());
+            counts
+        });
         Ok(PyWordCounts { counts, split })
     }
 

@@ -7,12 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::train::corpus_file::{self, Reader};
 
-/// Bytes read per chunk. The chunks of one corpus differ several-fold in
-/// cost (English against Chinese, say): at 256 KiB a batch holds enough of
-/// them that its threads finish together (2-thread counting of the 8 MB mix
-/// ran at 1.50x one thread with 1 MiB chunks, 1.74x with these; 128 KiB was
-/// no better), while the per-chunk overhead (one map lock, one task) stays
-/// negligible.
+/// Bytes read per chunk: small enough that the threads finish their last
+/// chunks close together, large enough that taking one (a lock and a read)
+/// costs nothing next to counting it.
 pub(crate) const CHUNK_BYTES: usize = 1 << 18;
 
 /// A run of whole lines of one file.
@@ -48,25 +45,9 @@ impl<'a> ChunkReader<'a> {
         }
     }
 
-    /// Chunks holding about `bytes` bytes (at least one chunk): small files
-    /// come several to a batch, so a corpus of many small files keeps every
-    /// thread busy as well as one large file does.
-    pub(crate) fn next_batch(&mut self, bytes: usize) -> Result<Vec<Chunk>> {
-        let mut batch = Vec::new();
-        let mut filled = 0;
-        while filled < bytes {
-            match self.next_chunk()? {
-                Some(chunk) => {
-                    filled += chunk.data.len().max(1);
-                    batch.push(chunk);
-                }
-                None => break,
-            }
-        }
-        Ok(batch)
-    }
-
-    fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+    /// The next chunk: whole lines of one file, or `None` after the last
+    /// file. A file's last line may lack its line end.
+    pub(crate) fn next_chunk(&mut self) -> Result<Option<Chunk>> {
         loop {
             let Some((index, file)) = self.current.as_mut() else {
                 let Some(path) = self.paths.get(self.next_file) else {

@@ -1,30 +1,29 @@
 //! Streaming, parallel word counting over corpus files: the first step of
 //! every trainer.
 //!
-//! Files are read in chunks cut at line ends; a few chunks at a time are
-//! counted in parallel while the next few are read, so memory stays bounded
-//! by the chunk size times the number of threads whatever the corpus size:
-//! only the word-count map grows. Each worker thread counts into its own map
-//! and the maps are summed at the end, so the counts do not depend on the
-//! thread count or on which thread counted which chunk.
+//! Files are read in chunks cut at line ends. Every worker thread takes the
+//! next chunk as soon as it is done with one, so no thread waits for a
+//! slower one, and memory holds a chunk per thread whatever the corpus size:
+//! only the word-count maps grow. Each worker counts into its own map and
+//! the maps are summed at the end, so the counts do not depend on the thread
+//! count or on which thread counted which chunk.
 
-use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rayon::ThreadPool;
 
 use crate::error::{Error, Result};
 use crate::threads;
-use crate::train::chunks::{Chunk, ChunkReader, CHUNK_BYTES};
+use crate::train::chunks::{Chunk, ChunkReader};
 use crate::train::corpus_file;
 use crate::train::progress;
-use crate::train::{Word, WordCounts};
+use crate::train::{WordCounts, WordMap};
 
-/// Chunks counted per batch, per thread (2 MiB a thread): enough that
-/// threads rarely wait for the slowest chunk of a batch, few enough to keep
-/// memory small.
-const CHUNKS_PER_THREAD: usize = 8;
+/// Texts counted per hand-out in [`count_texts`]: enough that taking them
+/// costs nothing next to splitting them.
+const TEXTS_PER_TURN: usize = 256;
 
 /// How [`count_words`] reads the corpus.
 #[derive(Debug, Clone, Default)]
@@ -55,7 +54,8 @@ pub type Splitter<'a> = dyn Fn(&str, &mut dyn FnMut(&str)) -> Result<()> + Sync 
 /// [`Error::FileNotFound`] / [`Error::Io`] on unreadable files,
 /// [`Error::InvalidUtf8`] (file and absolute byte offset of the first bad
 /// byte) unless `options.skip_invalid`, and [`Error::Training`] when the
-/// corpus holds no word at all.
+/// corpus holds no word at all. Of several failures, the one earliest in
+/// the corpus is reported.
 pub fn count_words(
     paths: &[PathBuf],
     splitter: &Splitter<'_>,
@@ -68,37 +68,19 @@ pub fn count_words(
         total_bytes = total_bytes.saturating_add(size);
     }
     let pool = threads::pool(options.num_threads.unwrap_or(0))?;
-    let threads = pool.current_num_threads().max(1);
-    let locals = Locals::new(threads);
     let bar = progress::bar(total_bytes, options.progress, "counting", true);
-
     let mut reader = ChunkReader::new(paths);
-    let batch_bytes = threads * CHUNKS_PER_THREAD * CHUNK_BYTES;
-    let mut counts = WordCounts::default();
-    let mut batch = reader.next_batch(batch_bytes)?;
-    while !batch.is_empty() {
-        // Read the next batch while this one is counted.
-        let (next, counted) = pool.install(|| {
-            rayon::join(
-                || reader.next_batch(batch_bytes),
-                || count_batch(&batch, splitter, options.skip_invalid, &locals),
-            )
-        });
-        let (lines, skipped, bytes) = counted.map_err(|e| match e {
-            ChunkError::InvalidUtf8(file, offset) => Error::InvalidUtf8 {
-                path: paths.get(file).cloned().unwrap_or_default(),
-                offset,
-            },
-            ChunkError::Split(e) => e,
-        })?;
-        counts.lines += lines;
-        counts.skipped_lines += skipped;
-        counts.bytes += bytes;
-        bar.inc(bytes);
-        batch = next?;
-    }
+    let counts = count_on_workers(
+        &pool,
+        || reader.next_chunk(),
+        |chunk: &Chunk, words: &mut WordMap| {
+            let path = paths.get(chunk.file).map_or(Path::new(""), |p| p.as_path());
+            let tally = count_chunk(chunk, path, splitter, options.skip_invalid, words)?;
+            bar.inc(tally.bytes);
+            Ok(tally)
+        },
+    )?;
     bar.finish_and_clear();
-    counts.words = locals.sum();
     if counts.words.is_empty() {
         return Err(Error::Training(empty_corpus_message(paths)));
     }
@@ -114,77 +96,128 @@ pub fn count_texts<S: AsRef<str> + Sync>(
     num_threads: usize,
 ) -> Result<WordCounts> {
     let pool = threads::pool(num_threads)?;
-    let locals = Locals::new(pool.current_num_threads().max(1));
-    pool.install(|| {
-        texts.par_chunks(256).try_for_each(|texts| -> Result<()> {
-            let mut map = locals.mine();
-            let mut emit = counter(&mut map);
-            for text in texts {
-                splitter(text.as_ref(), &mut emit)?;
+    let mut turns = texts.chunks(TEXTS_PER_TURN);
+    count_on_workers(
+        &pool,
+        || Ok(turns.next()),
+        |texts: &&[S], words: &mut WordMap| {
+            let mut emit = counter(words);
+            let mut tally = Tally::default();
+            for text in texts.iter() {
+                let text = text.as_ref();
+                splitter(text, &mut emit)?;
+                tally.lines += 1;
+                tally.bytes += text.len() as u64;
             }
-            Ok(())
-        })
-    })?;
-    Ok(WordCounts {
-        words: locals.sum(),
-        lines: texts.len() as u64,
-        bytes: texts.iter().map(|t| t.as_ref().len() as u64).sum(),
-        skipped_lines: 0,
-    })
+            Ok(tally)
+        },
+    )
 }
 
-/// One word-count map per worker thread, summed at the end, so counts do
-/// not depend on which thread counted what.
-struct Locals(Vec<Mutex<FxHashMap<Word, u64>>>);
+/// What was read to count some words.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    lines: u64,
+    skipped: u64,
+    bytes: u64,
+}
 
-impl Locals {
-    fn new(threads: usize) -> Self {
-        Locals((0..threads).map(|_| Mutex::default()).collect())
-    }
-
-    /// The calling worker's map. Each worker owns one, so the lock is never
-    /// contended; it is there because rayon cannot hand out `&mut` per worker.
-    fn mine(&self) -> std::sync::MutexGuard<'_, FxHashMap<Word, u64>> {
-        let slot = rayon::current_thread_index().unwrap_or(0) % self.0.len().max(1);
-        self.0[slot].lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn sum(self) -> FxHashMap<Word, u64> {
-        let mut maps: Vec<FxHashMap<Word, u64>> = self
-            .0
-            .into_iter()
-            .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
-            .collect();
-        maps.sort_by_key(|m| std::cmp::Reverse(m.len()));
-        let mut maps = maps.into_iter();
-        let mut words = maps.next().unwrap_or_default();
-        for map in maps {
-            add_counts(&mut words, map);
+/// Runs `count` on every item `next` makes, on every worker of `pool`: each
+/// worker takes the next item as it finishes one and counts into a map of
+/// its own; the maps are summed at the end. Of several failures, the one of
+/// the earliest item is returned.
+fn count_on_workers<T>(
+    pool: &ThreadPool,
+    next: impl FnMut() -> Result<Option<T>> + Send,
+    count: impl Fn(&T, &mut WordMap) -> Result<Tally> + Sync,
+) -> Result<WordCounts> {
+    let dealer = Dealer::new(next);
+    let parts = pool.broadcast(|_| {
+        let mut words = WordMap::default();
+        let mut tally = Tally::default();
+        while let Some((number, item)) = dealer.deal() {
+            match count(&item, &mut words) {
+                Ok(more) => {
+                    tally.lines += more.lines;
+                    tally.skipped += more.skipped;
+                    tally.bytes += more.bytes;
+                }
+                Err(e) => dealer.fail(number, e),
+            }
         }
-        words
+        (words, tally)
+    });
+    if let Some((_, error)) = lock(&dealer.failure).take() {
+        return Err(error);
+    }
+    let mut counts = WordCounts::default();
+    let mut maps = Vec::with_capacity(parts.len());
+    for (words, tally) in parts {
+        counts.lines += tally.lines;
+        counts.skipped_lines += tally.skipped;
+        counts.bytes += tally.bytes;
+        maps.push(words);
+    }
+    counts.words = pool.install(|| WordMap::sum(maps));
+    Ok(counts)
+}
+
+/// Hands out items one at a time, numbered in the order they are made, and
+/// keeps the failure of the lowest-numbered one. After a failure it hands
+/// out nothing more; the items handed out before it are all counted, so the
+/// failure kept is the earliest of all.
+struct Dealer<F> {
+    /// The maker of items, and the number of the next one.
+    next: Mutex<(F, usize)>,
+    stopped: AtomicBool,
+    failure: Mutex<Option<(usize, Error)>>,
+}
+
+impl<T, F: FnMut() -> Result<Option<T>>> Dealer<F> {
+    fn new(next: F) -> Self {
+        Dealer {
+            next: Mutex::new((next, 0)),
+            stopped: AtomicBool::new(false),
+            failure: Mutex::new(None),
+        }
+    }
+
+    fn deal(&self) -> Option<(usize, T)> {
+        let mut next = lock(&self.next);
+        if self.stopped.load(Ordering::Relaxed) {
+            return None;
+        }
+        let number = next.1;
+        next.1 += 1;
+        match (next.0)() {
+            Ok(item) => item.map(|item| (number, item)),
+            Err(e) => {
+                self.fail(number, e);
+                None
+            }
+        }
+    }
+
+    fn fail(&self, number: usize, error: Error) {
+        self.stopped.store(true, Ordering::Relaxed);
+        let mut failure = lock(&self.failure);
+        if failure.as_ref().is_none_or(|&(first, _)| number < first) {
+            *failure = Some((number, error));
+        }
     }
 }
 
-/// Adds the counts of `other` into `words` (saturating: a count is a
-/// frequency, and `u64::MAX` already says "more than anything").
-pub(crate) fn add_counts(words: &mut FxHashMap<Word, u64>, other: FxHashMap<Word, u64>) {
-    for (word, count) in other {
-        let n = words.entry(word).or_insert(0);
-        *n = n.saturating_add(count);
-    }
+/// A lock that a panic elsewhere cannot leave unusable: what it guards is
+/// replaced whole, never left half-updated.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// A word callback counting into `map`; empty words are ignored.
-fn counter(map: &mut FxHashMap<Word, u64>) -> impl FnMut(&str) + '_ {
+/// A word callback counting into `words`; empty words are ignored.
+fn counter(words: &mut WordMap) -> impl FnMut(&str) + '_ {
     |word: &str| {
-        if word.is_empty() {
-            return;
-        }
-        // Look up before inserting so a word seen before costs no allocation.
-        if let Some(count) = map.get_mut(word) {
-            *count += 1;
-        } else {
-            map.insert(Word::from(word), 1);
+        if !word.is_empty() {
+            words.add(word, 1);
         }
     }
 }
@@ -200,82 +233,50 @@ fn empty_corpus_message(paths: &[PathBuf]) -> String {
     )
 }
 
-/// Why a chunk could not be counted.
-enum ChunkError {
-    /// (file index, absolute offset) of the first invalid UTF-8 byte.
-    InvalidUtf8(usize, u64),
-    /// The splitter failed.
-    Split(Error),
-}
-
-/// Lines, skipped lines and bytes of a batch, or its first error in corpus
-/// order.
-type BatchResult = std::result::Result<(u64, u64, u64), ChunkError>;
-
-fn count_batch(
-    batch: &[Chunk],
-    splitter: &Splitter<'_>,
-    skip_invalid: bool,
-    locals: &Locals,
-) -> BatchResult {
-    let results: Vec<std::result::Result<ChunkStats, ChunkError>> = batch
-        .par_iter()
-        .map(|chunk| count_chunk(chunk, splitter, skip_invalid, &mut locals.mine()))
-        .collect();
-    let (mut lines, mut skipped, mut bytes) = (0, 0, 0);
-    // Chunks come back in corpus order, so the first error is the earliest.
-    for (chunk, result) in batch.iter().zip(results) {
-        let stats = result?;
-        lines += stats.lines;
-        skipped += stats.skipped;
-        bytes += chunk.data.len() as u64;
-    }
-    Ok((lines, skipped, bytes))
-}
-
-#[derive(Debug, Default)]
-struct ChunkStats {
-    lines: u64,
-    skipped: u64,
-}
-
-/// Counts the words of one chunk into `map`.
+/// Counts the words of one chunk of `path` into `words`.
 fn count_chunk(
     chunk: &Chunk,
+    path: &Path,
     splitter: &Splitter<'_>,
     skip_invalid: bool,
-    map: &mut FxHashMap<Word, u64>,
-) -> std::result::Result<ChunkStats, ChunkError> {
-    let mut emit = counter(map);
-    let mut stats = ChunkStats::default();
+    words: &mut WordMap,
+) -> Result<Tally> {
+    let mut emit = counter(words);
+    let mut tally = Tally {
+        bytes: chunk.data.len() as u64,
+        ..Tally::default()
+    };
     // Fast path: one validation for the whole chunk.
     if let Ok(text) = std::str::from_utf8(&chunk.data) {
         for line in text.split_inclusive('\n') {
-            stats.lines += 1;
-            splitter(line, &mut emit).map_err(ChunkError::Split)?;
+            tally.lines += 1;
+            splitter(line, &mut emit)?;
         }
-        return Ok(stats);
+        return Ok(tally);
     }
     let mut pos = 0u64;
     for line in chunk.data.split_inclusive(|&b| b == b'\n') {
-        stats.lines += 1;
+        tally.lines += 1;
         match std::str::from_utf8(line) {
-            Ok(text) => splitter(text, &mut emit).map_err(ChunkError::Split)?,
-            Err(_) if skip_invalid => stats.skipped += 1,
+            Ok(text) => splitter(text, &mut emit)?,
+            Err(_) if skip_invalid => tally.skipped += 1,
             Err(e) => {
-                let offset = chunk.start + pos + e.valid_up_to() as u64;
-                return Err(ChunkError::InvalidUtf8(chunk.file, offset));
+                return Err(Error::InvalidUtf8 {
+                    path: path.to_owned(),
+                    offset: chunk.start + pos + e.valid_up_to() as u64,
+                })
             }
         }
         pos += line.len() as u64;
     }
-    Ok(stats)
+    Ok(tally)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::models::rng::Rng;
+    use crate::train::chunks::CHUNK_BYTES;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     static NEXT_DIR: AtomicU64 = AtomicU64::new(0);
@@ -481,20 +482,20 @@ mod tests {
         let text = synthetic(60_000);
         assert!(text.len() > 4 * CHUNK_BYTES);
         let (dir, paths) = corpus(&[("one.txt", &text), ("two.txt", &text[..text.len() / 3])]);
-        let mut expected: FxHashMap<Word, u64> = FxHashMap::default();
+        let mut expected = std::collections::BTreeMap::<String, u64>::new();
         let mut lines = 0;
         for bytes in [&text[..], &text[..text.len() / 3]] {
             let text = std::str::from_utf8(bytes).unwrap();
             for line in text.lines() {
                 lines += 1;
                 for word in line.split_whitespace() {
-                    *expected.entry(word.into()).or_insert(0) += 1;
+                    *expected.entry(word.to_owned()).or_insert(0) += 1;
                 }
             }
         }
         let one = count_words(&paths, &whitespace, &options(1)).unwrap();
         let four = count_words(&paths, &whitespace, &options(4)).unwrap();
-        assert_eq!(one.words, expected);
+        assert_eq!(words(&one), expected.into_iter().collect::<Vec<_>>());
         assert_eq!(one.lines, lines);
         assert_eq!(one.bytes, (text.len() + text.len() / 3) as u64);
         assert_eq!(one, four);

@@ -16,6 +16,8 @@ pub mod split;
 pub mod spm;
 pub(crate) mod symbols;
 pub mod word_counts;
+pub mod word_map;
 
 pub use corpus::{count_texts, count_words, CorpusOptions, Splitter};
-pub use word_counts::{Word, WordCounts};
+pub use word_counts::WordCounts;
+pub use word_map::{Word, WordMap};

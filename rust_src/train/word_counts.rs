@@ -10,24 +10,17 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use compact_str::CompactString;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::formats::atomic::write_atomic;
-use crate::train::corpus::add_counts;
-
-/// A counted word. Most words are short: up to 24 bytes are kept inline,
-/// so counting allocates nothing for them, and freeing or merging a map of
-/// them frees nothing per word.
-pub type Word = CompactString;
+use crate::train::word_map::WordMap;
 
 /// Word frequencies of a corpus, with what was read to get them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WordCounts {
     /// How many times each word occurred.
-    pub words: FxHashMap<Word, u64>,
+    pub words: WordMap,
     /// Lines (or texts) read, skipped ones included.
     pub lines: u64,
     /// Bytes read.
@@ -49,19 +42,16 @@ impl WordCounts {
             head[..n].copy_from_slice(&w.as_bytes()[..n]);
             u64::from_be_bytes(head)
         };
-        let mut words: Vec<(u64, &str, u64)> = self
-            .words
-            .iter()
-            .map(|(w, &c)| (prefix(w), w.as_str(), c))
-            .collect();
+        let mut words: Vec<(u64, &str, u64)> =
+            self.words.iter().map(|(w, c)| (prefix(w), w, c)).collect();
         words.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
         words.into_iter().map(|(_, w, c)| (w, c)).collect()
     }
 
     /// Adds `other` in: counts of the same word add up, as do the corpus
-    /// figures.
+    /// figures. Merged on the workers of the current rayon pool.
     pub fn merge(&mut self, other: WordCounts) {
-        add_counts(&mut self.words, other.words);
+        self.words.merge(other.words);
         self.lines = self.lines.saturating_add(other.lines);
         self.bytes = self.bytes.saturating_add(other.bytes);
         self.skipped_lines = self.skipped_lines.saturating_add(other.skipped_lines);
@@ -123,8 +113,7 @@ impl WordCounts {
             if word.is_empty() {
                 return Err(bad(i + 1, "the word is empty".into()));
             }
-            let n = counts.words.entry(Word::from(word)).or_insert(0);
-            *n = n.saturating_add(count);
+            counts.words.add(&word, count);
         }
         Ok(counts)
     }
@@ -202,15 +191,13 @@ mod tests {
     #[test]
     fn merge_adds_counts_and_figures() {
         let mut a = WordCounts {
-            words: [("x".into(), 2), ("y".into(), u64::MAX - 1)]
-                .into_iter()
-                .collect(),
+            words: [("x", 2), ("y", u64::MAX - 1)].into_iter().collect(),
             lines: 3,
             bytes: 10,
             skipped_lines: 1,
         };
         let b = WordCounts {
-            words: [("y".into(), 5), ("z".into(), 1)].into_iter().collect(),
+            words: [("y", 5), ("z", 1)].into_iter().collect(),
             lines: 1,
             bytes: 4,
             skipped_lines: 0,

@@ -93,7 +93,7 @@ mod tests {
     use crate::models::bpe::trainer::{train_comparing_ranks, BpeTrainerOptions};
     use crate::models::bpe::BpeModel;
     use crate::models::rng::Rng;
-    use crate::train::{Word, WordCounts};
+    use crate::train::WordCounts;
 
     /// Each word's ids under `model`.
     fn encode_all(model: &BpeModel, words: &[&str]) -> Vec<Vec<u32>> {
@@ -124,8 +124,8 @@ mod tests {
             let mut counts = WordCounts::default();
             for _ in 0..(2 + next(25)) {
                 let len = 1 + next(12);
-                let word: Word = (0..len).map(|_| letters[next(alphabet) as usize]).collect();
-                *counts.words.entry(word).or_insert(0) += 1 + next(6);
+                let word: String = (0..len).map(|_| letters[next(alphabet) as usize]).collect();
+                counts.words.add(&word, 1 + next(6));
             }
             let options = BpeTrainerOptions {
                 vocab_size: 4 + next(30) as usize,

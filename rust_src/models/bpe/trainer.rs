@@ -323,7 +323,7 @@ mod tests {
 
     fn counts(words: &[(&str, u64)]) -> WordCounts {
         WordCounts {
-            words: words.iter().map(|&(w, c)| (w.into(), c)).collect(),
+            words: words.iter().copied().collect(),
             ..WordCounts::default()
         }
     }

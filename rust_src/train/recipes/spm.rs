@@ -19,7 +19,7 @@ use crate::train::run::{Algorithm, Report};
 use crate::train::split::WordSplit;
 use crate::train::spm::selection::for_each_selected;
 use crate::train::spm::{MetaPieces, SpmOptions, SpmSentences};
-use crate::train::{CorpusOptions, Word, WordCounts};
+use crate::train::{CorpusOptions, WordCounts};
 
 /// A sentencepiece training run.
 pub struct SpmRun {
@@ -78,7 +78,7 @@ impl Algorithm for SpmRun {
         for_each_selected(paths, &self.options, corpus.skip_invalid, |line| {
             counts.lines += 1;
             counts.bytes += line.len() as u64 + 1;
-            *counts.words.entry(Word::from(line)).or_default() += 1;
+            counts.words.add(line, 1);
             ControlFlow::Continue(())
         })?;
         Ok(counts)

@@ -3,10 +3,11 @@
 
 use super::*;
 use crate::models::rng::Rng;
+use crate::train::WordMap;
 
 fn counts(words: &[(&str, u64)]) -> WordCounts {
     WordCounts {
-        words: words.iter().map(|&(w, c)| (w.into(), c)).collect(),
+        words: words.iter().copied().collect(),
         ..WordCounts::default()
     }
 }
@@ -266,14 +267,17 @@ fn result_does_not_depend_on_map_order() {
         .map(|i| (format!("w{}x{}", i % 37, i % 11), 1 + i % 5))
         .collect();
     let forward = WordCounts {
-        words: words.iter().map(|(w, c)| (w.into(), *c)).collect(),
+        words: words.iter().map(|(w, c)| (w, *c)).collect(),
         ..WordCounts::default()
     };
-    let mut backward = WordCounts::default();
-    backward.words.reserve(5000);
-    for (w, c) in words.iter().rev() {
-        backward.words.insert(w.into(), *c);
-    }
+    // Summed from small parts, backwards: other table sizes, another order.
+    let parts = words
+        .rchunks(7)
+        .map(|part| part.iter().rev().map(|(w, c)| (w, *c)).collect());
+    let backward = WordCounts {
+        words: WordMap::sum(parts.collect()),
+        ..WordCounts::default()
+    };
     let options = options(80, 2);
     assert_eq!(
         train(&forward, &options).unwrap(),

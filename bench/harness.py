@@ -58,16 +58,12 @@ def time_rounds(
     best = dict.fromkeys(impls, float("inf"))
     for _ in range(repeat):
         for impl, fn in impls.items():
-            # The previous result is freed before the clock starts: replacing
-            # it in the timed line would charge this call with its freeing.
-            last.pop(impl, None)
             gc.collect()
             start = time.perf_counter()
-            result = fn()
+            last[impl] = fn()
             seconds = time.perf_counter() - start
-            last[impl] = result
-            if isinstance(result, dict) and "seconds" in result:
-                seconds = result["seconds"]
+            if isinstance(last[impl], dict) and "seconds" in last[impl]:
+                seconds = last[impl]["seconds"]
             best[impl] = min(best[impl], seconds)
     return {impl: (best[impl], last[impl]) for impl in impls}
 

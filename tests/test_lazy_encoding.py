@@ -6,8 +6,10 @@ equals HF's, and a pickle is the same bytes."""
 
 from __future__ import annotations
 
+import gc
 import json
 import pickle
+import weakref
 
 import pytest
 import tokenizers
@@ -184,3 +186,25 @@ def test_batch_ids_are_a_new_list_on_every_read_and_follow_changes(document, thr
     for i in (1, 2, 3):
         assert changed[i].ids == hf_changed[i].ids
         assert changed[i].sequence_ids == hf_changed[i].sequence_ids
+
+
+def test_a_batch_list_handed_out_is_seen_by_the_cycle_collector(document):
+    """The ids list a batch makes ahead is kept from the cycle collector only
+    while the Encoding alone holds it: once read, a cycle through it is
+    collected like one through any list."""
+
+    class Node:
+        pass
+
+    ours = tokkit.Tokenizer.from_str(document)
+    encodings = ours.encode_batch(corpus_lines(5), num_threads=2)
+    ids = encodings[0].ids
+    assert gc.is_tracked(ids)
+    node = Node()
+    node.ids = ids
+    ids.append(node)
+    alive = weakref.ref(node)
+    del ids, node
+    gc.collect()
+    assert alive() is None
+    assert encodings[0].ids == ours.encode(corpus_lines(5)[0]).ids

@@ -97,8 +97,14 @@ pub(crate) fn too_many(what: &str) -> Error {
 
 impl PairIndex {
     /// Indexes `words` (symbol ids, frequency).
-    pub(crate) fn new<'w>(words: impl IntoIterator<Item = (&'w [u32], i64)>) -> Result<Self> {
+    pub(crate) fn new<'w>(
+        words: impl IntoIterator<Item = (&'w [u32], i64)> + Clone,
+    ) -> Result<Self> {
         let mut index = PairIndex::empty();
+        // Sized once: grown by doubling, the slots were copied and their
+        // pages faulted in again at every step.
+        let slots: usize = words.clone().into_iter().map(|(w, _)| w.len() + 1).sum();
+        index.slots.reserve_exact(slots);
         for (word, count) in words {
             index.push_word(word, count)?;
         }

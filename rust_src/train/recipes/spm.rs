@@ -93,7 +93,11 @@ impl Algorithm for SpmRun {
             Path::new(""),
         )?;
         let lines = counts.sorted();
-        let order = (self.corpus.as_ref()).map(|(files, skip)| (files.as_slice(), *skip));
+        // Only Unigram's seeds depend on which sentence ends the corpus:
+        // finding it takes one more pass over the files.
+        let order = (self.corpus.as_ref())
+            .filter(|_| options.model_type == ModelType::Unigram)
+            .map(|(files, skip)| (files.as_slice(), *skip));
         let corpus = SpmSentences::new(&lines, &normalizer, &self.meta, options, order)?;
         if corpus.sentences.is_empty() {
             return Err(Error::Training(

@@ -73,11 +73,11 @@ pub fn count_words(
     let counts = count_on_workers(
         &pool,
         || reader.next_chunk(),
-        |chunk: &Chunk, words: &mut WordMap| {
+        |chunk: &Chunk, counts: &mut WordCounts| {
             let path = paths.get(chunk.file).map_or(Path::new(""), |p| p.as_path());
-            let tally = count_chunk(chunk, path, splitter, options.skip_invalid, words)?;
-            bar.inc(tally.bytes);
-            Ok(tally)
+            count_chunk(chunk, path, splitter, options.skip_invalid, counts)?;
+            bar.inc(chunk.data.len() as u64);
+            Ok(())
         },
     )?;
     bar.finish_and_clear();
@@ -100,66 +100,45 @@ pub fn count_texts<S: AsRef<str> + Sync>(
     count_on_workers(
         &pool,
         || Ok(turns.next()),
-        |texts: &&[S], words: &mut WordMap| {
-            let mut emit = counter(words);
-            let mut tally = Tally::default();
+        |texts: &&[S], counts: &mut WordCounts| {
+            let mut emit = counter(&mut counts.words);
             for text in texts.iter() {
                 let text = text.as_ref();
                 splitter(text, &mut emit)?;
-                tally.lines += 1;
-                tally.bytes += text.len() as u64;
+                counts.lines += 1;
+                counts.bytes += text.len() as u64;
             }
-            Ok(tally)
+            Ok(())
         },
     )
 }
 
-/// What was read to count some words.
-#[derive(Debug, Default, Clone, Copy)]
-struct Tally {
-    lines: u64,
-    skipped: u64,
-    bytes: u64,
-}
-
 /// Runs `count` on every item `next` makes, on every worker of `pool`: each
-/// worker takes the next item as it finishes one and counts into a map of
-/// its own; the maps are summed at the end. Of several failures, the one of
-/// the earliest item is returned.
+/// worker takes the next item as it finishes one and counts into counts of
+/// its own; they are added up at the end (shard by shard, on the pool). Of
+/// several failures, the one of the earliest item is returned.
 fn count_on_workers<T>(
     pool: &ThreadPool,
     next: impl FnMut() -> Result<Option<T>> + Send,
-    count: impl Fn(&T, &mut WordMap) -> Result<Tally> + Sync,
+    count: impl Fn(&T, &mut WordCounts) -> Result<()> + Sync,
 ) -> Result<WordCounts> {
     let dealer = Dealer::new(next);
     let parts = pool.broadcast(|_| {
-        let mut words = WordMap::default();
-        let mut tally = Tally::default();
+        let mut counts = WordCounts::default();
         while let Some((number, item)) = dealer.deal() {
-            match count(&item, &mut words) {
-                Ok(more) => {
-                    tally.lines += more.lines;
-                    tally.skipped += more.skipped;
-                    tally.bytes += more.bytes;
-                }
-                Err(e) => dealer.fail(number, e),
+            if let Err(e) = count(&item, &mut counts) {
+                dealer.fail(number, e);
             }
         }
-        (words, tally)
+        counts
     });
     if let Some((_, error)) = lock(&dealer.failure).take() {
         return Err(error);
     }
-    let mut counts = WordCounts::default();
-    let mut maps = Vec::with_capacity(parts.len());
-    for (words, tally) in parts {
-        counts.lines += tally.lines;
-        counts.skipped_lines += tally.skipped;
-        counts.bytes += tally.bytes;
-        maps.push(words);
-    }
-    counts.words = pool.install(|| WordMap::sum(maps));
-    Ok(counts)
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().unwrap_or_default();
+    pool.install(|| parts.for_each(|part| total.merge(part)));
+    Ok(total)
 }
 
 /// Hands out items one at a time, numbered in the order they are made, and
@@ -233,33 +212,30 @@ fn empty_corpus_message(paths: &[PathBuf]) -> String {
     )
 }
 
-/// Counts the words of one chunk of `path` into `words`.
+/// Counts the words of one chunk of `path` into `counts`.
 fn count_chunk(
     chunk: &Chunk,
     path: &Path,
     splitter: &Splitter<'_>,
     skip_invalid: bool,
-    words: &mut WordMap,
-) -> Result<Tally> {
-    let mut emit = counter(words);
-    let mut tally = Tally {
-        bytes: chunk.data.len() as u64,
-        ..Tally::default()
-    };
+    counts: &mut WordCounts,
+) -> Result<()> {
+    let mut emit = counter(&mut counts.words);
+    counts.bytes += chunk.data.len() as u64;
     // Fast path: one validation for the whole chunk.
     if let Ok(text) = std::str::from_utf8(&chunk.data) {
         for line in text.split_inclusive('\n') {
-            tally.lines += 1;
+            counts.lines += 1;
             splitter(line, &mut emit)?;
         }
-        return Ok(tally);
+        return Ok(());
     }
     let mut pos = 0u64;
     for line in chunk.data.split_inclusive(|&b| b == b'\n') {
-        tally.lines += 1;
+        counts.lines += 1;
         match std::str::from_utf8(line) {
             Ok(text) => splitter(text, &mut emit)?,
-            Err(_) if skip_invalid => tally.skipped += 1,
+            Err(_) if skip_invalid => counts.skipped_lines += 1,
             Err(e) => {
                 return Err(Error::InvalidUtf8 {
                     path: path.to_owned(),
@@ -269,7 +245,7 @@ fn count_chunk(
         }
         pos += line.len() as u64;
     }
-    Ok(tally)
+    Ok(())
 }
 
 #[cfg(test)]

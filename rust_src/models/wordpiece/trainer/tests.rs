@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::models::rng::Rng;
-use crate::train::WordMap;
 
 fn counts(words: &[(&str, u64)]) -> WordCounts {
     WordCounts {
@@ -270,14 +269,24 @@ fn result_does_not_depend_on_map_order() {
         words: words.iter().map(|(w, c)| (w, *c)).collect(),
         ..WordCounts::default()
     };
-    // Summed from small parts, backwards: other table sizes, another order.
-    let parts = words
-        .rchunks(7)
-        .map(|part| part.iter().rev().map(|(w, c)| (w, *c)).collect());
-    let backward = WordCounts {
-        words: WordMap::sum(parts.collect()),
-        ..WordCounts::default()
+    // Added up from small parts, backwards: other table sizes, another order.
+    let mut backward = WordCounts::default();
+    for part in words.rchunks(7) {
+        backward
+            .words
+            .merge(part.iter().rev().map(|(w, c)| (w, *c)).collect());
+    }
+    let order = |c: &WordCounts| {
+        c.words
+            .iter()
+            .map(|(w, _)| w.to_owned())
+            .collect::<Vec<_>>()
     };
+    assert_ne!(
+        order(&forward),
+        order(&backward),
+        "the two maps must differ in order"
+    );
     let options = options(80, 2);
     assert_eq!(
         train(&forward, &options).unwrap(),

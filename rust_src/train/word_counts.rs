@@ -16,6 +16,15 @@ use crate::error::{Error, Result};
 use crate::formats::atomic::write_atomic;
 use crate::train::word_map::WordMap;
 
+/// The first eight bytes of `text` as a big-endian number, zero-padded:
+/// where two texts' heads differ, they order as the texts do.
+pub(crate) fn head(text: &str) -> u64 {
+    let mut head = [0u8; 8];
+    let n = text.len().min(8);
+    head[..n].copy_from_slice(&text.as_bytes()[..n]);
+    u64::from_be_bytes(head)
+}
+
 /// Word frequencies of a corpus, with what was read to get them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WordCounts {
@@ -36,14 +45,8 @@ impl WordCounts {
     pub fn sorted(&self) -> Vec<(&str, u64)> {
         // Most words differ in their first eight bytes: compared as one
         // number, they rarely need the string comparison.
-        let prefix = |w: &str| {
-            let mut head = [0u8; 8];
-            let n = w.len().min(8);
-            head[..n].copy_from_slice(&w.as_bytes()[..n]);
-            u64::from_be_bytes(head)
-        };
         let mut words: Vec<(u64, &str, u64)> =
-            self.words.iter().map(|(w, c)| (prefix(w), w, c)).collect();
+            self.words.iter().map(|(w, c)| (head(w), w, c)).collect();
         words.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
         words.into_iter().map(|(_, w, c)| (w, c)).collect()
     }

@@ -2,14 +2,11 @@
 //! whitespace-delimited words are the pieces, scored by log relative
 //! frequency.
 
-use rustc_hash::FxHashMap;
-
 use crate::error::Result;
 use crate::models::spm_trainers::{log_count, room};
 use crate::train::spm::meta::MetaPieces;
 use crate::train::spm::options::SpmOptions;
-use crate::train::spm::pieces::{split_into_words, UNK_CHAR};
-use crate::train::spm::sentences::sort_by_count;
+use crate::train::spm::pieces::{count_words, UNK_CHAR};
 
 /// The words of `sentences` (normalized, with counts), most frequent first
 /// (then by bytes), as many as the vocabulary holds, each scored
@@ -25,16 +22,9 @@ pub fn learn(
     options: &SpmOptions,
 ) -> Result<Vec<(String, f32)>> {
     let limit = room(options, meta, 0)?;
-    let mut counts: FxHashMap<&str, u64> = FxHashMap::default();
-    for (sentence, count) in sentences {
-        for word in split_into_words(sentence, false, false) {
-            *counts.entry(word).or_default() += count;
-        }
-    }
-    let total: u64 = counts.values().sum();
+    let sorted = count_words(sentences, false, false);
+    let total: u64 = sorted.iter().map(|(_, n)| n).sum();
     let log_total = log_count(total);
-    let mut sorted: Vec<(&str, u64)> = counts.into_iter().collect();
-    sort_by_count(&mut sorted);
     Ok((sorted.into_iter())
         .filter(|(word, _)| !word.contains(UNK_CHAR))
         .take(limit)

@@ -24,7 +24,7 @@ use crate::models::unigram::seed::seed_pieces;
 use crate::models::unigram::trie::DoubleArray;
 use crate::threads;
 use crate::train::progress;
-use crate::train::spm::pieces::split_into_words;
+use crate::train::spm::pieces::count_words;
 use crate::train::spm::sentences::sort_by_count;
 use crate::train::spm::{MetaPieces, SpmOptions, SpmSentences};
 
@@ -412,20 +412,12 @@ fn em_words(corpus: &SpmSentences, options: &SpmOptions) -> Vec<(String, u64)> {
     if !options.split_by_whitespace {
         return corpus.sentences.clone();
     }
-    let mut counts: FxHashMap<&str, u64> = FxHashMap::default();
-    for (sentence, count) in &corpus.sentences {
-        for word in split_into_words(
-            sentence,
-            options.treat_whitespace_as_suffix,
-            options.allow_whitespace_only_pieces,
-        ) {
-            *counts.entry(word).or_default() += count;
-        }
-    }
-    let mut words: Vec<(String, u64)> =
-        counts.into_iter().map(|(w, c)| (w.to_owned(), c)).collect();
-    sort_by_count(&mut words);
-    words
+    let words = count_words(
+        &corpus.sentences,
+        options.treat_whitespace_as_suffix,
+        options.allow_whitespace_only_pieces,
+    );
+    words.into_iter().map(|(w, c)| (w.to_owned(), c)).collect()
 }
 
 /// Trains a Unigram vocabulary: the learned pieces with their scores, best

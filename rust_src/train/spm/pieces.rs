@@ -3,9 +3,12 @@
 //! `trainer_interface.cc` `IsValidSentencePiece`, `model_interface.cc`
 //! `SplitIntoWords`, as in the 0.2.3 release).
 
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use unicode_script::{Script, UnicodeScript};
 
 use crate::train::spm::options::SpmOptions;
+use crate::train::spm::sentences::sort_texts_by_count;
 
 /// The whitespace mark of normalized text.
 pub const WS: char = '\u{2581}';
@@ -85,48 +88,56 @@ pub fn is_valid_piece(chars: &[char], options: &SpmOptions) -> bool {
 
 /// Cuts normalized `text` into words at `▁`: each word starts with its `▁`
 /// (ends with it, with `suffix`). With `ws_only`, a run of `▁` stays
-/// together.
-pub fn split_into_words(text: &str, suffix: bool, ws_only: bool) -> Vec<&str> {
-    let mut words: Vec<(usize, usize)> = Vec::new();
-    let mut in_ws = false;
-    if suffix {
-        if !text.is_empty() {
-            words.push((0, 0));
+/// together. The cuts are found by searching for the mark's bytes, not by
+/// decoding every character: splitting was most of counting the words.
+pub fn split_into_words(text: &str, suffix: bool, ws_only: bool) -> impl Iterator<Item = &str> {
+    const MARK: &[u8] = "\u{2581}".as_bytes();
+    let bytes = text.as_bytes();
+    let mark_at = move |at: usize| bytes.get(at..at + MARK.len()) == Some(MARK);
+    let cuts = memchr::memmem::find_iter(bytes, MARK).filter_map(move |at| {
+        if suffix {
+            // After each mark, or after the last of a run.
+            let end = at + MARK.len();
+            (end < bytes.len() && !(ws_only && mark_at(end))).then_some(end)
+        } else {
+            // Before each mark, or before the first of a run. UTF-8 never
+            // ends another character with the mark's bytes.
+            let after_mark = at >= MARK.len() && mark_at(at - MARK.len());
+            (at > 0 && !(ws_only && after_mark)).then_some(at)
         }
-        for (i, c) in text.char_indices() {
-            let is_ws = c == WS;
-            if is_ws {
-                in_ws = true;
-            } else if in_ws {
-                if ws_only {
-                    words.push((i, i));
+    });
+    let mut start = 0;
+    (cuts.chain((!text.is_empty()).then_some(text.len()))).map(move |end| {
+        let word = &text[start..end];
+        start = end;
+        word
+    })
+}
+
+/// The words of `sentences` (each with its count), cut by
+/// [`split_into_words`], their counts summed and sorted as sentencepiece's
+/// `Sorted`. Counted on the current rayon pool.
+pub fn count_words(sentences: &[(String, u64)], suffix: bool, ws_only: bool) -> Vec<(&str, u64)> {
+    let counts = (sentences.par_iter())
+        .fold(
+            FxHashMap::default,
+            |mut counts: FxHashMap<&str, u64>, (sentence, count)| {
+                for word in split_into_words(sentence, suffix, ws_only) {
+                    *counts.entry(word).or_default() += count;
                 }
-                in_ws = false;
+                counts
+            },
+        )
+        .reduce(FxHashMap::default, |a, b| {
+            let (mut big, small) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+            for (word, count) in small {
+                *big.entry(word).or_default() += count;
             }
-            let end = i + c.len_utf8();
-            if let Some(last) = words.last_mut() {
-                last.1 = end;
-            }
-            if end < text.len() && is_ws && !ws_only {
-                words.push((end, end));
-            }
-        }
-    } else {
-        for (i, c) in text.char_indices() {
-            let is_ws = c == WS;
-            if i == 0 || (is_ws && (!in_ws || !ws_only)) {
-                words.push((i, i));
-                in_ws = true;
-            }
-            if in_ws && !is_ws {
-                in_ws = false;
-            }
-            if let Some(last) = words.last_mut() {
-                last.1 = i + c.len_utf8();
-            }
-        }
-    }
-    words.into_iter().map(|(a, b)| &text[a..b]).collect()
+            big
+        });
+    let mut words: Vec<(&str, u64)> = counts.into_iter().collect();
+    sort_texts_by_count(&mut words);
+    words
 }
 
 #[cfg(test)]
@@ -135,6 +146,10 @@ mod tests {
 
     fn valid(piece: &str, options: &SpmOptions) -> bool {
         is_valid_piece(&piece.chars().collect::<Vec<_>>(), options)
+    }
+
+    fn split_into_words(text: &str, suffix: bool, ws_only: bool) -> Vec<&str> {
+        super::split_into_words(text, suffix, ws_only).collect()
     }
 
     #[test]
@@ -162,6 +177,74 @@ mod tests {
             ["▁this", "▁▁is"]
         );
         assert_eq!(split_into_words("this▁▁is▁", true, true), ["this▁▁", "is▁"]);
+    }
+
+    /// sentencepiece's `SplitIntoWords`, a character at a time.
+    fn split_by_characters(text: &str, suffix: bool, ws_only: bool) -> Vec<&str> {
+        let mut words: Vec<(usize, usize)> = Vec::new();
+        let mut in_ws = false;
+        if suffix {
+            if !text.is_empty() {
+                words.push((0, 0));
+            }
+            for (i, c) in text.char_indices() {
+                let is_ws = c == WS;
+                if is_ws {
+                    in_ws = true;
+                } else if in_ws {
+                    if ws_only {
+                        words.push((i, i));
+                    }
+                    in_ws = false;
+                }
+                let end = i + c.len_utf8();
+                if let Some(last) = words.last_mut() {
+                    last.1 = end;
+                }
+                if end < text.len() && is_ws && !ws_only {
+                    words.push((end, end));
+                }
+            }
+        } else {
+            for (i, c) in text.char_indices() {
+                let is_ws = c == WS;
+                if i == 0 || (is_ws && (!in_ws || !ws_only)) {
+                    words.push((i, i));
+                    in_ws = true;
+                }
+                if in_ws && !is_ws {
+                    in_ws = false;
+                }
+                if let Some(last) = words.last_mut() {
+                    last.1 = i + c.len_utf8();
+                }
+            }
+        }
+        words.into_iter().map(|(a, b)| &text[a..b]).collect()
+    }
+
+    #[test]
+    fn cutting_at_the_marks_bytes_cuts_as_a_character_walk() {
+        // Every string of up to seven characters from a small alphabet of
+        // one-, two- and three-byte characters around the mark.
+        let alphabet = ['a', 'é', WS, 'あ'];
+        let mut texts = vec![String::new()];
+        let mut last = texts.clone();
+        for _ in 0..7 {
+            last = (last.iter())
+                .flat_map(|t| alphabet.iter().map(move |&c| format!("{t}{c}")))
+                .collect();
+            texts.extend(last.iter().cloned());
+        }
+        for text in &texts {
+            for (suffix, ws_only) in [(false, false), (false, true), (true, false), (true, true)] {
+                assert_eq!(
+                    split_into_words(text, suffix, ws_only),
+                    split_by_characters(text, suffix, ws_only),
+                    "{text:?} suffix {suffix} ws_only {ws_only}"
+                );
+            }
+        }
     }
 
     #[test]

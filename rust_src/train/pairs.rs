@@ -72,6 +72,42 @@ struct Change {
     positions: Positions,
 }
 
+/// A merge's [`Change`]s by neighbouring symbol, found through a table
+/// indexed by symbol id: symbol ids are dense (the alphabet, then one per
+/// merge), and a direct index costs a fraction of a hash lookup, of which a
+/// merge makes two per place it merges at.
+#[derive(Debug, Default)]
+struct Sides {
+    /// Where each symbol's change is in `changes`, or [`NONE`].
+    at: Vec<u32>,
+    changes: Vec<(u32, Change)>,
+}
+
+impl Sides {
+    /// The change next to `symbol`, new if it has none yet.
+    fn entry(&mut self, symbol: u32) -> &mut Change {
+        let i = symbol as usize;
+        if i >= self.at.len() {
+            self.at.resize(i + 1, NONE);
+        }
+        if self.at[i] == NONE {
+            // Fewer changes than symbols, which are below NONE.
+            self.at[i] = self.changes.len() as u32;
+            self.changes.push((symbol, Change::default()));
+        }
+        let at = self.at[i] as usize;
+        &mut self.changes[at].1
+    }
+
+    /// Takes every change out, in the order they were made.
+    fn drain(&mut self) -> impl Iterator<Item = (u32, Change)> + '_ {
+        for &(symbol, _) in &self.changes {
+            self.at[symbol as usize] = NONE;
+        }
+        self.changes.drain(..)
+    }
+}
+
 /// The corpus words as symbols, with pair counts and positions.
 pub(crate) struct PairIndex {
     /// Every word's symbols, word after word, each word after a boundary.
@@ -87,11 +123,11 @@ pub(crate) struct PairIndex {
     pairs: FxHashMap<Pair, PairStats>,
     /// The changes of the merge under way by left and by right neighbour,
     /// summed before they go into `pairs`: a merge touches a few hundred
-    /// distinct pairs at tens of thousands of places, and these small maps
+    /// distinct pairs at tens of thousands of places, and these small tables
     /// stay in cache where the whole pair table does not (its misses took a
     /// third of learning).
-    left: FxHashMap<u32, Change>,
-    right: FxHashMap<u32, Change>,
+    left: Sides,
+    right: Sides,
     /// The pairs a merge loses and gains by neighbour, with the change.
     settling: Vec<(Pair, Pair, Change)>,
 }
@@ -125,8 +161,8 @@ impl PairIndex {
             class_of: FxHashMap::default(),
             words: 0,
             pairs: FxHashMap::default(),
-            left: FxHashMap::default(),
-            right: FxHashMap::default(),
+            left: Sides::default(),
+            right: Sides::default(),
             settling: Vec::new(),
         }
     }
@@ -229,15 +265,11 @@ impl PairIndex {
             },
         );
         // Taken out and put back, so their allocations serve the next merge.
-        let (mut left, mut right, mut settling) = (
-            std::mem::take(&mut self.left),
-            std::mem::take(&mut self.right),
-            std::mem::take(&mut self.settling),
-        );
-        for (x, change) in left.drain() {
+        let mut settling = std::mem::take(&mut self.settling);
+        for (x, change) in self.left.drain() {
             settling.push(((x, a), (x, merged), change));
         }
-        for (x, change) in right.drain() {
+        for (x, change) in self.right.drain() {
             settling.push(((b, x), (merged, x), change));
         }
         for batch in settling.chunks_mut(SETTLE_BATCH) {
@@ -264,7 +296,7 @@ impl PairIndex {
             }
         }
         settling.clear();
-        (self.left, self.right, self.settling) = (left, right, settling);
+        self.settling = settling;
         merged_count
     }
 
@@ -305,12 +337,12 @@ impl PairIndex {
             return 0;
         }
         if let Some(prev) = self.prev(pos) {
-            let change = self.left.entry(self.symbol(prev)).or_default();
+            let change = self.left.entry(self.symbol(prev));
             change.count += count;
             change.positions.push(prev);
         }
         if let Some(next) = self.next(right) {
-            let change = self.right.entry(self.symbol(next)).or_default();
+            let change = self.right.entry(self.symbol(next));
             change.count += count;
             change.positions.push(pos);
         }

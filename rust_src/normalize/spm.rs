@@ -333,17 +333,27 @@ impl SpmNormalizer {
                 input = input.get(1..).unwrap_or("");
                 continue;
             }
-            // Fast path: a character no rule starts with (CJK, Cyrillic...).
+            // Fast path: characters no rule starts with (CJK, Cyrillic...),
+            // copied a run at a time rather than pushed one by one.
             if b >= 0x80 && user.is_none() {
-                if let Some(c) = input.chars().next() {
-                    if self.charsmap.as_ref().is_none_or(|m| m.untouched(c)) {
-                        text.push(c);
+                let untouched = |c: char| {
+                    !c.is_ascii() && self.charsmap.as_ref().is_none_or(|m| m.untouched(c))
+                };
+                let run: usize = (input.chars())
+                    .take_while(|&c| untouched(c))
+                    .map(char::len_utf8)
+                    .sum();
+                if let (Some(head), Some(rest)) = (input.get(..run), input.get(run..)) {
+                    if run > 0 {
+                        text.push_str(head);
                         if track {
-                            map.extend(std::iter::repeat_n(consumed, c.len_utf8()));
+                            for (i, c) in head.char_indices() {
+                                map.extend(std::iter::repeat_n(consumed + i, c.len_utf8()));
+                            }
                         }
                         is_prev_space = false;
-                        consumed += c.len_utf8();
-                        input = input.get(c.len_utf8()..).unwrap_or("");
+                        consumed += run;
+                        input = rest;
                         continue;
                     }
                 }

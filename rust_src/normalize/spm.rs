@@ -343,19 +343,17 @@ impl SpmNormalizer {
                     .take_while(|&c| untouched(c))
                     .map(char::len_utf8)
                     .sum();
-                if let (Some(head), Some(rest)) = (input.get(..run), input.get(run..)) {
-                    if run > 0 {
-                        text.push_str(head);
-                        if track {
-                            for (i, c) in head.char_indices() {
-                                map.extend(std::iter::repeat_n(consumed + i, c.len_utf8()));
-                            }
+                if let Some((head, rest)) = input.split_at_checked(run).filter(|_| run > 0) {
+                    text.push_str(head);
+                    if track {
+                        for (i, c) in head.char_indices() {
+                            map.extend(std::iter::repeat_n(consumed + i, c.len_utf8()));
                         }
-                        is_prev_space = false;
-                        consumed += run;
-                        input = rest;
-                        continue;
                     }
+                    is_prev_space = false;
+                    consumed += run;
+                    input = rest;
+                    continue;
                 }
             }
             let (mut piece, len) = self.prefix(input, user);

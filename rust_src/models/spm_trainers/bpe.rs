@@ -32,13 +32,14 @@ use crate::train::pairs::{Pair, PairIndex};
 use crate::train::queue::{Candidate, CountQueue};
 use crate::train::spm::meta::MetaPieces;
 use crate::train::spm::options::SpmOptions;
-use crate::train::spm::pieces::{count_words, is_valid_piece, UNK_CHAR};
+use crate::train::spm::pieces::{is_valid_piece, learning_words, UNK_CHAR};
 use crate::train::word_counts::head;
 
 /// The id of a character not given one yet.
 const UNSEEN: u32 = u32::MAX;
 
 /// The symbols (characters, then merged pieces) by id.
+#[derive(Default)]
 struct Symbols {
     text: Vec<String>,
     /// Length in characters.
@@ -135,12 +136,8 @@ pub fn learn(
 ) -> Result<Vec<(String, f32)>> {
     let target = room(options, meta, required_chars.len())?;
     let pool = threads::pool(options.num_threads.unwrap_or(0))?;
-    let words = pool.install(|| words(sentences, options));
-    let mut symbols = Symbols {
-        text: Vec::new(),
-        chars: Vec::new(),
-        head: Vec::new(),
-    };
+    let words = pool.install(|| learning_words(sentences, options));
+    let mut symbols = Symbols::default();
     // LoadSentences leaves only the required characters and the unknown
     // mark; any other character gets an id too, so nothing is lost.
     let mut chars: CharMap<u32> = CharMap::new();
@@ -282,20 +279,6 @@ pub fn learn(
     Ok(pieces)
 }
 
-/// What the merges run over: the sentences cut into words (with
-/// `split_by_whitespace`, sentencepiece's `SplitSentencesByWhitespace`) or
-/// the sentences whole.
-fn words<'a>(sentences: &'a [(String, u64)], options: &SpmOptions) -> Vec<(&'a str, u64)> {
-    if !options.split_by_whitespace {
-        return sentences.iter().map(|(s, n)| (s.as_str(), *n)).collect();
-    }
-    count_words(
-        sentences,
-        options.treat_whitespace_as_suffix,
-        options.allow_whitespace_only_pieces,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,11 +320,7 @@ mod tests {
             "abcdefgz",
             "b",
         ];
-        let mut symbols = Symbols {
-            text: Vec::new(),
-            chars: Vec::new(),
-            head: Vec::new(),
-        };
+        let mut symbols = Symbols::default();
         for w in words {
             symbols.push(w.to_string(), w.chars().count() as u32);
         }

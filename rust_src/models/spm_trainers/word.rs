@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::models::spm_trainers::{log_count, room};
 use crate::train::spm::meta::MetaPieces;
 use crate::train::spm::options::SpmOptions;
-use crate::train::spm::pieces::{count_words, UNK_CHAR};
+use crate::train::spm::pieces::{count_sentence_words, UNK_CHAR};
 
 /// The words of `sentences` (normalized, with counts), most frequent first
 /// (then by bytes), as many as the vocabulary holds, each scored
@@ -22,7 +22,7 @@ pub fn learn(
     options: &SpmOptions,
 ) -> Result<Vec<(String, f32)>> {
     let limit = room(options, meta, 0)?;
-    let sorted = count_words(sentences, false, false);
+    let sorted = count_sentence_words(sentences, false, false);
     let total: u64 = sorted.iter().map(|(_, n)| n).sum();
     let log_total = log_count(total);
     Ok((sorted.into_iter())

@@ -24,7 +24,7 @@ use crate::models::unigram::seed::seed_pieces;
 use crate::models::unigram::trie::DoubleArray;
 use crate::threads;
 use crate::train::progress;
-use crate::train::spm::pieces::count_words;
+use crate::train::spm::pieces::learning_words;
 use crate::train::spm::sentences::sort_by_count;
 use crate::train::spm::{MetaPieces, SpmOptions, SpmSentences};
 
@@ -165,9 +165,9 @@ impl Marginals {
 /// Word `i` goes to thread `i % threads`: sentencepiece's split of the work.
 fn dealt<T: Send>(
     threads: usize,
-    words: &[(String, u64)],
+    words: &[(&str, u64)],
     init: impl Fn() -> T + Sync,
-    each: impl Fn(&mut T, &(String, u64)) -> Result<()> + Sync,
+    each: impl Fn(&mut T, &(&str, u64)) -> Result<()> + Sync,
 ) -> Result<Vec<T>> {
     let run = |n: usize| -> Result<T> {
         let mut acc = init();
@@ -184,11 +184,7 @@ fn dealt<T: Send>(
 
 /// The E-step: expected counts of every piece, and the objective (negative
 /// log-likelihood per sentence).
-fn e_step(
-    model: &TrainerModel,
-    words: &[(String, u64)],
-    threads: usize,
-) -> Result<(Vec<f32>, f32)> {
+fn e_step(model: &TrainerModel, words: &[(&str, u64)], threads: usize) -> Result<(Vec<f32>, f32)> {
     let all: u64 = words.iter().map(|w| w.1).sum();
     let size = model.pieces.len();
     let parts = dealt(
@@ -247,7 +243,7 @@ fn m_step(model: &TrainerModel, expected: &[f32]) -> Vec<(String, f32)> {
 /// the most likelihood, down to `shrinking_factor` of the vocabulary.
 fn prune(
     model: &TrainerModel,
-    words: &[(String, u64)],
+    words: &[(&str, u64)],
     options: &SpmOptions,
     desired: usize,
     threads: usize,
@@ -406,20 +402,6 @@ fn finalize(
     pieces
 }
 
-/// The words EM runs on: the sentences cut at whitespace and counted, or
-/// the sentences themselves.
-fn em_words(corpus: &SpmSentences, options: &SpmOptions) -> Vec<(String, u64)> {
-    if !options.split_by_whitespace {
-        return corpus.sentences.clone();
-    }
-    let words = count_words(
-        &corpus.sentences,
-        options.treat_whitespace_as_suffix,
-        options.allow_whitespace_only_pieces,
-    );
-    words.into_iter().map(|(w, c)| (w.to_owned(), c)).collect()
-}
-
 /// Trains a Unigram vocabulary: the learned pieces with their scores, best
 /// first, to be placed after the meta pieces.
 pub fn learn(
@@ -445,7 +427,7 @@ pub fn learn(
         corpus.last.as_deref(),
         options,
     )?)?;
-    let words = em_words(corpus, options);
+    let words = learning_words(&corpus.sentences, options);
     let desired = (f64::from(options.vocab_size) * 1.1) as usize;
     bar.set_message(format!("EM from {} seed pieces", model.pieces.len()));
     for round in 1.. {

@@ -114,10 +114,31 @@ pub fn split_into_words(text: &str, suffix: bool, ws_only: bool) -> impl Iterato
     })
 }
 
+/// The words a learner runs on (sentencepiece's
+/// `SplitSentencesByWhitespace`): with `split_by_whitespace`, the sentences
+/// cut into words ([`count_sentence_words`]); without, the sentences whole.
+pub fn learning_words<'a>(
+    sentences: &'a [(String, u64)],
+    options: &SpmOptions,
+) -> Vec<(&'a str, u64)> {
+    if !options.split_by_whitespace {
+        return sentences.iter().map(|(s, n)| (s.as_str(), *n)).collect();
+    }
+    count_sentence_words(
+        sentences,
+        options.treat_whitespace_as_suffix,
+        options.allow_whitespace_only_pieces,
+    )
+}
+
 /// The words of `sentences` (each with its count), cut by
 /// [`split_into_words`], their counts summed and sorted as sentencepiece's
 /// `Sorted`. Counted on the current rayon pool.
-pub fn count_words(sentences: &[(String, u64)], suffix: bool, ws_only: bool) -> Vec<(&str, u64)> {
+pub fn count_sentence_words(
+    sentences: &[(String, u64)],
+    suffix: bool,
+    ws_only: bool,
+) -> Vec<(&str, u64)> {
     let counts = (sentences.par_iter())
         .fold(
             FxHashMap::default,

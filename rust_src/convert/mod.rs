@@ -269,6 +269,9 @@ fn tokenizer_json(source: &ConvertSource) -> Result<(Value, Vec<String>)> {
         ConvertSource::SentencePiece(path) => {
             let model = SpmModelProto::from_file(path)?;
             let json = spm_tokenizer_json(&model.pieces, &model.trainer, &model.normalizer)?;
+            let json = serde_json::to_value(json).map_err(|e| {
+                Error::InvalidArgument(format!("cannot serialise tokenizer.json: {e}"))
+            })?;
             (json, spm_notes(&model))
         }
         ConvertSource::Tiktoken {

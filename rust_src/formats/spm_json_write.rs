@@ -30,6 +30,7 @@
 
 use base64::Engine;
 use rustc_hash::FxHashMap;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
@@ -44,11 +45,11 @@ const WS: &str = "\u{2581}";
 /// trainer and normalizer specs (as [`super::spm_model::SpmModelProto`]
 /// holds them). CHAR and WORD models, and `treat_whitespace_as_suffix`, have
 /// no HF equivalent and are refused.
-pub fn spm_tokenizer_json(
-    pieces: &[SpmPiece],
-    trainer: &TrainerSpec,
+pub fn spm_tokenizer_json<'a>(
+    pieces: &'a [SpmPiece],
+    trainer: &'a TrainerSpec,
     normalizer: &NormalizerSpec,
-) -> Result<Value> {
+) -> Result<SpmTokenizerJson<'a>> {
     if trainer.treat_whitespace_as_suffix {
         return Err(Error::Unsupported(
             "tokenizer.json for a sentencepiece model with treat_whitespace_as_suffix: \
@@ -59,39 +60,18 @@ pub fn spm_tokenizer_json(
     let unk_id = (pieces.iter())
         .position(|p| p.kind == PieceType::Unknown)
         .ok_or_else(|| Error::InvalidArgument("the model has no unknown piece".into()))?;
-    // Built by insertion: `json!` copies every value it interpolates, which
-    // for a 32,000-piece model took 90 ms to build instead of 28.
-    let mut model = serde_json::Map::new();
-    match trainer.model_type {
-        ModelType::Unigram => {
-            let vocab: Vec<Value> = pieces.iter().map(|p| json!([p.piece, p.score])).collect();
-            model.insert("type".into(), "Unigram".into());
-            model.insert("unk_id".into(), unk_id.into());
-            model.insert("vocab".into(), Value::Array(vocab));
-            model.insert("byte_fallback".into(), trainer.byte_fallback.into());
-        }
-        ModelType::Bpe => {
-            let vocab: serde_json::Map<String, Value> = (pieces.iter().enumerate())
-                .map(|(id, p)| (p.piece.clone(), Value::from(id)))
-                .collect();
-            let merges: Vec<Value> = (bpe_merges(pieces).into_iter())
-                .map(|(a, b)| Value::Array(vec![a.into(), b.into()]))
-                .collect();
-            for (key, value) in [
-                ("type", Value::from("BPE")),
-                ("dropout", Value::Null),
-                ("unk_token", trainer.unk_piece.as_str().into()),
-                ("continuing_subword_prefix", Value::Null),
-                ("end_of_word_suffix", Value::Null),
-                ("fuse_unk", true.into()),
-                ("byte_fallback", trainer.byte_fallback.into()),
-                ("ignore_merges", false.into()),
-                ("vocab", Value::Object(vocab)),
-                ("merges", Value::Array(merges)),
-            ] {
-                model.insert(key.into(), value);
-            }
-        }
+    let model = match trainer.model_type {
+        ModelType::Unigram => ModelJson::Unigram {
+            pieces,
+            unk_id,
+            byte_fallback: trainer.byte_fallback,
+        },
+        ModelType::Bpe => ModelJson::Bpe {
+            pieces,
+            merges: bpe_merges(pieces),
+            unk_token: &trainer.unk_piece,
+            byte_fallback: trainer.byte_fallback,
+        },
         ModelType::Char | ModelType::Word => {
             return Err(Error::Unsupported(
                 "tokenizer.json for a sentencepiece CHAR or WORD model: HF has no such model; \
@@ -99,7 +79,7 @@ pub fn spm_tokenizer_json(
                     .into(),
             ))
         }
-    }
+    };
     // Control pieces are special tokens, matched in the raw text. User-defined
     // pieces are ordinary added tokens matched in the normalized text, as
     // sentencepiece matches them: so the space before one stays a `▁` of its
@@ -175,7 +155,7 @@ pub fn spm_tokenizer_json(
         steps.push(json!({"type": "Strip", "content": " ", "start": 1, "stop": 0}));
     }
     let decoder = json!({"type": "Sequence", "decoders": steps});
-    let mut root = json!({
+    let head = json!({
         "version": "1.0",
         "truncation": null,
         "padding": null,
@@ -185,10 +165,102 @@ pub fn spm_tokenizer_json(
         "post_processor": null,
         "decoder": decoder,
     });
-    if let Value::Object(map) = &mut root {
-        map.insert("model".into(), Value::Object(model));
+    Ok(SpmTokenizerJson { head, model })
+}
+
+/// A sentencepiece model's tokenizer.json, ready to serialize. The model's
+/// vocabulary and merges are written straight from the pieces: built as
+/// `Value`s first, they took a third of the time of writing a trained
+/// 32,000-piece BPE model's files.
+pub struct SpmTokenizerJson<'a> {
+    /// Every key but "model", in order.
+    head: Value,
+    model: ModelJson<'a>,
+}
+
+/// The "model" of [`SpmTokenizerJson`].
+enum ModelJson<'a> {
+    Unigram {
+        pieces: &'a [SpmPiece],
+        unk_id: usize,
+        byte_fallback: bool,
+    },
+    Bpe {
+        pieces: &'a [SpmPiece],
+        merges: Vec<(&'a str, &'a str)>,
+        unk_token: &'a str,
+        byte_fallback: bool,
+    },
+}
+
+impl Serialize for SpmTokenizerJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let head = self.head.as_object().into_iter().flatten();
+        let mut map = serializer.serialize_map(None)?;
+        for (key, value) in head {
+            map.serialize_entry(key, value)?;
+        }
+        map.serialize_entry("model", &self.model)?;
+        map.end()
     }
-    Ok(root)
+}
+
+impl Serialize for ModelJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        match self {
+            ModelJson::Unigram {
+                pieces,
+                unk_id,
+                byte_fallback,
+            } => {
+                // Scores are f32 in the model, written as the f64 they are
+                // (HF reads f64).
+                let vocab = (pieces.iter()).map(|p| (p.piece.as_str(), f64::from(p.score)));
+                map.serialize_entry("type", "Unigram")?;
+                map.serialize_entry("unk_id", unk_id)?;
+                map.serialize_entry("vocab", &Seq(vocab))?;
+                map.serialize_entry("byte_fallback", byte_fallback)?;
+            }
+            ModelJson::Bpe {
+                pieces,
+                merges,
+                unk_token,
+                byte_fallback,
+            } => {
+                let vocab = (pieces.iter().enumerate()).map(|(id, p)| (p.piece.as_str(), id));
+                map.serialize_entry("type", "BPE")?;
+                map.serialize_entry("dropout", &None::<f32>)?;
+                map.serialize_entry("unk_token", unk_token)?;
+                map.serialize_entry("continuing_subword_prefix", &None::<&str>)?;
+                map.serialize_entry("end_of_word_suffix", &None::<&str>)?;
+                map.serialize_entry("fuse_unk", &true)?;
+                map.serialize_entry("byte_fallback", byte_fallback)?;
+                map.serialize_entry("ignore_merges", &false)?;
+                map.serialize_entry("vocab", &Entries(vocab))?;
+                map.serialize_entry("merges", merges)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// An iterator serialized as a sequence.
+struct Seq<I>(I);
+
+impl<I: Iterator<Item = T> + Clone, T: Serialize> Serialize for Seq<I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.clone())
+    }
+}
+
+/// An iterator of `(key, value)` serialized as a map.
+struct Entries<I>(I);
+
+impl<I: Iterator<Item = (K, V)> + Clone, K: Serialize, V: Serialize> Serialize for Entries<I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.clone())
+    }
 }
 
 /// The specs a model trained with `options` carries, for
@@ -228,18 +300,21 @@ pub fn bpe_merges(pieces: &[SpmPiece]) -> Vec<(&str, &str)> {
     // (score of the piece, characters of the left and right halves, the
     // halves), in piece order.
     let mut merges: Vec<(f32, usize, usize, &str, &str)> = Vec::new();
+    let mut local: Vec<(usize, usize, usize, &str, &str)> = Vec::new();
     for piece in pieces.iter().filter(|p| p.kind == PieceType::Normal) {
         let text = piece.piece.as_str();
-        let mut local: Vec<(usize, usize, usize, &str, &str)> = (text.char_indices().skip(1))
-            .enumerate()
-            .filter_map(|(k, (at, _))| {
-                let (left, right) = text.split_at(at);
-                Some((*ids.get(left)?, *ids.get(right)?, k + 1, left, right))
-            })
-            .collect();
+        local.clear();
+        local.extend(
+            (text.char_indices().skip(1))
+                .enumerate()
+                .filter_map(|(k, (at, _))| {
+                    let (left, right) = text.split_at(at);
+                    Some((*ids.get(left)?, *ids.get(right)?, k + 1, left, right))
+                }),
+        );
         local.sort_unstable_by_key(|&(l, r, _, _, _)| (l, r));
         let chars = text.chars().count();
-        merges.extend((local.into_iter()).map(|(_, _, k, l, r)| (piece.score, k, chars - k, l, r)));
+        merges.extend((local.drain(..)).map(|(_, _, k, l, r)| (piece.score, k, chars - k, l, r)));
     }
     // A stable sort, highest key first, as Python's sorted(reverse=True).
     merges.sort_by(|a, b| {
@@ -291,8 +366,12 @@ mod tests {
             ..TrainerSpec::default()
         };
         let normalizer = NormalizerSpec::default();
-        let json = spm_tokenizer_json(&bpe_pieces(), &trainer, &normalizer).unwrap();
+        let pieces = bpe_pieces();
+        let json = spm_tokenizer_json(&pieces, &trainer, &normalizer).unwrap();
+        let json = serde_json::to_value(json).unwrap();
         assert_eq!(json["model"]["vocab"]["▁ab"], 4);
+        assert_eq!(json["model"]["merges"][0], json!(["▁", "a"]));
+        assert_eq!(json["model"]["dropout"], Value::Null);
         assert_eq!(json["model"]["unk_token"], "<unk>");
         assert_eq!(json["model"]["byte_fallback"], true);
         assert_eq!(json["added_tokens"][0]["content"], "<s>");
@@ -315,6 +394,7 @@ mod tests {
             piece("▁▁", -1.5, PieceType::Normal),
         ];
         let json = spm_tokenizer_json(&pieces, &trainer, &normalizer).unwrap();
+        let json = serde_json::to_value(json).unwrap();
         assert_eq!(json["model"]["vocab"][1], json!(["▁▁", -1.5]));
         assert_eq!(json["model"]["unk_id"], 0);
         assert_eq!(json["pre_tokenizer"]["split"], false);

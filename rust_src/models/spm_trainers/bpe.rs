@@ -97,6 +97,24 @@ impl Symbols {
     }
 }
 
+/// Words per [`Spelled`] part.
+const SPELLED_PART: usize = 1 << 14;
+
+/// Words as symbol ids, one after another in one buffer.
+#[derive(Default)]
+struct Spelled {
+    ids: Vec<u32>,
+    /// Where each word ends in `ids`, and its count.
+    words: Vec<(usize, i64)>,
+}
+
+impl Spelled {
+    fn iter(&self) -> impl Iterator<Item = (&[u32], i64)> + Clone {
+        let starts = std::iter::once(0).chain(self.words.iter().map(|w| w.0));
+        (starts.zip(&self.words)).map(|(start, &(end, count))| (&self.ids[start..end], count))
+    }
+}
+
 /// Compares `x[0] + x[1]` with `y[0] + y[1]` as byte strings, a run of
 /// bytes at a time, without joining them (the candidates' order compares
 /// spellings at every tie of count and length: a byte at a time, that was a
@@ -147,30 +165,33 @@ pub fn learn(
     for c in (required_chars.iter().map(|&(c, _)| c)).chain([UNK_CHAR]) {
         insert(&mut chars, c);
     }
-    let spell = |chars: &CharMap<u32>, word: &str| -> Vec<u32> {
-        word.chars()
-            .map(|c| chars.get(c).unwrap_or(UNSEEN))
-            .collect()
-    };
-    let mut spelled: Vec<(Vec<u32>, i64)> = pool.install(|| {
-        (words.par_iter())
-            .map(|(word, count)| {
-                (
-                    spell(&chars, word),
-                    i64::try_from(*count).unwrap_or(i64::MAX),
-                )
-            })
-            .collect()
-    });
-    if spelled.iter().any(|(ids, _)| ids.contains(&UNSEEN)) {
-        for ((word, _), (ids, _)) in words.iter().zip(spelled.iter_mut()) {
-            for c in word.chars() {
-                insert(&mut chars, c);
-            }
-            *ids = spell(&chars, word);
+    // A slice of the words spelled end to end in one buffer: a buffer per
+    // word was an allocation and a free for each of half a million words.
+    let spell = |chars: &CharMap<u32>, words: &[(&str, u64)]| -> Spelled {
+        let mut part = Spelled::default();
+        for &(word, count) in words {
+            part.ids
+                .extend(word.chars().map(|c| chars.get(c).unwrap_or(UNSEEN)));
+            part.words
+                .push((part.ids.len(), i64::try_from(count).unwrap_or(i64::MAX)));
         }
+        part
+    };
+    let spell_all = |chars: &CharMap<u32>| -> Vec<Spelled> {
+        pool.install(|| {
+            (words.par_chunks(SPELLED_PART))
+                .map(|part| spell(chars, part))
+                .collect()
+        })
+    };
+    let mut spelled = spell_all(&chars);
+    if spelled.iter().any(|part| part.ids.contains(&UNSEEN)) {
+        for c in words.iter().flat_map(|(word, _)| word.chars()) {
+            insert(&mut chars, c);
+        }
+        spelled = spell_all(&chars);
     }
-    let mut index = PairIndex::new(spelled.iter().map(|(w, c)| (&w[..], *c)))?;
+    let mut index = PairIndex::new(spelled.iter().flat_map(Spelled::iter))?;
     drop(spelled);
     // The merges' new pairs take the table to about 2.5 times the corpus's
     // own by 32k pieces (1.4 times by 8k, 2.5 by 64k on the 8 MB mix): room

@@ -26,12 +26,14 @@ use crate::train::spm::order;
 use crate::train::spm::pieces::{BOUNDARY, UNK_CHAR};
 use crate::train::word_counts::head;
 
-/// Normalized distinct sentences and the alphabet.
+/// Normalized sentences and the alphabet.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SpmSentences {
-    /// Distinct normalized sentences (characters outside the alphabet
-    /// replaced by `▅`, meta pieces by U+001F) with their counts, sorted by
-    /// count (highest first), then by bytes.
+    /// Normalized sentences (characters outside the alphabet replaced by
+    /// `▅`, meta pieces by U+001F) with their counts. For Unigram, distinct
+    /// and sorted by count (highest first), then by bytes; for the other
+    /// learners, which only count their words or characters, in no
+    /// particular order and possibly repeated.
     pub sentences: Vec<(String, u64)>,
     /// The alphabet with each character's count, sorted as sentencepiece's
     /// `Sorted(required_chars_)`: count (highest first), then character.
@@ -81,7 +83,6 @@ impl SpmSentences {
         options: &SpmOptions,
         corpus: Option<(&[PathBuf], bool)>,
     ) -> Result<Self> {
-        let reserved_lines = lines.iter().filter(|(l, _)| l.contains(UNK_CHAR)).count() as u64;
         let metas: Vec<&str> = meta.by_id.values().map(|(p, _)| p.as_str()).collect();
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
@@ -96,19 +97,20 @@ impl SpmSentences {
             });
             cut
         };
-        let all: Vec<(String, u64)> =
-            threads::pool(options.num_threads.unwrap_or(0))?.install(|| {
-                lines
-                    .par_iter()
-                    .filter(|(l, _)| !l.contains(UNK_CHAR))
-                    .map_init(SpmNormalized::default, |out, &(line, count)| {
-                        (prepare(line, out), count)
-                    })
-                    .collect()
-            });
-        let kept: u64 = all.iter().filter(|(s, _)| !s.is_empty()).map(|s| s.1).sum();
-        let normalized: Vec<(String, u64)> =
-            all.into_iter().filter(|(s, _)| !s.is_empty()).collect();
+        let pool = threads::pool(options.num_threads.unwrap_or(0))?;
+        // A line holding `▅` is left out (None), and counted.
+        let prepared: Vec<Option<(String, u64)>> = pool.install(|| {
+            (lines.par_iter())
+                .map_init(SpmNormalized::default, |out, &(line, count)| {
+                    (!line.contains(UNK_CHAR)).then(|| (prepare(line, out), count))
+                })
+                .collect()
+        });
+        let reserved_lines = prepared.iter().filter(|p| p.is_none()).count() as u64;
+        let mut normalized: Vec<(String, u64)> = (prepared.into_iter().flatten())
+            .filter(|(s, _)| !s.is_empty())
+            .collect();
+        let kept: u64 = normalized.iter().map(|s| s.1).sum();
         let last = match corpus {
             Some((paths, skip_invalid)) => {
                 let mut out = SpmNormalized::default();
@@ -120,16 +122,6 @@ impl SpmSentences {
             None => None,
         };
         let required_chars = alphabet(&normalized, options)?;
-        let mut known: CharMap<()> = CharMap::new();
-        for &(c, _) in &required_chars {
-            known.get_or_insert_with(c, || ());
-        }
-        let is_known = |c: char| known.get(c).is_some();
-        let replace_rare = |s: String| -> String {
-            (s.chars())
-                .map(|c| if is_known(c) { c } else { UNK_CHAR })
-                .collect()
-        };
         if !matches!(options.model_type, ModelType::Word | ModelType::Char)
             && required_chars.len() + meta.len() > options.vocab_size as usize
         {
@@ -143,18 +135,33 @@ impl SpmSentences {
                 required_chars.len() + meta.len()
             )));
         }
-        let mut merged: FxHashMap<String, u64> = FxHashMap::default();
-        for (sentence, count) in normalized {
-            let sentence = if sentence.chars().all(is_known) {
-                sentence
-            } else {
-                replace_rare(sentence)
-            };
-            *merged.entry(sentence).or_default() += count;
+        let mut known: CharMap<()> = CharMap::new();
+        for &(c, _) in &required_chars {
+            known.get_or_insert_with(c, || ());
         }
-        let mut sentences: Vec<(String, u64)> = merged.into_iter().collect();
-        sort_texts_by_count(&mut sentences);
-        let last = last.map(replace_rare);
+        let is_known = |c: char| known.get(c).is_some();
+        let replace_rare = |s: &mut String| {
+            if !s.chars().all(is_known) {
+                *s = (s.chars())
+                    .map(|c| if is_known(c) { c } else { UNK_CHAR })
+                    .collect();
+            }
+        };
+        pool.install(|| {
+            (normalized.par_iter_mut()).for_each(|(sentence, _)| replace_rare(sentence));
+        });
+        // Only Unigram's seeds depend on which sentences there are and in
+        // what order; the other learners count words or characters, and
+        // merging and sorting 8 MB of sentences was a twentieth of BPE's run.
+        let sentences = if options.model_type == ModelType::Unigram {
+            distinct_by_count(normalized)
+        } else {
+            normalized
+        };
+        let last = last.map(|mut line| {
+            replace_rare(&mut line);
+            line
+        });
         Ok(SpmSentences {
             sentences,
             required_chars,
@@ -162,6 +169,18 @@ impl SpmSentences {
             last,
         })
     }
+}
+
+/// The distinct `sentences` with their counts summed, sorted as
+/// [`sort_texts_by_count`] sorts them.
+fn distinct_by_count(sentences: Vec<(String, u64)>) -> Vec<(String, u64)> {
+    let mut merged: FxHashMap<String, u64> = FxHashMap::default();
+    for (sentence, count) in sentences {
+        *merged.entry(sentence).or_default() += count;
+    }
+    let mut distinct: Vec<(String, u64)> = merged.into_iter().collect();
+    sort_texts_by_count(&mut distinct);
+    distinct
 }
 
 /// The characters that cover `character_coverage` of all character

@@ -22,7 +22,7 @@
 //! the time outside merging.
 
 use rayon::prelude::*;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 
 use crate::error::Result;
 use crate::models::spm_trainers::room;
@@ -32,7 +32,7 @@ use crate::train::pairs::{Pair, PairIndex};
 use crate::train::queue::{Candidate, CountQueue};
 use crate::train::spm::meta::MetaPieces;
 use crate::train::spm::options::SpmOptions;
-use crate::train::spm::pieces::{is_valid_piece, learning_words, UNK_CHAR};
+use crate::train::spm::pieces::{learning_words, PieceShape, UNK_CHAR};
 use crate::train::word_counts::head;
 
 /// The id of a character not given one yet.
@@ -42,18 +42,38 @@ const UNSEEN: u32 = u32::MAX;
 #[derive(Default)]
 struct Symbols {
     text: Vec<String>,
-    /// Length in characters.
+    /// Length in characters (also in `shape`: here in a table of its own,
+    /// small and cached, for the candidates' order).
     chars: Vec<u32>,
     /// The first eight bytes of the text ([`head`]).
     head: Vec<u64>,
+    /// What decides which pairs may become pieces.
+    shape: Vec<PieceShape>,
 }
 
 impl Symbols {
-    fn push(&mut self, text: String, chars: u32) -> u32 {
+    fn push(&mut self, text: String, shape: PieceShape) -> u32 {
         self.head.push(head(&text));
         self.text.push(text);
-        self.chars.push(chars);
+        self.chars
+            .push(u32::try_from(shape.chars()).unwrap_or(u32::MAX));
+        self.shape.push(shape);
         (self.text.len() - 1) as u32
+    }
+
+    /// The shape of the pair's joined text.
+    fn joined_shape(&self, (a, b): Pair) -> Option<PieceShape> {
+        Some(
+            self.shape
+                .get(a as usize)?
+                .join(self.shape.get(b as usize)?),
+        )
+    }
+
+    /// Whether the pair's joined text may be a piece.
+    fn is_valid(&self, pair: Pair, options: &SpmOptions) -> bool {
+        self.joined_shape(pair)
+            .is_some_and(|shape| shape.is_valid(options))
     }
 
     fn text(&self, id: u32) -> &str {
@@ -160,7 +180,9 @@ pub fn learn(
     // mark; any other character gets an id too, so nothing is lost.
     let mut chars: CharMap<u32> = CharMap::new();
     let mut insert = |chars: &mut CharMap<u32>, c: char| {
-        chars.get_or_insert_with(c, || symbols.push(c.to_string(), 1));
+        chars.get_or_insert_with(c, || {
+            symbols.push(c.to_string(), PieceShape::of_char(c, options))
+        });
     };
     for c in (required_chars.iter().map(|&(c, _)| c)).chain([UNK_CHAR]) {
         insert(&mut chars, c);
@@ -191,7 +213,13 @@ pub fn learn(
         }
         spelled = spell_all(&chars);
     }
-    let mut index = PairIndex::new(spelled.iter().flat_map(Spelled::iter))?;
+    // Only the pairs that may become pieces are indexed: the others (a
+    // sixth of the mix's pairs, mixing scripts or holding a mark) would
+    // only be counted.
+    let keeps = |symbols: &Symbols, pair: Pair| symbols.is_valid(pair, options);
+    let mut index = PairIndex::new_keeping(spelled.iter().flat_map(Spelled::iter), &|pair| {
+        keeps(&symbols, pair)
+    })?;
     drop(spelled);
     // The merges' new pairs take the table to about 2.5 times the corpus's
     // own by 32k pieces (1.4 times by 8k, 2.5 by 64k on the 8 MB mix): room
@@ -199,17 +227,6 @@ pub fn learn(
     // while the old one is still held. (Made before indexing, the room
     // slowed indexing more: the table no longer stayed in cache.)
     index.reserve_pairs(index.pair_entries() * 3 / 2);
-    let mut valid: FxHashMap<Pair, bool> = FxHashMap::default();
-    let mut is_valid = |symbols: &Symbols, pair: Pair| {
-        *valid.entry(pair).or_insert_with(|| {
-            let chars: Vec<char> = (symbols.text(pair.0).chars())
-                .chain(symbols.text(pair.1).chars())
-                .collect();
-            is_valid_piece(&chars, options)
-        })
-    };
-    // Validity is checked when a pair comes out on top, not when it goes
-    // in: most pairs never get there.
     let initial: Vec<Candidate> = (index.pairs())
         .filter(|&(_, count)| count > 0)
         .map(|(pair, count)| Candidate { count, pair })
@@ -244,19 +261,21 @@ pub fn learn(
             continue;
         }
         done.insert(best.pair);
-        if !is_valid(&symbols, best.pair) {
-            continue;
-        }
         let text = format!("{}{}", symbols.text(best.pair.0), symbols.text(best.pair.1));
         // The same string reached by another pair ("aaa" as aa+a and a+aa):
         // sentencepiece drops the pair without merging it.
         if !seen.insert(text.clone()) {
             continue;
         }
-        let merged = symbols.push(text.clone(), symbols.chars(best.pair));
+        let Some(shape) = symbols.joined_shape(best.pair) else {
+            continue;
+        };
+        let merged = symbols.push(text.clone(), shape);
         pieces.push((text, -(pieces.len() as f32)));
         changed.clear();
-        index.merge(best.pair, merged, &mut changed);
+        index.merge_keeping(best.pair, merged, &mut changed, &|pair| {
+            keeps(&symbols, pair)
+        });
         // Only the new pairs (next to the merged symbol) gained: a pair whose
         // count fell keeps its old entry, which comes out early, is seen to
         // be stale and goes back in with its count.
@@ -289,7 +308,7 @@ pub fn learn(
                 break;
             }
             let text = format!("{}{}", symbols.text(pair.0), symbols.text(pair.1));
-            if is_valid(&symbols, pair) && seen.insert(text.clone()) {
+            if seen.insert(text.clone()) {
                 pieces.push((text, -(pieces.len() as f32)));
             }
         }
@@ -304,6 +323,7 @@ pub fn learn(
 mod tests {
     use super::*;
     use crate::train::spm::sentences::sort_by_count;
+    use rustc_hash::FxHashMap;
 
     #[test]
     fn joined_spellings_compare_as_their_concatenations() {
@@ -342,8 +362,13 @@ mod tests {
             "b",
         ];
         let mut symbols = Symbols::default();
+        // Shapes only decide validity, which this test does not read.
+        let options = SpmOptions::default();
         for w in words {
-            symbols.push(w.to_string(), w.chars().count() as u32);
+            let shape = (w.chars().map(|c| PieceShape::of_char(c, &options)))
+                .reduce(|a, b| a.join(&b))
+                .unwrap_or_else(|| PieceShape::of_char('a', &options));
+            symbols.push(w.to_string(), shape);
         }
         let n = words.len() as u32;
         for x in (0..n).flat_map(|a| (0..n).map(move |b| (a, b))) {

@@ -25,14 +25,20 @@ fn is_decimal_digit(c: char) -> bool {
 /// The script class a piece may not mix: kana count as Han, combining marks
 /// take the script before them, and `None` goes with anything.
 fn script_class(c: char, prev: Option<Script>, options: &SpmOptions) -> Option<Script> {
+    own_class(c, options).unwrap_or(prev)
+}
+
+/// The script class of `c` when it has one of its own; `None` when it takes
+/// the class before it (a combining mark).
+fn own_class(c: char, options: &SpmOptions) -> Option<Option<Script>> {
     if !options.split_by_number && is_decimal_digit(c) {
-        return None;
+        return Some(None);
     }
     match c.script() {
-        Script::Hiragana | Script::Katakana => Some(Script::Han),
-        _ if c == '\u{30fc}' => Some(Script::Han),
-        Script::Inherited => prev,
-        s => Some(s),
+        Script::Hiragana | Script::Katakana => Some(Some(Script::Han)),
+        _ if c == '\u{30fc}' => Some(Some(Script::Han)),
+        Script::Inherited => None,
+        s => Some(Some(s)),
     }
 }
 
@@ -84,6 +90,101 @@ pub fn is_valid_piece(chars: &[char], options: &SpmOptions) -> bool {
         prev = script;
     }
     true
+}
+
+/// What [`is_valid_piece`] asks of a string, kept so that the answer for
+/// two strings joined comes from theirs without reading either: a BPE
+/// learner keeps one per symbol and tests each new pair in constant time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PieceShape {
+    chars: usize,
+    /// Holds a character no piece may hold.
+    reserved: bool,
+    digit: bool,
+    all_ws: bool,
+    first_ws: bool,
+    last_ws: bool,
+    /// A `▁` after the first character.
+    ws_after_first: bool,
+    /// A `▁` before the last character.
+    ws_before_last: bool,
+    /// No two neighbouring script classes differ.
+    one_script: bool,
+    /// The classes of the first and the last character with a class of its
+    /// own ([`own_class`]); `None` when no character has one.
+    first_class: Option<Option<Script>>,
+    last_class: Option<Option<Script>>,
+}
+
+impl PieceShape {
+    /// The shape of the one-character string `c`.
+    pub fn of_char(c: char, options: &SpmOptions) -> Self {
+        let ws = c == WS;
+        let class = if ws { None } else { own_class(c, options) };
+        PieceShape {
+            chars: 1,
+            reserved: matches!(c, UNK_CHAR | '\0' | BOUNDARY | ' '),
+            digit: !ws && is_decimal_digit(c),
+            all_ws: ws,
+            first_ws: ws,
+            last_ws: ws,
+            ws_after_first: false,
+            ws_before_last: false,
+            one_script: true,
+            first_class: class,
+            last_class: class,
+        }
+    }
+
+    /// The shape of this string followed by `next`. A character that takes
+    /// the class before it takes, at the start of `next`, this string's
+    /// last: only `next`'s first character with a class of its own meets
+    /// this string's last one.
+    pub fn join(&self, next: &PieceShape) -> Self {
+        let clash = match (self.last_class, next.first_class) {
+            (Some(Some(a)), Some(Some(b))) => a != b,
+            _ => false,
+        };
+        PieceShape {
+            chars: self.chars + next.chars,
+            reserved: self.reserved || next.reserved,
+            digit: self.digit || next.digit,
+            all_ws: self.all_ws && next.all_ws,
+            first_ws: self.first_ws,
+            last_ws: next.last_ws,
+            ws_after_first: self.ws_after_first || next.first_ws || next.ws_after_first,
+            ws_before_last: self.ws_before_last || self.last_ws || next.ws_before_last,
+            one_script: self.one_script && next.one_script && !clash,
+            first_class: self.first_class.or(next.first_class),
+            last_class: next.last_class.or(self.last_class),
+        }
+    }
+
+    /// Length in characters.
+    pub fn chars(&self) -> usize {
+        self.chars
+    }
+
+    /// Whether the string may be a piece: [`is_valid_piece`] of it.
+    pub fn is_valid(&self, options: &SpmOptions) -> bool {
+        if self.chars == 0 || self.chars > options.max_piece_length || self.reserved {
+            return false;
+        }
+        let long = self.chars > 1;
+        let misplaced_ws = !(options.allow_whitespace_only_pieces && self.all_ws)
+            && match (
+                options.treat_whitespace_as_suffix,
+                options.split_by_whitespace,
+            ) {
+                (true, true) => self.ws_before_last,
+                (true, false) => self.first_ws && long,
+                (false, true) => self.ws_after_first,
+                (false, false) => self.last_ws && long,
+            };
+        let split_digit = options.split_digits && self.digit && long;
+        let mixed_scripts = options.split_by_unicode_script && !self.one_script;
+        !(misplaced_ws || split_digit || mixed_scripts)
+    }
 }
 
 /// Cuts normalized `text` into words at `▁`: each word starts with its `▁`
@@ -263,6 +364,55 @@ mod tests {
                     split_into_words(text, suffix, ws_only),
                     split_by_characters(text, suffix, ws_only),
                     "{text:?} suffix {suffix} ws_only {ws_only}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn shapes_join_to_the_validity_of_the_joined_string() {
+        // Every class of character the rules tell apart: Latin, Han, kana,
+        // the prolonged sound mark, a combining mark, ASCII and full-width
+        // digits, punctuation, `▁`, and the reserved characters.
+        let alphabet = [
+            'a', '中', 'あ', 'ー', '\u{301}', '1', '\u{ff11}', ',', WS, UNK_CHAR, '\0', BOUNDARY,
+            ' ',
+        ];
+        let mut rng = crate::models::rng::Rng::new(11);
+        for bits in 0..64u32 {
+            let options = SpmOptions {
+                max_piece_length: 5,
+                split_digits: bits & 1 != 0,
+                split_by_whitespace: bits & 2 != 0,
+                split_by_unicode_script: bits & 4 != 0,
+                split_by_number: bits & 8 != 0,
+                treat_whitespace_as_suffix: bits & 16 != 0,
+                allow_whitespace_only_pieces: bits & 32 != 0,
+                ..SpmOptions::default()
+            };
+            for _ in 0..3000 {
+                let len = 1 + (rng.next_u64() % 6) as usize;
+                let chars: Vec<char> = (0..len)
+                    .map(|_| alphabet[(rng.next_u64() % alphabet.len() as u64) as usize])
+                    .collect();
+                let shape = |part: &[char]| {
+                    (part.iter().map(|&c| PieceShape::of_char(c, &options)))
+                        .reduce(|a, b| a.join(&b))
+                        .unwrap()
+                };
+                let expected = is_valid_piece(&chars, &options);
+                for cut in 1..len {
+                    let joined = shape(&chars[..cut]).join(&shape(&chars[cut..]));
+                    assert_eq!(
+                        joined,
+                        shape(&chars),
+                        "{chars:?} cut at {cut}, options {bits}"
+                    );
+                }
+                assert_eq!(
+                    shape(&chars).is_valid(&options),
+                    expected,
+                    "{chars:?}, options {bits}"
                 );
             }
         }

@@ -491,8 +491,9 @@ mod tests {
         assert!(changed.contains(&(2, 2)) && changed.contains(&(1, 2)));
     }
 
-    #[test]
-    fn counts_stay_exact_through_random_merges() {
+    /// Merges the most frequent pair 40 times over random words, checking
+    /// the words and every kept pair's count after each merge.
+    fn merge_randomly(keeps: &impl Fn(Pair) -> bool) {
         let mut rng = Rng::new(5);
         let mut next = |n: u64| rng.next_u64() % n;
         let words: Vec<(Vec<u32>, i64)> = (0..50)
@@ -504,7 +505,8 @@ mod tests {
                 )
             })
             .collect();
-        let mut index = index(&words);
+        let mut index =
+            PairIndex::new_keeping(words.iter().map(|(w, c)| (&w[..], *c)), keeps).unwrap();
         let mut changed = Vec::new();
         for symbols in 3..43 {
             let Some((pair, _)) = live(&index)
@@ -533,9 +535,23 @@ mod tests {
                     out
                 })
                 .collect();
-            index.merge(pair, symbols, &mut changed);
+            changed.clear();
+            index.merge_keeping(pair, symbols, &mut changed, keeps);
             assert_eq!(index.words(), expected);
-            assert_eq!(live(&index), recount(&index, &words));
+            let mut counts = recount(&index, &words);
+            counts.retain(|&pair, _| keeps(pair));
+            assert_eq!(live(&index), counts);
+            assert!(changed.iter().all(|&pair| keeps(pair)));
         }
+    }
+
+    #[test]
+    fn counts_stay_exact_through_random_merges() {
+        merge_randomly(&|_| true);
+    }
+
+    #[test]
+    fn pairs_not_kept_are_never_counted() {
+        merge_randomly(&|(a, b)| (a + b) % 3 != 0);
     }
 }

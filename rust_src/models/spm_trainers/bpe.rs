@@ -15,11 +15,12 @@
 //! Chinese novel, six UDHR languages, and 6 MB of all the shared corpora at
 //! 8000 and 20000 pieces).
 //!
-//! On those 6 MB at 8000 pieces learning takes 0.28 s (words 60 ms, spelling
-//! 30 ms, indexing 80 ms, merging 80 ms) where sentencepiece's whole run
-//! takes 1.0 s. Pushing only pairs whose count rose (falls are caught when
-//! the stale entry comes out) and checking validity only at the top halved
-//! the time outside merging.
+//! Only pairs that may become pieces are indexed: each symbol keeps its
+//! [`PieceShape`], and a pair's validity comes from its two shapes. On the
+//! 8 MB mix at 32,000 pieces a sixth of the pairs are invalid (mixed
+//! scripts, mostly); left out, the pair table stays half the size. Pushing
+//! only pairs whose count rose (falls are caught when the stale entry comes
+//! out) keeps the queue small.
 
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;

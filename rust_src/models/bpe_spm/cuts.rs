@@ -4,32 +4,45 @@
 //! merge across them would make a piece holding both). Llama 2 has no piece
 //! with `\n` nor with a letter before `,`, so words come apart from the
 //! punctuation and line breaks around them and repeat far more often.
+//! Segments holding Chinese or Japanese are flagged, to be cut further
+//! between characters (see `SpmBpeModel::encode`).
 
 use crate::models::char_joins::AsciiJoins;
 
 /// `▁` in UTF-8.
 pub(super) const SPACE: &[u8] = "\u{2581}".as_bytes();
 
+/// Whether `byte` leads a character from U+3000 to U+9FFF: CJK punctuation,
+/// kana and the common Han characters.
+pub(super) fn is_cjk_lead(byte: u8) -> bool {
+    (0xE3..=0xE9).contains(&byte)
+}
+
 impl AsciiJoins {
     /// Calls `segment` with the byte range of each segment of `bytes`, in
-    /// order (none for empty text).
-    pub(super) fn each_segment(&self, bytes: &[u8], mut segment: impl FnMut(usize, usize)) {
+    /// order (none for empty text), and whether it holds a character that
+    /// [`is_cjk_lead`] leads.
+    pub(super) fn each_segment(&self, bytes: &[u8], mut segment: impl FnMut(usize, usize, bool)) {
         let mut start = 0usize;
+        let mut cjk = bytes.first().copied().is_some_and(is_cjk_lead);
         for i in 1..bytes.len() {
             let (before, at) = (bytes[i - 1], bytes[i]);
-            let cut = if at < 0x80 {
-                before < 0x80 && !self.join(before, at)
+            let (cut, lead) = if at < 0x80 {
+                (before < 0x80 && !self.join(before, at), false)
             } else {
                 // `▁` starts with 0xE2; a run is cut before its first `▁` only.
-                at == SPACE[0] && bytes[i..].starts_with(SPACE) && !bytes[..i].ends_with(SPACE)
+                let space = bytes[i..].starts_with(SPACE) && !bytes[..i].ends_with(SPACE);
+                (space, is_cjk_lead(at))
             };
             if cut {
-                segment(start, i);
+                segment(start, i, cjk);
                 start = i;
+                cjk = false;
             }
+            cjk |= lead;
         }
         if start < bytes.len() {
-            segment(start, bytes.len());
+            segment(start, bytes.len(), cjk);
         }
     }
 }
@@ -40,7 +53,11 @@ mod tests {
 
     fn segments(joins: &AsciiJoins, text: &str) -> Vec<String> {
         let mut out = Vec::new();
-        joins.each_segment(text.as_bytes(), |s, e| out.push(text[s..e].to_string()));
+        joins.each_segment(text.as_bytes(), |s, e, cjk| {
+            let segment = &text[s..e];
+            assert_eq!(cjk, segment.bytes().any(is_cjk_lead), "{segment:?}");
+            out.push(segment.to_string());
+        });
         out
     }
 
@@ -55,5 +72,6 @@ mod tests {
         assert_eq!(segments(&joins, "x"), ["x"]);
         // non-ASCII neighbours are never cut apart (only before `▁`)
         assert_eq!(segments(&joins, "xéy"), ["xéy"]);
+        assert_eq!(segments(&joins, "中文▁あ\nb"), ["中文", "▁あ\n", "b"]);
     }
 }

@@ -26,6 +26,19 @@ impl SpmBpeModel {
     /// frozen and no unused piece is split again.
     pub(super) fn encode_short(&self, text: &str, base: u32, out: &mut Vec<Token>) {
         let bytes = text.as_bytes();
+        if bytes
+            .first()
+            .is_some_and(|&b| one_char_len(b) == bytes.len())
+        {
+            // One character, nothing to merge (a Han character, most often).
+            let id = self
+                .vocab
+                .normal
+                .get(bytes)
+                .map_or(u32::MAX, |id| id as u32);
+            self.push_piece(text, id, base, 0, bytes.len() as u32, out);
+            return;
+        }
         let mut parts = [Part::default(); SHORT];
         let mut n = 0usize;
         let mut pos = 0usize;
@@ -81,18 +94,31 @@ impl SpmBpeModel {
             }
         }
         for part in &parts[..n] {
-            let id = match self.final_ids.get(part.id as usize) {
-                Some(&id) => id,
-                None => self.vocab.piece_to_id(
-                    text.get(part.start as usize..part.end as usize)
-                        .unwrap_or(""),
-                ),
-            };
-            out.push(Token {
-                id,
-                start: base + part.start,
-                end: base + part.end,
-            });
+            self.push_piece(text, part.id, base, part.start, part.end, out);
         }
+    }
+
+    /// Appends the token of `text[start..end]`, whose piece is `id`
+    /// (`u32::MAX` outside the vocabulary), offsets shifted by `base`.
+    fn push_piece(
+        &self,
+        text: &str,
+        id: u32,
+        base: u32,
+        start: u32,
+        end: u32,
+        out: &mut Vec<Token>,
+    ) {
+        let id = match self.final_ids.get(id as usize) {
+            Some(&id) => id,
+            None => self
+                .vocab
+                .piece_to_id(text.get(start as usize..end as usize).unwrap_or("")),
+        };
+        out.push(Token {
+            id,
+            start: base + start,
+            end: base + end,
+        });
     }
 }

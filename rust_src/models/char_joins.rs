@@ -64,6 +64,13 @@ impl AsciiJoins {
     }
 }
 
+/// Whether `byte` leads a character from U+3000 to U+9FFF: CJK punctuation,
+/// kana and the common Han characters, whose runs the sentencepiece-style
+/// models cut with [`CharJoins`] and merge without their segment cache.
+pub fn is_cjk_lead(byte: u8) -> bool {
+    (0xE3..=0xE9).contains(&byte)
+}
+
 /// The joins of every token of a vocabulary (see the module comment).
 #[derive(Debug, Clone)]
 pub struct CharJoins {

@@ -13,6 +13,7 @@ use super::dropout::merge_with_dropout;
 use super::merge::{self, with_scratch, Merges, Scratch};
 use super::table::U64Map;
 use crate::error::{Error, Result};
+use crate::models::char_joins::CharJoins;
 use crate::models::names_by_id;
 use crate::models::segment_cache;
 use crate::pipeline::{ids_of_tokens, piece_of, Model, Token};
@@ -62,6 +63,9 @@ pub struct CharBpe {
     /// `▁` run, and each word merges on its own, in the short-piece path,
     /// instead of a whole Llama text (one piece) on the heap.
     word_start: Option<u32>,
+    /// Where a word holding Chinese or Japanese is cut further, when that
+    /// is exact ([`CharBpe::every_char_kept_apart`]).
+    char_cuts: Option<CharJoins>,
     /// Names this model in the per-thread [`segment_cache`].
     cache_owner: u64,
 }
@@ -101,7 +105,14 @@ impl CharBpe {
             .as_ref()
             .map_or(0, String::len);
         let mut table = U64Map::with_capacity(merges.len());
+        // Whether a byte token or the unknown token is ever merged.
+        let mut special_merged = false;
+        let special = |t: &str| {
+            options.unk_token.as_deref() == Some(t)
+                || (t.len() == 6 && t.starts_with("<0x") && t.ends_with('>'))
+        };
         for (rank, (a, b, at)) in merges.iter().enumerate() {
+            special_merged |= special(a) || special(b);
             let rank = u32::try_from(rank)
                 .map_err(|_| Error::InvalidArgument("too many merges".into()))?;
             let rest = b.get(prefix_len..).ok_or_else(|| {
@@ -156,8 +167,13 @@ impl CharBpe {
                     .keys()
                     .all(|t| !t.trim_start_matches(SPACE).contains(SPACE))
             });
+        let exact_cuts = word_start.is_some()
+            && !special_merged
+            && CharBpe::every_char_kept_apart(&options, bytes.as_deref());
+        let char_cuts = exact_cuts.then(|| CharJoins::new(vocab.keys().map(String::as_bytes)));
         Ok(CharBpe {
             word_start,
+            char_cuts,
             cache_owner: segment_cache::new_owner(),
             vocab,
             names,
@@ -167,6 +183,16 @@ impl CharBpe {
             singles,
             options,
         })
+    }
+
+    /// Whether every character of a word becomes symbols of its own: none is
+    /// dropped (the characters around it would meet) and no two unknown
+    /// ones fuse into one token. Then, with no merge of a byte or unknown
+    /// token, a word cut between two characters that no token holds side by
+    /// side merges as the whole word does.
+    fn every_char_kept_apart(options: &CharBpeOptions, bytes: Option<&[Option<u32>; 256]>) -> bool {
+        let every_byte = bytes.is_some_and(|ids| ids.iter().all(Option::is_some));
+        every_byte || (options.unk_token.is_some() && !options.fuse_unk)
     }
 
     /// The id of the unknown token, an error when the vocabulary lacks it

@@ -7,16 +7,10 @@
 //! Segments holding Chinese or Japanese are flagged, to be cut further
 //! between characters (see `SpmBpeModel::encode`).
 
-use crate::models::char_joins::AsciiJoins;
+use crate::models::char_joins::{is_cjk_lead, AsciiJoins};
 
 /// `▁` in UTF-8.
 pub(super) const SPACE: &[u8] = "\u{2581}".as_bytes();
-
-/// Whether `byte` leads a character from U+3000 to U+9FFF: CJK punctuation,
-/// kana and the common Han characters.
-pub(super) fn is_cjk_lead(byte: u8) -> bool {
-    (0xE3..=0xE9).contains(&byte)
-}
 
 impl AsciiJoins {
     /// Calls `segment` with the byte range of each segment of `bytes`, in

@@ -23,9 +23,9 @@ mod agenda;
 mod cuts;
 mod short;
 
-use crate::models::char_joins::{AsciiJoins, CharJoins};
+use crate::models::char_joins::{is_cjk_lead, AsciiJoins, CharJoins};
 use agenda::{merge_waves, Pair, Symbol};
-use cuts::{is_cjk_lead, SPACE};
+use cuts::SPACE;
 
 /// A loaded sentencepiece BPE model.
 #[derive(Debug, Clone)]

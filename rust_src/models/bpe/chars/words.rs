@@ -9,6 +9,7 @@ use std::cell::RefCell;
 use super::merge::{self, Scratch};
 use super::{CharBpe, SPACE};
 use crate::error::Result;
+use crate::models::char_joins::is_cjk_lead;
 use crate::models::segment_cache;
 
 thread_local! {
@@ -82,8 +83,48 @@ pub(super) fn words(piece: &str) -> impl Iterator<Item = &str> {
 }
 
 impl CharBpe {
-    /// Appends the ids of one word, merged through the segment cache.
+    /// Appends the ids of one word. A word holding Chinese or Japanese is
+    /// cut between characters no token holds side by side, where that is
+    /// exact ([`CharBpe::every_char_kept_apart`]), and the parts such a
+    /// character starts are merged without the cache: they rarely repeat,
+    /// and they would crowd out the words that do. A lone character with a
+    /// token of its own is that token.
     pub(super) fn word_ids(&self, word: &str, s: &mut Scratch, out: &mut Vec<u32>) -> Result<()> {
+        let bytes = word.as_bytes();
+        let cjk = bytes.iter().any(|&b| is_cjk_lead(b));
+        let Some(cuts) = self.char_cuts.as_ref().filter(|_| cjk) else {
+            return self.cached_ids(word, s, out);
+        };
+        let mut at = 0;
+        while at < bytes.len() {
+            let next = cuts.segment_end(bytes, at);
+            let part = word.get(at..next).unwrap_or("");
+            if !is_cjk_lead(bytes[at]) {
+                self.cached_ids(part, s, out)?;
+            } else if let Some(id) = self.single_id(part) {
+                out.push(id);
+            } else {
+                s.clear();
+                self.symbols(part, s)?;
+                merge::merge(self, s, |id, _, _| out.push(id));
+            }
+            at = next;
+        }
+        Ok(())
+    }
+
+    /// The token of `part` when it is one non-ASCII character with a token
+    /// of its own.
+    fn single_id(&self, part: &str) -> Option<u32> {
+        let mut chars = part.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => self.singles.get(&c).copied(),
+            _ => None,
+        }
+    }
+
+    /// Appends the ids of `word`, merged through the segment cache.
+    fn cached_ids(&self, word: &str, s: &mut Scratch, out: &mut Vec<u32>) -> Result<()> {
         segment_cache::extend_ids(self.cache_owner, word, out, |tokens| {
             s.clear();
             self.symbols(word, s)?;
@@ -197,6 +238,37 @@ mod tests {
         let text = "▁ab▁xab";
         let pieces = [0..4, 4..text.len()];
         assert_eq!(ids_of(&m, text, &pieces), tokenized_ids(&m, text, &pieces));
+    }
+
+    #[test]
+    fn chinese_cut_between_characters_gives_the_whole_word_ids() {
+        // "中文" is a token, "文中" is not: "中文中" is cut after "文" only.
+        let tokens = [
+            "<unk>", "▁", "中", "文", "中文", "▁中", "a", "<0xE5>", "<0xAD>", "<0x97>",
+        ];
+        let merges = [("中", "文"), ("▁", "中")];
+        let texts = ["▁中文中", "中文中文▁中a", "文字中", "▁字字", "a中a"];
+        for (fuse_unk, byte_fallback, cuts) in [(true, true, false), (false, false, true)] {
+            let options = CharBpeOptions {
+                unk_token: Some("<unk>".into()),
+                fuse_unk,
+                byte_fallback,
+                ..Default::default()
+            };
+            let m = model(&tokens, &merges, options);
+            // Three byte tokens are not all 256: unknown characters could
+            // fuse, so the fused model keeps its words whole.
+            assert_eq!(m.char_cuts.is_some(), cuts);
+            for text in texts {
+                let whole = 0..text.len();
+                let pieces = std::slice::from_ref(&whole);
+                assert_eq!(
+                    ids_of(&m, text, pieces),
+                    tokenized_ids(&m, text, pieces),
+                    "{text:?}"
+                );
+            }
+        }
     }
 
     #[test]

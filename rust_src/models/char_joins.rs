@@ -209,6 +209,25 @@ impl CharJoins {
         }
         bytes.len()
     }
+
+    /// The segments of `bytes[start..end]` as `(start, end)`, in order:
+    /// [`CharJoins::segment_end`] from each start on, never past `end`.
+    pub fn segments<'a>(
+        &'a self,
+        bytes: &'a [u8],
+        start: usize,
+        end: usize,
+    ) -> impl Iterator<Item = (usize, usize)> + 'a {
+        let bytes = bytes.get(..end).unwrap_or(bytes);
+        let mut at = start;
+        std::iter::from_fn(move || {
+            (at < bytes.len()).then(|| {
+                let from = at;
+                at = self.segment_end(bytes, at);
+                (from, at)
+            })
+        })
+    }
 }
 
 #[cfg(test)]
@@ -220,14 +239,9 @@ mod tests {
     use std::collections::{HashMap, HashSet};
 
     fn segments(joins: &CharJoins, text: &[u8]) -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
-        let mut start = 0;
-        while start < text.len() {
-            let end = joins.segment_end(text, start);
-            out.push(text[start..end].to_vec());
-            start = end;
-        }
-        out
+        (joins.segments(text, 0, text.len()))
+            .map(|(start, end)| text[start..end].to_vec())
+            .collect()
     }
 
     fn strs(joins: &CharJoins, text: &str) -> Vec<String> {

@@ -134,17 +134,13 @@ impl SpmBpeModel {
                 // piece joins (in Llama 2, between any two Han characters),
                 // and what starts with such a character is merged without the
                 // cache: it rarely repeats, and it would crowd out words.
-                let bytes = &bytes[..end];
-                let mut at = start;
-                while at < end {
-                    let next = self.char_cuts.segment_end(bytes, at);
+                for (at, next) in self.char_cuts.segments(bytes, start, end) {
                     let part = text.get(at..next).unwrap_or("");
                     if bytes.get(at).copied().is_some_and(is_cjk_lead) {
                         self.encode_segment(part, at as u32, None, out);
                     } else {
                         self.encode_cached(part, at as u32, out);
                     }
-                    at = next;
                 }
             } else if cached {
                 self.encode_cached(segment, start as u32, out);

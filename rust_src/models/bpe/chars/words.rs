@@ -95,11 +95,9 @@ impl CharBpe {
         let Some(cuts) = self.char_cuts.as_ref().filter(|_| cjk) else {
             return self.cached_ids(word, s, out);
         };
-        let mut at = 0;
-        while at < bytes.len() {
-            let next = cuts.segment_end(bytes, at);
+        for (at, next) in cuts.segments(bytes, 0, bytes.len()) {
             let part = word.get(at..next).unwrap_or("");
-            if !is_cjk_lead(bytes[at]) {
+            if !bytes.get(at).copied().is_some_and(is_cjk_lead) {
                 self.cached_ids(part, s, out)?;
             } else if let Some(id) = self.single_id(part) {
                 out.push(id);
@@ -108,7 +106,6 @@ impl CharBpe {
                 self.symbols(part, s)?;
                 merge::merge(self, s, |id, _, _| out.push(id));
             }
-            at = next;
         }
         Ok(())
     }
